@@ -1,0 +1,2 @@
+import { packageConfig } from '../../vitest.shared';
+export default packageConfig();
