@@ -78,6 +78,8 @@ export const ATTR_MCP_AUDIT_DURATION_MS = 'mcp.audit.duration_ms' as const;
 export const ATTR_MCPTRAIL_REDACTION_COUNT = 'mcptrail.redaction.count' as const;
 /** string[]: the rule types that fired (`jwt`, `aws_access_key`, `key:password`, …), never values. */
 export const ATTR_MCPTRAIL_REDACTION_TYPES = 'mcptrail.redaction.types' as const;
+/** On `mcptrail.telemetry.dropped`: which queue dropped (`spans` or `logs`). */
+export const ATTR_MCPTRAIL_TELEMETRY_SIGNAL = 'mcptrail.telemetry.signal' as const;
 
 // --- values -------------------------------------------------------------------
 export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool' as const;
