@@ -1,0 +1,191 @@
+/**
+ * The processor's configuration: one zod schema is the single source of the keys, their
+ * types, defaults and documentation. The YAML file uses these snake_case keys; environment
+ * variables and CLI flags map onto them (./sources.ts). The README table is tested against
+ * `configKeys()` so the doc and the schema cannot drift.
+ */
+import { z } from 'zod';
+
+const positiveInt = (what = 'must be a positive integer') =>
+  z.number({ error: what }).int({ error: what }).positive({ error: what });
+const nonNegativeInt = (what = 'must be a non-negative integer') =>
+  z.number({ error: what }).int({ error: what }).nonnegative({ error: what });
+const nonEmpty = (what = 'must be a non-empty string') => z.string({ error: what }).min(1, { error: what });
+const bool = () => z.boolean({ error: 'must be true or false' });
+const nullableString = () => nonEmpty().nullable();
+
+export const LOG_LEVEL_VALUES = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export const FSYNC_POLICIES = ['always', 'interval', 'never'] as const;
+export const OTLP_SINK_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+
+const receiver = z
+  .strictObject({
+    host: nonEmpty().default('127.0.0.1').describe('Interface to listen on. Use 0.0.0.0 to accept remote exporters (then set a token and TLS).'),
+    port: z
+      .number({ error: 'must be an integer from 0 to 65535' })
+      .int({ error: 'must be an integer from 0 to 65535' })
+      .min(0, { error: 'must be an integer from 0 to 65535' })
+      .max(65535, { error: 'must be an integer from 0 to 65535' })
+      .default(4318)
+      .describe('TCP port of the OTLP/HTTP receiver and the query API; 0 picks a free port.'),
+    max_body_bytes: positiveInt().default(8 * 1024 * 1024).describe('Largest request body accepted, measured after gzip decompression (413 past it).'),
+    token: nullableString().default(null).describe('Bearer token required on /v1/* and /api/* (constant-time compare). null disables auth.'),
+    tls_cert_file: nullableString().default(null).describe('PEM certificate: serve HTTPS when set together with tls_key_file.'),
+    tls_key_file: nullableString().default(null).describe('PEM private key for tls_cert_file.'),
+  })
+  .prefault({});
+
+const store = z
+  .strictObject({
+    path: nonEmpty().default('./mcptrail.db').describe('SQLite file of the audit trail (created on first start, WAL mode).'),
+  })
+  .prefault({});
+
+const trail = z
+  .strictObject({
+    chain_id: z
+      .string({ error: 'must be 1-64 characters of [A-Za-z0-9._-]' })
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1-64 characters of [A-Za-z0-9._-]' })
+      .default('main')
+      .describe("This replica's hash chain."),
+    signing_key_file: nullableString()
+      .default(null)
+      .describe('Ed25519 PEM key that signs checkpoints; null → `<store.path>.signing-key.pem`, created (0600) on first start.'),
+    checkpoint_records: positiveInt().default(1000).describe('Sign a checkpoint after this many new records…'),
+    checkpoint_seconds: positiveInt().default(60).describe('…or after this many seconds with new records, whichever comes first.'),
+    pairing_window_ms: nonNegativeInt().default(2000).describe("How long a span waits for its audit log record (and vice versa) before it is sealed alone."),
+    retention_days: positiveInt().nullable().default(null).describe('Purge whole checkpointed segments older than this; null keeps everything.'),
+  })
+  .prefault({});
+
+const detection = z
+  .strictObject({
+    enabled: bool().default(true).describe('Run baselines and alert rules on sealed records.'),
+    rules_file: nullableString().default(null).describe('YAML rule file; null → the built-in rules (rules/default.yaml).'),
+    tick_seconds: positiveInt().default(30).describe('Interval of time-based rules (a service that went silent) and of retention.'),
+  })
+  .prefault({});
+
+const stdoutSink = z
+  .strictObject({
+    alerts: bool().default(false).describe('Write each alert to stdout as one JSON line (NDJSON).'),
+    records: bool().default(false).describe('Also write each sealed audit record to stdout.'),
+  })
+  .prefault({});
+
+const fileSink = z
+  .strictObject({
+    path: nullableString().default(null).describe('Append alerts as NDJSON to this file; null disables the sink.'),
+    records: bool().default(false).describe('Also append sealed audit records.'),
+    fsync: z
+      .enum(FSYNC_POLICIES, { error: `must be one of ${FSYNC_POLICIES.join(', ')}` })
+      .default('always')
+      .describe('`always`: fsync after every batch; `interval`: at most once a second; `never`: leave it to the OS.'),
+  })
+  .prefault({});
+
+const webhookSink = z
+  .strictObject({
+    url: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .nullable()
+      .default(null)
+      .describe('POST each alert as JSON to this URL; null disables the sink.'),
+    secret: nullableString()
+      .default(null)
+      .describe('HMAC-SHA256 key: the body is signed in `X-Mcptrail-Signature: sha256=<hex>`. Required with url.'),
+    records: bool().default(false).describe('Also POST sealed audit records (one request per record batch).'),
+    max_attempts: positiveInt().default(5).describe('Attempts per delivery before it is dropped (and logged).'),
+    backoff_ms: positiveInt().default(500).describe('First retry delay; doubles each attempt, with full jitter.'),
+    timeout_ms: positiveInt().default(5000).describe('Per-request timeout.'),
+    queue_size: positiveInt().default(1000).describe('Deliveries waiting at most; the oldest is dropped (and counted) past it.'),
+  })
+  .prefault({});
+
+const otlpSink = z
+  .strictObject({
+    endpoint: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .nullable()
+      .default(null)
+      .describe('OTLP/HTTP logs endpoint (full URL, e.g. http://collector:4318/v1/logs); null disables the sink.'),
+    protocol: z
+      .enum(OTLP_SINK_PROTOCOLS, { error: `must be one of ${OTLP_SINK_PROTOCOLS.join(', ')}` })
+      .default('http/protobuf')
+      .describe('Wire format of the export.'),
+    headers: z
+      .record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be a map of header names to strings' })
+      .default({})
+      .describe('Extra request headers (e.g. an API key for the SIEM).'),
+    records: bool().default(false).describe('Also export sealed audit records as `mcptrail.audit.record` log records.'),
+    timeout_ms: positiveInt().default(10000).describe('Per-export timeout.'),
+  })
+  .prefault({});
+
+export const processorConfigSchema = z
+  .strictObject({
+    log_level: z
+      .enum(LOG_LEVEL_VALUES, { error: `must be one of ${LOG_LEVEL_VALUES.join(', ')}` })
+      .default('info')
+      .describe('Threshold of the JSON diagnostics written to stderr.'),
+    receiver,
+    store,
+    trail,
+    detection,
+    sinks: z
+      .strictObject({ stdout: stdoutSink, file: fileSink, webhook: webhookSink, otlp: otlpSink })
+      .prefault({}),
+  })
+  .superRefine((cfg, ctx) => {
+    if ((cfg.receiver.tls_cert_file === null) !== (cfg.receiver.tls_key_file === null)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['receiver', cfg.receiver.tls_cert_file === null ? 'tls_cert_file' : 'tls_key_file'],
+        message: 'must be set together with the other receiver.tls_* key',
+      });
+    }
+    if (cfg.sinks.webhook.url !== null && cfg.sinks.webhook.secret === null) {
+      ctx.addIssue({ code: 'custom', path: ['sinks', 'webhook', 'secret'], message: 'is required when sinks.webhook.url is set' });
+    }
+  });
+
+export type ProcessorConfigInput = z.input<typeof processorConfigSchema>;
+export type ProcessorConfig = z.output<typeof processorConfigSchema>;
+
+export interface ConfigKeyDoc {
+  key: string;
+  type: string;
+  default: unknown;
+  description: string;
+}
+
+/** Every leaf key of the schema with its JSON type, default and description (README, `--help`). */
+export function configKeys(): ConfigKeyDoc[] {
+  const root = z.toJSONSchema(processorConfigSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode;
+  const out: ConfigKeyDoc[] = [];
+  const walk = (node: JsonSchemaNode, prefix: string): void => {
+    for (const [name, child] of Object.entries(node.properties ?? {})) {
+      const key = prefix ? `${prefix}.${name}` : name;
+      if (child.type === 'object' && child.properties) walk(child, key);
+      else out.push({ key, type: typeName(child), default: child.default, description: child.description ?? '' });
+    }
+  };
+  walk(root, '');
+  return out;
+}
+
+interface JsonSchemaNode {
+  type?: string | string[];
+  properties?: Record<string, JsonSchemaNode>;
+  anyOf?: JsonSchemaNode[];
+  enum?: unknown[];
+  default?: unknown;
+  description?: string;
+}
+
+function typeName(node: JsonSchemaNode): string {
+  if (node.enum) return node.enum.map((v) => JSON.stringify(v)).join(' | ');
+  if (node.anyOf) return node.anyOf.map(typeName).join(' | ');
+  if (node.type === 'object') return 'map';
+  return Array.isArray(node.type) ? node.type.join(' | ') : (node.type ?? 'any');
+}
