@@ -81,6 +81,21 @@ export const ATTR_MCPTRAIL_REDACTION_TYPES = 'mcptrail.redaction.types' as const
 /** On `mcptrail.telemetry.dropped`: which queue dropped (`spans` or `logs`). */
 export const ATTR_MCPTRAIL_TELEMETRY_SIGNAL = 'mcptrail.telemetry.signal' as const;
 
+// --- processor exports (OTLP log records `mcptrail.alert` / `mcptrail.audit.record`) ---
+export const ATTR_MCPTRAIL_ALERT_ID = 'mcptrail.alert.id' as const;
+export const ATTR_MCPTRAIL_ALERT_RULE_ID = 'mcptrail.alert.rule_id' as const;
+/** One of the alert levels: informational, low, medium, high, critical. */
+export const ATTR_MCPTRAIL_ALERT_LEVEL = 'mcptrail.alert.level' as const;
+/** string[]: OWASP MCP and SAFE-MCP technique ids of the rule. */
+export const ATTR_MCPTRAIL_ALERT_TAGS = 'mcptrail.alert.tags' as const;
+export const ATTR_MCPTRAIL_ALERT_DEDUP_KEY = 'mcptrail.alert.dedup_key' as const;
+export const ATTR_MCPTRAIL_ALERT_COUNT = 'mcptrail.alert.count' as const;
+/** Hash chain of an exported audit record. */
+export const ATTR_MCPTRAIL_AUDIT_CHAIN_ID = 'mcptrail.audit.chain_id' as const;
+/** Position of an exported audit record in its chain. */
+export const ATTR_MCPTRAIL_AUDIT_SEQ = 'mcptrail.audit.seq' as const;
+export const ATTR_MCPTRAIL_AUDIT_HASH = 'mcptrail.audit.hash' as const;
+
 // --- values -------------------------------------------------------------------
 export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool' as const;
 export const ERROR_TYPE_TOOL_ERROR = 'tool_error' as const;
