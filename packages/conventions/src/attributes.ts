@@ -35,6 +35,9 @@ export const ATTR_SERVICE_NAME = 'service.name' as const;
 export const ATTR_SERVICE_VERSION = 'service.version' as const;
 export const ATTR_SERVICE_INSTANCE_ID = 'service.instance.id' as const;
 export const ATTR_EVENT_NAME = 'event.name' as const;
+/** Resource attributes the process detector sets; start-up leaves them out (command lines carry secrets). */
+export const ATTR_PROCESS_COMMAND_ARGS = 'process.command_args' as const;
+export const ATTR_PROCESS_COMMAND_LINE = 'process.command_line' as const;
 
 // --- mcptrail extensions -----------------------------------------------------
 export const ATTR_MCP_TOOL_NAME = 'mcp.tool.name' as const;
