@@ -1,0 +1,7 @@
+export { SINK_ERROR_CODES, SinkError, type SinkErrorCode } from './errors';
+export { createFileSink, type FileSinkOptions } from './file';
+export { alertLine, recordLine } from './ndjson';
+export { createOtlpLogsSink, type OtlpLogsSinkOptions } from './otlp-logs';
+export { createStdoutSink, type StdoutSinkOptions } from './stdout';
+export type { Sink, SinkStats } from './types';
+export { createWebhookSink, SIGNATURE_HEADER, signBody, type WebhookSinkOptions } from './webhook';
