@@ -1,0 +1,22 @@
+import type { AuditDraft } from '@mcptrail/conventions';
+
+/**
+ * One call seen twice: the span knows timing, status and parentage; the audit log record
+ * carries the redacted arguments and the result summary. The span wins for every field
+ * it has, except the payload the log record exists for.
+ */
+export function mergeSpanAndLog(span: AuditDraft, log: AuditDraft): AuditDraft {
+  const merged = { ...span } as Record<string, unknown>;
+  const logFields = log as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(logFields)) {
+    if (merged[key] === null || merged[key] === undefined) merged[key] = value;
+  }
+  const out = merged as unknown as AuditDraft;
+  if (log.args !== null && log.args !== undefined) out.args = log.args;
+  if (log.result !== null) out.result = log.result;
+  if (log.error_message !== null) out.error_message = log.error_message;
+  // The log record states the outcome the instrumentation classified (e.g. denied).
+  out.outcome = log.outcome !== 'ok' ? log.outcome : span.outcome;
+  out.source = 'span+log';
+  return out;
+}

@@ -1,0 +1,34 @@
+/**
+ * The parts of other modules the audit pipeline relies on, as structural types, so the
+ * trail can be built and tested on its own. `@mcptrail/redact`'s Redactor and the
+ * service's Logger satisfy them.
+ */
+export interface TrailRedactor {
+  redact(value: unknown): { value: unknown };
+  redactText(text: string): { value: string };
+}
+
+export interface TrailLogger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface NormalizeOptions {
+  redactor: TrailRedactor;
+  /**
+   * Turn CLIENT-side MCP telemetry into audit records too. Default false: every call a
+   * client makes to an instrumented server is already recorded by the server (with the
+   * authenticated actor the server saw), and the client's span has a different span id,
+   * so counting both would double every call. Enable it when the servers you call cannot
+   * be instrumented (third-party/remote MCP servers).
+   */
+  includeClientSpans?: boolean;
+  /** Bytes of canonical JSON kept of redacted arguments; larger args become a truncation marker. Default 16384. */
+  maxArgsBytes?: number;
+  /** Characters kept of a redacted error message. Default 1000. */
+  maxErrorMessageChars?: number;
+  /** Characters kept of any other string field (names, ids, URIs). Default 1024. */
+  maxFieldChars?: number;
+}

@@ -1,0 +1,59 @@
+/**
+ * SQLite schema of the trail. Records are stored as the canonical JSON their hash
+ * covers (`body`); the filter columns are GENERATED from it, so a filter column can
+ * never disagree with what was hashed, and verification reads only (seq, hash, body).
+ */
+export const SQLITE_SCHEMA_VERSION = 1;
+
+const generated = (name: string, path = name) =>
+  `${name} TEXT GENERATED ALWAYS AS (json_extract(body, '$.${path}')) VIRTUAL`;
+
+export const SQLITE_SCHEMA_V1 = [
+  `CREATE TABLE IF NOT EXISTS mcptrail_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS audit_records (
+    chain_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    body TEXT NOT NULL,
+    ${generated('time')},
+    ${generated('service')},
+    ${generated('session_id')},
+    ${generated('method')},
+    ${generated('tool')},
+    ${generated('actor_id')},
+    ${generated('outcome')},
+    ${generated('trace_id')},
+    ${generated('span_id')},
+    PRIMARY KEY (chain_id, seq)
+  )`,
+  `CREATE INDEX IF NOT EXISTS audit_by_time ON audit_records (time)`,
+  `CREATE INDEX IF NOT EXISTS audit_by_session ON audit_records (session_id, time)`,
+  `CREATE INDEX IF NOT EXISTS audit_by_actor ON audit_records (actor_id, time)`,
+  `CREATE INDEX IF NOT EXISTS audit_by_tool ON audit_records (tool, time)`,
+  `CREATE INDEX IF NOT EXISTS audit_by_outcome ON audit_records (outcome, time)`,
+  `CREATE INDEX IF NOT EXISTS audit_by_service ON audit_records (service, time)`,
+  // Exporter retries and the span/log pair of one call must seal once.
+  `CREATE UNIQUE INDEX IF NOT EXISTS audit_call_once ON audit_records (trace_id, span_id)
+     WHERE trace_id IS NOT NULL AND span_id IS NOT NULL`,
+  `CREATE TABLE IF NOT EXISTS checkpoints (
+    chain_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    time TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    PRIMARY KEY (chain_id, seq)
+  )`,
+  // Drafts acknowledged to an exporter but not yet in the chain (pairing window).
+  `CREATE TABLE IF NOT EXISTS audit_staging (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    trace_id TEXT,
+    span_id TEXT,
+    kind TEXT NOT NULL CHECK (kind IN ('span', 'log')),
+    draft TEXT NOT NULL,
+    ready_at INTEGER NOT NULL
+  )`,
+  `CREATE UNIQUE INDEX IF NOT EXISTS staging_once ON audit_staging (trace_id, span_id, kind)
+     WHERE trace_id IS NOT NULL AND span_id IS NOT NULL`,
+  `CREATE INDEX IF NOT EXISTS staging_by_ready ON audit_staging (ready_at)`,
+];

@@ -1,0 +1,263 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { AUDIT_OUTCOMES, type AuditRecord } from '@mcptrail/conventions';
+import { GENESIS_HASH, recordFromRow, type SealedRecord } from '../chain/hash';
+import { StoreError } from './errors';
+import { SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
+import type { AuditQuery, AuditStore, ChainHead, Checkpoint, StoredRow } from './types';
+
+export const DEFAULT_QUERY_LIMIT = 100;
+export const MAX_QUERY_LIMIT = 1000;
+const DEFAULT_BATCH = 1000;
+const CHAIN_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The SQLite store. Besides the async AuditStore surface it offers synchronous
+ * primitives that the audit pipeline composes inside one better-sqlite3 transaction
+ * (staging → chain → checkpoint), and `.db` so detection keeps its tables in the same file.
+ */
+export interface SqliteAuditStore extends AuditStore {
+  readonly kind: 'sqlite';
+  readonly db: Database.Database;
+  readonly path: string;
+  /** Where the next record of `chainId` links to (genesis, last record, or the retention anchor). */
+  head(chainId?: string): ChainHead;
+  /** Appends already-sealed records; call inside a transaction. */
+  insertSealed(records: SealedRecord[]): void;
+  /** True when a record for this call (trace_id + span_id) is already in the trail. */
+  hasCall(traceId: string, spanId: string): boolean;
+  insertCheckpoint(cp: Checkpoint): void;
+  lastCheckpoint(chainId?: string): Checkpoint | null;
+  /** Query with an explicit order (the API lists newest first). */
+  queryOrdered(q: AuditQuery, order: 'asc' | 'desc'): AuditRecord[];
+}
+
+export interface SqliteStoreOptions {
+  /** File path; created with its directory on first start. `:memory:` for tests. */
+  path: string;
+  /** This replica's chain. Default `main`. */
+  chainId?: string;
+}
+
+export function openSqliteStore(opts: SqliteStoreOptions): SqliteAuditStore {
+  const chainId = opts.chainId ?? 'main';
+  if (typeof chainId !== 'string' || !CHAIN_ID.test(chainId)) {
+    throw new StoreError(
+      'MCPTRAIL_ERR_STORE_OPEN',
+      `store option 'chainId' must be 1-128 characters of A-Z a-z 0-9 . _ : -, got ${JSON.stringify(chainId)}`,
+    );
+  }
+  let db: Database.Database;
+  try {
+    if (opts.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(opts.path)), { recursive: true });
+    db = new Database(opts.path);
+  } catch (err) {
+    throw new StoreError('MCPTRAIL_ERR_STORE_OPEN', `cannot open store '${opts.path}': ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    // FULL: in WAL mode NORMAL may lose the last commits on power loss, and we acknowledge
+    // exporters only after commit.
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    if (err instanceof StoreError) throw err;
+    throw new StoreError('MCPTRAIL_ERR_STORE_OPEN', `cannot initialise store '${opts.path}': ${(err as Error).message}`, { cause: err });
+  }
+  return new SqliteStore(db, opts.path, chainId);
+}
+
+function migrate(db: Database.Database): void {
+  db.exec(SQLITE_SCHEMA_V1[0]!);
+  const row = db.prepare(`SELECT version FROM mcptrail_schema WHERE component = 'trail'`).get() as { version: number } | undefined;
+  if (row && row.version > SQLITE_SCHEMA_VERSION) {
+    throw new StoreError(
+      'MCPTRAIL_ERR_STORE_SCHEMA',
+      `store schema version ${row.version} is newer than this mcptrail understands (${SQLITE_SCHEMA_VERSION}); upgrade mcptrail`,
+    );
+  }
+  db.transaction(() => {
+    for (const stmt of SQLITE_SCHEMA_V1) db.exec(stmt);
+    db.prepare(`INSERT OR REPLACE INTO mcptrail_schema (component, version) VALUES ('trail', ?)`).run(SQLITE_SCHEMA_VERSION);
+  })();
+}
+
+const ISO_PREFIX = /^\d{4}-\d{2}-\d{2}/;
+
+function checkTime(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !ISO_PREFIX.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new StoreError('MCPTRAIL_ERR_STORE_QUERY', `query filter '${name}' must be an ISO 8601 time, got ${JSON.stringify(value)}`);
+  }
+  // Stored times are UTC with milliseconds; normalise so string comparison is time order.
+  return new Date(value).toISOString();
+}
+
+class SqliteStore implements SqliteAuditStore {
+  readonly kind = 'sqlite' as const;
+  private closed = false;
+  private readonly stmts;
+
+  constructor(
+    readonly db: Database.Database,
+    readonly path: string,
+    readonly chainId: string,
+  ) {
+    this.stmts = {
+      lastRow: db.prepare(`SELECT seq, hash FROM audit_records WHERE chain_id = ? ORDER BY seq DESC LIMIT 1`),
+      insert: db.prepare(`INSERT INTO audit_records (chain_id, seq, hash, body) VALUES (?, ?, ?, ?)`),
+      hasCall: db.prepare(`SELECT 1 FROM audit_records WHERE trace_id = ? AND span_id = ? LIMIT 1`).pluck(),
+      insertCheckpoint: db.prepare(
+        `INSERT INTO checkpoints (chain_id, seq, hash, time, signature, key_id) VALUES (@chain_id, @seq, @hash, @time, @signature, @key_id)`,
+      ),
+      lastCheckpoint: db.prepare(`SELECT * FROM checkpoints WHERE chain_id = ? ORDER BY seq DESC LIMIT 1`),
+      checkpoints: db.prepare(`SELECT * FROM checkpoints WHERE chain_id = ? ORDER BY seq`),
+      scan: db.prepare(`SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? ORDER BY seq LIMIT ?`),
+      chains: db.prepare(`SELECT DISTINCT chain_id FROM audit_records UNION SELECT DISTINCT chain_id FROM checkpoints ORDER BY 1`).pluck(),
+    };
+  }
+
+  head(chainId = this.chainId): ChainHead {
+    this.assertOpen();
+    const last = this.stmts.lastRow.get(chainId) as ChainHead | undefined;
+    const cp = this.lastCheckpoint(chainId);
+    // After retention purged every record, the anchor checkpoint is the head.
+    if (cp && (!last || cp.seq > last.seq)) return { seq: cp.seq, hash: cp.hash };
+    return last ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  insertSealed(records: SealedRecord[]): void {
+    this.assertOpen();
+    for (const { record, body } of records) this.stmts.insert.run(record.chain_id, record.seq, record.hash, body);
+  }
+
+  hasCall(traceId: string, spanId: string): boolean {
+    return this.stmts.hasCall.get(traceId, spanId) !== undefined;
+  }
+
+  insertCheckpoint(cp: Checkpoint): void {
+    this.assertOpen();
+    this.stmts.insertCheckpoint.run(cp);
+  }
+
+  lastCheckpoint(chainId = this.chainId): Checkpoint | null {
+    this.assertOpen();
+    return (this.stmts.lastCheckpoint.get(chainId) as Checkpoint | undefined) ?? null;
+  }
+
+  async query(q: AuditQuery): Promise<AuditRecord[]> {
+    return this.queryOrdered(q, 'asc');
+  }
+
+  queryOrdered(q: AuditQuery, order: 'asc' | 'desc'): AuditRecord[] {
+    this.assertOpen();
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const eq = (column: string, value: unknown) => {
+      if (value === undefined) return;
+      if (typeof value !== 'string') {
+        throw new StoreError('MCPTRAIL_ERR_STORE_QUERY', `query filter '${column}' must be a string, got ${typeof value}`);
+      }
+      where.push(`${column} = ?`);
+      params.push(value);
+    };
+    eq('session_id', q.session_id);
+    eq('actor_id', q.actor_id);
+    eq('tool', q.tool);
+    eq('method', q.method);
+    eq('service', q.service);
+    eq('trace_id', q.trace_id);
+    eq('chain_id', q.chain_id);
+    if (q.outcome !== undefined) {
+      if (!(AUDIT_OUTCOMES as readonly string[]).includes(q.outcome)) {
+        throw new StoreError(
+          'MCPTRAIL_ERR_STORE_QUERY',
+          `query filter 'outcome' must be one of ${AUDIT_OUTCOMES.join(', ')}, got ${JSON.stringify(q.outcome)}`,
+        );
+      }
+      eq('outcome', q.outcome);
+    }
+    const since = checkTime('since', q.since);
+    const until = checkTime('until', q.until);
+    if (since !== undefined) (where.push('time >= ?'), params.push(since));
+    if (until !== undefined) (where.push('time < ?'), params.push(until));
+    if (q.after_seq !== undefined) {
+      if (!Number.isSafeInteger(q.after_seq) || q.after_seq < 0) {
+        throw new StoreError('MCPTRAIL_ERR_STORE_QUERY', `query filter 'after_seq' must be a non-negative integer, got ${JSON.stringify(q.after_seq)}`);
+      }
+      where.push('seq > ?');
+      params.push(q.after_seq);
+    }
+    const limit = q.limit ?? DEFAULT_QUERY_LIMIT;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
+      throw new StoreError('MCPTRAIL_ERR_STORE_QUERY', `query filter 'limit' must be an integer from 1 to ${MAX_QUERY_LIMIT}, got ${JSON.stringify(q.limit)}`);
+    }
+    const dir = order === 'desc' ? 'DESC' : 'ASC';
+    const sql =
+      `SELECT hash, body FROM audit_records` +
+      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+      ` ORDER BY chain_id ${dir}, seq ${dir} LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, limit) as Array<{ hash: string; body: string }>;
+    return rows.map((r) => recordFromRow(r.body, r.hash));
+  }
+
+  async *iterate(opts: { chainId?: string; fromSeq?: number; batchSize?: number } = {}): AsyncIterable<AuditRecord> {
+    for await (const batch of this.scan({ chainId: opts.chainId ?? this.chainId, fromSeq: opts.fromSeq, batchSize: opts.batchSize })) {
+      for (const row of batch) yield recordFromRow(row.body, row.hash);
+    }
+  }
+
+  async *scan(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]> {
+    const size = Math.max(1, Math.min(opts.batchSize ?? DEFAULT_BATCH, 100_000));
+    let from = opts.fromSeq ?? 0;
+    for (;;) {
+      this.assertOpen();
+      const batch = this.stmts.scan.all(opts.chainId, from, size) as StoredRow[];
+      if (batch.length === 0) return;
+      yield batch;
+      if (batch.length < size) return;
+      from = batch[batch.length - 1]!.seq + 1;
+    }
+  }
+
+  async chains(): Promise<string[]> {
+    this.assertOpen();
+    return this.stmts.chains.all() as string[];
+  }
+
+  async count(q: { chain_id?: string } = {}): Promise<number> {
+    this.assertOpen();
+    const row =
+      q.chain_id === undefined
+        ? this.db.prepare(`SELECT count(*) AS n FROM audit_records`).get()
+        : this.db.prepare(`SELECT count(*) AS n FROM audit_records WHERE chain_id = ?`).get(q.chain_id);
+    return (row as { n: number }).n;
+  }
+
+  async checkpoints(chainId: string): Promise<Checkpoint[]> {
+    this.assertOpen();
+    return this.stmts.checkpoints.all(chainId) as Checkpoint[];
+  }
+
+  async purgeThrough(chainId: string, seq: number): Promise<{ purged: number }> {
+    this.assertOpen();
+    return this.db.transaction(() => {
+      const purged = this.db.prepare(`DELETE FROM audit_records WHERE chain_id = ? AND seq <= ?`).run(chainId, seq).changes;
+      this.db.prepare(`DELETE FROM checkpoints WHERE chain_id = ? AND seq < ?`).run(chainId, seq);
+      return { purged };
+    })();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('MCPTRAIL_ERR_STORE_CLOSED', `store '${this.path}' is closed`);
+  }
+}
