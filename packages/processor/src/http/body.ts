@@ -1,0 +1,154 @@
+import type { IncomingMessage } from 'node:http';
+import zlib from 'node:zlib';
+import { ReceiverError } from './errors';
+
+export type ContentEncoding = 'identity' | 'gzip' | 'deflate';
+
+/** Maps a Content-Encoding header to a decoder; anything else is refused with 415 naming it. */
+export function parseContentEncoding(header: string | undefined): ContentEncoding {
+  const v = (header ?? '').trim().toLowerCase();
+  if (v === '' || v === 'identity') return 'identity';
+  if (v === 'gzip' || v === 'x-gzip') return 'gzip';
+  if (v === 'deflate') return 'deflate';
+  throw new ReceiverError(
+    'MCPTRAIL_OTLP_UNSUPPORTED_ENCODING',
+    `unsupported Content-Encoding ${JSON.stringify(v.slice(0, 64))}; use gzip or none`,
+  );
+}
+
+export interface BodyResult {
+  body: Buffer | null;
+  error: ReceiverError | null;
+  /** False when the client kept sending past the drain limit: answer, then close the connection. */
+  drained: boolean;
+}
+
+/**
+ * Reads a request body, decompressing as it streams, and stops keeping bytes once either the
+ * compressed stream or the decompressed output passes `maxBytes` (a gzip bomb never allocates
+ * more than the cap plus one zlib chunk). After an error it keeps reading and discarding up
+ * to `maxBytes` more raw bytes, so a client still sending gets its answer on a live connection.
+ * Never throws.
+ */
+export function readBody(req: IncomingMessage, encoding: ContentEncoding, maxBytes: number): Promise<BodyResult> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let raw = 0;
+    let error: ReceiverError | null = null;
+    let settled = false;
+    let inflater: zlib.Gunzip | zlib.Inflate | null = null;
+
+    const settle = (result: BodyResult): void => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+      req.off('close', onAborted);
+      if (!result.drained) req.pause();
+      resolve(result);
+    };
+    const tooLarge = (what: string): ReceiverError =>
+      new ReceiverError('MCPTRAIL_OTLP_BODY_TOO_LARGE', `request body ${what} exceeds the limit of ${maxBytes} bytes`);
+    const fail = (err: ReceiverError): void => {
+      if (error) return;
+      error = err;
+      chunks.length = 0;
+      if (inflater) {
+        inflater.removeAllListeners('data');
+        inflater.destroy();
+        inflater = null;
+      }
+      if (req.readableEnded) finish();
+      else req.resume();
+    };
+    const onOutput = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) fail(tooLarge('size after decompression'));
+      else chunks.push(chunk);
+    };
+    const onData = (chunk: Buffer): void => {
+      raw += chunk.length;
+      if (error) {
+        // Draining after an error: stop once the client has sent a second cap's worth.
+        if (raw > maxBytes * 2) settle({ body: null, error, drained: false });
+        return;
+      }
+      if (raw > maxBytes) {
+        fail(tooLarge(encoding === 'identity' ? 'size' : 'size before decompression'));
+        return;
+      }
+      if (!inflater) {
+        onOutput(chunk);
+        return;
+      }
+      if (!inflater.write(chunk)) {
+        req.pause();
+        inflater.once('drain', () => {
+          if (!error) req.resume();
+        });
+      }
+    };
+    const finish = (): void => {
+      if (error) settle({ body: null, error, drained: true });
+      else settle({ body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size), error: null, drained: true });
+    };
+    const onEnd = (): void => {
+      if (inflater && !error) inflater.end();
+      else finish();
+    };
+    const onError = (): void => {
+      error ??= new ReceiverError('MCPTRAIL_OTLP_DECODE', 'the request body could not be read');
+      settle({ body: null, error, drained: false });
+    };
+    const onAborted = (): void => {
+      if (!req.complete) onError();
+    };
+
+    if (encoding !== 'identity') {
+      const z = encoding === 'gzip' ? zlib.createGunzip() : zlib.createInflate();
+      inflater = z;
+      z.on('data', onOutput);
+      z.on('end', () => {
+        if (inflater === z) finish();
+      });
+      z.on('error', (err: Error & { code?: string }) => {
+        if (inflater !== z) return;
+        const reason = err.code === 'Z_BUF_ERROR' ? 'unexpected end of compressed data' : err.message;
+        fail(new ReceiverError('MCPTRAIL_OTLP_BAD_COMPRESSION', `invalid ${encoding} body: ${reason}`));
+      });
+    }
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+    req.on('close', onAborted);
+  });
+}
+
+/** Reads and discards the rest of a request we answer without its body (up to maxBytes); true when it ended. */
+export function drainRequest(req: IncomingMessage, maxBytes: number): Promise<boolean> {
+  if (req.readableEnded || req.complete) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    let raw = 0;
+    const done = (ended: boolean): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onErr);
+      if (!ended) req.pause();
+      resolve(ended);
+    };
+    const onData = (c: Buffer): void => {
+      raw += c.length;
+      if (raw > maxBytes) done(false);
+    };
+    const onEnd = (): void => done(true);
+    const onErr = (): void => done(false);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onErr);
+    req.resume();
+  });
+}

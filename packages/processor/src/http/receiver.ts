@@ -1,0 +1,257 @@
+import { readFileSync } from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../logger';
+import { decodeLogs, decodeTraces, type OtlpFormat } from '../otlp/decode';
+import { CONTENT_TYPE, encodeExportResponse, encodeStatus, type OtlpSignal } from '../otlp/encode-response';
+import { OtlpDecodeError } from '../otlp/errors';
+import type { IngestResult, IngestSink } from '../otlp/types';
+import { bearerChallenge, createBearerCheck } from './auth';
+import { drainRequest, parseContentEncoding, readBody } from './body';
+import { parseContentType, responseFormatFor } from './content-type';
+import { OverloadError, ReceiverError } from './errors';
+
+export { OverloadError, ReceiverError } from './errors';
+
+/** Defaults match an OpenTelemetry SDK's default OTLP/HTTP endpoint (http://localhost:4318). */
+export const RECEIVER_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 4318,
+  maxBodyBytes: 8 * 1024 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 30_000,
+  closeGraceMs: 10_000,
+} as const;
+
+export interface ReceiverTimeouts {
+  /** Time to receive the request headers. @default 10000 */
+  headersMs?: number;
+  /** Time to receive the whole request; a slower client gets 408. @default 30000 */
+  requestMs?: number;
+  /** Idle keep-alive connections are closed after this. @default 30000 */
+  keepAliveMs?: number;
+  /** close() waits this long for requests in flight before cutting connections. @default 10000 */
+  closeGraceMs?: number;
+}
+
+export interface ReceiverOptions {
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** 0 picks a free port. @default 4318 */
+  port?: number;
+  /** Cap on the body, compressed and after decompression; past it → 413. @default 8 MiB */
+  maxBodyBytes?: number;
+  /** When set, every route (OTLP and api) needs `Authorization: Bearer <token>`. @default null */
+  bearerToken?: string | null;
+  /** Serve HTTPS with this PEM certificate chain and key. @default null */
+  tls?: { certFile: string; keyFile: string } | null;
+  /** Receives decoded batches; the receiver answers 200 only after it resolves. */
+  sink: IngestSink;
+  /** Other routes (query API). Return false to let the receiver answer 404. */
+  api?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+  logger: Logger;
+  timeouts?: ReceiverTimeouts;
+}
+
+export interface Receiver {
+  listen(): Promise<{ url: string; port: number }>;
+  /** Stops accepting, lets requests in flight finish (their sink calls included), then closes connections. */
+  close(): Promise<void>;
+}
+
+const OTLP_PATHS: Record<string, OtlpSignal> = { '/v1/traces': 'traces', '/v1/logs': 'logs', '/v1/metrics': 'metrics' };
+
+function readTlsFile(file: string, field: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ReceiverError('MCPTRAIL_HTTP_TLS_FILES', `tls.${field} ${JSON.stringify(file)} cannot be read: ${code}`);
+  }
+}
+
+function positive(value: number | undefined, fallback: number, field: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`receiver ${field} must be a positive number; got ${value}`);
+  return value;
+}
+
+export function createReceiver(opts: ReceiverOptions): Receiver {
+  const host = opts.host ?? RECEIVER_DEFAULTS.host;
+  const port = opts.port ?? RECEIVER_DEFAULTS.port;
+  const maxBodyBytes = positive(opts.maxBodyBytes, RECEIVER_DEFAULTS.maxBodyBytes, 'maxBodyBytes');
+  const t = opts.timeouts ?? {};
+  const requestMs = positive(t.requestMs, RECEIVER_DEFAULTS.requestTimeoutMs, 'timeouts.requestMs');
+  const headersMs = Math.min(positive(t.headersMs, RECEIVER_DEFAULTS.headersTimeoutMs, 'timeouts.headersMs'), requestMs);
+  const keepAliveMs = positive(t.keepAliveMs, RECEIVER_DEFAULTS.keepAliveTimeoutMs, 'timeouts.keepAliveMs');
+  const closeGraceMs = positive(t.closeGraceMs, RECEIVER_DEFAULTS.closeGraceMs, 'timeouts.closeGraceMs');
+  const checkAuth = opts.bearerToken ? createBearerCheck(opts.bearerToken) : null;
+  const log = opts.logger.child({ component: 'receiver' });
+  const { sink, api } = opts;
+  let closing = false;
+
+  const server = opts.tls
+    ? https.createServer({ cert: readTlsFile(opts.tls.certFile, 'certFile'), key: readTlsFile(opts.tls.keyFile, 'keyFile') })
+    : http.createServer();
+  server.headersTimeout = headersMs;
+  server.requestTimeout = requestMs;
+  server.keepAliveTimeout = keepAliveMs;
+
+  function send(res: ServerResponse, status: number, contentType: string, body: Buffer, headers: Record<string, string> = {}): void {
+    if (res.headersSent || res.destroyed) return;
+    if (closing) headers.connection = 'close';
+    res.writeHead(status, { 'content-type': contentType, 'content-length': String(body.length), ...headers });
+    res.end(body);
+  }
+
+  /** Answers with google.rpc.Status in the request's format; drains an unread body first so keep-alive survives. */
+  async function sendError(
+    req: IncomingMessage,
+    res: ServerResponse,
+    format: OtlpFormat,
+    err: ReceiverError,
+    extraHeaders: Record<string, string> = {},
+    bodyConsumed = false,
+  ): Promise<void> {
+    const drained = bodyConsumed || (await drainRequest(req, maxBodyBytes));
+    const headers: Record<string, string> = { 'mcptrail-error-code': err.code, ...extraHeaders };
+    if (!drained) headers.connection = 'close';
+    send(res, err.statusCode, CONTENT_TYPE[format], encodeStatus(format, err.grpcCode, err.message), headers);
+  }
+
+  async function ingest(signal: OtlpSignal, format: OtlpFormat, body: Buffer): Promise<{ rejected: number; message: string | null }> {
+    if (signal === 'metrics') return { rejected: 0, message: null }; // accepted and dropped: the trail is built from spans and logs
+    let rejected: number;
+    let reason: string | null;
+    let result: IngestResult | null = null;
+    if (signal === 'traces') {
+      const batch = decodeTraces(body, format);
+      rejected = batch.rejected;
+      reason = batch.rejectReason;
+      if (batch.spans.length > 0) result = await sink.traces(batch);
+    } else {
+      const batch = decodeLogs(body, format);
+      rejected = batch.rejected;
+      reason = batch.rejectReason;
+      if (batch.logs.length > 0) result = await sink.logs(batch);
+    }
+    if (result) {
+      rejected += result.rejected;
+      if (result.message) reason = reason ? `${reason}; ${result.message}` : result.message;
+    }
+    return { rejected, message: reason };
+  }
+
+  async function handleOtlp(req: IncomingMessage, res: ServerResponse, signal: OtlpSignal): Promise<void> {
+    const fallbackFormat = responseFormatFor(req.headers['content-type']);
+    if (req.method !== 'POST') {
+      const err = new ReceiverError('MCPTRAIL_OTLP_METHOD_NOT_ALLOWED', `method ${req.method} not allowed on ${req.url}; use POST`);
+      return sendError(req, res, fallbackFormat, err, { allow: 'POST' });
+    }
+    let format: OtlpFormat;
+    let body: Buffer;
+    try {
+      format = parseContentType(req.headers['content-type']);
+      const read = await readBody(req, parseContentEncoding(req.headers['content-encoding']), maxBodyBytes);
+      if (read.error) {
+        log.debug('request body refused', { signal, code: read.error.code, reason: read.error.message });
+        return sendError(req, res, format, read.error, read.drained ? {} : { connection: 'close' }, true);
+      }
+      body = read.body as Buffer;
+    } catch (err) {
+      if (err instanceof ReceiverError) return sendError(req, res, fallbackFormat, err);
+      throw err;
+    }
+    try {
+      const { rejected, message } = await ingest(signal, format, body);
+      if (rejected > 0) log.debug('items rejected', { signal, rejected, reason: message });
+      send(res, 200, CONTENT_TYPE[format], encodeExportResponse(signal, format, rejected, message));
+    } catch (err) {
+      if (err instanceof OtlpDecodeError) {
+        log.debug('undecodable request', { signal, code: err.code, reason: err.message });
+        return sendError(req, res, format, new ReceiverError(err.code, err.message), {}, true);
+      }
+      if (err instanceof OverloadError) {
+        const seconds = Math.max(1, Math.ceil(err.retryAfterSeconds));
+        const code = err.status === 429 ? 'MCPTRAIL_OTLP_THROTTLED' : 'MCPTRAIL_OTLP_UNAVAILABLE';
+        log.warn('ingestion overloaded; asking the client to retry', { signal, status: err.status, retryAfterSeconds: seconds });
+        const message = `ingestion is ${err.status === 429 ? 'throttled' : 'unavailable'}; retry after ${seconds}s`;
+        return sendError(req, res, format, new ReceiverError(code, message), { 'retry-after': String(seconds) }, true);
+      }
+      log.error('storing the request failed', { signal, err });
+      const internal = new ReceiverError('MCPTRAIL_OTLP_INTERNAL', 'internal error while storing the data; see the processor log');
+      return sendError(req, res, format, internal, {}, true);
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://receiver.invalid');
+    } catch {
+      const err = new ReceiverError('MCPTRAIL_OTLP_NOT_FOUND', 'malformed request target');
+      return sendError(req, res, 'json', err);
+    }
+    if (checkAuth) {
+      const err = checkAuth(req);
+      if (err) {
+        log.debug('unauthorized request', { path: url.pathname });
+        return sendError(req, res, responseFormatFor(req.headers['content-type']), err, {
+          'www-authenticate': bearerChallenge(err),
+        });
+      }
+    }
+    const signal = OTLP_PATHS[url.pathname];
+    if (signal) return handleOtlp(req, res, signal);
+    if (api && (await api(req, res, url))) return;
+    const err = new ReceiverError('MCPTRAIL_OTLP_NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
+    return sendError(req, res, responseFormatFor(req.headers['content-type']), err);
+  }
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res)
+      .catch((err: unknown) => {
+        log.error('request handler failed', { err });
+        const internal = new ReceiverError('MCPTRAIL_OTLP_INTERNAL', 'internal error; see the processor log');
+        send(res, 500, CONTENT_TYPE.json, encodeStatus('json', internal.grpcCode, internal.message), {
+          'mcptrail-error-code': internal.code,
+          connection: 'close',
+        });
+      })
+      .finally(() => {
+        if (closing) setImmediate(() => server.closeIdleConnections());
+      });
+  });
+
+  return {
+    listen() {
+      return new Promise((resolve, reject) => {
+        const onError = (err: Error): void => reject(err);
+        server.once('error', onError);
+        server.listen(port, host, () => {
+          server.off('error', onError);
+          const address = server.address() as AddressInfo;
+          const h = address.address.includes(':') ? `[${address.address}]` : address.address;
+          const url = `${opts.tls ? 'https' : 'http'}://${h}:${address.port}`;
+          log.info('OTLP/HTTP receiver listening', { url });
+          resolve({ url, port: address.port });
+        });
+      });
+    },
+    close() {
+      if (!server.listening) return Promise.resolve();
+      closing = true;
+      return new Promise((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), closeGraceMs);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+    },
+  };
+}
