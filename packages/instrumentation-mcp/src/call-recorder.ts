@@ -1,0 +1,447 @@
+import {
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type DiagLogger,
+  type Histogram,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+import { safeExecuteInTheMiddle } from '@opentelemetry/instrumentation';
+import {
+  ATTR_ENDUSER_ID,
+  ATTR_ENDUSER_SCOPE,
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_JSONRPC_REQUEST_ID,
+  ATTR_MCP_CLIENT_NAME,
+  ATTR_MCP_CLIENT_VERSION,
+  ATTR_MCP_ERROR_MESSAGE,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_MCP_SERVER_NAME,
+  ATTR_MCP_SERVER_VERSION,
+  ATTR_MCP_SESSION_ID,
+  ATTR_MCP_SIDE,
+  ATTR_MCP_TOOL_ARGUMENTS_HASH,
+  ATTR_MCP_TOOL_ARGUMENTS_SIZE,
+  ATTR_MCP_TOOL_DESTRUCTIVE_HINT,
+  ATTR_MCP_TOOL_OPEN_WORLD_HINT,
+  ATTR_MCP_TOOL_READ_ONLY_HINT,
+  ATTR_MCP_TOOL_RESULT_CONTENT_COUNT,
+  ATTR_MCP_TOOL_RESULT_CONTENT_TYPES,
+  ATTR_MCP_TOOL_RESULT_IS_ERROR,
+  ATTR_MCP_TOOL_RESULT_SIZE,
+  ATTR_MCP_TOOL_SCHEMA_VERSION,
+  ATTR_MCPTRAIL_REDACTION_COUNT,
+  ATTR_MCPTRAIL_REDACTION_TYPES,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_NETWORK_TRANSPORT,
+  ATTR_RPC_RESPONSE_STATUS_CODE,
+  type AuditOutcome,
+  type ResultSummary,
+} from '@mcptrail/conventions';
+import { emitAuditRecord } from './audit-log';
+import { connectionOf, networkTransportOf, sessionIdOf, type ToolVersionInfo } from './connection';
+import { errorType, failureOutcome, isDenied, toFailure, type FailureInfo } from './outcome';
+import { peersOf } from './peers';
+import { newTally, type RedactionTally, type TelemetryRedaction } from './redaction';
+import { describeRequest, type RequestDescription } from './request-attributes';
+import { summarizeToolResult, toolErrorText } from './result-summary';
+import type { ToolDefinitionRegistry } from './tool-definitions';
+import type {
+  McpClientAuditMode,
+  McpInstrumentationConfig,
+  McpRequestHookInfo,
+  McpRequestLike,
+  McpResponseHookInfo,
+  McpSpanSide,
+} from './types';
+
+/** One request in flight: its span and what we learned about it before the response. */
+export interface CallRecord {
+  side: McpSpanSide;
+  span: Span;
+  /** The span's context: the handler (server side) or the transport send (client side) runs in it. */
+  ctx: Context;
+  startEpochMs: number;
+  startPerfMs: number;
+  description: RequestDescription;
+  request: McpRequestLike;
+  protocol: object;
+  transport: object | undefined;
+  /** What redaction changed for this call (reported as counts and types, never values). */
+  tally: RedactionTally;
+  /** Attributes the span started with (copied into the audit record). */
+  startAttributes: Attributes;
+  actorId?: string;
+  actorScope?: string;
+  /** Protocol version from the `mcp-protocol-version` HTTP header, for connections that never saw initialize. */
+  headerProtocolVersion?: string;
+  argsHash?: string;
+  argsSize?: number;
+  /** An error the handler threw (server side), seen before the SDK turned it into a response. */
+  thrown?: FailureInfo;
+  /** Client side: the raw JSON-RPC result or error as received (before the SDK's schema parsing). */
+  peerResponded?: boolean;
+  rawResult?: unknown;
+  /** Schema version of the called tool; a promise while the server's definitions are being recomputed. */
+  toolInfo?: ToolVersionInfo | Promise<ToolVersionInfo | undefined>;
+  done: boolean;
+}
+
+/** How a request ended. `rpcError` is set when the failure is a JSON-RPC error response (sent or received). */
+export type CallEnd = { result: unknown } | { failure: FailureInfo; rpcError: boolean };
+
+/** Settings resolved from the config, with defaults applied. */
+export interface ResolvedSettings {
+  captureArguments: boolean;
+  captureResults: boolean;
+  auditLogs: boolean;
+  auditArguments: boolean;
+  clientAudit: McpClientAuditMode;
+  deniedErrorCodes: ReadonlySet<number>;
+  maxErrorMessageLength: number;
+  hooks: Pick<McpInstrumentationConfig, 'requestHook' | 'responseHook' | 'ignoreRequestHook'>;
+}
+
+export interface RecorderDeps {
+  tracer(): Tracer;
+  diag: DiagLogger;
+  settings(): ResolvedSettings;
+  redaction(): TelemetryRedaction;
+  histograms(): { server: Histogram; client: Histogram };
+  emitLog: Parameters<typeof emitAuditRecord>[0];
+  definitions: ToolDefinitionRegistry;
+}
+
+const nowEpochMs = () => performance.timeOrigin + performance.now();
+const MAX_URI_LENGTH = 2048;
+
+/** Starts and finishes the span, metric point and audit record of every MCP request, both sides. */
+export class CallRecorder {
+  private readonly bySpan = new WeakMap<Span, CallRecord>();
+
+  constructor(private readonly deps: RecorderDeps) {}
+
+  /** Starts a span for a request, or returns undefined when the request is ignored. Never throws. */
+  start(
+    side: McpSpanSide,
+    protocol: object,
+    request: McpRequestLike,
+    parent: Context,
+    transport: object | undefined,
+    requestId: string | number | undefined,
+    extra: unknown,
+  ): CallRecord | undefined {
+    try {
+      return this.startUnsafe(side, protocol, request, parent, transport, requestId, extra);
+    } catch (err) {
+      this.deps.diag.error('mcptrail: could not start MCP span', err);
+      return undefined;
+    }
+  }
+
+  private startUnsafe(
+    side: McpSpanSide,
+    protocol: object,
+    request: McpRequestLike,
+    parent: Context,
+    transport: object | undefined,
+    requestId: string | number | undefined,
+    extra: unknown,
+  ): CallRecord | undefined {
+    const settings = this.deps.settings();
+    const method = typeof request.method === 'string' ? request.method : 'unknown';
+    const hookInfo: McpRequestHookInfo = { side, method, request, protocol };
+    const ignore = settings.hooks.ignoreRequestHook;
+    if (ignore) {
+      const ignored = safeExecuteInTheMiddle(
+        () => ignore(hookInfo),
+        (err) => err && this.deps.diag.error('mcptrail: ignoreRequestHook threw', err),
+        true,
+      );
+      if (ignored === true) return undefined;
+    }
+    const redaction = this.deps.redaction();
+    const tally = newTally();
+    const description = describeRequest(request, (s) => redaction.text(s, MAX_URI_LENGTH, tally));
+    const attributes: Attributes = { ...description.attributes, [ATTR_MCP_SIDE]: side };
+    if (requestId !== undefined) attributes[ATTR_JSONRPC_REQUEST_ID] = String(requestId);
+    const networkTransport = networkTransportOf(transport);
+    if (networkTransport) attributes[ATTR_NETWORK_TRANSPORT] = networkTransport;
+    const sessionId = sessionIdOf(transport);
+    if (sessionId) attributes[ATTR_MCP_SESSION_ID] = sessionId;
+
+    const record: CallRecord = {
+      side,
+      span: undefined as unknown as Span,
+      ctx: parent,
+      startEpochMs: nowEpochMs(),
+      startPerfMs: performance.now(),
+      description,
+      request,
+      protocol,
+      transport,
+      startAttributes: attributes,
+      tally,
+      done: false,
+    };
+    if (side === 'server') this.readExtra(record, extra, attributes);
+    if (description.method === 'tools/call') {
+      const { hash, size } = redaction.fingerprint(description.toolArguments ?? {});
+      record.argsHash = hash;
+      record.argsSize = size;
+      if (hash !== undefined) attributes[ATTR_MCP_TOOL_ARGUMENTS_HASH] = hash;
+      if (size !== undefined) attributes[ATTR_MCP_TOOL_ARGUMENTS_SIZE] = size;
+      if (settings.captureArguments) {
+        attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = redaction.json(description.toolArguments ?? {}, tally);
+      }
+      if (description.toolName !== undefined) {
+        record.toolInfo =
+          side === 'server'
+            ? this.deps.definitions.serverTool(protocol, description.toolName)
+            : transport && connectionOf(transport).toolVersions.get(description.toolName);
+      }
+    }
+    const span = this.deps.tracer().startSpan(
+      description.spanName,
+      { kind: side === 'server' ? SpanKind.SERVER : SpanKind.CLIENT, attributes, startTime: record.startEpochMs },
+      parent,
+    );
+    record.span = span;
+    record.ctx = trace.setSpan(parent, span);
+    this.bySpan.set(span, record);
+    const requestHook = settings.hooks.requestHook;
+    if (requestHook) {
+      safeExecuteInTheMiddle(
+        () => requestHook(span, hookInfo),
+        (err) => err && this.deps.diag.error('mcptrail: requestHook threw', err),
+        true,
+      );
+    }
+    return record;
+  }
+
+  /** Who is calling, from the transport's auth info. Never the token, never raw headers. */
+  private readExtra(record: CallRecord, extra: unknown, attributes: Attributes): void {
+    if (!extra || typeof extra !== 'object') return;
+    const { authInfo, requestInfo } = extra as { authInfo?: unknown; requestInfo?: unknown };
+    if (authInfo && typeof authInfo === 'object') {
+      const { clientId, scopes } = authInfo as { clientId?: unknown; scopes?: unknown };
+      if (typeof clientId === 'string' && clientId.length > 0) {
+        record.actorId = this.deps.redaction().text(clientId, 256, record.tally);
+        attributes[ATTR_ENDUSER_ID] = record.actorId;
+      }
+      if (Array.isArray(scopes)) {
+        const scope = scopes.filter((s): s is string => typeof s === 'string').join(' ');
+        if (scope) {
+          record.actorScope = this.deps.redaction().text(scope, 1024, record.tally);
+          attributes[ATTR_ENDUSER_SCOPE] = record.actorScope;
+        }
+      }
+    }
+    const headers = (requestInfo as { headers?: Record<string, unknown> } | undefined)?.headers;
+    const version = headers?.['mcp-protocol-version'];
+    if (typeof version === 'string' && /^[0-9A-Za-z.-]{1,32}$/.test(version)) record.headerProtocolVersion = version;
+  }
+
+  /** The record of the request whose span is active, for errors seen inside handlers. */
+  recordOfActiveSpan(ctx: Context): CallRecord | undefined {
+    const span = trace.getSpan(ctx);
+    return span ? this.bySpan.get(span) : undefined;
+  }
+
+  /** Remembers an error a handler threw, so the outcome can tell a denial from a failure. */
+  noteThrown(ctx: Context, err: unknown): void {
+    const record = this.recordOfActiveSpan(ctx);
+    if (record && !record.done && !record.thrown) record.thrown = toFailure(err);
+  }
+
+  /** Ends the span, records the metric and emits the audit record. Idempotent; never throws. */
+  finish(record: CallRecord, end: CallEnd): void {
+    if (record.done) return;
+    record.done = true;
+    const endEpochMs = nowEpochMs();
+    const durationMs = performance.now() - record.startPerfMs;
+    const toolInfo = record.toolInfo;
+    if (toolInfo && typeof (toolInfo as Promise<unknown>).then === 'function') {
+      (toolInfo as Promise<ToolVersionInfo | undefined>).then(
+        (info) => this.complete(record, end, endEpochMs, durationMs, info),
+        () => this.complete(record, end, endEpochMs, durationMs, undefined),
+      );
+    } else {
+      this.complete(record, end, endEpochMs, durationMs, toolInfo as ToolVersionInfo | undefined);
+    }
+  }
+
+  private complete(
+    record: CallRecord,
+    end: CallEnd,
+    endEpochMs: number,
+    durationMs: number,
+    toolInfo: ToolVersionInfo | undefined,
+  ): void {
+    try {
+      this.completeUnsafe(record, end, endEpochMs, durationMs, toolInfo);
+    } catch (err) {
+      this.deps.diag.error('mcptrail: could not finish MCP span', err);
+      try {
+        record.span.end(endEpochMs);
+      } catch {
+        /* the span is lost; nothing else to do */
+      }
+    }
+  }
+
+  private completeUnsafe(
+    record: CallRecord,
+    end: CallEnd,
+    endEpochMs: number,
+    durationMs: number,
+    toolInfo: ToolVersionInfo | undefined,
+  ): void {
+    const settings = this.deps.settings();
+    const redaction = this.deps.redaction();
+    const { span, description, protocol, transport } = record;
+    const method = description.method;
+    const attrs: Attributes = {};
+
+    // Learn from the exchange: protocol version on initialize, tool versions on tools/list.
+    if ('result' in end) this.learnFromResult(record, end.result);
+
+    const sessionId = sessionIdOf(transport);
+    if (sessionId) attrs[ATTR_MCP_SESSION_ID] = sessionId;
+    const protocolVersion = (transport && connectionOf(transport).protocolVersion) ?? record.headerProtocolVersion;
+    if (protocolVersion) attrs[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
+    const peers = peersOf(protocol);
+    if (peers.server?.name) attrs[ATTR_MCP_SERVER_NAME] = peers.server.name;
+    if (peers.server?.version) attrs[ATTR_MCP_SERVER_VERSION] = peers.server.version;
+    if (peers.client?.name) attrs[ATTR_MCP_CLIENT_NAME] = peers.client.name;
+    if (peers.client?.version) attrs[ATTR_MCP_CLIENT_VERSION] = peers.client.version;
+    if (toolInfo) {
+      attrs[ATTR_MCP_TOOL_SCHEMA_VERSION] = toolInfo.version;
+      if (toolInfo.destructiveHint !== undefined) attrs[ATTR_MCP_TOOL_DESTRUCTIVE_HINT] = toolInfo.destructiveHint;
+      if (toolInfo.readOnlyHint !== undefined) attrs[ATTR_MCP_TOOL_READ_ONLY_HINT] = toolInfo.readOnlyHint;
+      if (toolInfo.openWorldHint !== undefined) attrs[ATTR_MCP_TOOL_OPEN_WORLD_HINT] = toolInfo.openWorldHint;
+    }
+
+    let outcome: AuditOutcome = 'ok';
+    let failure: FailureInfo | undefined;
+    let summary: ResultSummary | undefined;
+    let toolError = false;
+    let rpcCode: number | undefined;
+    if ('result' in end) {
+      if (method === 'tools/call') {
+        summary = summarizeToolResult(end.result);
+        attrs[ATTR_MCP_TOOL_RESULT_SIZE] = summary.size;
+        attrs[ATTR_MCP_TOOL_RESULT_CONTENT_COUNT] = summary.content_count;
+        attrs[ATTR_MCP_TOOL_RESULT_CONTENT_TYPES] = summary.content_types;
+        attrs[ATTR_MCP_TOOL_RESULT_IS_ERROR] = summary.is_error;
+        if (settings.captureResults) attrs[ATTR_GEN_AI_TOOL_CALL_RESULT] = redaction.json(end.result, record.tally);
+        if (summary.is_error) {
+          toolError = true;
+          failure = record.thrown ?? { message: toolErrorText(end.result) ?? 'tool returned isError' };
+          outcome = record.thrown && isDenied(record.thrown, settings.deniedErrorCodes) ? 'denied' : 'tool_error';
+        }
+      }
+    } else {
+      failure = end.failure;
+      if (end.rpcError && failure.code !== undefined) rpcCode = failure.code;
+      // A thrown error seen in the handler knows its class; the response only carries code and message.
+      const judged = record.thrown ? { ...failure, name: record.thrown.name, errno: record.thrown.errno } : failure;
+      outcome = failureOutcome(judged, settings.deniedErrorCodes);
+    }
+    const type = errorType(failure, toolError);
+    let errorMessage: string | undefined;
+    if (failure) {
+      errorMessage = redaction.text(failure.message, settings.maxErrorMessageLength, record.tally);
+      if (type) attrs[ATTR_ERROR_TYPE] = type;
+      if (rpcCode !== undefined) attrs[ATTR_RPC_RESPONSE_STATUS_CODE] = String(rpcCode);
+      attrs[ATTR_MCP_ERROR_MESSAGE] = errorMessage;
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage });
+    }
+    const audit = settings.auditLogs && this.shouldAudit(record, end, outcome, settings);
+    const redactedArguments =
+      audit && settings.auditArguments && method === 'tools/call'
+        ? redaction.json(description.toolArguments ?? {}, record.tally)
+        : undefined;
+    if (record.tally.count > 0) {
+      attrs[ATTR_MCPTRAIL_REDACTION_COUNT] = record.tally.count;
+      attrs[ATTR_MCPTRAIL_REDACTION_TYPES] = [...record.tally.types].sort();
+    }
+    span.setAttributes(attrs);
+
+    const responseHook = settings.hooks.responseHook;
+    if (responseHook) {
+      const info: McpResponseHookInfo = {
+        side: record.side,
+        method,
+        request: record.request,
+        protocol,
+        outcome,
+        durationMs,
+      };
+      if ('result' in end) info.result = end.result;
+      else info.error = { ...end.failure };
+      safeExecuteInTheMiddle(
+        () => responseHook(span, info),
+        (err) => err && this.deps.diag.error('mcptrail: responseHook threw', err),
+        true,
+      );
+    }
+
+    const metricAttrs: Attributes = { [ATTR_MCP_METHOD_NAME]: method };
+    if (description.toolName !== undefined) metricAttrs[ATTR_GEN_AI_TOOL_NAME] = description.toolName;
+    if (type) metricAttrs[ATTR_ERROR_TYPE] = type;
+    const networkTransport = networkTransportOf(transport);
+    if (networkTransport) metricAttrs[ATTR_NETWORK_TRANSPORT] = networkTransport;
+    const histograms = this.deps.histograms();
+    (record.side === 'server' ? histograms.server : histograms.client).record(durationMs / 1000, metricAttrs, record.ctx);
+
+    if (audit) {
+      emitAuditRecord(this.deps.emitLog, {
+        record,
+        spanAttributes: attrs,
+        outcome,
+        errorType: type,
+        errorMessage,
+        summary,
+        durationMs,
+        toolInfo,
+        redactedArguments,
+      });
+    }
+    span.end(endEpochMs);
+  }
+
+  /**
+   * The server side is the audit source: every tool call and every failed or denied request.
+   * The client side adds records only as configured (by default: failures the server never answered).
+   */
+  private shouldAudit(record: CallRecord, end: CallEnd, outcome: AuditOutcome, settings: ResolvedSettings): boolean {
+    const auditable = record.description.method === 'tools/call' || outcome !== 'ok';
+    if (record.side === 'server' || settings.clientAudit === 'all') return auditable;
+    if (settings.clientAudit === 'off') return false;
+    return 'failure' in end && !record.peerResponded;
+  }
+
+  private learnFromResult(record: CallRecord, result: unknown): void {
+    const { transport, description, protocol, side } = record;
+    if (!transport || !result || typeof result !== 'object') return;
+    const conn = connectionOf(transport);
+    if (description.method === 'initialize') {
+      const v = (result as { protocolVersion?: unknown }).protocolVersion;
+      if (typeof v === 'string') conn.protocolVersion = v;
+    } else if (description.method === 'tools/list') {
+      // Client side: the raw list as received, so both ends fingerprint the same JSON.
+      const list = side === 'client' && record.rawResult !== undefined ? record.rawResult : result;
+      const versions = this.deps.definitions.observeList(protocol, side, list, record.ctx);
+      // Pagination: a page adds to what earlier pages taught.
+      for (const [name, info] of versions) conn.toolVersions.set(name, info);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+export { McpInstrumentation, SDK_MODULES, type SdkModuleName } from './instrumentation';
+export { toolSchemaVersion, type AdvertisedTool } from './tool-schema';
+export { McpInstrumentationError, MCP_INSTRUMENTATION_ERRORS, type McpInstrumentationErrorCode } from './errors';
+export { PACKAGE_NAME, PACKAGE_VERSION, SUPPORTED_SDK_VERSIONS } from './version';
+export type {
+  McpClientAuditMode,
+  McpIgnoreRequestHook,
+  McpInstrumentationConfig,
+  McpRequestHook,
+  McpRequestHookInfo,
+  McpRequestLike,
+  McpResponseHook,
+  McpResponseHookInfo,
+  McpSpanSide,
+} from './types';

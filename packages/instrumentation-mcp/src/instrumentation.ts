@@ -1,0 +1,295 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ValueType, type Histogram } from '@opentelemetry/api';
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+  isWrapped,
+} from '@opentelemetry/instrumentation';
+import { Hook as RequireHook } from 'require-in-the-middle';
+import {
+  METRIC_MCP_CLIENT_OPERATION_DURATION,
+  METRIC_MCP_SERVER_OPERATION_DURATION,
+  MCP_DURATION_BUCKETS_SECONDS,
+} from '@mcptrail/conventions';
+import type { Redactor } from '@mcptrail/redact';
+import { CallRecorder, type ResolvedSettings } from './call-recorder';
+import { McpInstrumentationError, invalidOption } from './errors';
+import { patchMcpServer, unpatchMcpServer } from './patch-mcp-server';
+import { patchProtocol, unpatchProtocol, type Unwrap, type Wrap } from './patch-protocol';
+import { buildRedactor, telemetryRedaction, type TelemetryRedaction } from './redaction';
+import { ToolDefinitionRegistry } from './tool-definitions';
+import type { McpClientAuditMode, McpInstrumentationConfig } from './types';
+import { PACKAGE_NAME, PACKAGE_VERSION, SUPPORTED_SDK_VERSIONS } from './version';
+
+const SDK = '@modelcontextprotocol/sdk';
+
+/** SDK module files we patch, relative to `dist/{cjs,esm}/`, and the export holding the class. */
+export const SDK_MODULES = {
+  'shared/protocol': 'Protocol',
+  'server/mcp': 'McpServer',
+} as const;
+export type SdkModuleName = keyof typeof SDK_MODULES;
+
+const CLIENT_AUDIT_MODES: readonly McpClientAuditMode[] = ['undelivered', 'all', 'off'];
+const SETTINGS = Symbol('mcptrail.settings');
+const CJS_HOOK = Symbol('mcptrail.cjsHook');
+
+/**
+ * OpenTelemetry instrumentation for `@modelcontextprotocol/sdk` 1.x: spans, `mcp.audit.*` log records and
+ * duration metrics for every MCP request on both Client and Server, with trace context in `params._meta`.
+ */
+export class McpInstrumentation extends InstrumentationBase<McpInstrumentationConfig> {
+  // Symbol-keyed and declared (not initialised) because the base constructor calls setConfig()/enable()
+  // before subclass field initialisers run.
+  declare private [SETTINGS]: ResolvedSettings | undefined;
+  declare private [CJS_HOOK]: RequireHook | undefined;
+  declare private _redactor: Redactor | undefined;
+  declare private _redaction: TelemetryRedaction | undefined;
+  declare private _serverDuration: Histogram | undefined;
+  declare private _clientDuration: Histogram | undefined;
+  declare private _recorder: CallRecorder | undefined;
+  declare private _definitions: ToolDefinitionRegistry | undefined;
+
+  constructor(config: McpInstrumentationConfig = {}) {
+    super(PACKAGE_NAME, PACKAGE_VERSION, config);
+  }
+
+  override setConfig(config: McpInstrumentationConfig = {}): void {
+    const settings = resolveSettings(config);
+    super.setConfig(config);
+    this[SETTINGS] = settings;
+    this._redactor = buildRedactor(config);
+    this._redaction = telemetryRedaction(this._redactor);
+  }
+
+  /** The redactor this instrumentation uses (for sharing its HMAC key with a redacting processor). */
+  get redactor(): Redactor {
+    if (!this._redactor) this._redactor = buildRedactor(this.getConfig());
+    return this._redactor;
+  }
+
+  protected override init() {
+    const files: InstrumentationNodeModuleFile[] = [];
+    for (const flavor of ['cjs', 'esm']) {
+      for (const name of Object.keys(SDK_MODULES) as SdkModuleName[]) {
+        files.push(
+          new InstrumentationNodeModuleFile(
+            `${SDK}/dist/${flavor}/${name}.js`,
+            SUPPORTED_SDK_VERSIONS,
+            (moduleExports) => this.patchSdkModule(moduleExports, name),
+            (moduleExports) => this.unpatchSdkModule(moduleExports, name),
+          ),
+        );
+      }
+    }
+    return [new InstrumentationNodeModuleDefinition(SDK, SUPPORTED_SDK_VERSIONS, undefined, undefined, files)];
+  }
+
+  /**
+   * The base class hooks `require` through a shared hook that resolves the package main first; the SDK has
+   * none, so that never fires for `dist/cjs/*`. A require hook with the files named explicitly does.
+   * (ESM `import` is covered by the base class's import-in-the-middle hook.)
+   */
+  override enable(): void {
+    super.enable();
+    if (this[CJS_HOOK]) return;
+    const cjsFiles = (Object.keys(SDK_MODULES) as SdkModuleName[]).map((n) => `${SDK}/dist/cjs/${n}.js`);
+    const byRequireName = new Map(cjsFiles.map((f) => [path.normalize(f), f]));
+    this[CJS_HOOK] = new RequireHook([...byRequireName.keys()], { internals: true }, (exports, name, baseDir) => {
+      const file = byRequireName.get(path.normalize(name));
+      if (!file) return exports;
+      const definition = this.getModuleDefinitions()[0];
+      const version = baseDir ? readPackageVersion(baseDir) : undefined;
+      if (definition) definition.moduleVersion = version;
+      const fileDef = definition?.files.find((f) => f.name === file);
+      if (!fileDef || !isSupportedVersion(version)) {
+        this._diag.debug(`mcptrail: not patching ${file} (SDK version ${version ?? 'unknown'})`);
+        return exports;
+      }
+      fileDef.moduleExports = exports;
+      return this.isEnabled() ? (fileDef.patch(exports, version) as typeof exports) : exports;
+    });
+  }
+
+  /**
+   * Patches one SDK module's exports in place: the escape hatch for bundlers and test runners whose own
+   * module loader bypasses Node's require/import hooks. `name` is `'shared/protocol'` or `'server/mcp'`.
+   * Idempotent; undone by `disable()`.
+   */
+  patchSdkModule<T>(moduleExports: T, name: SdkModuleName): T {
+    const cls = this.classOf(moduleExports, name);
+    if (!cls) return moduleExports;
+    try {
+      const proto = cls.prototype as Record<string, unknown>;
+      if (name === 'shared/protocol') {
+        patchProtocol(proto, this.wrapFn, {
+          recorder: this.recorder,
+          diag: this._diag,
+          emitLog: (r) => this.logger.emit(r),
+          auditEnabled: () => this.settings.auditLogs,
+        });
+      } else {
+        patchMcpServer(proto, this.wrapFn, { recorder: this.recorder, definitions: this.definitions });
+      }
+      this.rememberManualPatch(moduleExports, name);
+    } catch (err) {
+      this._diag.error(`mcptrail: could not patch ${name}`, err);
+    }
+    return moduleExports;
+  }
+
+  /** Restores what patchSdkModule changed. */
+  unpatchSdkModule<T>(moduleExports: T, name: SdkModuleName): T {
+    const cls = this.classOf(moduleExports, name);
+    if (!cls) return moduleExports;
+    if (name === 'shared/protocol') unpatchProtocol(cls.prototype, this.unwrapFn);
+    else unpatchMcpServer(cls.prototype, this.unwrapFn);
+    return moduleExports;
+  }
+
+  override disable(): void {
+    super.disable();
+    // Modules patched by hand (patchSdkModule) are not known to the base class.
+    for (const [exports, name] of this.manualPatches) this.unpatchSdkModule(exports, name);
+    this.manualPatches.clear();
+  }
+
+  protected override _updateMetricInstruments(): void {
+    const advice = { explicitBucketBoundaries: [...MCP_DURATION_BUCKETS_SECONDS] };
+    this._serverDuration = this.meter.createHistogram(METRIC_MCP_SERVER_OPERATION_DURATION, {
+      description: 'Duration of MCP requests handled by this process (server side of the exchange).',
+      unit: 's',
+      valueType: ValueType.DOUBLE,
+      advice,
+    });
+    this._clientDuration = this.meter.createHistogram(METRIC_MCP_CLIENT_OPERATION_DURATION, {
+      description: 'Duration of MCP requests sent by this process (client side of the exchange).',
+      unit: 's',
+      valueType: ValueType.DOUBLE,
+      advice,
+    });
+  }
+
+  private get settings(): ResolvedSettings {
+    return (this[SETTINGS] ??= resolveSettings(this.getConfig()));
+  }
+
+  private get redaction(): TelemetryRedaction {
+    return (this._redaction ??= telemetryRedaction(this.redactor));
+  }
+
+  private get definitions(): ToolDefinitionRegistry {
+    return (this._definitions ??= new ToolDefinitionRegistry({
+      emitLog: (r) => this.logger.emit(r),
+      diag: this._diag,
+      redactDescription: (s) => this.redaction.text(s, 4096),
+      enabled: (side) => this.settings.auditLogs && (side === 'server' || this.settings.clientAudit === 'all'),
+    }));
+  }
+
+  private get recorder(): CallRecorder {
+    return (this._recorder ??= new CallRecorder({
+      tracer: () => this.tracer,
+      diag: this._diag,
+      settings: () => this.settings,
+      redaction: () => this.redaction,
+      histograms: () => {
+        if (!this._serverDuration || !this._clientDuration) this._updateMetricInstruments();
+        return { server: this._serverDuration!, client: this._clientDuration! };
+      },
+      emitLog: (r) => this.logger.emit(r),
+      definitions: this.definitions,
+    }));
+  }
+
+  private readonly wrapFn: Wrap = (target, name, wrapper) => {
+    this._wrap(target as Record<string, any>, name, wrapper as any);
+  };
+
+  private readonly unwrapFn: Unwrap = (target, name) => {
+    if (isWrapped((target as Record<string, unknown>)[name])) this._unwrap(target as Record<string, any>, name);
+  };
+
+  declare private manualPatchStore: Map<unknown, SdkModuleName> | undefined;
+  private get manualPatches(): Map<unknown, SdkModuleName> {
+    return (this.manualPatchStore ??= new Map());
+  }
+
+  private rememberManualPatch(moduleExports: unknown, name: SdkModuleName): void {
+    const known = this.getModuleDefinitions()[0]?.files.some((f) => f.moduleExports === moduleExports);
+    if (!known) this.manualPatches.set(moduleExports, name);
+  }
+
+  private classOf(moduleExports: unknown, name: SdkModuleName): { prototype: object } | undefined {
+    if (!(name in SDK_MODULES)) {
+      throw new McpInstrumentationError(
+        'MCPTRAIL_ERR_INSTR_UNKNOWN_MODULE',
+        `patchSdkModule: unknown SDK module ${JSON.stringify(name)} (expected one of ${Object.keys(SDK_MODULES).join(', ')})`,
+      );
+    }
+    const cls = (moduleExports as Record<string, unknown> | undefined)?.[SDK_MODULES[name]];
+    if (typeof cls !== 'function' || !cls.prototype) {
+      this._diag.warn(`mcptrail: ${name} has no ${SDK_MODULES[name]} export; not patched`);
+      return undefined;
+    }
+    return cls as { prototype: object };
+  }
+}
+
+function readPackageVersion(baseDir: string): string | undefined {
+  try {
+    const v = JSON.parse(readFileSync(path.join(baseDir, 'package.json'), 'utf8')).version;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Same range as SUPPORTED_SDK_VERSIONS (`>=1.0.0 <2`), without pulling semver in. */
+function isSupportedVersion(version: string | undefined): boolean {
+  return version !== undefined && /^1\.\d+\.\d+/.test(version);
+}
+
+/** Validates the options up front, so a typo fails at construction with the option's name. */
+function resolveSettings(config: McpInstrumentationConfig): ResolvedSettings {
+  const bool = (field: keyof McpInstrumentationConfig, fallback: boolean): boolean => {
+    const v = config[field];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'boolean') throw invalidOption(field, 'a boolean', v);
+    return v;
+  };
+  const fn = (field: 'requestHook' | 'responseHook' | 'ignoreRequestHook') => {
+    const v = config[field];
+    if (v !== undefined && typeof v !== 'function') throw invalidOption(field, 'a function', v);
+  };
+  fn('requestHook');
+  fn('responseHook');
+  fn('ignoreRequestHook');
+  const clientAudit = config.clientAudit ?? 'undelivered';
+  if (!CLIENT_AUDIT_MODES.includes(clientAudit)) {
+    throw invalidOption('clientAudit', `one of ${CLIENT_AUDIT_MODES.join(', ')}`, clientAudit);
+  }
+  const codes = config.deniedErrorCodes ?? [];
+  if (!Array.isArray(codes) || !codes.every((c) => Number.isSafeInteger(c))) {
+    throw invalidOption('deniedErrorCodes', 'an array of integers', codes);
+  }
+  const maxLen = config.maxErrorMessageLength ?? 512;
+  if (!Number.isSafeInteger(maxLen) || maxLen < 1) {
+    throw invalidOption('maxErrorMessageLength', 'a positive integer', maxLen);
+  }
+  if (config.redactor !== undefined && (typeof config.redactor !== 'object' || config.redactor === null)) {
+    throw invalidOption('redactor', 'a Redactor from @mcptrail/redact', config.redactor);
+  }
+  return {
+    captureArguments: bool('captureArguments', false),
+    captureResults: bool('captureResults', false),
+    auditLogs: bool('auditLogs', true),
+    auditArguments: bool('auditArguments', true),
+    clientAudit,
+    deniedErrorCodes: new Set(codes),
+    maxErrorMessageLength: maxLen,
+    hooks: { requestHook: config.requestHook, responseHook: config.responseHook, ignoreRequestHook: config.ignoreRequestHook },
+  };
+}

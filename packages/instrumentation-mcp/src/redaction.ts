@@ -1,0 +1,71 @@
+import { canonicalJson } from '@mcptrail/conventions';
+import { createRedactor, type Redactor } from '@mcptrail/redact';
+import type { McpInstrumentationConfig } from './types';
+
+/**
+ * The few redaction operations the instrumentation needs, over `@mcptrail/redact`.
+ * Every argument, result and error text we export passes through here. Fails closed:
+ * if the redactor throws, the value is replaced by a marker rather than exported raw.
+ */
+export interface TelemetryRedaction {
+  /** Redacted JSON of a value (arguments, results), or a marker when it cannot be redacted. */
+  json(value: unknown, tally?: RedactionTally): string;
+  /** Redacted free text (error messages, URIs), cut to `maxLength` characters. */
+  text(value: string, maxLength?: number, tally?: RedactionTally): string;
+  /** `{ hash, size }` of the canonical JSON: keyed HMAC and byte length (computed before redaction). */
+  fingerprint(value: unknown): { hash?: string; size?: number };
+}
+
+/** What the redactor changed for one span or log record: counts and rule types, never values. */
+export interface RedactionTally {
+  count: number;
+  types: Set<string>;
+}
+
+export const newTally = (): RedactionTally => ({ count: 0, types: new Set() });
+
+function addTo(tally: RedactionTally | undefined, result: { count: number; types: string[] }): void {
+  if (!tally || result.count === 0) return;
+  tally.count += result.count;
+  for (const t of result.types) tally.types.add(t);
+}
+
+export const REDACTION_FAILED = '[REDACTED:redaction_failed]';
+
+export function buildRedactor(config: McpInstrumentationConfig): Redactor {
+  return config.redactor ?? createRedactor(config.redaction ?? {});
+}
+
+export function telemetryRedaction(redactor: Redactor): TelemetryRedaction {
+  return {
+    json(value, tally) {
+      try {
+        const result = redactor.redact(value);
+        addTo(tally, result);
+        return JSON.stringify(result.value) ?? 'null';
+      } catch {
+        return JSON.stringify(REDACTION_FAILED);
+      }
+    },
+    text(value, maxLength, tally) {
+      let out: string;
+      try {
+        const result = redactor.redactText(value);
+        addTo(tally, result);
+        out = result.value;
+      } catch {
+        return REDACTION_FAILED;
+      }
+      return maxLength !== undefined && out.length > maxLength ? `${out.slice(0, maxLength)}…` : out;
+    },
+    fingerprint(value) {
+      if (value === undefined) return {};
+      try {
+        const canonical = canonicalJson(value);
+        return { hash: redactor.keyedHash(canonical), size: Buffer.byteLength(canonical, 'utf8') };
+      } catch {
+        return {};
+      }
+    },
+  };
+}

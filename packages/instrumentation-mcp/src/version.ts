@@ -1,0 +1,5 @@
+/** Instrumentation scope name and version (kept in step with package.json by a unit test). */
+export const PACKAGE_NAME = '@mcptrail/instrumentation-mcp';
+export const PACKAGE_VERSION = '0.1.0';
+/** SDK versions whose internals (Protocol, McpServer) this instrumentation patches. */
+export const SUPPORTED_SDK_VERSIONS = ['>=1.0.0 <2'];
