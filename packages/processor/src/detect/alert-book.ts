@@ -1,0 +1,175 @@
+/**
+ * Alerts: persisted in `detect_alerts` (same SQLite file as the trail), deduplicated by
+ * key within each rule's `dedup_window`: a repeat bumps `count` and `last_time` on the
+ * stored alert and adds its evidence (up to a cap) instead of raising a new alert.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '@mcptrail/conventions';
+import type { Database, Statement } from 'better-sqlite3';
+import type { RefWithTrace } from './baseline-entry';
+import { LruMap } from './lru';
+import type { Alert, AlertLevel, AlertQuery, Rule } from './types';
+
+/** Evidence kept per alert: the first records and a few repeats, never an unbounded list. */
+export const MAX_EVIDENCE = 20;
+const MAX_OPEN_KEYS = 50_000;
+
+export interface Firing {
+  group: Record<string, string>;
+  summary: string;
+  timeMs: number;
+  refs: RefWithTrace[];
+}
+
+interface OpenAlert {
+  id: string;
+  firstMs: number;
+  lastMs: number;
+  count: number;
+  evidence: Alert['evidence'];
+}
+
+interface AlertRow {
+  id: string;
+  time_ms: number;
+  last_ms: number;
+  count: number;
+  body: string;
+  evidence: string;
+}
+
+export class AlertBook {
+  private readonly open = new LruMap<string, OpenAlert>(MAX_OPEN_KEYS);
+  private readonly insert: Statement;
+  private readonly update: Statement;
+  private readonly latestByKey: Statement;
+
+  constructor(private readonly db: Database) {
+    db.exec(`CREATE TABLE IF NOT EXISTS detect_alerts (
+      id TEXT NOT NULL PRIMARY KEY, dedup_key TEXT NOT NULL, rule_id TEXT NOT NULL, level TEXT NOT NULL,
+      time_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL, count INTEGER NOT NULL,
+      body TEXT NOT NULL, evidence TEXT NOT NULL)`);
+    db.exec('CREATE INDEX IF NOT EXISTS detect_alerts_key ON detect_alerts (dedup_key, time_ms)');
+    db.exec('CREATE INDEX IF NOT EXISTS detect_alerts_time ON detect_alerts (time_ms)');
+    db.exec('CREATE INDEX IF NOT EXISTS detect_alerts_rule ON detect_alerts (rule_id, time_ms)');
+    this.insert = db.prepare(`INSERT OR REPLACE INTO detect_alerts
+      (id, dedup_key, rule_id, level, time_ms, last_ms, count, body, evidence)
+      VALUES (@id, @dedup_key, @rule_id, @level, @time_ms, @last_ms, @count, @body, @evidence)`);
+    this.update = db.prepare('UPDATE detect_alerts SET count = ?, last_ms = ?, evidence = ? WHERE id = ?');
+    this.latestByKey = db.prepare(
+      'SELECT id, time_ms, last_ms, count, body, evidence FROM detect_alerts WHERE dedup_key = ? ORDER BY time_ms DESC LIMIT 1',
+    );
+  }
+
+  /** A new alert, or null when it repeats an open one (whose count is bumped). */
+  raise(rule: Rule, f: Firing): Alert | null {
+    const dedupKey = `${rule.id}|${canonicalJson(f.group)}`;
+    const open = this.open.get(dedupKey) ?? this.loadOpen(dedupKey);
+    if (open && f.timeMs >= open.firstMs && f.timeMs - open.firstMs < rule.dedup_window) {
+      open.count++;
+      if (f.timeMs > open.lastMs) open.lastMs = f.timeMs;
+      addEvidence(open.evidence, f.refs);
+      this.update.run(open.count, open.lastMs, JSON.stringify(open.evidence), open.id);
+      return null;
+    }
+    const evidence: Alert['evidence'] = { records: [], trace_ids: [] };
+    addEvidence(evidence, f.refs);
+    const first = f.refs[0];
+    const id = createHash('sha256')
+      .update(`${dedupKey}|${f.timeMs}|${first ? `${first.chain_id}:${first.seq}` : ''}`)
+      .digest('hex')
+      .slice(0, 32);
+    const time = new Date(f.timeMs).toISOString();
+    const alert: Alert = {
+      id,
+      rule_id: rule.id,
+      title: rule.title,
+      level: rule.level,
+      tags: rule.tags,
+      time,
+      group: f.group,
+      summary: f.summary,
+      evidence,
+      dedup_key: dedupKey,
+      count: 1,
+      last_time: time,
+    };
+    const { evidence: _e, count: _c, last_time: _l, ...body } = alert;
+    this.insert.run({
+      id,
+      dedup_key: dedupKey,
+      rule_id: rule.id,
+      level: rule.level,
+      time_ms: f.timeMs,
+      last_ms: f.timeMs,
+      count: 1,
+      body: JSON.stringify(body),
+      evidence: JSON.stringify(evidence),
+    });
+    this.open.set(dedupKey, { id, firstMs: f.timeMs, lastMs: f.timeMs, count: 1, evidence });
+    return alert;
+  }
+
+  private loadOpen(dedupKey: string): OpenAlert | undefined {
+    const row = this.latestByKey.get(dedupKey) as AlertRow | undefined;
+    if (!row) return undefined;
+    const open: OpenAlert = {
+      id: row.id,
+      firstMs: row.time_ms,
+      lastMs: row.last_ms,
+      count: row.count,
+      evidence: JSON.parse(row.evidence) as Alert['evidence'],
+    };
+    this.open.set(dedupKey, open);
+    return open;
+  }
+
+  list(q: AlertQuery): Alert[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.rule_id) {
+      where.push('rule_id = ?');
+      args.push(q.rule_id);
+    }
+    if (q.level) {
+      where.push('level = ?');
+      args.push(q.level satisfies AlertLevel);
+    }
+    if (q.since) {
+      const since = Date.parse(q.since);
+      if (!Number.isNaN(since)) {
+        where.push('last_ms >= ?');
+        args.push(since);
+      }
+    }
+    const limit = Math.max(1, Math.min(q.limit ?? 100, 1_000));
+    const rows = this.db
+      .prepare(
+        `SELECT id, time_ms, last_ms, count, body, evidence FROM detect_alerts
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY time_ms DESC, id LIMIT ${limit}`,
+      )
+      .all(...args) as AlertRow[];
+    return rows.map((r) => ({
+      ...(JSON.parse(r.body) as Omit<Alert, 'evidence' | 'count' | 'last_time'>),
+      evidence: JSON.parse(r.evidence) as Alert['evidence'],
+      count: r.count,
+      last_time: new Date(r.last_ms).toISOString(),
+    }));
+  }
+
+  reset(): void {
+    this.open.clear();
+    this.db.exec('DELETE FROM detect_alerts');
+  }
+}
+
+function addEvidence(evidence: Alert['evidence'], refs: RefWithTrace[]): void {
+  for (const ref of refs) {
+    if (evidence.records.length >= MAX_EVIDENCE) break;
+    if (evidence.records.some((r) => r.chain_id === ref.chain_id && r.seq === ref.seq)) continue;
+    evidence.records.push({ chain_id: ref.chain_id, seq: ref.seq });
+    if (ref.trace_id && evidence.trace_ids.length < MAX_EVIDENCE && !evidence.trace_ids.includes(ref.trace_id)) {
+      evidence.trace_ids.push(ref.trace_id);
+    }
+  }
+}

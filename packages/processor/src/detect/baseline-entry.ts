@@ -1,0 +1,264 @@
+/**
+ * One behavioural baseline (per service, service+tool, actor, actor+tool or
+ * actor+service). Everything is updated from record time, never the wall clock, so
+ * replaying the trail rebuilds the same numbers. Memory per entry is bounded
+ * (~1 KB): fixed-size typed arrays, no per-call history.
+ */
+import type { BaselineKind, BaselineView } from './types';
+
+/** Call-rate buckets are one minute wide. */
+export const RATE_BUCKET_MS = 60_000;
+/** EWMA weight of a closed rate bucket. */
+export const RATE_ALPHA = 0.05;
+/** EWMA weight of one call in the error and denied ratios. */
+export const RATIO_ALPHA = 0.02;
+/** Past a day of silence the rate EWMA has decayed to ~0: stop feeding zero buckets. */
+const MAX_ZERO_BUCKETS = 1_440;
+/** Argument sizes kept for median/MAD: a ring of the most recent ones (deterministic on replay). */
+export const ARG_SIZE_SAMPLES = 32;
+const HOUR_BIN_CAP = 0xffff;
+/** Transitions remembered per service (the set is a baseline, not a log). */
+export const MAX_TRANSITIONS_PER_SERVICE = 4_096;
+
+/** The warm-up `BaselineView.warm` reports; rules carry their own warm-up parameters. */
+export const DEFAULT_WARMUP = { minObservations: 50, minAgeMs: 3_600_000 } as const;
+
+export interface Warmup {
+  minObservations: number;
+  minAgeMs: number;
+}
+
+export interface RefWithTrace {
+  chain_id: string;
+  seq: number;
+  trace_id: string | null;
+}
+
+export class BaselineEntry {
+  observations = 0;
+  firstMs = 0;
+  lastMs = 0;
+  // Call rate: counts per minute bucket, EWMA over closed buckets (idle minutes count as 0).
+  bucket = -1;
+  bucketCount = 0;
+  rateMean = 0;
+  rateVar = 0;
+  rateBuckets = 0;
+  errorRatio = 0;
+  deniedRatio = 0;
+  readonly argSizes = new Uint32Array(ARG_SIZE_SAMPLES);
+  argSamples = 0;
+  readonly hours = new Uint16Array(168);
+  hoursTotal = 0;
+  schemaVersion: string | null = null;
+  descriptionFingerprint: string | null = null;
+  transitions: Set<string> | null = null;
+  lastRef: RefWithTrace | null = null;
+  dirty = false;
+
+  constructor(
+    readonly kind: BaselineKind,
+    readonly key: string,
+    readonly service: string | null,
+    readonly tool: string | null,
+    readonly actor: string | null,
+  ) {}
+
+  isWarm(atMs: number, w: Warmup): boolean {
+    return this.observations >= w.minObservations && atMs - this.firstMs >= w.minAgeMs;
+  }
+
+  /** Folds one call in. `hourOfWeek` is computed once per record by the caller (time-zone aware). */
+  observe(timeMs: number, hourOfWeek: number, outcome: string, argsSize: number | null): void {
+    if (this.observations === 0) this.firstMs = timeMs;
+    this.observations++;
+    if (timeMs > this.lastMs) this.lastMs = timeMs;
+    this.observeRate(timeMs);
+    // 1/n until the EWMA weight takes over: an unbiased mean while the baseline is young.
+    const a = Math.max(RATIO_ALPHA, 1 / this.observations);
+    const isError = outcome === 'error' || outcome === 'tool_error' ? 1 : 0;
+    const isDenied = outcome === 'denied' ? 1 : 0;
+    this.errorRatio += a * (isError - this.errorRatio);
+    this.deniedRatio += a * (isDenied - this.deniedRatio);
+    if (argsSize !== null && argsSize >= 0) {
+      this.argSizes[this.argSamples % ARG_SIZE_SAMPLES] = Math.min(argsSize, 0xffffffff);
+      this.argSamples++;
+    }
+    if (this.hours[hourOfWeek] === HOUR_BIN_CAP) {
+      // Halve every bin: keeps the shape, bounds the counters, and lets old habits fade.
+      this.hoursTotal = 0;
+      for (let i = 0; i < 168; i++) {
+        this.hours[i] = (this.hours[i] as number) >>> 1;
+        this.hoursTotal += this.hours[i] as number;
+      }
+    }
+    this.hours[hourOfWeek] = (this.hours[hourOfWeek] as number) + 1;
+    this.hoursTotal++;
+    this.dirty = true;
+  }
+
+  private observeRate(timeMs: number): void {
+    const b = Math.floor(timeMs / RATE_BUCKET_MS);
+    if (this.bucket < 0) {
+      this.bucket = b;
+      this.bucketCount = 1;
+      return;
+    }
+    if (b <= this.bucket) {
+      // Late records (out of order across requests) count in the open bucket.
+      this.bucketCount++;
+      return;
+    }
+    this.foldBucket(this.bucketCount);
+    const zeros = Math.min(b - this.bucket - 1, MAX_ZERO_BUCKETS);
+    for (let i = 0; i < zeros; i++) this.foldBucket(0);
+    this.bucket = b;
+    this.bucketCount = 1;
+  }
+
+  private foldBucket(count: number): void {
+    this.rateBuckets++;
+    const a = Math.max(RATE_ALPHA, 1 / this.rateBuckets);
+    const diff = count - this.rateMean;
+    const incr = a * diff;
+    this.rateMean += incr;
+    this.rateVar = (1 - a) * (this.rateVar + diff * incr);
+  }
+
+  /** Expected calls and their standard deviation over `windowMs`, from closed buckets. */
+  expectedOver(windowMs: number): { mean: number; stddev: number } {
+    const buckets = windowMs / RATE_BUCKET_MS;
+    return { mean: this.rateMean * buckets, stddev: Math.sqrt(Math.max(this.rateVar, 0) * buckets) };
+  }
+
+  /** Share of this entry's calls that fell in `hourOfWeek` (0 when none yet). */
+  hourShare(hourOfWeek: number): number {
+    return this.hoursTotal === 0 ? 0 : (this.hours[hourOfWeek] as number) / this.hoursTotal;
+  }
+
+  addTransition(pair: string): boolean {
+    if (!this.transitions) this.transitions = new Set();
+    if (this.transitions.has(pair) || this.transitions.size >= MAX_TRANSITIONS_PER_SERVICE) return false;
+    this.transitions.add(pair);
+    this.dirty = true;
+    return true;
+  }
+
+  argSizeStats(): { median: number | null; mad: number | null; samples: number } {
+    const n = Math.min(this.argSamples, ARG_SIZE_SAMPLES);
+    if (n === 0) return { median: null, mad: null, samples: 0 };
+    const values = Array.from(this.argSizes.subarray(0, n)).sort((x, y) => x - y);
+    const median = medianOfSorted(values);
+    const deviations = values.map((v) => Math.abs(v - median)).sort((x, y) => x - y);
+    return { median, mad: medianOfSorted(deviations), samples: n };
+  }
+
+  toJSON(): SerializedEntry {
+    return {
+      o: this.observations,
+      f: this.firstMs,
+      l: this.lastMs,
+      b: this.bucket,
+      bc: this.bucketCount,
+      rm: this.rateMean,
+      rv: this.rateVar,
+      rb: this.rateBuckets,
+      er: this.errorRatio,
+      dr: this.deniedRatio,
+      as: Array.from(this.argSizes.subarray(0, Math.min(this.argSamples, ARG_SIZE_SAMPLES))),
+      an: this.argSamples,
+      h: sparseHours(this.hours),
+      sv: this.schemaVersion,
+      df: this.descriptionFingerprint,
+      t: this.transitions ? [...this.transitions] : null,
+      lr: this.lastRef,
+    };
+  }
+
+  static fromJSON(
+    kind: BaselineKind,
+    key: string,
+    ids: { service: string | null; tool: string | null; actor: string | null },
+    s: SerializedEntry,
+  ): BaselineEntry {
+    const e = new BaselineEntry(kind, key, ids.service, ids.tool, ids.actor);
+    e.observations = s.o;
+    e.firstMs = s.f;
+    e.lastMs = s.l;
+    e.bucket = s.b;
+    e.bucketCount = s.bc;
+    e.rateMean = s.rm;
+    e.rateVar = s.rv;
+    e.rateBuckets = s.rb;
+    e.errorRatio = s.er;
+    e.deniedRatio = s.dr;
+    e.argSizes.set(s.as.slice(0, ARG_SIZE_SAMPLES));
+    e.argSamples = s.an;
+    for (const [i, c] of s.h) {
+      e.hours[i] = c;
+      e.hoursTotal += c;
+    }
+    e.schemaVersion = s.sv;
+    e.descriptionFingerprint = s.df;
+    e.transitions = s.t ? new Set(s.t) : null;
+    e.lastRef = s.lr;
+    return e;
+  }
+
+  view(): BaselineView {
+    const rateStd = Math.sqrt(Math.max(this.rateVar, 0));
+    return {
+      kind: this.kind,
+      service: this.service,
+      tool: this.tool,
+      actor: this.actor,
+      observations: this.observations,
+      first_seen: new Date(this.firstMs).toISOString(),
+      last_seen: new Date(this.lastMs).toISOString(),
+      warm: this.isWarm(this.lastMs, DEFAULT_WARMUP),
+      rate_per_minute: { mean: round(this.rateMean), stddev: round(rateStd), buckets: this.rateBuckets },
+      error_ratio: round(this.errorRatio),
+      denied_ratio: round(this.deniedRatio),
+      args_size: this.argSizeStats(),
+      hour_of_week: Array.from(this.hours),
+      schema_version: this.schemaVersion,
+      description_fingerprint: this.descriptionFingerprint,
+      transitions: this.transitions?.size ?? 0,
+    };
+  }
+}
+
+export interface SerializedEntry {
+  o: number;
+  f: number;
+  l: number;
+  b: number;
+  bc: number;
+  rm: number;
+  rv: number;
+  rb: number;
+  er: number;
+  dr: number;
+  as: number[];
+  an: number;
+  h: Array<[number, number]>;
+  sv: string | null;
+  df: string | null;
+  t: string[] | null;
+  lr: RefWithTrace | null;
+}
+
+function sparseHours(hours: Uint16Array): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < 168; i++) if (hours[i]) out.push([i, hours[i] as number]);
+  return out;
+}
+
+function medianOfSorted(values: number[]): number {
+  const mid = values.length >> 1;
+  return values.length % 2 ? (values[mid] as number) : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,256 @@
+/**
+ * The detector: for each sealed record, build its context from the baselines (state
+ * *before* this call), run the enabled rules, raise or deduplicate alerts, then fold
+ * the record into the baselines. Record time drives everything except silence, so a
+ * replay (`reset()` then `process()` over the trail) rebuilds the same state.
+ */
+import { createHash } from 'node:crypto';
+import type { AuditRecord } from '@mcptrail/conventions';
+import { AlertBook, type Firing } from './alert-book';
+import { BaselineBook } from './baseline-book';
+import type { BaselineEntry, RefWithTrace } from './baseline-entry';
+import { hourOfWeekIn } from './hour-of-week';
+import { LruMap } from './lru';
+import { compileSuppress, type FieldSource, type SuppressTest } from './record-fields';
+import type { DefinitionContext, Evaluator, RecordContext, ServiceActivity, SessionStep } from './rule-kit';
+import { EVALUATORS } from './rules';
+import type { Alert, Detector, DetectorOptions, DetectorStats, Rule, ToolDefinitionEvent } from './types';
+
+/** Earlier tool calls remembered per session, for sequence rules. */
+export const SESSION_STEPS = 8;
+const SEP = '\u001f';
+const MARKER = /\[REDACTED:([A-Za-z0-9_.:-]{1,64})\]/g;
+const MAX_SERVICES = 10_000;
+
+interface ActiveRule {
+  rule: Rule;
+  evaluator: Evaluator;
+  suppressed: SuppressTest;
+}
+
+/** Redaction types reported for a call: an optional `redaction_types` list, and markers in the error message. */
+export function redactionTypesOf(rec: AuditRecord): string[] {
+  const out: string[] = [];
+  const declared = (rec as { redaction_types?: unknown }).redaction_types;
+  if (Array.isArray(declared)) for (const t of declared) if (typeof t === 'string') out.push(t);
+  const msg = rec.error_message;
+  if (msg?.includes('[REDACTED:')) for (const m of msg.matchAll(MARKER)) out.push(m[1] as string);
+  return out;
+}
+
+function emptyStats(): DetectorStats {
+  return {
+    baseline_keys_in_memory: 0,
+    baseline_evictions: 0,
+    rule_group_evictions: 0,
+    session_evictions: 0,
+    records_processed: 0,
+    alerts_raised: 0,
+    alerts_repeated: 0,
+    suppressed_evaluations: 0,
+    records_skipped: 0,
+    evaluator_errors: 0,
+  };
+}
+
+export function createDetector(opts: DetectorOptions): Detector {
+  const { db, logger } = opts;
+  const clock = opts.clock ?? Date.now;
+  const settings = opts.rules.settings;
+  const baselines = new BaselineBook(db, settings.max_baseline_keys);
+  const alerts = new AlertBook(db);
+  const sessions = new LruMap<string, SessionStep[]>(settings.max_sessions);
+  const serviceWall = new LruMap<string, number>(MAX_SERVICES);
+  const hourOfWeek = hourOfWeekIn(settings.timezone);
+  let stats = emptyStats();
+
+  const env = { settings, onGroupEvicted: () => void stats.rule_group_evictions++ };
+  const active: ActiveRule[] = opts.rules.rules
+    .filter((r) => r.enabled)
+    .map((rule) => {
+      const spec = EVALUATORS[rule.type];
+      // Validated by loadRules; parsing again turns the raw params into compiled ones.
+      const params = spec.params.parse(rule.params);
+      return { rule, evaluator: spec.create(rule, params, env), suppressed: compileSuppress(rule.suppress) };
+    });
+  const onRecord = active.filter((a) => a.evaluator.onRecord);
+  const onDefinition = active.filter((a) => a.evaluator.onDefinition);
+  const onTick = active.filter((a) => a.evaluator.onTick);
+
+  // Known services get a full silence window of grace from start-up.
+  const armServices = () => {
+    const now = clock();
+    for (const entry of baselines.services()) if (entry.service !== null) serviceWall.set(entry.service, now);
+  };
+  armServices();
+
+  function raise(a: ActiveRule, firing: Firing | null, out: Alert[]): void {
+    if (!firing) return;
+    const alert = alerts.raise(a.rule, firing);
+    if (alert) {
+      stats.alerts_raised++;
+      out.push(alert);
+    } else {
+      stats.alerts_repeated++;
+    }
+  }
+
+  function evaluate(a: ActiveRule, subject: FieldSource, run: () => Firing | null, out: Alert[]): void {
+    if (a.suppressed(subject)) {
+      stats.suppressed_evaluations++;
+      return;
+    }
+    try {
+      raise(a, run(), out);
+    } catch (err) {
+      stats.evaluator_errors++;
+      logger.warn('detection rule failed on a record', { rule_id: a.rule.id, error: err });
+    }
+  }
+
+  function processOne(rec: AuditRecord, out: Alert[]): void {
+    const timeMs = Date.parse(rec.time);
+    if (Number.isNaN(timeMs) || typeof rec.service !== 'string') {
+      stats.records_skipped++;
+      return;
+    }
+    stats.records_processed++;
+    const ref: RefWithTrace = { chain_id: rec.chain_id, seq: rec.seq, trace_id: rec.trace_id };
+    const ids = { service: rec.service, tool: rec.tool, actor: rec.actor_id };
+    const service = baselines.obtain('service', { service: rec.service, tool: null, actor: null });
+    const serviceTool = rec.tool !== null ? baselines.obtain('service_tool', { ...ids, actor: null }) : null;
+    const actor = rec.actor_id !== null ? baselines.obtain('actor', { service: null, tool: null, actor: rec.actor_id }) : null;
+    const actorTool = actor && rec.tool !== null ? baselines.obtain('actor_tool', ids) : null;
+    const actorService = actor ? baselines.obtain('actor_service', { ...ids, tool: null }) : null;
+    const sessionKey = rec.session_id !== null ? `${rec.service}${SEP}${rec.session_id}` : null;
+    const steps = sessionKey !== null ? (sessions.get(sessionKey) ?? []) : [];
+    const how = hourOfWeek(timeMs);
+
+    const ctx: RecordContext = {
+      rec,
+      timeMs,
+      hourOfWeek: how,
+      ref,
+      service,
+      serviceTool,
+      actor,
+      actorTool,
+      actorService,
+      previousSteps: steps,
+      redactionTypes: redactionTypesOf(rec),
+    };
+    for (const a of onRecord) evaluate(a, rec, () => (a.evaluator.onRecord as NonNullable<Evaluator['onRecord']>)(ctx), out);
+
+    for (const entry of [service, serviceTool, actor, actorTool, actorService]) {
+      if (!entry) continue;
+      entry.observe(timeMs, how, rec.outcome, rec.args_size);
+      baselines.touch(entry);
+    }
+    if (timeMs >= service.lastMs) service.lastRef = ref;
+    if (serviceTool && rec.tool_schema_version !== null) serviceTool.schemaVersion = rec.tool_schema_version;
+    if (sessionKey !== null && rec.tool !== null) {
+      const prev = steps[0];
+      if (prev) service.addTransition(`${prev.tool}${SEP}${rec.tool}`);
+      const next = [{ tool: rec.tool, timeMs, ref }, ...steps].slice(0, SESSION_STEPS);
+      sessions.set(sessionKey, next);
+    }
+    serviceWall.set(rec.service, clock());
+  }
+
+  function processDefinition(ev: ToolDefinitionEvent, out: Alert[]): void {
+    const timeMs = Date.parse(ev.time);
+    if (Number.isNaN(timeMs) || !ev.service || !ev.tool) {
+      stats.records_skipped++;
+      return;
+    }
+    const serviceTool = baselines.obtain('service_tool', { service: ev.service, tool: ev.tool, actor: null });
+    const fingerprint = ev.description
+      ? `sha256:${createHash('sha256').update(ev.description).digest('hex').slice(0, 16)}`
+      : null;
+    const ctx: DefinitionContext = {
+      ev,
+      timeMs,
+      ref: ev.ref ? { ...ev.ref, trace_id: ev.trace_id ?? null } : null,
+      serviceTool,
+      descriptionFingerprint: fingerprint,
+    };
+    const subject: FieldSource = { service: ev.service, tool: ev.tool };
+    for (const a of onDefinition) {
+      evaluate(a, subject, () => (a.evaluator.onDefinition as NonNullable<Evaluator['onDefinition']>)(ctx), out);
+    }
+    if (ev.schema_version) serviceTool.schemaVersion = ev.schema_version;
+    if (fingerprint) serviceTool.descriptionFingerprint = fingerprint;
+    if (serviceTool.observations === 0) {
+      serviceTool.firstMs = timeMs;
+      serviceTool.lastMs = timeMs;
+    }
+    baselines.touch(serviceTool);
+  }
+
+  /** Runs `work` in one transaction; a storage failure is logged, never thrown at the pipeline. */
+  function batch(what: string, work: (out: Alert[]) => void): Alert[] {
+    const out: Alert[] = [];
+    try {
+      db.transaction(() => {
+        work(out);
+        baselines.flush();
+      })();
+      return out;
+    } catch (err) {
+      logger.error(`detection could not store the state of a ${what} batch`, { error: err });
+      return [];
+    }
+  }
+
+  return {
+    process(records) {
+      return batch('record', (out) => {
+        for (const rec of records) processOne(rec, out);
+      });
+    },
+    processToolDefinitions(events) {
+      return batch('tool definition', (out) => {
+        for (const ev of events) processDefinition(ev, out);
+      });
+    },
+    tick(now) {
+      return batch('tick', (out) => {
+        const services: ServiceActivity[] = [];
+        for (const [service, lastWallMs] of serviceWall.entries()) {
+          const entry = baselines.find('service', { service, tool: null, actor: null });
+          if (entry) services.push({ service, entry, lastWallMs });
+        }
+        for (const a of onTick) {
+          let firings: Firing[] = [];
+          try {
+            firings = (a.evaluator.onTick as NonNullable<Evaluator['onTick']>)(now, { services });
+          } catch (err) {
+            stats.evaluator_errors++;
+            logger.warn('detection rule failed on tick', { rule_id: a.rule.id, error: err });
+          }
+          for (const f of firings) if (!a.suppressed(f.group)) raise(a, f, out);
+        }
+      });
+    },
+    listAlerts: (q) => alerts.list(q),
+    baselines: (q) => baselines.query(q),
+    reset() {
+      db.transaction(() => {
+        baselines.reset();
+        alerts.reset();
+      })();
+      sessions.clear();
+      serviceWall.clear();
+      for (const a of active) a.evaluator.reset?.();
+      stats = emptyStats();
+    },
+    stats() {
+      return {
+        ...stats,
+        baseline_keys_in_memory: baselines.size,
+        baseline_evictions: baselines.evictions,
+        session_evictions: sessions.evictions,
+      };
+    },
+  };
+}

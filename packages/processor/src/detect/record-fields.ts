@@ -1,0 +1,54 @@
+/** Reading rule-relevant fields from records: group keys and suppression matchers. */
+import { compileGlobs, type GlobMatcher } from './glob';
+import type { GroupableField, SuppressMatcher } from './types';
+
+/** Shown in `Alert.group` for a field the record did not have. */
+export const NONE = '(none)';
+
+export type FieldSource = Partial<Record<GroupableField, string | null | undefined>>;
+
+/**
+ * The group of a record for `fields`, or null when a field in `required` is missing
+ * (e.g. repeated calls need an argument hash; new actor+tool pairs need an actor).
+ */
+export function groupOf(
+  rec: FieldSource,
+  fields: readonly GroupableField[],
+  required: readonly GroupableField[] = [],
+): Record<string, string> | null {
+  for (const f of required) {
+    const v = rec[f];
+    if (v === null || v === undefined || v === '') return null;
+  }
+  const group: Record<string, string> = {};
+  for (const f of fields) {
+    const v = rec[f];
+    group[f] = v === null || v === undefined || v === '' ? NONE : v;
+  }
+  return group;
+}
+
+/** A compact map key for a group (field order is the rule's, fixed at load). */
+export function groupKey(group: Record<string, string>): string {
+  return Object.values(group).join('\u001f');
+}
+
+export type SuppressTest = (subject: FieldSource) => boolean;
+
+/** True when any entry matches: every field of an entry must match one of its globs. */
+export function compileSuppress(entries: readonly SuppressMatcher[]): SuppressTest {
+  if (entries.length === 0) return () => false;
+  const compiled: Array<Array<[GroupableField, GlobMatcher]>> = entries.map((entry) =>
+    Object.entries(entry).map(([field, globs]) => [
+      field as GroupableField,
+      compileGlobs(Array.isArray(globs) ? globs : [globs as string]),
+    ]),
+  );
+  return (subject) =>
+    compiled.some((entry) =>
+      entry.every(([field, match]) => {
+        const v = subject[field];
+        return typeof v === 'string' && match(v);
+      }),
+    );
+}

@@ -1,0 +1,79 @@
+/**
+ * The contract between the engine and the built-in evaluators (one module each under
+ * ./rules). The engine computes the context of a record once, before the record is
+ * folded into the baselines, so every evaluator sees the state *before* this call.
+ */
+import type { AuditRecord } from '@mcptrail/conventions';
+import type { z } from 'zod';
+import type { BaselineEntry, RefWithTrace } from './baseline-entry';
+import type { Firing } from './alert-book';
+import type { DetectionSettings, GroupableField, Rule, RuleType, ToolDefinitionEvent } from './types';
+
+export interface SessionStep {
+  tool: string;
+  timeMs: number;
+  ref: RefWithTrace;
+}
+
+export interface RecordContext {
+  rec: AuditRecord;
+  timeMs: number;
+  /** 0..167 in the configured time zone. */
+  hourOfWeek: number;
+  ref: RefWithTrace;
+  service: BaselineEntry;
+  serviceTool: BaselineEntry | null;
+  actor: BaselineEntry | null;
+  actorTool: BaselineEntry | null;
+  actorService: BaselineEntry | null;
+  /** Earlier tool calls of the same session, most recent first (bounded). */
+  previousSteps: readonly SessionStep[];
+  /** Redaction types reported for this call (never values). */
+  redactionTypes: readonly string[];
+}
+
+export interface DefinitionContext {
+  ev: ToolDefinitionEvent;
+  timeMs: number;
+  ref: RefWithTrace | null;
+  /** Last known definition of this service+tool (before this event). */
+  serviceTool: BaselineEntry;
+  descriptionFingerprint: string | null;
+}
+
+export interface ServiceActivity {
+  service: string;
+  entry: BaselineEntry;
+  /** Wall-clock time the processor last received a record of this service (or started). */
+  lastWallMs: number;
+}
+
+export interface TickContext {
+  services: Iterable<ServiceActivity>;
+}
+
+export interface Evaluator {
+  onRecord?(ctx: RecordContext): Firing | null;
+  onDefinition?(ctx: DefinitionContext): Firing | null;
+  onTick?(now: number, ctx: TickContext): Firing[];
+  reset?(): void;
+}
+
+export interface EvaluatorEnv {
+  settings: DetectionSettings;
+  /** Count an eviction of rule state (exposed in Detector.stats()). */
+  onGroupEvicted: () => void;
+}
+
+export interface EvaluatorSpec<P> {
+  type: RuleType;
+  params: z.ZodType<P>;
+  defaults: { group_by: GroupableField[]; window: string; threshold: number };
+  /** An error message when the rule's group_by cannot work with this evaluator. */
+  checkGroupBy?(groupBy: readonly GroupableField[]): string | null;
+  create(rule: Rule, params: P, env: EvaluatorEnv): Evaluator;
+}
+
+export function defineEvaluator<P>(spec: EvaluatorSpec<P>): EvaluatorSpec<P> {
+  return spec;
+}

@@ -1,0 +1,94 @@
+/**
+ * A high-risk tool (by name glob, or flagged `destructiveHint`) used in an hour the
+ * caller rarely works: the actor's hour-of-week profile (falling back to the service's
+ * when the call has no actor) gives that hour less than `rare_fraction` of its calls,
+ * and/or the hour is outside configured business hours.
+ */
+import { z } from 'zod';
+import { compileGlobs } from '../glob';
+import { defineEvaluator } from '../rule-kit';
+import { groupOf } from '../record-fields';
+import { zGlobs, zWarmup } from '../schema-helpers';
+
+const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+const params = z.strictObject({
+  tools: zGlobs.default(['delete_*', 'drop_*', 'remove_*', 'destroy_*', '*exec*', '*shell*', 'run_*', 'transfer_*', 'deploy_*', 'write_*']),
+  /** Treat tools whose definition has `destructiveHint: true` as high-risk. */
+  destructive: z.boolean().default(true),
+  /** `profile`: unusual for the caller; `business_hours`: outside them; `either` / `both`. */
+  mode: z.enum(['profile', 'business_hours', 'either', 'both']).default('profile'),
+  /** An hour holding less than this share of the caller's calls is unusual. */
+  rare_fraction: z.number().min(0).max(1).default(0.02),
+  warmup: zWarmup.default({ minObservations: 50, minAgeMs: 7 * 86_400_000 }),
+  /** Days 0 (Sunday) to 6, hours [start, end) in the rule set's time zone. */
+  business_hours: z
+    .strictObject({
+      days: z.array(z.number().int().min(0).max(6)).min(1).default([1, 2, 3, 4, 5]),
+      start: z.number().int().min(0).max(23),
+      end: z.number().int().min(1).max(24),
+    })
+    .refine((b) => b.end > b.start, { message: 'expected end after start', path: ['end'] })
+    .nullable()
+    .default(null),
+});
+
+export const offHoursHighRisk = defineEvaluator({
+  type: 'off_hours_high_risk',
+  params,
+  defaults: { group_by: ['service', 'actor_id', 'tool'], window: '1h', threshold: 1 },
+  create(rule, p, env) {
+    const highRisk = compileGlobs(p.tools);
+    const business = p.business_hours;
+    const businessDays = new Set(business?.days ?? []);
+    const outsideBusiness = (how: number): boolean | null => {
+      if (!business) return null;
+      const day = Math.floor(how / 24);
+      const hour = how % 24;
+      return !(businessDays.has(day) && hour >= business.start && hour < business.end);
+    };
+    return {
+      onRecord(ctx) {
+        const { rec } = ctx;
+        if (rec.tool === null) return null;
+        if (!highRisk(rec.tool) && !(p.destructive && rec.tool_destructive === true)) return null;
+        const profile = ctx.actor ?? ctx.service;
+        const profileSays =
+          profile.isWarm(ctx.timeMs, p.warmup) && profile.hourShare(ctx.hourOfWeek) < p.rare_fraction;
+        const clockSays = outsideBusiness(ctx.hourOfWeek);
+        let unusual: boolean;
+        switch (p.mode) {
+          case 'profile':
+            unusual = profileSays;
+            break;
+          case 'business_hours':
+            unusual = clockSays === true;
+            break;
+          case 'either':
+            unusual = profileSays || clockSays === true;
+            break;
+          case 'both':
+            unusual = profileSays && clockSays !== false;
+            break;
+        }
+        if (!unusual) return null;
+        const group = groupOf(rec, rule.group_by);
+        if (!group) return null;
+        const how = ctx.hourOfWeek;
+        const when = `${DAY_NAMES[Math.floor(how / 24)]} ${String(how % 24).padStart(2, '0')}:00 ${env.settings.timezone}`;
+        const why = [
+          profileSays ? `${(profile.hourShare(how) * 100).toFixed(1)}% of ${ctx.actor ? 'this actor' : 'this service'}'s calls fall in that hour` : null,
+          clockSays ? 'outside business hours' : null,
+        ]
+          .filter(Boolean)
+          .join('; ');
+        return {
+          group,
+          timeMs: ctx.timeMs,
+          refs: [ctx.ref],
+          summary: `high-risk tool ${rec.tool} used ${when} (${why})`,
+        };
+      },
+    };
+  },
+});
