@@ -1,0 +1,204 @@
+/**
+ * Key rules: decide from a property or attribute name alone that its value is secret.
+ *
+ * Keys are split into lowercase words (camelCase, separators, letter/digit changes), so
+ * apiKey ≡ api_key ≡ x-api-key ≡ API-KEY. Matching is deliberately two-tier to keep audit value:
+ * - strong terms (password, secret, apikey, authorization, cookie, …) match anywhere in the key:
+ *   a key mentioning them is fail-closed even when it looks harmless (`password_hint`);
+ * - weak terms (token, auth, session id, pin, ssn, …) must be the key's head noun, i.e. its last
+ *   word(s) once trailing numbers and generic suffixes (`_value`, `_header`) are removed, so
+ *   `access_token` and `X-Auth-Token` match while `max_tokens`, `tokens_used`, `author`,
+ *   `session_count` and `spin` do not.
+ */
+
+interface Term {
+  /** Normalized form: lowercase letters and digits only. */
+  readonly norm: string;
+  /** Label in the rule type `key:<label>`. */
+  readonly label: string;
+}
+
+const STRONG_TERMS: readonly Term[] = [
+  { norm: 'password', label: 'password' },
+  { norm: 'passwd', label: 'password' },
+  { norm: 'passphrase', label: 'password' },
+  { norm: 'passcode', label: 'password' },
+  { norm: 'secret', label: 'secret' },
+  { norm: 'credential', label: 'credential' },
+  { norm: 'privatekey', label: 'private_key' },
+  { norm: 'privkey', label: 'private_key' },
+  { norm: 'apikey', label: 'api_key' },
+  { norm: 'authorization', label: 'authorization' },
+  { norm: 'cookie', label: 'cookie' },
+  { norm: 'creditcard', label: 'credit_card' },
+  { norm: 'cardnumber', label: 'card_number' },
+  { norm: 'connectionstring', label: 'connection_string' },
+];
+
+const WEAK_TERMS: readonly Term[] = [
+  { norm: 'token', label: 'token' },
+  { norm: 'pwd', label: 'password' },
+  { norm: 'pass', label: 'password' },
+  { norm: 'auth', label: 'auth' },
+  { norm: 'bearer', label: 'auth' },
+  { norm: 'jwt', label: 'token' },
+  { norm: 'session', label: 'session' },
+  { norm: 'sessionid', label: 'session' },
+  { norm: 'sessionkey', label: 'session' },
+  { norm: 'sid', label: 'session' },
+  { norm: 'accesskey', label: 'access_key' },
+  { norm: 'accesskeyid', label: 'access_key' },
+  { norm: 'secretkey', label: 'secret' },
+  { norm: 'signingkey', label: 'private_key' },
+  { norm: 'encryptionkey', label: 'private_key' },
+  { norm: 'masterkey', label: 'private_key' },
+  { norm: 'accountkey', label: 'access_key' },
+  { norm: 'sharedaccesskey', label: 'access_key' },
+  { norm: 'sig', label: 'signature' },
+  { norm: 'otp', label: 'otp' },
+  { norm: 'totp', label: 'otp' },
+  { norm: 'pin', label: 'pin' },
+  { norm: 'pincode', label: 'pin' },
+  { norm: 'ssn', label: 'ssn' },
+  { norm: 'socialsecuritynumber', label: 'ssn' },
+  { norm: 'cvv', label: 'card_number' },
+  { norm: 'cvc', label: 'card_number' },
+  { norm: 'securitycode', label: 'card_number' },
+  { norm: 'dsn', label: 'connection_string' },
+];
+
+/** Suffix words that do not change what a key holds (`auth_header`, `token_value`). */
+const GENERIC_SUFFIXES = new Set(['value', 'val', 'header', 'headers', 'string', 'str', 'data', 'raw', 'b64', 'base64', 'hex', 'text']);
+
+/** Weak terms at least this long also match glued onto a word (`accesstoken`, `xauthtoken`). */
+const MIN_GLUED_LENGTH = 5;
+
+/** Every built-in key rule label, for `modes`/`disable` validation. */
+export const BUILTIN_KEY_LABELS: readonly string[] = [...new Set([...STRONG_TERMS, ...WEAK_TERMS].map((t) => t.label))].sort();
+
+/** Split a key into lowercase words: `XApiKey` → x, api, key; `HTTP_AUTHORIZATION2` → http, authorization, 2. */
+export function splitKeyWords(key: string): string[] {
+  const words: string[] = [];
+  let current = '';
+  let prevKind = 0; // 0 none, 1 lower, 2 upper, 3 digit
+  const n = Math.min(key.length, 256);
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i);
+    const kind = c >= 97 && c <= 122 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 48 && c <= 57 ? 3 : 0;
+    if (kind === 0) {
+      if (current) words.push(current);
+      current = '';
+      prevKind = 0;
+      continue;
+    }
+    let boundary = false;
+    if (current) {
+      if (kind === 2 && prevKind === 1) boundary = true; // fooBar
+      else if ((kind === 3) !== (prevKind === 3)) boundary = true; // foo2, 2foo
+      else if (kind === 1 && prevKind === 2 && current.length > 1) {
+        // APIKey: the last capital starts the next word
+        words.push(current.slice(0, -1));
+        current = current.slice(-1);
+      }
+    }
+    if (boundary) {
+      words.push(current);
+      current = '';
+    }
+    current += String.fromCharCode(kind === 2 ? c + 32 : c);
+    prevKind = kind;
+  }
+  if (current) words.push(current);
+  return words;
+}
+
+/** Lowercase letters and digits only: the form allowKeys and keys are compared in. */
+export function normalizeKey(key: string): string {
+  return splitKeyWords(key).join('');
+}
+
+const CACHE_LIMIT = 4096;
+
+export interface KeyMatcherConfig {
+  extraKeys: readonly string[];
+  allowKeys: readonly string[];
+  /** Built-in labels switched off through `disable: ['key:<label>']`. */
+  disabledLabels: ReadonlySet<string>;
+}
+
+export class KeyMatcher {
+  private readonly strong: readonly Term[];
+  private readonly weak: ReadonlyMap<string, Term>;
+  private readonly weakGlued: readonly Term[];
+  private readonly extra: readonly { words: string[]; norm: string; label: string }[];
+  private readonly allow: ReadonlySet<string>;
+  private readonly cache = new Map<string, string | null>();
+
+  constructor(config: KeyMatcherConfig) {
+    const on = (t: Term) => !config.disabledLabels.has(t.label);
+    this.strong = STRONG_TERMS.filter(on);
+    const weak = WEAK_TERMS.filter(on);
+    this.weak = new Map(weak.map((t) => [t.norm, t]));
+    this.weakGlued = weak.filter((t) => t.norm.length >= MIN_GLUED_LENGTH);
+    this.extra = config.extraKeys.map((k) => {
+      const words = splitKeyWords(k);
+      return { words, norm: words.join(''), label: words.join('_') };
+    });
+    this.allow = new Set(config.allowKeys.map(normalizeKey));
+  }
+
+  /** True when the key is on the allow list (whole key or, for dotted keys, the last segment). */
+  isAllowed(key: string): boolean {
+    if (this.allow.size === 0) return false;
+    if (this.allow.has(normalizeKey(key))) return true;
+    const dot = key.lastIndexOf('.');
+    return dot >= 0 && this.allow.has(normalizeKey(key.slice(dot + 1)));
+  }
+
+  /** The key rule label (`password`, `token`, …) when the key names a secret, otherwise null. */
+  match(key: string): string | null {
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const label = this.isAllowed(key) ? null : this.compute(key);
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(key, label);
+    return label;
+  }
+
+  private compute(key: string): string | null {
+    const words = splitKeyWords(key);
+    if (words.length === 0) return null;
+    const norm = words.join('');
+    for (const t of this.strong) if (norm.includes(t.norm)) return t.label;
+    for (const e of this.extra) if (containsWordSequence(words, e.norm)) return e.label;
+
+    let end = words.length;
+    while (end > 1 && (isDigits(words[end - 1]!) || GENERIC_SUFFIXES.has(words[end - 1]!))) end--;
+    let tail = '';
+    for (let k = end - 1; k >= Math.max(0, end - 3); k--) {
+      tail = words[k]! + tail;
+      const t = this.weak.get(tail);
+      if (t) return t.label;
+    }
+    const last = words[end - 1]!;
+    for (const t of this.weakGlued) if (last.length > t.norm.length && last.endsWith(t.norm)) return t.label;
+    return null;
+  }
+}
+
+function isDigits(word: string): boolean {
+  const c = word.charCodeAt(0);
+  return c >= 48 && c <= 57;
+}
+
+/** Does a run of whole consecutive words spell `norm`? (`ticket_code` in `user.ticketCode.v2`) */
+function containsWordSequence(words: readonly string[], norm: string): boolean {
+  for (let i = 0; i < words.length; i++) {
+    let acc = '';
+    for (let j = i; j < words.length && acc.length < norm.length; j++) {
+      acc += words[j];
+      if (acc === norm) return true;
+    }
+  }
+  return false;
+}

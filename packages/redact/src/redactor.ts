@@ -1,0 +1,377 @@
+/**
+ * createRedactor: validates options once, then walks values with bounded depth, size and
+ * array length, applying key rules to property names and value rules to every string.
+ */
+import { createHmac } from 'node:crypto';
+import {
+  ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_MCP_SESSION_ID,
+  ATTR_MCP_TOOL_ARGUMENTS_HASH,
+  ATTR_MCPTRAIL_REDACTION_COUNT,
+  ATTR_MCPTRAIL_REDACTION_TYPES,
+} from '@mcptrail/conventions';
+import { isCardNumber } from './checksums';
+import { KeyMatcher } from './key-rules';
+import { resolveOptions } from './options';
+import { type Tally, TextRedactor, newTally } from './text-redaction';
+import type { RedactionMode, RedactionResult, Redactor, RedactorOptions } from './types';
+import { BUILTIN_PII_RULES, BUILTIN_VALUE_RULES, highEntropy } from './value-rules';
+
+/**
+ * Attribute keys that identify rather than authenticate: key rules would flag them
+ * (`session.id` reads as a session id) but the audit trail is useless without them.
+ * Value rules still run on them. Matched exactly, only by redactAttributes.
+ */
+const IDENTIFYING_ATTRIBUTE_KEYS: ReadonlySet<string> = new Set([
+  ATTR_MCP_SESSION_ID,
+  ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_MCP_TOOL_ARGUMENTS_HASH,
+  ATTR_MCPTRAIL_REDACTION_COUNT,
+  ATTR_MCPTRAIL_REDACTION_TYPES,
+  'session.id',
+  'session.previous_id',
+]);
+
+const CIRCULAR = '[Circular]';
+const TRUNCATED = '[TRUNCATED]';
+/** Returned by walk() for values JSON has no form for (undefined, functions, symbols). */
+const OMIT: unique symbol = Symbol('omit');
+/** Strings longer than this are never parsed as JSON by redactAttributes (the text scan still runs). */
+const MAX_JSON_ATTRIBUTE = 1_048_576;
+
+interface Walk {
+  readonly tally: Tally;
+  readonly ancestors: Set<object>;
+  /** Remaining approximate JSON bytes. */
+  budget: number;
+  /** Set when a `drop`-mode value rule fired on the string just walked. */
+  drop: boolean;
+}
+
+class DefaultRedactor implements Redactor {
+  readonly keyId: string;
+  private readonly keys: KeyMatcher;
+  private readonly text: TextRedactor;
+  private readonly modes: ReadonlyMap<string, RedactionMode>;
+  private readonly defaultMode: RedactionMode;
+  private readonly hmacKey: Buffer;
+  private readonly maxDepth: number;
+  private readonly maxArrayLength: number;
+  private readonly maxTotalBytes: number;
+  private readonly cardsDisabled: boolean;
+
+  constructor(options: RedactorOptions | undefined) {
+    const o = resolveOptions(options);
+    this.keyId = o.keyId;
+    this.hmacKey = o.hmacKey;
+    this.modes = o.modes;
+    this.defaultMode = o.defaultMode;
+    this.maxDepth = o.limits.maxDepth;
+    this.maxArrayLength = o.limits.maxArrayLength;
+    this.maxTotalBytes = o.limits.maxTotalBytes;
+    this.cardsDisabled = o.disabled.has('card_number');
+    this.keys = new KeyMatcher({ extraKeys: o.extraKeys, allowKeys: o.allowKeys, disabledLabels: o.disabledKeyLabels });
+    const enabled = (r: { types: readonly string[] }) => r.types.some((t) => !o.disabled.has(t));
+    this.text = new TextRedactor({
+      secretRules: [...o.customRules, ...BUILTIN_VALUE_RULES.filter(enabled)],
+      piiRules: BUILTIN_PII_RULES.filter(enabled),
+      highEntropy: o.highEntropy ? highEntropy : null,
+      keys: this.keys,
+      keyRulesInText: true,
+      disabled: o.disabled,
+      modeFor: (t) => this.modeFor(t),
+      pseudonym: (s) => this.pseudonym(s),
+      maxStringLength: o.limits.maxStringLength,
+      minLength: o.customRules.length > 0 ? 1 : 5,
+    });
+  }
+
+  redact(value: unknown): RedactionResult<unknown> {
+    const w = this.newWalk();
+    let out = this.walk(value, 0, w);
+    if (out === OMIT) out = undefined;
+    return result(out, w.tally);
+  }
+
+  redactText(text: string): RedactionResult<string> {
+    const tally = newTally();
+    const out = typeof text === 'string' ? this.text.redact(text, tally).text : '';
+    return result(out, tally);
+  }
+
+  redactAttributes(attrs: Record<string, unknown>): RedactionResult<Record<string, unknown>> {
+    const w = this.newWalk();
+    const out: Record<string, unknown> = {};
+    if (attrs === null || typeof attrs !== 'object') return result(out, w.tally);
+    for (const key of safeKeys(attrs)) {
+      const value = safeGet(attrs, key);
+      if (value === undefined) continue;
+      const label = IDENTIFYING_ATTRIBUTE_KEYS.has(key) ? null : this.keys.match(key);
+      if (label !== null) {
+        const replaced = this.applyKeyRule(label, value, w.tally);
+        if (replaced !== OMIT) out[key] = replaced;
+        continue;
+      }
+      w.drop = false;
+      const v = this.attributeValue(value, w);
+      if (v !== OMIT && !w.drop) out[key] = v;
+    }
+    return result(out, w.tally);
+  }
+
+  keyedHash(data: string): string {
+    return `hmac:${this.keyId}:${createHmac('sha256', this.hmacKey).update(data, 'utf8').digest('hex')}`;
+  }
+
+  // --- internals -------------------------------------------------------------------------------
+
+  private newWalk(): Walk {
+    return { tally: newTally(), ancestors: new Set(), budget: this.maxTotalBytes, drop: false };
+  }
+
+  private modeFor(type: string): RedactionMode {
+    return this.modes.get(type) ?? (type.startsWith('key:') ? this.modes.get('key') : undefined) ?? this.defaultMode;
+  }
+
+  private pseudonym(secret: string): string {
+    return `hmac:${this.keyId}:${createHmac('sha256', this.hmacKey).update(secret, 'utf8').digest('hex').slice(0, 16)}`;
+  }
+
+  /** Replaces the whole value of a sensitive key, or OMIT to drop the key. Null stays null: it holds no secret. */
+  private applyKeyRule(label: string, value: unknown, tally: Tally): unknown {
+    if (value === null) return null;
+    const type = `key:${label}`;
+    const mode = this.modeFor(type);
+    tally.count++;
+    tally.types.add(type);
+    if (mode === 'drop') return OMIT;
+    if (mode === 'hmac') return this.pseudonym(typeof value === 'string' ? value : safeStringify(value));
+    return `[REDACTED:${type}]`;
+  }
+
+  private attributeValue(value: unknown, w: Walk): unknown {
+    if (typeof value === 'string') {
+      const trimmed = value.trimStart();
+      if ((trimmed.startsWith('{') || trimmed.startsWith('[')) && value.length <= MAX_JSON_ATTRIBUTE) {
+        const parsed = tryParseJson(value);
+        if (parsed !== undefined) {
+          const before = w.tally.count;
+          const wasTruncated = w.tally.truncated;
+          w.tally.truncated = false;
+          const redacted = this.walk(parsed, 0, w);
+          const changed = w.tally.count !== before || w.tally.truncated;
+          w.tally.truncated ||= wasTruncated;
+          w.drop = false; // drop inside JSON already removed the member
+          return changed ? JSON.stringify(redacted) : value;
+        }
+      }
+      return this.walkString(value, w);
+    }
+    if (Array.isArray(value)) {
+      return value.map((item) => {
+        if (typeof item === 'string') return this.text.redact(item, w.tally).text; // drop → masked: arrays keep their length
+        if (typeof item === 'number') return this.walkNumber(item, w);
+        return item;
+      });
+    }
+    if (typeof value === 'number') return this.walkNumber(value, w);
+    if (typeof value === 'boolean') return value;
+    return this.walk(value, 0, w);
+  }
+
+  private walkString(s: string, w: Walk): string {
+    w.budget -= s.length + 2;
+    const out = this.text.redact(s, w.tally);
+    if (out.drop) w.drop = true;
+    return out.text;
+  }
+
+  /** Card numbers also arrive as JSON numbers. */
+  private walkNumber(n: number, w: Walk): unknown {
+    w.budget -= 8;
+    if (!Number.isFinite(n)) return null;
+    if (!this.cardsDisabled && Number.isSafeInteger(n) && n >= 1e12 && isCardNumber(String(n))) {
+      w.tally.count++;
+      w.tally.types.add('card_number');
+      const mode = this.modeFor('card_number');
+      if (mode === 'drop') w.drop = true;
+      return mode === 'hmac' ? this.pseudonym(String(n)) : '[REDACTED:card_number]';
+    }
+    return n;
+  }
+
+  private walk(value: unknown, depth: number, w: Walk): unknown {
+    switch (typeof value) {
+      case 'string':
+        return this.walkString(value, w);
+      case 'number':
+        return this.walkNumber(value, w);
+      case 'boolean':
+        w.budget -= 5;
+        return value;
+      case 'bigint':
+        return this.walkString(value.toString(), w);
+      case 'undefined':
+      case 'function':
+      case 'symbol':
+        return OMIT;
+    }
+    if (value === null) {
+      w.budget -= 4;
+      return null;
+    }
+    const obj = value as object;
+    if (w.ancestors.has(obj)) return CIRCULAR;
+    if (depth >= this.maxDepth) {
+      w.tally.truncated = true;
+      return TRUNCATED;
+    }
+    const special = this.specialObject(obj, depth, w);
+    if (special !== undefined) return special;
+    w.ancestors.add(obj);
+    try {
+      return Array.isArray(obj) ? this.walkArray(obj, depth, w) : this.walkObject(obj, entriesOf(obj), depth, w);
+    } finally {
+      w.ancestors.delete(obj);
+    }
+  }
+
+  /** Non-plain objects with a JSON-safe form; undefined when the object is walked as a plain one. */
+  private specialObject(obj: object, depth: number, w: Walk): unknown {
+    if (ArrayBuffer.isView(obj)) return `[Binary ${obj.byteLength} bytes]`;
+    if (obj instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && obj instanceof SharedArrayBuffer)) {
+      return `[Binary ${obj.byteLength} bytes]`;
+    }
+    if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? null : obj.toISOString();
+    if (obj instanceof Error) {
+      const message = this.walkString(String(safeGet(obj, 'message') ?? ''), w);
+      w.drop = false;
+      return { name: String(safeGet(obj, 'name') ?? 'Error'), message };
+    }
+    if (obj instanceof RegExp) return this.walkString(String(obj), w);
+    if (obj instanceof String || obj instanceof Number || obj instanceof Boolean) return this.walk(obj.valueOf(), depth, w);
+    if (obj instanceof Map || obj instanceof Set || (!Array.isArray(obj) && typeof (obj as { toJSON?: unknown }).toJSON === 'function')) {
+      w.ancestors.add(obj);
+      try {
+        if (obj instanceof Set) return this.walkArray([...obj], depth, w);
+        if (obj instanceof Map) return this.walkObject(obj, [...obj].map(([k, v]) => [String(k), v] as [string, unknown]), depth, w);
+        let json: unknown;
+        try {
+          json = (obj as { toJSON: () => unknown }).toJSON();
+        } catch {
+          return '[Unserializable]';
+        }
+        return json === obj ? CIRCULAR : this.walk(json, depth, w);
+      } finally {
+        w.ancestors.delete(obj);
+      }
+    }
+    return undefined;
+  }
+
+  private walkArray(arr: readonly unknown[], depth: number, w: Walk): unknown[] {
+    const n = Math.min(arr.length, this.maxArrayLength);
+    const out: unknown[] = [];
+    w.budget -= 2;
+    for (let i = 0; i < n; i++) {
+      if (w.budget <= 0) {
+        w.tally.truncated = true;
+        out.push(`[TRUNCATED ${arr.length - i} items]`);
+        return out;
+      }
+      const v = this.walk(safeIndex(arr, i), depth + 1, w);
+      w.drop = false; // an array keeps its length: a dropped value stays masked
+      out.push(v === OMIT ? null : v);
+      w.budget -= 1;
+    }
+    if (arr.length > n) {
+      w.tally.truncated = true;
+      out.push(`[TRUNCATED ${arr.length - n} items]`);
+    }
+    return out;
+  }
+
+  private walkObject(_obj: object, entries: Iterable<[string, unknown]>, depth: number, w: Walk): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    w.budget -= 2;
+    for (const [key, value] of entries) {
+      if (w.budget <= 0) {
+        w.tally.truncated = true;
+        break;
+      }
+      w.budget -= key.length + 4;
+      const label = this.keys.match(key);
+      if (label !== null) {
+        if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+        const replaced = this.applyKeyRule(label, value, w.tally);
+        if (replaced !== OMIT) defineMember(out, key, replaced);
+        continue;
+      }
+      w.drop = false;
+      const v = this.walk(value, depth + 1, w);
+      if (v !== OMIT && !w.drop) defineMember(out, key, v);
+      w.drop = false;
+    }
+    return out;
+  }
+}
+
+function result<T>(value: T, tally: Tally): RedactionResult<T> {
+  return { value, count: tally.count, types: [...tally.types].sort(), truncated: tally.truncated };
+}
+
+/** Own enumerable string keys and values, like JSON.stringify; a throwing proxy or getter cannot escape. */
+function entriesOf(obj: object): [string, unknown][] {
+  return safeKeys(obj).map((k) => [k, safeGet(obj, k)]);
+}
+
+function safeKeys(obj: object): string[] {
+  try {
+    return Object.keys(obj);
+  } catch {
+    return [];
+  }
+}
+
+function safeGet(obj: object, key: string): unknown {
+  try {
+    return (obj as Record<string, unknown>)[key];
+  } catch {
+    return '[Unreadable]';
+  }
+}
+
+function safeIndex(arr: readonly unknown[], i: number): unknown {
+  try {
+    return arr[i];
+  } catch {
+    return '[Unreadable]';
+  }
+}
+
+/** `__proto__` as data must stay data, not become the copy's prototype. */
+function defineMember(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function tryParseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Validates options up front (throws RedactConfigError naming the field) and returns a reusable redactor. */
+export function createRedactor(options?: RedactorOptions): Redactor {
+  return new DefaultRedactor(options);
+}

@@ -1,0 +1,249 @@
+/**
+ * Free-text redaction: runs every enabled rule over a string, resolves overlaps by priority
+ * and rebuilds the string once. Linear: overlap checks use a coverage bitmap, not pairwise tests.
+ */
+import type { KeyMatcher } from './key-rules';
+import type { RedactionMode } from './types';
+import { type ValueRule, textFeatures } from './value-rules';
+
+/** Counts shared by one redact/redactText/redactAttributes call. */
+export interface Tally {
+  count: number;
+  readonly types: Set<string>;
+  truncated: boolean;
+}
+
+export const newTally = (): Tally => ({ count: 0, types: new Set(), truncated: false });
+
+export const TRUNCATION_MARK = '…[TRUNCATED]';
+/** Rules see this much text past maxStringLength, so a secret straddling the cut is still caught. */
+const EDGE_SLACK = 4096;
+
+export interface TextRedactorConfig {
+  /** Custom rules then built-in secret rules, in priority order. */
+  secretRules: readonly ValueRule[];
+  /** Personal-data rules, after the key-in-text scan. */
+  piiRules: readonly ValueRule[];
+  highEntropy: ValueRule | null;
+  keys: KeyMatcher;
+  keyRulesInText: boolean;
+  disabled: ReadonlySet<string>;
+  modeFor: (type: string) => RedactionMode;
+  pseudonym: (secret: string) => string;
+  maxStringLength: number;
+  /** Shortest string any rule can match (custom patterns lower it). */
+  minLength: number;
+}
+
+export interface TextOutcome {
+  text: string;
+  /** A rule in `drop` mode fired: the caller removes the enclosing property when it can. */
+  drop: boolean;
+}
+
+export class TextRedactor {
+  constructor(private readonly cfg: TextRedactorConfig) {}
+
+  redact(text: string, tally: Tally): TextOutcome {
+    const { cfg } = this;
+    let source = text;
+    let limit = text.length;
+    const cut = text.length > cfg.maxStringLength;
+    if (cut) {
+      source = text.slice(0, cfg.maxStringLength + EDGE_SLACK);
+      limit = cfg.maxStringLength;
+      tally.truncated = true;
+    }
+    if (source.length < cfg.minLength) return { text, drop: false };
+
+    const hits = new Hits(source);
+    const f = textFeatures(source);
+    const run = (rule: ValueRule) => {
+      if (!rule.applies(f, source)) return;
+      const main = rule.types[0]!;
+      rule.scan(source, (s, e, type = main) => {
+        if (!cfg.disabled.has(type)) hits.add(s, e, type, false);
+      });
+    };
+    for (const rule of cfg.secretRules) run(rule);
+    if (cfg.keyRulesInText && (f.colon || f.equals)) scanKeyValues(source, cfg.keys, (s, e, type) => hits.add(s, e, type, true));
+    for (const rule of cfg.piiRules) run(rule);
+    if (cfg.highEntropy) run(cfg.highEntropy);
+
+    if (hits.size === 0 && !cut) return { text, drop: false };
+    return this.rebuild(source, limit, cut, hits, tally);
+  }
+
+  private rebuild(source: string, limit: number, cut: boolean, hits: Hits, tally: Tally): TextOutcome {
+    const { cfg } = this;
+    const order = hits.sortedIndexes();
+    const parts: string[] = [];
+    let pos = 0;
+    let drop = false;
+    for (const i of order) {
+      const start = hits.starts[i]!;
+      if (start >= limit) break;
+      if (start < pos) continue;
+      const end = hits.ends[i]!;
+      const type = hits.types[i]!;
+      parts.push(source.slice(pos, start));
+      const mode = cfg.modeFor(type);
+      if (mode === 'drop') drop = true;
+      parts.push(mode === 'hmac' ? cfg.pseudonym(source.slice(start, end)) : `[REDACTED:${type}]`);
+      tally.count++;
+      tally.types.add(type);
+      pos = end;
+    }
+    if (pos < limit) parts.push(source.slice(pos, limit));
+    if (cut) parts.push(TRUNCATION_MARK);
+    return { text: parts.join(''), drop };
+  }
+}
+
+/** Accepted hits; a coverage bitmap keeps overlap checks linear in the text length. */
+class Hits {
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  readonly types: string[] = [];
+  private covered: Uint8Array | null = null;
+
+  constructor(private readonly text: string) {}
+
+  get size(): number {
+    return this.starts.length;
+  }
+
+  /** Overlapping an earlier (higher-priority) hit: skipped, or with `clip`, split into its uncovered runs. */
+  add(start: number, end: number, type: string, clip: boolean): void {
+    if (end <= start) return;
+    const covered = (this.covered ??= new Uint8Array(this.text.length));
+    if (!clip) {
+      for (let i = start; i < end; i++) if (covered[i]) return;
+      this.push(covered, start, end, type);
+      return;
+    }
+    let runStart = -1;
+    for (let i = start; i <= end; i++) {
+      const free = i < end && !covered[i];
+      if (free && runStart < 0) runStart = i;
+      else if (!free && runStart >= 0) {
+        if (/\S/.test(this.text.slice(runStart, i))) this.push(covered, runStart, i, type);
+        runStart = -1;
+      }
+    }
+  }
+
+  private push(covered: Uint8Array, start: number, end: number, type: string): void {
+    covered.fill(1, start, end);
+    this.starts.push(start);
+    this.ends.push(end);
+    this.types.push(type);
+  }
+
+  sortedIndexes(): number[] {
+    const idx = this.starts.map((_, i) => i);
+    return idx.sort((a, b) => this.starts[a]! - this.starts[b]!);
+  }
+}
+
+// --- key = value / "key": "value" inside free text ---------------------------------------------
+
+const isKeyChar = (c: number) =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46;
+/** Where an unquoted value ends. */
+const isValueEnd = (c: number) =>
+  c === 32 || c === 9 || c === 10 || c === 13 || c === 44 || c === 59 || c === 38 || c === 34 || c === 39 ||
+  c === 123 || c === 125 || c === 41 || c === 93 || c === 60 || c === 62;
+/** Header-like keys whose unquoted value runs to the end of the line (`Authorization: Bearer x`). */
+const LINE_VALUED = new Set(['authorization', 'cookie']);
+const MAX_KEY = 64;
+const MAX_STRUCTURED = 8192;
+
+/**
+ * Finds `key: value`, `key=value`, `"key": "value"` and escaped-JSON pairs whose key a key rule
+ * flags, and reports the value. Walks back from each ':' or '=' at most MAX_KEY chars: linear.
+ */
+export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: number, end: number, type: string) => void): void {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 58 && c !== 61) continue;
+    const next = text.charCodeAt(i + 1);
+    if (next === 61 || next === 62 || (c === 58 && (next === 47 || next === 58))) continue; // ==, =>, ://, ::
+    let k = i - 1;
+    while (k >= 0 && i - k <= 3 && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k--;
+    let quoted = false;
+    if (k >= 0 && (text.charCodeAt(k) === 34 || text.charCodeAt(k) === 39)) {
+      quoted = true;
+      k--;
+      if (k >= 0 && text.charCodeAt(k) === 92) k--;
+    }
+    const keyEnd = k + 1;
+    while (k >= 0 && keyEnd - k <= MAX_KEY && isKeyChar(text.charCodeAt(k))) k--;
+    const keyStart = k + 1;
+    if (keyStart === keyEnd || keyEnd - keyStart > MAX_KEY) continue;
+    if (!quoted && keyStart > 0 && text.charCodeAt(keyStart - 1) === 58 && c === 58) continue; // a:b:c chains (times, ids)
+    const label = keys.match(text.slice(keyStart, keyEnd));
+    if (!label) continue;
+
+    let v = i + 1;
+    while (v < n && v - i <= 4 && (text.charCodeAt(v) === 32 || text.charCodeAt(v) === 9)) v++;
+    if (v >= n) break;
+    let start = v;
+    let end: number;
+    let resume: number;
+    const vc = text.charCodeAt(v);
+    if (vc === 92 && text.charCodeAt(v + 1) === 34) {
+      start = v + 2;
+      end = text.indexOf('\\"', start);
+      if (end < 0) end = n;
+      resume = end + 2;
+    } else if (vc === 34 || vc === 39) {
+      start = v + 1;
+      end = closingQuote(text, start, vc);
+      resume = end + 1;
+    } else if (vc === 123 || vc === 91) {
+      end = closingBracket(text, v);
+      resume = end;
+    } else {
+      end = v;
+      if (LINE_VALUED.has(label)) while (end < n && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+      else while (end < n && !isValueEnd(text.charCodeAt(end))) end++;
+      resume = end;
+    }
+    const value = text.slice(start, Math.min(end, start + 32));
+    if (end > start && value !== 'null' && !value.startsWith('[REDACTED') && !value.startsWith('hmac:')) {
+      emit(start, end, `key:${label}`);
+    }
+    i = Math.max(i, resume - 1);
+  }
+}
+
+function closingQuote(text: string, from: number, quote: number): number {
+  for (let j = from; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 92) j++;
+    else if (c === quote) return j;
+  }
+  return text.length;
+}
+
+/** End (exclusive) of a `{…}` or `[…]` value, ignoring brackets inside strings; capped and fail-closed. */
+function closingBracket(text: string, from: number): number {
+  let depth = 0;
+  let inString = false;
+  const stop = Math.min(text.length, from + MAX_STRUCTURED);
+  for (let j = from; j < stop; j++) {
+    const c = text.charCodeAt(j);
+    if (inString) {
+      if (c === 92) j++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) {
+      depth--;
+      if (depth === 0) return j + 1;
+    }
+  }
+  return stop;
+}

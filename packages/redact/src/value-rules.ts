@@ -1,0 +1,343 @@
+/**
+ * Built-in value rules: find secrets and personal data inside strings.
+ *
+ * Linear time is a design rule here, not a hope: each rule is gated by cheap features computed in
+ * one pass over the text, every regex starts with a literal or a tight class and has no nested
+ * unbounded quantifier, and multi-line or open-ended formats (PEM, emails) are scanned by hand
+ * with indexOf. Checks (Luhn, mod-97, NANP, SSN ranges) run only on candidates.
+ */
+import { cardBrandValid, ibanValid, isCardNumber, luhnValid, shannonEntropy, ssnValid } from './checksums';
+
+/** Facts about a string computed in one pass, used to skip rules that cannot match. */
+export interface TextFeatures {
+  readonly length: number;
+  readonly digits: number;
+  readonly upper: number;
+  readonly at: boolean;
+  readonly colon: boolean;
+  readonly equals: boolean;
+  readonly plus: boolean;
+  readonly dash: boolean;
+}
+
+export function textFeatures(text: string): TextFeatures {
+  let digits = 0;
+  let upper = 0;
+  let at = false;
+  let colon = false;
+  let equals = false;
+  let plus = false;
+  let dash = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c >= 65 && c <= 90) upper++;
+    else if (c === 64) at = true;
+    else if (c === 58) colon = true;
+    else if (c === 61) equals = true;
+    else if (c === 43) plus = true;
+    else if (c === 45) dash = true;
+  }
+  return { length: text.length, digits, upper, at, colon, equals, plus, dash };
+}
+
+/** Reports one sensitive span [start, end) of the text, optionally under a more specific type. */
+export type Emit = (start: number, end: number, type?: string) => void;
+
+export interface ValueRule {
+  /** Every type this rule can report (the first is its main type). */
+  readonly types: readonly string[];
+  applies(f: TextFeatures, text: string): boolean;
+  scan(text: string, emit: Emit): void;
+}
+
+interface RegexRuleSpec {
+  types: readonly string[];
+  re: RegExp;
+  applies: (f: TextFeatures, text: string) => boolean;
+  /** The secret part of a match (default: the whole match) and its type (default: types[0]); null to skip. */
+  locate?: (m: RegExpExecArray) => [number, number, string?] | null;
+}
+
+/** Runs a global regex over the text; `re` is shared, so lastIndex is reset on every scan. */
+export function regexRule(spec: RegexRuleSpec): ValueRule {
+  const { re, locate } = spec;
+  return {
+    types: spec.types,
+    applies: spec.applies,
+    scan(text, emit) {
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(text)) !== null) {
+        if (m[0].length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        if (!locate) {
+          emit(m.index, m.index + m[0].length);
+          continue;
+        }
+        const span = locate(m);
+        if (span) emit(span[0], span[1], span[2]);
+      }
+    },
+  };
+}
+
+/** Offset of capture group `g`, given that groups 1..g-1 are contiguous from the match start. */
+function groupSpan(m: RegExpExecArray, g: number): [number, number] {
+  let start = m.index;
+  for (let i = 1; i < g; i++) start += (m[i] ?? '').length;
+  return [start, start + (m[g] ?? '').length];
+}
+
+const onlyDigits = (s: string) => s.replace(/\D/g, '');
+const hasDigit = (s: string) => /\d/.test(s);
+
+// --- PEM private keys: scanned by hand (multi-line, and a missing END must fail closed) --------
+const pemPrivateKey: ValueRule = {
+  types: ['pem_private_key'],
+  applies: (f, t) => f.dash && f.length >= 30 && t.includes('-----BEGIN '),
+  scan(text, emit) {
+    let from = 0;
+    for (;;) {
+      const begin = text.indexOf('-----BEGIN ', from);
+      if (begin < 0) return;
+      const labelEnd = text.indexOf('-----', begin + 11);
+      if (labelEnd < 0 || labelEnd - begin > 80) {
+        from = begin + 11;
+        continue;
+      }
+      const label = text.slice(begin + 11, labelEnd);
+      if (!label.includes('PRIVATE KEY')) {
+        from = labelEnd + 5;
+        continue;
+      }
+      const endMarker = text.indexOf('-----END ', labelEnd + 5);
+      let end = text.length; // no END: everything after BEGIN is key material
+      if (endMarker >= 0) {
+        const close = text.indexOf('-----', endMarker + 9);
+        end = close >= 0 && close - endMarker < 80 ? close + 5 : text.length;
+      }
+      emit(begin, end);
+      from = end;
+    }
+  },
+};
+
+const jwt = regexRule({
+  types: ['jwt'],
+  re: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
+  applies: (f, t) => f.length >= 20 && t.includes('eyJ'),
+});
+
+const AUTH_SCHEME_RE = /\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/-]{8,}=*)/gi;
+const authScheme = regexRule({
+  types: ['bearer', 'basic_auth'],
+  re: AUTH_SCHEME_RE,
+  applies: (f, t) => f.length >= 14 && /bearer|basic/i.test(t),
+  locate(m) {
+    const token = m[3]!;
+    const [start, end] = groupSpan(m, 3);
+    if (m[1]!.toLowerCase() === 'basic') {
+      // Basic credentials are base64("user:pass"); prose like "Basic information" is not.
+      const decoded = Buffer.from(token, 'base64').toString('latin1');
+      return /^[\x20-\x7e]+:[\x20-\x7e]*$/.test(decoded) ? [start, end, 'basic_auth'] : null;
+    }
+    // Opaque tokens carry a digit or a symbol; a long run of letters is also taken, a word is not.
+    return hasDigit(token) || /[._~+/-]/.test(token) || token.length >= 20 ? [start, end, 'bearer'] : null;
+  },
+});
+
+const awsAccessKey = regexRule({
+  types: ['aws_access_key'],
+  // Access key ids, with the secret that often follows them (credentials CSV, `id:secret`, env dumps).
+  re: /\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b(?:([\s,;:|"'=]{1,5})([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=]))?/g,
+  applies: (f) => f.upper >= 4 && f.length >= 20,
+  locate: (m) => [m.index, m.index + m[1]!.length + (m[3] ? m[2]!.length + m[3].length : 0), 'aws_access_key'],
+});
+
+const awsSecretKey = regexRule({
+  types: ['aws_secret_key'],
+  re: /((?:aws_?)?secret_?access_?key|aws_?secret_?key|SecretAccessKey)(["']?\s{0,3}[:=]\s{0,3}["']?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi,
+  applies: (f, t) => f.length >= 50 && (f.colon || f.equals) && /secret/i.test(t),
+  locate: (m) => groupSpan(m, 3),
+});
+
+const githubToken = regexRule({
+  types: ['github_token'],
+  re: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})/g,
+  applies: (f, t) => f.length >= 40 && (t.includes('gh') || t.includes('github_pat_')),
+});
+
+const slackToken = regexRule({
+  types: ['slack_token'],
+  re: /\b(?:xox[abposre]-[A-Za-z0-9-]{10,250}|xapp-\d-[A-Za-z0-9-]{10,250})/g,
+  applies: (f, t) => f.length >= 15 && (t.includes('xox') || t.includes('xapp-')),
+});
+
+const slackWebhook = regexRule({
+  types: ['slack_webhook'],
+  re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/-]{8,300}/g,
+  applies: (f, t) => f.length >= 40 && t.includes('hooks.slack.com'),
+});
+
+const stripeKey = regexRule({
+  types: ['stripe_key'],
+  re: /\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}|whsec_[A-Za-z0-9]{24,247})/g,
+  applies: (f, t) => f.length >= 24 && (t.includes('k_live_') || t.includes('k_test_') || t.includes('whsec_')),
+});
+
+const anthropicKey = regexRule({
+  types: ['anthropic_key'],
+  re: /\bsk-ant-[A-Za-z0-9_-]{20,400}/g,
+  applies: (f, t) => f.length >= 27 && t.includes('sk-ant-'),
+});
+
+const openaiKey = regexRule({
+  types: ['openai_key'],
+  re: /\bsk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?([A-Za-z0-9_-]{20,400})/g,
+  applies: (f, t) => f.length >= 23 && f.digits > 0 && t.includes('sk-'),
+  locate: (m) => (hasDigit(m[1]!) ? [m.index, m.index + m[0].length] : null),
+});
+
+const googleApiKey = regexRule({
+  types: ['google_api_key'],
+  re: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g,
+  applies: (f, t) => f.length >= 39 && t.includes('AIza'),
+});
+
+const azureKey = regexRule({
+  types: ['azure_key'],
+  // Storage/Service Bus/Event Hubs connection strings and SAS signatures.
+  re: /(\b(?:AccountKey|SharedAccessKey|SharedAccessSignature)\s{0,3}=\s{0,3}|[?&]sig=)([^;&\s"'<>]{8,1024})/gi,
+  applies: (f, t) => f.equals && /AccountKey|SharedAccess|sig=/i.test(t),
+  locate: (m) => groupSpan(m, 2),
+});
+
+const urlPassword = regexRule({
+  types: ['url_password'],
+  // scheme://user:password@host — only the password is replaced, so host and user stay auditable.
+  re: /\b([a-z][a-z0-9+.-]{1,30}:\/\/[^\s:/@?#"'<>]{0,128}:)([^\s/@?#"'<>]{1,256})@/gi,
+  applies: (f, t) => f.colon && f.at && t.includes('://'),
+  locate: (m) => groupSpan(m, 2),
+});
+
+const cardNumber = regexRule({
+  types: ['card_number'],
+  re: /(?<![\d.-])\d(?:[ -]?\d){12,18}(?![\d])/g,
+  applies: (f) => f.digits >= 13,
+  locate: (m) => (isCardNumber(onlyDigits(m[0])) ? [m.index, m.index + m[0].length] : null),
+});
+
+const usSsn = regexRule({
+  types: ['us_ssn'],
+  re: /(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])/g,
+  applies: (f) => f.digits >= 9 && f.dash,
+  locate: (m) => (ssnValid(m[1]!, m[2]!, m[3]!) ? [m.index, m.index + m[0].length] : null),
+});
+
+const iban = regexRule({
+  types: ['iban'],
+  re: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g,
+  applies: (f) => f.length >= 15 && f.digits >= 2 && f.upper >= 2,
+  locate: (m) => (ibanValid(m[0].replace(/ /g, '')) ? [m.index, m.index + m[0].length] : null),
+});
+
+const PHONE_INTERNATIONAL_RE = /(?<![\w+])\+[1-9][\d ().-]{6,22}\d(?!\d)/g;
+const PHONE_NANP_RE = /(?<![\w+.-])(?:\(([2-9]\d\d)\) ?|([2-9]\d\d)[-. ])[2-9]\d\d[-. ]\d{4}(?![\w-])/g;
+const PHONE_NATIONAL_RE = /(?<![\w+.-])(?:0[1-9](?:[ .-]\d\d){4}|0\d{2,4}[ -]\d{3,8}(?:[ -]\d{3,4})?)(?![\w-])/g;
+const phone: ValueRule = {
+  types: ['phone'],
+  applies: (f) => f.digits >= 8,
+  scan(text, emit) {
+    PHONE_INTERNATIONAL_RE.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    if (text.includes('+')) {
+      while ((m = PHONE_INTERNATIONAL_RE.exec(text)) !== null) {
+        const d = onlyDigits(m[0]).length;
+        // E.164 allows 8–15 digits; runs of separators mean it is not one number.
+        if (d >= 8 && d <= 15 && !/[ .-]{2}|\(\)/.test(m[0])) emit(m.index, m.index + m[0].length);
+      }
+    }
+    PHONE_NANP_RE.lastIndex = 0;
+    while ((m = PHONE_NANP_RE.exec(text)) !== null) emit(m.index, m.index + m[0].length);
+    PHONE_NATIONAL_RE.lastIndex = 0;
+    while ((m = PHONE_NATIONAL_RE.exec(text)) !== null) {
+      const d = onlyDigits(m[0]).length;
+      if (d >= 10 && d <= 11) emit(m.index, m.index + m[0].length);
+    }
+  },
+};
+
+// --- email: scanned from each '@' (a regex would retry the local part at every position) -------
+const isLocalChar = (c: number) =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+const isDomainChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 45;
+const email: ValueRule = {
+  types: ['email'],
+  applies: (f) => f.at && f.length >= 6,
+  scan(text, emit) {
+    let at = text.indexOf('@');
+    let minStart = 0;
+    while (at >= 0) {
+      let s = at;
+      while (s > minStart && at - s < 64 && isLocalChar(text.charCodeAt(s - 1))) s--;
+      let e = at + 1;
+      while (e < text.length && e - at <= 253 && isDomainChar(text.charCodeAt(e))) e++;
+      while (e > at + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--; // trailing '.' of a sentence
+      while (s < at && text.charCodeAt(s) === 46) s++;
+      const domain = text.slice(at + 1, e);
+      const lastDot = domain.lastIndexOf('.');
+      if (s < at && lastDot > 0 && /^[A-Za-z]{2,24}$/.test(domain.slice(lastDot + 1)) && !domain.includes('..')) {
+        emit(s, e);
+        minStart = e;
+      }
+      at = text.indexOf('@', Math.max(at + 1, e));
+    }
+  },
+};
+
+const HIGH_ENTROPY_RE = /[A-Za-z0-9+/_=-]{24,}/g;
+/** Opt-in: long runs of base64/base64url characters that look random. Hex digests and ids are left alone. */
+export const highEntropy: ValueRule = {
+  types: ['high_entropy'],
+  applies: (f) => f.length >= 24 && f.digits > 0,
+  scan(text, emit) {
+    HIGH_ENTROPY_RE.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = HIGH_ENTROPY_RE.exec(text)) !== null) {
+      const s = m[0];
+      if (/^[0-9a-fA-F-]+$/.test(s) || !/\d/.test(s) || !/[A-Za-z]/.test(s)) continue;
+      const classes = (/[a-z]/.test(s) ? 1 : 0) + (/[A-Z]/.test(s) ? 1 : 0) + 1;
+      if (classes >= 2 && shannonEntropy(s.length > 4096 ? s.slice(0, 4096) : s) >= 4.0) emit(m.index, m.index + s.length);
+    }
+  },
+};
+
+/**
+ * Built-in value rules in priority order: when two rules claim overlapping text, the earlier
+ * one wins (so `sk-ant-…` is `anthropic_key`, not `openai_key`).
+ */
+export const BUILTIN_VALUE_RULES: readonly ValueRule[] = [
+  pemPrivateKey,
+  jwt,
+  githubToken,
+  slackWebhook,
+  slackToken,
+  stripeKey,
+  anthropicKey,
+  openaiKey,
+  googleApiKey,
+  awsAccessKey,
+  awsSecretKey,
+  azureKey,
+  urlPassword,
+  authScheme,
+];
+
+/** Personal data rules, run after the key-in-text scan so `ssn: 123-45-6789` reports `key:ssn`. */
+export const BUILTIN_PII_RULES: readonly ValueRule[] = [cardNumber, usSsn, iban, phone, email];
+
+/** Exposed for tests of the checks the rules rely on. */
+export const _checks = { luhnValid, cardBrandValid };
