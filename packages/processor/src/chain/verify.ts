@@ -153,6 +153,11 @@ async function verifyChain(store: AuditStore, chainId: string, key: KeyObject): 
       const cp = bySeq.get(row.seq);
       if (cp) {
         if (cp.hash !== row.hash) {
+          const [next] = await peekFrom(store, chainId, row.seq + 1);
+          if (next && next.claimedSeq === row.seq && next.linkedTo === prevHash) {
+            problem = { kind: 'inserted', seq: row.seq, detail: `record at seq ${row.seq} is not the one the checkpoint signed: it was inserted before the original` };
+            break walk;
+          }
           problem = {
             kind: 'checkpoint_mismatch',
             seq: row.seq,
