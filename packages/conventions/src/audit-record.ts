@@ -75,6 +75,12 @@ export interface AuditDraft {
   span_id: string | null;
   parent_span_id: string | null;
   source: AuditSource;
+  /**
+   * Redaction rule types that fired on this call's telemetry (`mcptrail.redaction.types`
+   * at the emitter, plus the processor's own pass), sorted and unique, never values.
+   * Optional and additive: null or absent when unknown. Detection's credential rule reads it.
+   */
+  redaction_types?: string[] | null;
 }
 
 /** A record in the trail: a draft placed in a hash chain. */
@@ -152,6 +158,7 @@ export const AUDIT_RECORD_JSON_SCHEMA = {
     span_id: { oneOf: [{ type: 'null' }, { type: 'string', pattern: '^[0-9a-f]{16}$' }] },
     parent_span_id: { oneOf: [{ type: 'null' }, { type: 'string', pattern: '^[0-9a-f]{16}$' }] },
     source: { enum: [...AUDIT_SOURCES] },
+    redaction_types: { oneOf: [{ type: 'null' }, { type: 'array', items: { type: 'string' } }] },
     prev_hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
     hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
   },
