@@ -45,7 +45,7 @@ import {
   type ResultSummary,
 } from '@mcptrail/conventions';
 import { emitAuditRecord } from './audit-log';
-import { connectionOf, networkTransportOf, sessionIdOf, type ToolVersionInfo } from './connection';
+import { connectionOf, implementationOf, networkTransportOf, sessionIdOf, type ToolVersionInfo } from './connection';
 import { errorType, failureOutcome, isDenied, toFailure, type FailureInfo } from './outcome';
 import { peersOf } from './peers';
 import { newTally, type RedactionTally, type TelemetryRedaction } from './redaction';
@@ -318,6 +318,10 @@ export class CallRecorder {
     const protocolVersion = (transport && connectionOf(transport).protocolVersion) ?? record.headerProtocolVersion;
     if (protocolVersion) attrs[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
     const peers = peersOf(protocol);
+    // The client stores serverInfo only after our completion handler runs; take it from the result.
+    if (method === 'initialize' && 'result' in end && !peers.server) {
+      peers.server = implementationOf((end.result as { serverInfo?: unknown } | undefined)?.serverInfo);
+    }
     if (peers.server?.name) attrs[ATTR_MCP_SERVER_NAME] = peers.server.name;
     if (peers.server?.version) attrs[ATTR_MCP_SERVER_VERSION] = peers.server.version;
     if (peers.client?.name) attrs[ATTR_MCP_CLIENT_NAME] = peers.client.name;

@@ -95,10 +95,12 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   override enable(): void {
     super.enable();
     if (this[CJS_HOOK]) return;
-    const cjsFiles = (Object.keys(SDK_MODULES) as SdkModuleName[]).map((n) => `${SDK}/dist/cjs/${n}.js`);
-    const byRequireName = new Map(cjsFiles.map((f) => [path.normalize(f), f]));
+    // require-in-the-middle names a package-internal file `<package>/<path without .js>`.
+    const byRequireName = new Map(
+      (Object.keys(SDK_MODULES) as SdkModuleName[]).map((n) => [`${SDK}/dist/cjs/${n}`, `${SDK}/dist/cjs/${n}.js`]),
+    );
     this[CJS_HOOK] = new RequireHook([...byRequireName.keys()], { internals: true }, (exports, name, baseDir) => {
-      const file = byRequireName.get(path.normalize(name));
+      const file = byRequireName.get(name.split(path.sep).join('/').replace(/\.js$/, ''));
       if (!file) return exports;
       const definition = this.getModuleDefinitions()[0];
       const version = baseDir ? readPackageVersion(baseDir) : undefined;
