@@ -3,6 +3,7 @@ import {
   ATTR_ENDUSER_ID,
   ATTR_ENDUSER_SCOPE,
   ATTR_ERROR_TYPE,
+  ATTR_EVENT_NAME,
   ATTR_GEN_AI_PROMPT_NAME,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_GEN_AI_TOOL_NAME,
@@ -110,7 +111,8 @@ export function normalizeSpan(span: OtlpSpan, opts: NormalizeOptions): Normalize
 
 /** `mcp.audit.tool_call` log records become drafts too; every other log record is ignored. */
 export function normalizeLog(log: OtlpLogRecord, opts: NormalizeOptions): Normalized {
-  const eventName = log.eventName ?? (typeof log.attributes['event.name'] === 'string' ? log.attributes['event.name'] : null);
+  const named = log.attributes[ATTR_EVENT_NAME];
+  const eventName = log.eventName ?? (typeof named === 'string' ? named : null);
   if (eventName !== EVENT_MCP_AUDIT_TOOL_CALL) return { kind: 'ignored' };
   const attrs = log.attributes;
   const method = attrs[ATTR_MCP_METHOD_NAME];

@@ -1,4 +1,6 @@
-// TEMPORARY until @mcptrail/redact's index lands: replaced by createRedactor().
+import { createRedactor } from '@mcptrail/redact';
+
+/** The real redactor with a fixed key, so keyed pseudonyms are stable across a test. */
 export function testRedactor() {
-  return { redact: (v: unknown) => ({ value: v }), redactText: (s: string) => ({ value: s }) };
+  return createRedactor({ hmacKey: 'mcptrail-test-key', hmacKeyId: 't1' });
 }
