@@ -1,0 +1,164 @@
+/** The read-side commands: verify, query, alerts, replay, export. `serve` lives in ./serve.ts. */
+import { AUDIT_RECORD_JSON_SCHEMA, type AuditRecord } from '@mcptrail/conventions';
+import { existsSync } from 'node:fs';
+import { parseAlertQuery, parseAuditQuery, parseTimeBound } from '../api/filters';
+import { defaultSigningKeyPath, publicKeyPathFor } from '../chain/signing';
+import { verifyTrail } from '../chain/verify';
+import { createDetector } from '../detect/engine';
+import { loadRules } from '../detect/load-rules';
+import { silentLogger } from '../logger';
+import { CliError } from './errors';
+import { type CliIo, type FlagValues, openExistingStore, resolveConfig, table, writeLine } from './context';
+
+const flagReader = (values: FlagValues) => (name: string) => {
+  const v = values[name.replace(/_/g, '-')];
+  return typeof v === 'string' ? v : undefined;
+};
+
+export async function verifyCommand(values: FlagValues, io: CliIo): Promise<number> {
+  const config = resolveConfig(values, io);
+  const keyPath = config.trail.signing_key_file ?? defaultSigningKeyPath(config.store.path);
+  const publicKey =
+    typeof values['public-key'] === 'string'
+      ? values['public-key']
+      : existsSync(publicKeyPathFor(keyPath))
+        ? publicKeyPathFor(keyPath)
+        : keyPath;
+  if (!existsSync(publicKey)) {
+    throw new CliError('MCPTRAIL_ERR_CLI_NO_STORE', `no public key at '${publicKey}' (set --public-key)`);
+  }
+  const store = openExistingStore(config);
+  try {
+    const report = await verifyTrail(store, publicKey);
+    if (values.json) {
+      writeLine(io.stdout, JSON.stringify(report));
+    } else {
+      for (const c of report.chains) {
+        const range = c.records > 0 ? `seq ${c.first_seq}-${c.last_seq}` : 'empty';
+        writeLine(io.stdout, `chain ${c.chain_id}: ${c.records} records (${range}), ${c.checkpoints} checkpoints: ${c.ok ? 'intact' : 'TAMPERED'}`);
+        if (c.problem) writeLine(io.stdout, `  first problem: ${c.problem.kind} at seq ${c.problem.seq}: ${c.problem.detail}`);
+      }
+      writeLine(io.stdout, report.ok ? `trail intact: ${report.records} records` : 'trail NOT intact');
+    }
+    return report.ok ? 0 : 1;
+  } finally {
+    await store.close();
+  }
+}
+
+function recordRow(r: AuditRecord): Record<string, string> {
+  return {
+    chain: r.chain_id,
+    seq: String(r.seq),
+    time: r.time,
+    service: r.service,
+    method: r.method,
+    target: r.tool ?? r.resource_uri ?? r.prompt ?? '',
+    actor: r.actor_id ?? '',
+    outcome: r.outcome,
+    ms: r.duration_ms === null ? '' : String(Math.round(r.duration_ms)),
+  };
+}
+
+export async function queryCommand(values: FlagValues, io: CliIo): Promise<number> {
+  const config = resolveConfig(values, io);
+  const q = parseAuditQuery(flagReader(values), 'flag');
+  const store = openExistingStore(config);
+  try {
+    const records = store.queryOrdered(q, q.after_seq !== undefined ? 'asc' : 'desc');
+    if (values.json) {
+      for (const r of records) writeLine(io.stdout, JSON.stringify(r));
+    } else {
+      writeLine(io.stdout, table(records.map(recordRow), ['chain', 'seq', 'time', 'service', 'method', 'target', 'actor', 'outcome', 'ms']));
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+export async function alertsCommand(values: FlagValues, io: CliIo): Promise<number> {
+  const config = resolveConfig(values, io);
+  const q = parseAlertQuery(flagReader(values), 'flag');
+  const rules = loadRules(config.detection.rules_file);
+  const store = openExistingStore(config);
+  try {
+    const detector = createDetector({ rules, db: store.db, logger: silentLogger });
+    const alerts = detector.listAlerts(q);
+    if (values.json) {
+      for (const a of alerts) writeLine(io.stdout, JSON.stringify(a));
+    } else {
+      const rows = alerts.map((a) => ({
+        time: a.time,
+        level: a.level,
+        rule: a.rule_id,
+        count: String(a.count),
+        evidence: a.evidence.records.map((r) => `${r.chain_id}#${r.seq}`).join(','),
+        summary: a.summary,
+      }));
+      writeLine(io.stdout, table(rows, ['time', 'level', 'rule', 'count', 'evidence', 'summary'], 60));
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+const REPLAY_BATCH = 1000;
+
+export async function replayCommand(values: FlagValues, io: CliIo): Promise<number> {
+  const config = resolveConfig(values, io);
+  const rules = loadRules(config.detection.rules_file);
+  const store = openExistingStore(config);
+  try {
+    const detector = createDetector({ rules, db: store.db, logger: silentLogger });
+    detector.reset();
+    let records = 0;
+    let alerts = 0;
+    const chains = await store.chains();
+    for (const chainId of chains) {
+      let batch: AuditRecord[] = [];
+      for await (const record of store.iterate({ chainId, batchSize: REPLAY_BATCH })) {
+        batch.push(record);
+        if (batch.length >= REPLAY_BATCH) {
+          alerts += detector.process(batch).length;
+          records += batch.length;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) {
+        alerts += detector.process(batch).length;
+        records += batch.length;
+      }
+    }
+    const summary = { chains: chains.length, records, alerts, rules: rules.source };
+    writeLine(io.stdout, values.json ? JSON.stringify(summary) : `replayed ${records} records from ${chains.length} chain(s): ${alerts} alerts raised (rules: ${rules.source})`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+export async function exportCommand(values: FlagValues, io: CliIo): Promise<number> {
+  if (values.schema) {
+    writeLine(io.stdout, JSON.stringify(AUDIT_RECORD_JSON_SCHEMA, null, 2));
+    return 0;
+  }
+  const config = resolveConfig(values, io);
+  const now = Date.now();
+  const since = typeof values.since === 'string' ? parseTimeBound(values.since, 'since', 'flag', now) : null;
+  const until = typeof values.until === 'string' ? parseTimeBound(values.until, 'until', 'flag', now) : null;
+  const store = openExistingStore(config);
+  try {
+    const chains = typeof values.chain === 'string' ? [values.chain] : await store.chains();
+    for (const chainId of chains) {
+      for await (const r of store.iterate({ chainId })) {
+        if ((since !== null && r.time < since) || (until !== null && r.time >= until)) continue;
+        writeLine(io.stdout, JSON.stringify(r));
+      }
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * Composition of the processor: store (+ signing key beside it) → audit pipeline →
+ * detector (same SQLite file) → sinks, behind the OTLP/HTTP receiver whose `api` hook
+ * serves the query API. `startProcessor` builds and listens; `close()` stops accepting,
+ * seals everything acknowledged, flushes the sinks and closes the store.
+ */
+import type { Writable } from 'node:stream';
+import type { AuditRecord } from '@mcptrail/conventions';
+import type { Redactor } from '@mcptrail/redact';
+import { createApiHandler } from './api/routes';
+import { type AuditPipeline, createAuditPipeline } from './audit/pipeline';
+import { purgeBefore } from './chain/retention';
+import { defaultSigningKeyPath, loadOrCreateSigningKey } from './chain/signing';
+import { verifyTrail } from './chain/verify';
+import type { ProcessorConfig } from './config/schema';
+import { createDetector } from './detect/engine';
+import { loadRules } from './detect/load-rules';
+import type { Alert, Detector } from './detect/types';
+import { createReceiver } from './http/receiver';
+import { createLogger, type Logger } from './logger';
+import type { DecodedLogs, DecodedTraces, IngestSink } from './otlp/types';
+import { createProcessorRedactor, logRedactorOf } from './redaction';
+import { createFileSink } from './sinks/file';
+import { createOtlpLogsSink } from './sinks/otlp-logs';
+import { createStdoutSink } from './sinks/stdout';
+import type { Sink } from './sinks/types';
+import { createWebhookSink } from './sinks/webhook';
+import { openSqliteStore, type SqliteAuditStore } from './store/sqlite';
+import { toolDefinitionsOf } from './tool-definitions';
+
+export interface ProcessorDeps {
+  /** Diagnostics; default: JSON lines on stderr at `config.log_level`, redacted. */
+  logger?: Logger;
+  /** Where the stdout sink writes. @default process.stdout */
+  stdout?: Writable;
+  /** Wall clock for ticks and retention. @default Date.now */
+  clock?: () => number;
+}
+
+export interface RunningProcessor {
+  /** `http(s)://host:port` the receiver and the API listen on. */
+  url: string;
+  port: number;
+  store: SqliteAuditStore;
+  pipeline: AuditPipeline;
+  detector: Detector | null;
+  logger: Logger;
+  /** Stop accepting, seal everything acknowledged, flush and close sinks, close the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+const RETENTION_INTERVAL_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** Opens the sinks the configuration enables. */
+export function createSinks(config: ProcessorConfig, logger: Logger, stdout?: Writable): Sink[] {
+  const s = config.sinks;
+  const sinks: Sink[] = [];
+  if (s.stdout.alerts || s.stdout.records) sinks.push(createStdoutSink({ alerts: s.stdout.alerts, records: s.stdout.records, ...(stdout ? { stream: stdout } : {}) }));
+  if (s.file.path) sinks.push(createFileSink({ path: s.file.path, records: s.file.records, fsync: s.file.fsync, logger: logger.child({ sink: 'file' }) }));
+  if (s.webhook.url && s.webhook.secret) {
+    sinks.push(
+      createWebhookSink({
+        url: s.webhook.url,
+        secret: s.webhook.secret,
+        records: s.webhook.records,
+        maxAttempts: s.webhook.max_attempts,
+        backoffMs: s.webhook.backoff_ms,
+        timeoutMs: s.webhook.timeout_ms,
+        queueSize: s.webhook.queue_size,
+        logger: logger.child({ sink: 'webhook' }),
+      }),
+    );
+  }
+  if (s.otlp.endpoint) {
+    sinks.push(
+      createOtlpLogsSink({
+        endpoint: s.otlp.endpoint,
+        protocol: s.otlp.protocol,
+        headers: s.otlp.headers,
+        records: s.otlp.records,
+        timeoutMs: s.otlp.timeout_ms,
+        logger: logger.child({ sink: 'otlp' }),
+      }),
+    );
+  }
+  return sinks;
+}
+
+/** Hands alerts to every sink; a sink that throws is logged and skipped, never breaking the others. */
+function dispatchAlerts(sinks: readonly Sink[], alerts: readonly Alert[], logger: Logger): void {
+  if (alerts.length === 0) return;
+  for (const alert of alerts) logger.info('alert', { rule_id: alert.rule_id, level: alert.level, alert_id: alert.id, count: alert.count });
+  for (const sink of sinks) {
+    try {
+      sink.alerts(alerts);
+    } catch (err) {
+      logger.error('sink failed to take alerts', { sink: sink.name, err });
+    }
+  }
+}
+
+function dispatchRecords(sinks: readonly Sink[], records: readonly AuditRecord[], logger: Logger): void {
+  for (const sink of sinks) {
+    if (!sink.wantsRecords) continue;
+    try {
+      sink.records(records);
+    } catch (err) {
+      logger.error('sink failed to take records', { sink: sink.name, err });
+    }
+  }
+}
+
+export async function startProcessor(config: ProcessorConfig, deps: ProcessorDeps = {}): Promise<RunningProcessor> {
+  const clock = deps.clock ?? Date.now;
+  const keyPath = config.trail.signing_key_file ?? defaultSigningKeyPath(config.store.path);
+  const redactor: Redactor = createProcessorRedactor(config);
+  const logger = deps.logger ?? createLogger({ level: config.log_level, redactor: logRedactorOf(redactor) });
+
+  // Validate everything that can be wrong before touching the store or a port.
+  const rules = config.detection.enabled ? loadRules(config.detection.rules_file) : null;
+
+  const store = openSqliteStore({ path: config.store.path, chainId: config.trail.chain_id });
+  const opened: Array<() => Promise<void>> = [() => store.close()];
+  try {
+    const signer = loadOrCreateSigningKey(keyPath);
+    const detector = rules ? createDetector({ rules, db: store.db, clock, logger: logger.child({ component: 'detect' }) }) : null;
+    const sinks = createSinks(config, logger, deps.stdout);
+    opened.unshift(...sinks.map((s) => () => s.close()));
+
+    const pipeline = createAuditPipeline({
+      store,
+      redactor,
+      signer,
+      checkpointEvery: { records: config.trail.checkpoint_records, seconds: config.trail.checkpoint_seconds },
+      pairingWindowMs: config.trail.pairing_window_ms,
+      logger: logger.child({ component: 'trail' }),
+    });
+    opened.unshift(() => pipeline.close());
+
+    pipeline.onSealed((records) => {
+      dispatchRecords(sinks, records, logger);
+      if (!detector) return;
+      try {
+        dispatchAlerts(sinks, detector.process(records), logger);
+      } catch (err) {
+        // Detection is derived state (rebuildable with `mcptrail replay`): never let it fail the trail.
+        logger.error('detection failed on sealed records', { records: records.length, err });
+      }
+    });
+
+    const ingest: IngestSink = {
+      traces: (batch: DecodedTraces) => pipeline.traces(batch),
+      logs: (batch: DecodedLogs) => {
+        if (detector) {
+          try {
+            const defs = toolDefinitionsOf(batch, redactor);
+            if (defs.length > 0) dispatchAlerts(sinks, detector.processToolDefinitions(defs), logger);
+          } catch (err) {
+            logger.error('detection failed on tool definitions', { err });
+          }
+        }
+        return pipeline.logs(batch);
+      },
+    };
+
+    const api = createApiHandler({
+      store,
+      detector,
+      verify: () => verifyTrail(store, signer.publicKey),
+      // The receiver checks the bearer token for every route before the API sees it.
+      authorize: null,
+      logger: logger.child({ component: 'api' }),
+      health: () => ({ chain_id: store.chainId }),
+      clock,
+    });
+
+    const receiver = createReceiver({
+      host: config.receiver.host,
+      port: config.receiver.port,
+      maxBodyBytes: config.receiver.max_body_bytes,
+      bearerToken: config.receiver.token,
+      tls:
+        config.receiver.tls_cert_file && config.receiver.tls_key_file
+          ? { certFile: config.receiver.tls_cert_file, keyFile: config.receiver.tls_key_file }
+          : null,
+      sink: ingest,
+      api,
+      logger: logger.child({ component: 'receiver' }),
+    });
+    const { url, port } = await receiver.listen();
+    opened.unshift(() => receiver.close());
+
+    const runRetention = async (): Promise<void> => {
+      if (config.trail.retention_days === null) return;
+      try {
+        const report = await purgeBefore(store, new Date(clock() - config.trail.retention_days * DAY_MS));
+        if (report.purged > 0) logger.info('retention purged records', { purged: report.purged });
+      } catch (err) {
+        logger.error('retention failed', { err });
+      }
+    };
+    await runRetention();
+    const retentionTimer = setInterval(() => void runRetention(), RETENTION_INTERVAL_MS);
+    retentionTimer.unref();
+    const tickTimer = setInterval(() => {
+      if (!detector) return;
+      try {
+        dispatchAlerts(sinks, detector.tick(clock()), logger);
+      } catch (err) {
+        logger.error('detection tick failed', { err });
+      }
+    }, config.detection.tick_seconds * 1000);
+    tickTimer.unref();
+
+    logger.info('listening', { url, chain_id: store.chainId, db: config.store.path, rules: rules?.source ?? 'disabled', sinks: sinks.map((s) => s.name) });
+
+    let closing: Promise<void> | null = null;
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        clearInterval(tickTimer);
+        clearInterval(retentionTimer);
+        // Order matters: no new requests, then seal what was acknowledged (its alerts reach
+        // the sinks through onSealed), then drain the sinks, then the store.
+        await receiver.close();
+        await pipeline.close();
+        for (const sink of sinks) {
+          try {
+            await sink.close();
+          } catch (err) {
+            logger.error('sink close failed', { sink: sink.name, err });
+          }
+        }
+        await store.close();
+        logger.info('stopped', { sealed: pipeline.stats().sealed });
+      })();
+      return closing;
+    };
+
+    return { url, port, store, pipeline, detector, logger, close };
+  } catch (err) {
+    for (const undo of opened) await undo().catch(() => undefined);
+    throw err;
+  }
+}
