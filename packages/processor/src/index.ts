@@ -1,0 +1,16 @@
+export * from './types';
+export { startProcessor, createSinks } from './service';
+export { loadConfig, configKeys, processorConfigSchema, SETTING_SOURCES, CONFIG_FILE_ENV } from './config';
+export { decodeLogs, decodeTraces } from './otlp/decode';
+export { createReceiver } from './http/receiver';
+export { createAuditPipeline } from './audit/pipeline';
+export { openSqliteStore } from './store/sqlite';
+export { verifyTrail } from './chain/verify';
+export { purgeBefore } from './chain/retention';
+export { loadOrCreateSigningKey } from './chain/signing';
+export { createDetector, loadRules } from './detect';
+export { createApiHandler } from './api/routes';
+export { createFileSink, createOtlpLogsSink, createStdoutSink, createWebhookSink, signBody, SIGNATURE_HEADER } from './sinks';
+export { createLogger, silentLogger } from './logger';
+export { main } from './cli/main';
+export * from './errors';
