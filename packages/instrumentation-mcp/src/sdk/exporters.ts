@@ -32,7 +32,14 @@ const SUPPORTED_EXPORTERS = ['otlp', 'none', 'console'] as const;
  * compression and timeouts stay with each OTLP exporter's own `OTEL_EXPORTER_OTLP_*` handling.
  * Bad values are reported through `report` and replaced by defaults.
  */
-export function planExports(env: Env, report: (error: McptrailConfigError) => void): ExportPlan {
+export function planExports(env: Env, reportEach: (error: McptrailConfigError) => void): ExportPlan {
+  // One report per bad variable, although several signals read it.
+  const reported = new Set<string>();
+  const report = (error: McptrailConfigError): void => {
+    if (reported.has(error.message)) return;
+    reported.add(error.message);
+    reportEach(error);
+  };
   const azure = azureConnectionString(env, report);
   const parts: string[] = [];
   const plan: ExportPlan = { spanExporters: [], logExporters: [], metricReaders: [], description: '' };

@@ -37,6 +37,7 @@ interface RawSpan {
   parentSpanId?: string;
   name: string;
   kind: number | string;
+  startTimeUnixNano?: string | number;
   attributes?: KeyValue[];
   events?: Array<{ name: string; attributes?: KeyValue[] }>;
   status?: { code?: number | string; message?: string };
@@ -63,6 +64,8 @@ export interface FlatSpan {
   name: string;
   /** OTLP SpanKind number: 2 SERVER, 3 CLIENT, 1 INTERNAL. */
   kind: number;
+  /** Start time in nanoseconds since the epoch. */
+  start: bigint;
   attributes: Record<string, unknown>;
   events: Array<{ name: string; attributes: Record<string, unknown> }>;
   statusCode: number;
@@ -141,6 +144,7 @@ export class OtlpReceiver {
               parentSpanId: span.parentSpanId ?? '',
               name: span.name,
               kind: kindNumber(span.kind),
+              start: BigInt(String(span.startTimeUnixNano ?? 0)),
               attributes: attributesOf(span.attributes),
               events: (span.events ?? []).map((e) => ({ name: e.name, attributes: attributesOf(e.attributes) })),
               statusCode: statusNumber(span.status?.code),
@@ -151,7 +155,7 @@ export class OtlpReceiver {
         }
       }
     }
-    return out;
+    return out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   }
 
   logs(): FlatLog[] {
