@@ -19,7 +19,7 @@ const { ORDER, SCENARIOS } = require('./scenarios.js');
 const AGENT_NAME = 'support-agent';
 
 function usage(message) {
-  process.stderr.write(`${message}\nusage: agent.js --scenario <${[...ORDER, 'all'].join('|')}> [--http-url URL] [--report FILE]\n`);
+  process.stderr.write(`${message}\nusage: agent.js --scenario <${[...Object.keys(SCENARIOS), 'all'].join('|')}>[,…] [--http-url URL] [--report FILE]\n`);
   process.exit(2);
 }
 
@@ -33,7 +33,7 @@ function parseCli(argv) {
   } catch (err) {
     usage(err.message);
   }
-  const scenarios = values.scenario === 'all' ? ORDER : values.scenario.split(',');
+  const scenarios = values.scenario.split(',').flatMap((name) => (name === 'all' ? ORDER : [name]));
   for (const name of scenarios) if (!SCENARIOS[name]) usage(`unknown scenario '${name}'`);
   return { scenarios, httpUrl: values['http-url'], reportPath: values.report };
 }

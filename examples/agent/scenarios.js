@@ -5,6 +5,7 @@
  * audit trail has to make visible. Each call states the outcome it expects, so the agent can tell
  * an attack that was meant to be refused from a demo that is broken.
  */
+const { readFileSync } = require('node:fs');
 const { DEMO_TOKENS } = require('../http-server/tokens.js');
 const { serviceConfig } = require('../stdio-server/data.js');
 
@@ -114,6 +115,24 @@ const SCENARIOS = {
     await run.prompt('Clean up closed tickets', async () => {
       await run.call(crm, 'delete_record', { record_type: 'ticket', record_id: 'T-2004' });
     });
+    await crm.close();
+  },
+
+  /**
+   * Not part of `all`: pushes every string of the JSON array in $EXAMPLE_SECRET_CORPUS through
+   * tool arguments (a ticket note, an email body), so a test can prove none of them is stored.
+   */
+  async 'secret-corpus'(run) {
+    const corpus = JSON.parse(readFileSync(process.env.EXAMPLE_SECRET_CORPUS ?? '', 'utf8'));
+    const crm = await run.stdio();
+    const ws = await run.http(DEMO_TOKENS.supportAgent);
+    await run.prompt('Paste the credentials into the ticket and mail them', async () => {
+      for (const secret of corpus) {
+        await run.call(crm, 'update_ticket', { ticket_id: 'T-2001', state: 'pending', note: `creds: ${secret}`.slice(0, 2000) });
+        await run.call(ws, 'send_email', { to: 'ops@example.com', subject: 'creds', body: `here: ${secret}` });
+      }
+    });
+    await ws.close();
     await crm.close();
   },
 };
