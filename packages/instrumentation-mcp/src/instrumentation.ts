@@ -249,9 +249,10 @@ function readPackageVersion(baseDir: string): string | undefined {
   }
 }
 
-/** Same range as SUPPORTED_SDK_VERSIONS (`>=1.0.0 <2`), without pulling semver in. */
+/** Same range as SUPPORTED_SDK_VERSIONS (`>=1.13.0 <2`), without pulling semver in. */
 function isSupportedVersion(version: string | undefined): boolean {
-  return version !== undefined && /^1\.\d+\.\d+/.test(version);
+  const m = version === undefined ? null : /^1\.(\d+)\.\d+/.exec(version);
+  return m !== null && Number(m[1]) >= 13;
 }
 
 /** Validates the options up front, so a typo fails at construction with the option's name. */

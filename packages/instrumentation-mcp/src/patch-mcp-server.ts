@@ -21,7 +21,12 @@ export function patchMcpServer(
   deps: { recorder: CallRecorder; definitions: ToolDefinitionRegistry },
 ): void {
   const { recorder, definitions } = deps;
-  const markChanged = (self: object) => definitions.markChanged(self as { server?: object });
+  const canSeeThrows = typeof proto['executeToolHandler'] === 'function';
+  const markChanged = (self: object) => {
+    definitions.markChanged(self as { server?: object });
+    // Older SDKs (no executeToolHandler) call `tool.callback` inline: wrap each callback instead.
+    if (!canSeeThrows) wrapToolCallbacks(self as { _registeredTools?: Record<string, unknown> }, recorder);
+  };
 
   if (typeof proto['setToolRequestHandlers'] === 'function') {
     wrap(proto, 'setToolRequestHandlers', (original) =>
@@ -56,4 +61,26 @@ export function patchMcpServer(
 
 export function unpatchMcpServer(proto: object, unwrap: Unwrap): void {
   for (const name of MCP_SERVER_METHODS) unwrap(proto, name);
+}
+
+const CALLBACK_WRAPPED = Symbol.for('mcptrail.instrumentation-mcp.toolCallbackWrapped');
+
+/** Wraps each registered tool's `callback` once so its thrown error reaches the recorder (SDK < executeToolHandler). */
+function wrapToolCallbacks(mcpServer: { _registeredTools?: Record<string, unknown> }, recorder: CallRecorder): void {
+  const tools = mcpServer._registeredTools;
+  if (!tools || typeof tools !== 'object') return;
+  for (const tool of Object.values(tools) as { callback?: AnyFn & { [CALLBACK_WRAPPED]?: boolean } }[]) {
+    const callback = tool?.callback;
+    if (typeof callback !== 'function' || callback[CALLBACK_WRAPPED]) continue;
+    const wrapped = async function (this: unknown, ...args: unknown[]) {
+      try {
+        return await callback.apply(this, args);
+      } catch (err) {
+        recorder.noteThrown(context.active(), err);
+        throw err;
+      }
+    } as AnyFn & { [CALLBACK_WRAPPED]?: boolean };
+    wrapped[CALLBACK_WRAPPED] = true;
+    tool.callback = wrapped;
+  }
 }

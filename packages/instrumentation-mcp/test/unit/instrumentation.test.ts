@@ -315,9 +315,7 @@ describe.each(variants)('SDK %s', (which) => {
       serverLogs(EVENT_MCP_AUDIT_TOOL_CALL).map((l) => [l.attributes[ATTR_MCP_TOOL_NAME], l.attributes[ATTR_MCP_AUDIT_OUTCOME]]),
     );
     expect(outcomes['throws']).toBe('tool_error');
-    // Seen only where the SDK lets us reach the thrown error (executeToolHandler, SDK >= 1.2x).
-    const canSeeThrows = typeof sdk.McpServer.prototype.executeToolHandler === 'function';
-    expect(outcomes['forbidden']).toBe(canSeeThrows ? 'denied' : 'tool_error');
+    expect(outcomes['forbidden']).toBe('denied');
     const span = spanOf(h.spans(), 'tools/call throws', SpanKind.SERVER);
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
     expect(span.attributes[ATTR_MCP_ERROR_MESSAGE]).toContain('kaboom');
