@@ -92,9 +92,15 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
   const { sink, api } = opts;
   let closing = false;
 
+  // Node checks header/request timeouts on this interval (default 30 s, too coarse for short timeouts).
+  const serverOptions = { connectionsCheckingInterval: Math.max(50, Math.min(1000, headersMs / 4)) };
   const server = opts.tls
-    ? https.createServer({ cert: readTlsFile(opts.tls.certFile, 'certFile'), key: readTlsFile(opts.tls.keyFile, 'keyFile') })
-    : http.createServer();
+    ? https.createServer({
+        ...serverOptions,
+        cert: readTlsFile(opts.tls.certFile, 'certFile'),
+        key: readTlsFile(opts.tls.keyFile, 'keyFile'),
+      })
+    : http.createServer(serverOptions);
   server.headersTimeout = headersMs;
   server.requestTimeout = requestMs;
   server.keepAliveTimeout = keepAliveMs;

@@ -10,6 +10,7 @@ import {
   setAttribute,
   TRACE_ID_BYTES,
 } from './item-rules';
+import { jsonErrorPosition } from './json-error-position';
 import type {
   DecodedLogs,
   DecodedTraces,
@@ -52,12 +53,10 @@ function parse(body: Uint8Array): Json {
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   try {
     return JSON.parse(text);
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : '';
-    const pos = /position (\d+)/.exec(detail);
-    if (pos) throw new OtlpDecodeError(`invalid JSON at position ${pos[1]}`);
-    if (/end of (JSON )?input|Unterminated/i.test(detail)) throw new OtlpDecodeError('invalid JSON: unexpected end of input');
-    throw new OtlpDecodeError('invalid JSON');
+  } catch {
+    const pos = jsonErrorPosition(text);
+    if (pos >= text.length) throw new OtlpDecodeError('invalid JSON: unexpected end of input');
+    throw new OtlpDecodeError(pos >= 0 ? `invalid JSON at position ${pos}` : 'invalid JSON');
   }
 }
 

@@ -197,10 +197,15 @@ function decodeScope(r: WireReader, [start, end]: Range): OtlpScope {
   return { name, version };
 }
 
-/** Decodes one KeyValue ending at `end` into `target`; leaves the reader at `end`. */
-function decodeKeyValue(r: WireReader, end: number, target: OtlpAttributes, depth: number): void {
+/**
+ * Decodes one KeyValue ending at `end` into `target`; leaves the reader at `end`.
+ * `attribute` is the top-level attribute key, which rejection reasons name.
+ */
+function decodeKeyValue(r: WireReader, end: number, target: OtlpAttributes, depth: number, attribute?: string): void {
   let key = '';
   let value: OtlpValue = null;
+  let valueStart = -1;
+  let valueEnd = -1;
   while (r.pos < end) {
     const tag = r.tag(end);
     const field = tag >>> 3;
@@ -209,8 +214,17 @@ function decodeKeyValue(r: WireReader, end: number, target: OtlpAttributes, dept
       key = r.string(end);
     } else if (field === KEY_VALUE.value) {
       r.expect(tag & 7, WIRE.LEN, 'KeyValue.value');
-      value = decodeAnyValue(r, r.len(end), depth, key);
+      valueStart = r.pos;
+      valueEnd = r.len(end);
+      r.pos = valueEnd;
     } else r.skip(tag & 7, end);
+  }
+  if (valueEnd >= 0) {
+    // Decoded after the loop so the key is known even when the value precedes it on the wire.
+    const after = r.pos;
+    r.pos = valueStart;
+    value = decodeAnyValue(r, r.len(end), depth, attribute ?? key);
+    r.pos = after;
   }
   setAttribute(target, key, value);
 }
@@ -261,7 +275,7 @@ function decodeAnyValue(r: WireReader, end: number, depth: number, key: string):
           const t = r.tag(e);
           if (t >>> 3 === VALUES_LIST.values) {
             r.expect(t & 7, WIRE.LEN, 'KeyValueList.values');
-            decodeKeyValue(r, r.len(e), obj, depth + 1);
+            decodeKeyValue(r, r.len(e), obj, depth + 1, key);
           } else r.skip(t & 7, e);
         }
         value = obj;
