@@ -6,6 +6,7 @@ import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
   isWrapped,
+  type InstrumentationModuleDefinition,
 } from '@opentelemetry/instrumentation';
 import { Hook as RequireHook } from 'require-in-the-middle';
 import {
@@ -102,7 +103,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     this[CJS_HOOK] = new RequireHook([...byRequireName.keys()], { internals: true }, (exports, name, baseDir) => {
       const file = byRequireName.get(name.split(path.sep).join('/').replace(/\.js$/, ''));
       if (!file) return exports;
-      const definition = this.getModuleDefinitions()[0];
+      const definition = this.moduleDefinition;
       const version = baseDir ? readPackageVersion(baseDir) : undefined;
       if (definition) definition.moduleVersion = version;
       const fileDef = definition?.files.find((f) => f.name === file);
@@ -220,8 +221,16 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   }
 
   private rememberManualPatch(moduleExports: unknown, name: SdkModuleName): void {
-    const known = this.getModuleDefinitions()[0]?.files.some((f) => f.moduleExports === moduleExports);
+    const known = this.moduleDefinition?.files.some((f) => f.moduleExports === moduleExports);
     if (!known) this.manualPatches.set(moduleExports, name);
+  }
+
+  /**
+   * The definition the base class holds (getModuleDefinitions() would call init() again and return fresh
+   * objects, whose moduleExports the base class never sees when it re-patches on enable()).
+   */
+  private get moduleDefinition(): InstrumentationModuleDefinition | undefined {
+    return (this as unknown as { _modules?: InstrumentationModuleDefinition[] })._modules?.[0];
   }
 
   private classOf(moduleExports: unknown, name: SdkModuleName): { prototype: object } | undefined {
