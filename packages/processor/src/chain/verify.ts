@@ -153,7 +153,7 @@ async function verifyChain(store: AuditStore, chainId: string, key: KeyObject): 
       const cp = bySeq.get(row.seq);
       if (cp) {
         if (cp.hash !== row.hash) {
-          const [next] = await peekFrom(store, chainId, row.seq + 1);
+          const next = await nextRow(store, chainId, row.seq);
           if (next && next.claimedSeq === row.seq && next.linkedTo === prevHash) {
             problem = { kind: 'inserted', seq: row.seq, detail: `record at seq ${row.seq} is not the one the checkpoint signed: it was inserted before the original` };
             break walk;
@@ -217,20 +217,30 @@ interface Peek {
   linkedTo: string;
 }
 
-async function peekFrom(store: AuditStore, chainId: string, fromSeq: number): Promise<Peek[]> {
-  const out: Peek[] = [];
+/** The stored row after `seq`, as the chain sees it. */
+async function nextRow(store: AuditStore, chainId: string, seq: number): Promise<Peek | null> {
+  for await (const batch of store.scan({ chainId, fromSeq: seq + 1, batchSize: 1 })) {
+    const r = batch[0];
+    if (r) return { seq: r.seq, claimedSeq: bodySeq(r.body), linkedTo: bodyPrevHash(r.body) };
+  }
+  return null;
+}
+
+/** Where the record hashed as `claimed` is stored, searching forward from `fromSeq` (bounded). */
+async function findClaimed(store: AuditStore, chainId: string, fromSeq: number, claimed: number): Promise<number | null> {
+  let seen = 0;
   for await (const batch of store.scan({ chainId, fromSeq, batchSize: SCAN_BATCH })) {
-    for (const r of batch as StoredRow[]) {
-      out.push({ seq: r.seq, claimedSeq: bodySeq(r.body), linkedTo: bodyPrevHash(r.body) });
-      if (out.length >= CLASSIFY_LOOKAHEAD) return out;
+    for (const r of batch) {
+      if (bodySeq(r.body) === claimed) return r.seq;
+      if (++seen >= CLASSIFY_LOOKAHEAD) return null;
     }
   }
-  return out;
+  return null;
 }
 
 /** The row's own hash is wrong: a junk row inserted in place (the next row still links past it), or a modified row. */
 async function classifyBroken(store: AuditStore, chainId: string, row: StoredRow, prevHash: string): Promise<VerifyProblem> {
-  const [next] = await peekFrom(store, chainId, row.seq + 1);
+  const next = await nextRow(store, chainId, row.seq);
   if (next && next.claimedSeq === row.seq && next.linkedTo === prevHash) {
     return { kind: 'inserted', seq: row.seq, detail: `record at seq ${row.seq} is not part of the chain: the record after it links to seq ${row.seq - 1}` };
   }
@@ -247,13 +257,12 @@ async function classifyMoved(store: AuditStore, chainId: string, seq: number, cl
       detail: `record stored at seq ${seq} was hashed as seq ${claimedSeq}: ${seq - claimedSeq} record(s) were inserted from seq ${claimedSeq}`,
     };
   }
-  const later = await peekFrom(store, chainId, seq + 1);
-  const home = later.find((p) => p.claimedSeq === seq);
-  if (home) {
+  const home = await findClaimed(store, chainId, seq + 1, seq);
+  if (home !== null) {
     return {
       kind: 'reordered',
       seq,
-      detail: `records were reordered: record ${seq} is stored at seq ${home.seq} and record ${claimedSeq} at seq ${seq}`,
+      detail: `records were reordered: record ${seq} is stored at seq ${home} and record ${claimedSeq} at seq ${seq}`,
     };
   }
   return {
