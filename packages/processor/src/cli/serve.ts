@@ -9,6 +9,10 @@ import { type CliIo, type FlagValues, resolveConfig } from './context';
 export async function serveCommand(values: FlagValues, io: CliIo): Promise<number> {
   const config = resolveConfig(values, io);
   const processor = await startProcessor(config, { stdout: io.stdout });
+  // Whoever started `serve --port 0` needs the URL even when info lines are filtered out.
+  if (config.log_level === 'warn' || config.log_level === 'error') {
+    io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'listening', url: processor.url })}\n`);
+  }
   return new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
