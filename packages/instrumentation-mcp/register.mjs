@@ -18,6 +18,13 @@ function notInstrumented(error) {
   }
 }
 
+/** The ESM files of @modelcontextprotocol/sdk the instrumentation patches (SDK_MODULES), as one URL pattern. */
+function sdkEsmFiles() {
+  const { SDK_MODULES } = require('./dist/index.js');
+  const names = Object.keys(SDK_MODULES).map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  return new RegExp(`/node_modules/@modelcontextprotocol/sdk/dist/esm/(${names.join('|')})\\.js$`);
+}
+
 let waitForHooks;
 try {
   if (typeof nodeModule.register !== 'function') {
@@ -30,6 +37,9 @@ try {
   const hookUrl = pathToFileURL(require.resolve('@opentelemetry/instrumentation/hook.mjs')).href;
   if (typeof iitm.createAddHookMessageChannel === 'function') {
     const { registerOptions, waitForAllMessagesAcknowledged } = iitm.createAddHookMessageChannel();
+    // Hooks arrive by package name, but the SDK is imported by subpath (`…/server/mcp.js`) and its
+    // files import each other relatively: match its ESM build by URL so those files are wrapped too.
+    registerOptions.data.include.push(sdkEsmFiles());
     nodeModule.register(hookUrl, import.meta.url, registerOptions);
     waitForHooks = waitForAllMessagesAcknowledged;
   } else {

@@ -4,7 +4,7 @@
  * (self-signed certificate trusted through NODE_EXTRA_CA_CERTS).
  */
 import {
-  ATTR_ENDUSER_ID,
+  ATTR_ENDUSER_SCOPE,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_MCP_METHOD_NAME,
   ATTR_MCP_SESSION_ID,
@@ -75,7 +75,8 @@ describe('Application Insights export (Azure Monitor exporter, loopback ingestio
 
   it('starts on the Azure Monitor path and flushes before exiting on SIGTERM', () => {
     expect(server.stderr).toContain('started: traces→azure-monitor, logs→azure-monitor, metrics→azure-monitor');
-    expect(server.stderr).not.toContain(IKEY);
+    // Our own lines never print the connection string.
+    expect(server.stderr).not.toContain(ingestion.connectionString(IKEY));
     expect(server.signal).toBe('SIGTERM');
     expect(ingestion.paths.every((p) => p === 'POST /v2.1/track')).toBe(true);
   });
@@ -90,7 +91,9 @@ describe('Application Insights export (Azure Monitor exporter, loopback ingestio
       expect(item.iKey).toBe(IKEY);
       expect(props(item)[ATTR_MCP_TOOL_SCHEMA_VERSION]).toMatch(/^sha256:/);
       expect(props(item)[ATTR_MCP_SESSION_ID]).toEqual(expect.any(String));
-      expect(props(item)[ATTR_ENDUSER_ID]).toBe(CLIENT_ID);
+      // The exporter maps enduser.id to the authenticated-user tag.
+      expect(item.tags?.['ai.user.authUserId']).toBe(CLIENT_ID);
+      expect(props(item)[ATTR_ENDUSER_SCOPE]).toContain('tools:call');
     }
     expect(toolCalls.find((i) => props(i)[ATTR_GEN_AI_TOOL_NAME] === 'explode')?.data?.baseData?.success).toBe(false);
   });
