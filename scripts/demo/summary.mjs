@@ -45,9 +45,12 @@ export function formatAlerts(alerts, traceToScenario) {
     const scenarios = scenariosOf(a, traceToScenario);
     lines.push(`  ${pad(a.level.toUpperCase(), 9)}${pad(a.rule_id, 26)}${a.title}${a.count > 1 ? ` (×${a.count})` : ''}`);
     lines.push(`  ${' '.repeat(9)}${a.summary}`);
+    const group = Object.entries(a.group ?? {}).map(([k, v]) => `${k}=${v}`).join(', ');
     lines.push(
-      `  ${' '.repeat(9)}evidence: records ${clip(seqs.join(', '), 48) || '—'}; traces ${clip(traces.join(', '), 40) || '—'}` +
-        `${scenarios.length ? `; scenario ${scenarios.join(', ')}` : ''}`,
+      seqs.length || traces.length
+        ? `  ${' '.repeat(9)}evidence: records ${clip(seqs.join(', '), 48) || '—'}; traces ${clip(traces.join(', '), 40) || '—'}` +
+            `${scenarios.length ? `; scenario ${scenarios.join(', ')}` : ''}`
+        : `  ${' '.repeat(9)}evidence: tool definition telemetry of ${group || 'the service'} (no call record)`,
     );
   }
   return lines;
