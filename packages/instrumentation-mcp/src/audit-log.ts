@@ -68,7 +68,9 @@ export function emitAuditRecord(emit: EmitLog, input: AuditRecordInput): void {
   };
   if (record.actorId) attributes[ATTR_ENDUSER_ID] = record.actorId;
   if (record.actorScope) attributes[ATTR_ENDUSER_SCOPE] = record.actorScope;
+  // Arguments captured on the span (captureArguments) must not slip in when auditArguments is off.
   if (input.redactedArguments !== undefined) attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = input.redactedArguments;
+  else delete attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS];
   const target = record.description.target;
   const what = target === undefined ? record.description.method : `${record.description.method} ${target}`;
   const [severityNumber, severityText] = SEVERITY[outcome];

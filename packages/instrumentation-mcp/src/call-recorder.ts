@@ -41,11 +41,13 @@ import {
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_NETWORK_TRANSPORT,
   ATTR_RPC_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
   type AuditOutcome,
   type ResultSummary,
 } from '@mcptrail/conventions';
 import { emitAuditRecord } from './audit-log';
-import { connectionOf, implementationOf, networkTransportOf, sessionIdOf, type ToolVersionInfo } from './connection';
+import { connectionOf, implementationOf, networkTransportOf, serverAddressOf, sessionIdOf, type ToolVersionInfo } from './connection';
 import { errorType, failureOutcome, isDenied, toFailure, type FailureInfo } from './outcome';
 import { peersOf } from './peers';
 import { newTally, type RedactionTally, type TelemetryRedaction } from './redaction';
@@ -175,6 +177,11 @@ export class CallRecorder {
     if (networkTransport) attributes[ATTR_NETWORK_TRANSPORT] = networkTransport;
     const sessionId = sessionIdOf(transport);
     if (sessionId) attributes[ATTR_MCP_SESSION_ID] = sessionId;
+    const server = side === 'client' ? serverAddressOf(transport) : undefined;
+    if (server) {
+      attributes[ATTR_SERVER_ADDRESS] = server.address;
+      if (server.port !== undefined) attributes[ATTR_SERVER_PORT] = server.port;
+    }
 
     const record: CallRecord = {
       side,

@@ -65,3 +65,14 @@ export function implementationOf(v: unknown): Implementation | undefined {
   if (typeof o.version === 'string') out.version = o.version;
   return out;
 }
+
+/**
+ * `server.address`/`server.port` of a client transport that talks to a URL (Streamable HTTP, SSE).
+ * Only host and port: the URL's path and query can carry tokens.
+ */
+export function serverAddressOf(transport: object | undefined): { address: string; port?: number } | undefined {
+  const url = (transport as { _url?: unknown } | undefined)?._url;
+  if (!(url instanceof URL) || !url.hostname) return undefined;
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : url.protocol === 'http:' ? 80 : undefined;
+  return port === undefined ? { address: url.hostname } : { address: url.hostname, port };
+}

@@ -9,6 +9,7 @@ import { describeRequest } from '../../src/request-attributes';
 import { summarizeToolResult, toolErrorText } from '../../src/result-summary';
 import { telemetryRedaction, newTally } from '../../src/redaction';
 import { toolVersionsFromList } from '../../src/tool-schema';
+import { networkTransportOf, serverAddressOf } from '../../src/connection';
 import { extractFromMeta, withInjectedMeta } from '../../src/trace-context';
 
 describe('toolSchemaVersion', () => {
@@ -190,5 +191,21 @@ describe('result summary and redaction helpers', () => {
   it('keeps PACKAGE_VERSION in step with package.json', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
     expect(PACKAGE_VERSION).toBe(pkg.version);
+  });
+});
+
+describe('transport facts', () => {
+  it('maps transport classes to network.transport and URLs to host and port only', () => {
+    class StdioServerTransport {}
+    class StreamableHTTPClientTransport {
+      _url = new URL('https://mcp.example.com/mcp?token=abc123');
+    }
+    class InMemoryTransport {}
+    expect(networkTransportOf(new StdioServerTransport())).toBe('pipe');
+    expect(networkTransportOf(new StreamableHTTPClientTransport())).toBe('tcp');
+    expect(networkTransportOf(new InMemoryTransport())).toBe('inproc');
+    expect(networkTransportOf({})).toBeUndefined();
+    expect(serverAddressOf(new StreamableHTTPClientTransport())).toEqual({ address: 'mcp.example.com', port: 443 });
+    expect(serverAddressOf(new StdioServerTransport())).toBeUndefined();
   });
 });

@@ -143,6 +143,13 @@ describe('capture options', () => {
     expect(rec?.attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]).toBeUndefined();
 
     h.reset();
+    h.instrumentation.setConfig({ auditArguments: false, captureArguments: true });
+    await client.callTool({ name: 'echo', arguments: { text: 'x' } });
+    await settle();
+    expect(spanOf(h.spans(), 'tools/call echo', SpanKind.SERVER).attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]).toBeDefined();
+    expect(auditRecords('server')[0]?.attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]).toBeUndefined();
+
+    h.reset();
     h.instrumentation.setConfig({ auditLogs: false });
     await client.callTool({ name: 'echo', arguments: { text: 'x' } });
     await settle();
