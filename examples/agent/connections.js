@@ -14,8 +14,14 @@ const EXAMPLES = path.resolve(__dirname, '..');
 const STDIO_SERVER = path.join(EXAMPLES, 'stdio-server', 'server.js');
 const FIXED_CLOCK = path.join(EXAMPLES, 'stdio-server', 'fixed-clock.js');
 const HTTP_SERVER = path.join(EXAMPLES, 'http-server', 'server.js');
-/** EXAMPLE_NO_INSTRUMENTATION=1 runs the servers bare, to compare with and without mcptrail. */
-const INSTRUMENT = process.env.EXAMPLE_NO_INSTRUMENTATION === '1' ? [] : ['--require', '@mcptrail/instrumentation-mcp/register'];
+/**
+ * How the servers are instrumented: `--require` (default), `--import` (ESM register, with
+ * EXAMPLE_PRELOAD=import), or not at all (EXAMPLE_NO_INSTRUMENTATION=1, for comparisons).
+ */
+const INSTRUMENT =
+  process.env.EXAMPLE_NO_INSTRUMENTATION === '1'
+    ? []
+    : [process.env.EXAMPLE_PRELOAD === 'import' ? '--import' : '--require', '@mcptrail/instrumentation-mcp/register'];
 const CLIENT_INFO = { name: 'support-agent', version: '0.9.0' };
 
 /** Prefix each line of a child's stderr and pass it on to ours (the agent's stdout stays clean). */

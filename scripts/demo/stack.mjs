@@ -43,14 +43,16 @@ export async function startProcessor({ db, port, rules = DEMO_RULES, logFile, ex
 }
 
 /**
- * Run the instrumented agent through `scenarios` (it starts and stops the MCP servers).
+ * Run the instrumented agent through `scenarios` (it starts and stops the MCP servers), all
+ * instrumented with `--require` (default) or `--import` (`preload: 'import'`).
  * @returns {Promise<{ code: number|null, report: any, output: string }>}
  */
-export async function runAgent({ endpoint, scenarios = 'all', reportPath, logFile, onLine, env = {}, timeoutMs = 180_000 }) {
-  const args = ['--require', '@mcptrail/instrumentation-mcp/register', AGENT, '--scenario', scenarios, '--report', reportPath];
+export async function runAgent({ endpoint, scenarios = 'all', reportPath, logFile, onLine, env = {}, preload = 'require', timeoutMs = 180_000 }) {
+  const args = [`--${preload}`, '@mcptrail/instrumentation-mcp/register', AGENT, '--scenario', scenarios, '--report', reportPath];
   const handle = startGroup(process.execPath, args, {
     cwd: path.dirname(AGENT),
-    env: telemetryEnv(endpoint, { OTEL_SERVICE_NAME: 'support-agent', ...env }),
+    // EXAMPLE_PRELOAD: the agent starts its MCP servers the same way it was started.
+    env: telemetryEnv(endpoint, { OTEL_SERVICE_NAME: 'support-agent', EXAMPLE_PRELOAD: preload, ...env }),
     logFile,
     onLine,
   });
