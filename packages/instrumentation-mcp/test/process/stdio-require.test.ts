@@ -28,7 +28,7 @@ import {
   type TempDir,
   tempDir,
 } from '../helpers/processes';
-import { secretPlacements } from '../helpers/secrets';
+import { SECRET_CORPUS, secretPlacements } from '../helpers/secrets';
 
 const AGENT = 'fixture-agent-stdio';
 const SERVER = 'fixture-stdio-server';
@@ -186,3 +186,54 @@ function toolCalls(spans: FlatSpan[], service: string, kind: number): FlatSpan[]
   return serviceSpans(spans, service)
     .filter((s) => s.kind === kind && s.attributes[ATTR_MCP_METHOD_NAME] === 'tools/call');
 }
+
+describe('stdout of a stdio server under --require with OTEL_LOG_LEVEL=debug, read raw', () => {
+  afterAll(() => killAll());
+
+  it('holds nothing but the JSON-RPC responses', async () => {
+    const receiver = await new OtlpReceiver().start();
+    try {
+      const run = spawnNode(
+        [...REQUIRE_REGISTER, fixture('stdio-server.cjs')],
+        otlpEnv(receiver.url, { OTEL_SERVICE_NAME: 'raw-stdio', OTEL_LOG_LEVEL: 'debug', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }),
+        30_000,
+      );
+      const send = (message: object) => run.child.stdin?.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
+      send({ id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+      send({ method: 'notifications/initialized' });
+      send({ id: 2, method: 'tools/list' });
+      send({ id: 3, method: 'tools/call', params: { name: 'get_weather', arguments: { city: 'Bern' } } });
+      send({ id: 4, method: 'tools/call', params: { name: 'explode', arguments: {} } });
+      for (let i = 0; i < 300 && !run.stdout().includes('"id":4'); i++) await new Promise((r) => setTimeout(r, 100));
+      run.child.stdin?.end();
+      const done = await run.finished;
+      const lines = done.stdout.split('\n').filter((l) => l !== '');
+      // Tool calls run concurrently, so responses 3 and 4 may come in either order.
+      expect(lines.map((l) => (JSON.parse(l) as { id?: number }).id).sort()).toEqual([1, 2, 3, 4]);
+      expect(lines.every((l) => (JSON.parse(l) as { jsonrpc?: string }).jsonrpc === '2.0')).toBe(true);
+      expect(done.stderr).toMatch(/^mcptrail debug: /m);
+      expect(done.code).toBe(0);
+      // Flushed at exit after stdin closed.
+      await receiver.waitFor(() => receiver.spans().some((s) => s.resource[ATTR_SERVICE_NAME] === 'raw-stdio'), 10_000);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('the leak check itself', () => {
+  const secrets = secretPlacements();
+
+  it('covers a corpus of at least 30 secrets of at least 15 kinds, each detectable alone', () => {
+    expect(SECRET_CORPUS.length).toBeGreaterThanOrEqual(30);
+    expect(secrets.kinds).toBeGreaterThanOrEqual(15);
+    for (const { kind, value } of SECRET_CORPUS) expect(secrets.findLeaks(Buffer.from(`x ${value} y`)), kind).not.toEqual([]);
+  });
+
+  it('finds every secret in a deliberately unredacted copy of what the fixtures send', () => {
+    const unredacted = Buffer.from(
+      JSON.stringify({ args: secrets.nestedArguments, headers: secrets.headers, result: secrets.resultText, error: secrets.errorText }),
+    );
+    expect(secrets.findLeaks(unredacted).length).toBeGreaterThanOrEqual(SECRET_CORPUS.length);
+  });
+});
