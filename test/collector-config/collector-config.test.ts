@@ -21,6 +21,7 @@ describe(`collector-config/*.yaml against ${SOURCE_RELEASE}`, () => {
 
   it('app-insights.yaml takes the connection string from the environment and redacts before export', () => {
     const text = readFileSync(path.join(configDir, 'app-insights.yaml'), 'utf8');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Collector env reference, not a JS template
     expect(text).toContain('connection_string: ${env:APPLICATIONINSIGHTS_CONNECTION_STRING}');
     expect(text).toMatch(/processors: \[memory_limiter, redaction, resource, batch\]/);
     expect(text).not.toMatch(/InstrumentationKey=[0-9a-f-]{36}/i);
