@@ -128,14 +128,10 @@ class Pipeline implements AuditPipeline {
         `INSERT OR IGNORE INTO audit_staging (trace_id, span_id, kind, draft, ready_at) VALUES (?, ?, ?, ?, ?)`,
       ),
       count: db.prepare(`SELECT count(*) FROM audit_staging`).pluck(),
-      ready: db.prepare(
-        `SELECT s.* FROM audit_staging s
-          WHERE s.ready_at <= @now
-             OR (s.trace_id IS NOT NULL AND EXISTS (
-                   SELECT 1 FROM audit_staging p
-                    WHERE p.trace_id = s.trace_id AND p.span_id = s.span_id AND p.kind <> s.kind))
-          ORDER BY s.id LIMIT @limit`,
-      ),
+      // A completed pair is made due at once when its second half is staged (see commitPending).
+      ready: db.prepare(`SELECT * FROM audit_staging WHERE ready_at <= @now ORDER BY ready_at, id LIMIT @limit`),
+      duePartner: db.prepare(`UPDATE audit_staging SET ready_at = ? WHERE trace_id = ? AND span_id = ? AND kind <> ?`),
+      dueRow: db.prepare(`UPDATE audit_staging SET ready_at = ? WHERE id = ?`),
       byKey: db.prepare(`SELECT * FROM audit_staging WHERE trace_id = ? AND span_id = ?`),
       remove: db.prepare(`DELETE FROM audit_staging WHERE id = ?`),
       nextReady: db.prepare(`SELECT min(ready_at) FROM audit_staging`).pluck(),
@@ -214,11 +210,18 @@ class Pipeline implements AuditPipeline {
     this.pendingRows = 0;
     if (writes.length === 0) return;
     let inserted = 0;
+    const now = this.clock();
     try {
       this.store.db.transaction(() => {
         for (const w of writes) {
           for (const r of w.rows) {
-            inserted += this.stmts.stage.run(r.draft.trace_id, r.draft.span_id, r.kind, JSON.stringify(r.draft), r.readyAt).changes;
+            const { trace_id: traceId, span_id: spanId } = r.draft;
+            const res = this.stmts.stage.run(traceId, spanId, r.kind, JSON.stringify(r.draft), r.readyAt);
+            inserted += res.changes;
+            // Second half of a call: both halves are due now, no need to wait for the window.
+            if (res.changes > 0 && traceId !== null && spanId !== null && this.stmts.duePartner.run(now, traceId, spanId, r.kind).changes > 0) {
+              this.stmts.dueRow.run(now, res.lastInsertRowid);
+            }
           }
         }
       }).immediate();
