@@ -39,7 +39,10 @@ interface AlertRow {
 }
 
 export class AlertBook {
-  private readonly open = new LruMap<string, OpenAlert>(MAX_OPEN_KEYS);
+  private readonly open = new LruMap<string, OpenAlert>(MAX_OPEN_KEYS, (_key, alert) => {
+    if (this.repeated.delete(alert)) this.write(alert);
+  });
+  private readonly repeated = new Set<OpenAlert>();
   private readonly insert: Statement;
   private readonly update: Statement;
   private readonly latestByKey: Statement;
@@ -68,8 +71,9 @@ export class AlertBook {
     if (open && f.timeMs >= open.firstMs && f.timeMs - open.firstMs < rule.dedup_window) {
       open.count++;
       if (f.timeMs > open.lastMs) open.lastMs = f.timeMs;
-      addEvidence(open.evidence, f.refs);
-      this.update.run(open.count, open.lastMs, JSON.stringify(open.evidence), open.id);
+      if (open.evidence.records.length < MAX_EVIDENCE) addEvidence(open.evidence, f.refs);
+      // Written once per batch by flush(): a burst of repeats costs one UPDATE, not one each.
+      this.repeated.add(open);
       return null;
     }
     const evidence: Alert['evidence'] = { records: [], trace_ids: [] };
@@ -106,8 +110,20 @@ export class AlertBook {
       body: JSON.stringify(body),
       evidence: JSON.stringify(evidence),
     });
-    this.open.set(dedupKey, { id, firstMs: f.timeMs, lastMs: f.timeMs, count: 1, evidence });
+    // The open copy grows with repeats; the returned alert stays as raised.
+    const openEvidence = { records: [...evidence.records], trace_ids: [...evidence.trace_ids] };
+    this.open.set(dedupKey, { id, firstMs: f.timeMs, lastMs: f.timeMs, count: 1, evidence: openEvidence });
     return alert;
+  }
+
+  /** Stores the counts and evidence of repeats; the caller wraps it in its transaction. */
+  flush(): void {
+    for (const alert of this.repeated) this.write(alert);
+    this.repeated.clear();
+  }
+
+  private write(alert: OpenAlert): void {
+    this.update.run(alert.count, alert.lastMs, JSON.stringify(alert.evidence), alert.id);
   }
 
   private loadOpen(dedupKey: string): OpenAlert | undefined {
@@ -125,6 +141,7 @@ export class AlertBook {
   }
 
   list(q: AlertQuery): Alert[] {
+    this.flush();
     const where: string[] = [];
     const args: unknown[] = [];
     if (q.rule_id) {
@@ -159,6 +176,7 @@ export class AlertBook {
 
   reset(): void {
     this.open.clear();
+    this.repeated.clear();
     this.db.exec('DELETE FROM detect_alerts');
   }
 }

@@ -151,8 +151,10 @@ export function createDetector(opts: DetectorOptions): Detector {
     if (sessionKey !== null && rec.tool !== null) {
       const prev = steps[0];
       if (prev) service.addTransition(`${prev.tool}${SEP}${rec.tool}`);
-      const next = [{ tool: rec.tool, timeMs, ref }, ...steps].slice(0, SESSION_STEPS);
-      sessions.set(sessionKey, next);
+      // Rules have run: the session's steps can now change in place.
+      steps.unshift({ tool: rec.tool, timeMs, ref });
+      if (steps.length > SESSION_STEPS) steps.pop();
+      if (steps.length === 1) sessions.set(sessionKey, steps);
     }
     serviceWall.set(rec.service, clock());
   }
@@ -194,6 +196,7 @@ export function createDetector(opts: DetectorOptions): Detector {
       db.transaction(() => {
         work(out);
         baselines.flush();
+        alerts.flush();
       })();
       return out;
     } catch (err) {

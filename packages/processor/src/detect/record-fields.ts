@@ -33,6 +33,25 @@ export function groupKey(group: Record<string, string>): string {
   return Object.values(group).join('\u001f');
 }
 
+/** The same key as groupKey(groupOf(...)) without building the group object (hot path). */
+export function groupKeyOf(
+  rec: FieldSource,
+  fields: readonly GroupableField[],
+  required: readonly GroupableField[] = [],
+): string | null {
+  for (const f of required) {
+    const v = rec[f];
+    if (v === null || v === undefined || v === '') return null;
+  }
+  let key = '';
+  for (let i = 0; i < fields.length; i++) {
+    const v = rec[fields[i] as GroupableField];
+    if (i > 0) key += '\u001f';
+    key += v === null || v === undefined || v === '' ? NONE : v;
+  }
+  return key;
+}
+
 export type SuppressTest = (subject: FieldSource) => boolean;
 
 /** True when any entry matches: every field of an entry must match one of its globs. */

@@ -11,16 +11,16 @@ const REFS_KEPT = 10;
 
 class GroupWindow {
   newest = -Infinity;
-  readonly hits = new Uint32Array(SLOTS);
-  readonly totals = new Uint32Array(SLOTS);
+  hits = 0;
+  total = 0;
+  readonly slotHits = new Uint32Array(SLOTS);
+  readonly slotTotals = new Uint32Array(SLOTS);
   readonly refs: Array<{ ref: RefWithTrace; timeMs: number }> = [];
 }
 
 export interface WindowCounts {
   hits: number;
   total: number;
-  /** Recent hit records inside the window, oldest first. */
-  refs: RefWithTrace[];
 }
 
 export class WindowCounter {
@@ -36,7 +36,7 @@ export class WindowCounter {
     this.groups = new LruMap(maxGroups, onEvict);
   }
 
-  /** Counts one record (a hit or not) in its group and returns the window's counts. */
+  /** Counts one record (a hit or not) in its group and returns the group's window. */
   add(group: string, timeMs: number, hit: boolean, ref: RefWithTrace): WindowCounts {
     let w = this.groups.get(group);
     if (!w) {
@@ -48,28 +48,34 @@ export class WindowCounter {
       const clear = Number.isFinite(w.newest) ? Math.min(slot - w.newest, SLOTS) : SLOTS;
       for (let i = 0; i < clear; i++) {
         const idx = (slot - i) % SLOTS;
-        w.hits[idx] = 0;
-        w.totals[idx] = 0;
+        w.hits -= w.slotHits[idx] as number;
+        w.total -= w.slotTotals[idx] as number;
+        w.slotHits[idx] = 0;
+        w.slotTotals[idx] = 0;
       }
       w.newest = slot;
     }
+    // Records older than the window (late arrivals) are not counted.
     if (slot > w.newest - SLOTS) {
       const idx = slot % SLOTS;
-      w.totals[idx] = (w.totals[idx] as number) + 1;
+      w.slotTotals[idx] = (w.slotTotals[idx] as number) + 1;
+      w.total++;
       if (hit) {
-        w.hits[idx] = (w.hits[idx] as number) + 1;
+        w.slotHits[idx] = (w.slotHits[idx] as number) + 1;
+        w.hits++;
         w.refs.push({ ref, timeMs });
         if (w.refs.length > REFS_KEPT) w.refs.shift();
       }
     }
-    let hits = 0;
-    let total = 0;
-    for (let i = 0; i < SLOTS; i++) {
-      hits += w.hits[i] as number;
-      total += w.totals[i] as number;
-    }
+    return w;
+  }
+
+  /** The group's recent hit records inside the window ending at `timeMs`, oldest first. */
+  evidence(group: string, timeMs: number): RefWithTrace[] {
+    const w = this.groups.peek(group);
+    if (!w) return [];
     const since = timeMs - this.windowMs;
-    return { hits, total, refs: w.refs.filter((r) => r.timeMs > since).map((r) => r.ref) };
+    return w.refs.filter((r) => r.timeMs > since).map((r) => r.ref);
   }
 
   clear(): void {

@@ -69,6 +69,17 @@ const params = z.strictObject({
 
 const MAX_DEPTH = 32;
 
+/**
+ * Every built-in pattern needs one of these; strings without any (most arguments:
+ * names, ids, plain words) skip the per-category scans.
+ */
+const CANDIDATE = /[;&|$`>'\\/%{<#=(]|\.\.|union|waitfor|\bnc\s|\bid_(?:rsa|dsa|ecdsa|ed25519)\b/i;
+
+/** One alternation per category: one regex pass per string instead of one per pattern. */
+function combine(list: RegExp[]): RegExp {
+  return new RegExp(list.map((re) => `(?:${re.source})`).join('|'), 'i');
+}
+
 export interface InjectionHit {
   category: InjectionCategory;
   path: string;
@@ -77,10 +88,11 @@ export interface InjectionHit {
 /** The first injection pattern found in the string leaves of `args`, or null. */
 export function scanArguments(
   args: unknown,
-  patterns: ReadonlyArray<[InjectionCategory, RegExp[]]>,
+  patterns: ReadonlyArray<[InjectionCategory, RegExp]>,
   skipField: (path: string) => boolean,
   maxLength: number,
   maxStrings: number,
+  prefilter: RegExp | null,
 ): InjectionHit | null {
   const stack: Array<[unknown, string, number]> = [[args, '', 0]];
   let strings = 0;
@@ -90,9 +102,8 @@ export function scanArguments(
       if (++strings > maxStrings) return null;
       if (path !== '' && skipField(path)) continue;
       const text = value.length > maxLength ? value.slice(0, maxLength) : value;
-      for (const [category, list] of patterns) {
-        for (const re of list) if (re.test(text)) return { category, path: path || '(root)' };
-      }
+      if (prefilter && !prefilter.test(text)) continue;
+      for (const [category, re] of patterns) if (re.test(text)) return { category, path: path || '(root)' };
     } else if (value !== null && typeof value === 'object' && depth < MAX_DEPTH) {
       if (Array.isArray(value)) {
         for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], path ? `${path}.${i}` : String(i), depth + 1]);
@@ -116,10 +127,13 @@ export const argumentInjection = defineEvaluator({
   params,
   defaults: { group_by: ['service', 'actor_id', 'tool'], window: '10m', threshold: 1 },
   create(rule, p) {
-    const patterns: Array<[InjectionCategory, RegExp[]]> = p.categories.map((c) => [
+    const patterns: Array<[InjectionCategory, RegExp]> = p.categories.map((c) => [
       c,
-      [...BUILTIN_PATTERNS[c], ...(p.patterns[c] ?? [])],
+      combine([...BUILTIN_PATTERNS[c], ...(p.patterns[c] ?? [])]),
     ]);
+    // User patterns may match anything, so the built-in prefilter only holds without them.
+    const custom = Object.values(p.patterns).some((list) => list && list.length > 0);
+    const prefilter = custom ? null : CANDIDATE;
     const skipTool = compileGlobs(p.skip_tools);
     const skipFieldGlob = compileGlobs(p.skip_fields);
     const skipField = (path: string) => skipFieldGlob(path) || skipFieldGlob(path.slice(path.lastIndexOf('.') + 1));
@@ -128,7 +142,7 @@ export const argumentInjection = defineEvaluator({
         const { rec } = ctx;
         if (rec.args === null || rec.args === undefined) return null;
         if (rec.tool !== null && skipTool(rec.tool)) return null;
-        const hit = scanArguments(rec.args, patterns, skipField, p.max_string_length, p.max_strings);
+        const hit = scanArguments(rec.args, patterns, skipField, p.max_string_length, p.max_strings, prefilter);
         if (!hit) return null;
         const group = groupOf(rec, rule.group_by);
         if (!group) return null;

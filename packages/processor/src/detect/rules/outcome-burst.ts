@@ -7,7 +7,7 @@ import { AUDIT_OUTCOMES } from '@mcptrail/conventions';
 import { z } from 'zod';
 import { formatDuration } from '../duration';
 import { defineEvaluator } from '../rule-kit';
-import { groupKey, groupOf } from '../record-fields';
+import { groupKeyOf, groupOf } from '../record-fields';
 import { WindowCounter } from '../window-counter';
 
 const params = z.strictObject({
@@ -25,17 +25,17 @@ export const outcomeBurst = defineEvaluator({
     const outcomes = new Set<string>(p.outcomes);
     return {
       onRecord(ctx) {
-        const group = groupOf(ctx.rec, rule.group_by);
-        if (!group) return null;
+        const key = groupKeyOf(ctx.rec, rule.group_by);
+        if (key === null) return null;
         const hit = outcomes.has(ctx.rec.outcome);
-        const counts = windows.add(groupKey(group), ctx.timeMs, hit, ctx.ref);
+        const counts = windows.add(key, ctx.timeMs, hit, ctx.ref);
         if (!hit || counts.hits < rule.threshold) return null;
         const ratio = counts.hits / counts.total;
         if (ratio < p.min_ratio) return null;
         return {
-          group,
+          group: groupOf(ctx.rec, rule.group_by) as Record<string, string>,
           timeMs: ctx.timeMs,
-          refs: counts.refs,
+          refs: windows.evidence(key, ctx.timeMs),
           summary: `${counts.hits} of ${counts.total} calls within ${formatDuration(rule.window)} ended ${p.outcomes.join('/')} (${Math.round(ratio * 100)}%)`,
         };
       },

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { formatDuration } from '../duration';
 import { defineEvaluator } from '../rule-kit';
-import { groupKey, groupOf } from '../record-fields';
+import { groupKeyOf, groupOf } from '../record-fields';
 import { WindowCounter } from '../window-counter';
 
 export const repeatedIdenticalCalls = defineEvaluator({
@@ -19,14 +19,14 @@ export const repeatedIdenticalCalls = defineEvaluator({
     return {
       onRecord(ctx) {
         if (ctx.rec.tool === null) return null;
-        const group = groupOf(ctx.rec, rule.group_by, ['args_hash']);
-        if (!group) return null;
-        const counts = windows.add(groupKey(group), ctx.timeMs, true, ctx.ref);
+        const key = groupKeyOf(ctx.rec, rule.group_by, ['args_hash']);
+        if (key === null) return null;
+        const counts = windows.add(key, ctx.timeMs, true, ctx.ref);
         if (counts.hits < rule.threshold) return null;
         return {
-          group,
+          group: groupOf(ctx.rec, rule.group_by) as Record<string, string>,
           timeMs: ctx.timeMs,
-          refs: counts.refs,
+          refs: windows.evidence(key, ctx.timeMs),
           summary: `${counts.hits} identical calls of ${ctx.rec.tool} (same argument hash) within ${formatDuration(rule.window)}`,
         };
       },

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { formatDuration } from '../duration';
 import { defineEvaluator, type RecordContext } from '../rule-kit';
 import { zWarmup } from '../schema-helpers';
-import { groupKey, groupOf } from '../record-fields';
+import { groupKeyOf, groupOf } from '../record-fields';
 import { WindowCounter } from '../window-counter';
 import type { GroupableField } from '../types';
 import type { BaselineEntry } from '../baseline-entry';
@@ -46,9 +46,9 @@ export const volumeSpike = defineEvaluator({
     const windows = new WindowCounter(rule.window, env.settings.max_rule_groups, env.onGroupEvicted);
     return {
       onRecord(ctx) {
-        const group = groupOf(ctx.rec, rule.group_by, rule.group_by);
-        if (!group) return null;
-        const counts = windows.add(groupKey(group), ctx.timeMs, true, ctx.ref);
+        const key = groupKeyOf(ctx.rec, rule.group_by, rule.group_by);
+        if (key === null) return null;
+        const counts = windows.add(key, ctx.timeMs, true, ctx.ref);
         if (counts.hits < rule.threshold) return null;
         const base = pick(ctx);
         if (!base || base.rateBuckets < p.min_buckets || !base.isWarm(ctx.timeMs, p.warmup)) return null;
@@ -57,9 +57,9 @@ export const volumeSpike = defineEvaluator({
         const score = (counts.hits - expected.mean) / sd;
         if (score < p.z) return null;
         return {
-          group,
+          group: groupOf(ctx.rec, rule.group_by) as Record<string, string>,
           timeMs: ctx.timeMs,
-          refs: counts.refs,
+          refs: windows.evidence(key, ctx.timeMs),
           summary: `${counts.hits} calls within ${formatDuration(rule.window)}, expected ${expected.mean.toFixed(1)} ± ${sd.toFixed(1)} (z = ${score.toFixed(1)})`,
         };
       },
