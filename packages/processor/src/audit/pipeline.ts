@@ -204,6 +204,7 @@ class Pipeline implements AuditPipeline {
 
   private commitPending(): void {
     this.commitScheduled = false;
+    if (this.closed && this.pending.length === 0) return;
     const writes = this.pending;
     this.pending = [];
     const count = this.pendingRows;
@@ -240,7 +241,8 @@ class Pipeline implements AuditPipeline {
     this.sealScheduled = true;
     setImmediate(() => {
       this.sealScheduled = false;
-      this.safely('seal', () => this.sealReady(false));
+      // close() seals everything itself; the store may already be closed after it.
+      if (!this.closed) this.safely('seal', () => this.sealReady(false));
     });
   }
 
@@ -340,7 +342,7 @@ class Pipeline implements AuditPipeline {
     } catch (err) {
       this.logger.error(`audit ${what} failed; will retry`, { error: (err as Error).message });
       if (!this.closed) {
-        const t = setTimeout(() => this.safely(what, fn), 1000);
+        const t = setTimeout(() => !this.closed && this.safely(what, fn), 1000);
         t.unref();
       }
     }
