@@ -157,4 +157,35 @@ describe('audit pipeline: span/log pairing', () => {
     await pipeline.flush();
     expect(await store.count()).toBe(2);
   });
+
+  it('keeps going when an onSealed listener throws, and logs it', async () => {
+    const logger = memoryLogger();
+    open({ logger });
+    const got: number[] = [];
+    pipeline.onSealed(() => {
+      throw new Error('sink down');
+    });
+    pipeline.onSealed((r) => void got.push(...r.map((x) => x.seq)));
+    await pipeline.logs(logs(auditLog({ flags: 0 }), auditLog({ flags: 0 })));
+    await pipeline.flush();
+    expect(got).toEqual([1, 2]);
+    expect(logger.lines.some((l) => l.level === 'error' && l.msg.includes('listener failed'))).toBe(true);
+  });
+
+  it('signs a checkpoint on the timer when records arrived since the last one', async () => {
+    open({ checkpointEvery: { records: 1000, seconds: 0.05 } });
+    await pipeline.logs(logs(auditLog({ flags: 0 })));
+    await pipeline.flush();
+    for (let i = 0; i < 100 && (await store.checkpoints('main')).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await store.checkpoints('main')).map((c) => c.seq)).toEqual([1]);
+  });
+
+  it('refuses data after close with 503, and rejects invalid options naming them', async () => {
+    open();
+    await pipeline.close();
+    await expect(pipeline.traces(traces(toolSpan()))).rejects.toMatchObject({ status: 503 });
+    expect(() =>
+      createAuditPipeline({ store, redactor: testRedactor(), signer: loadOrCreateSigningKey(path.join(dir, 'k.pem')), logger: memoryLogger(), checkpointEvery: { records: 0, seconds: 1 } }),
+    ).toThrow(expect.objectContaining({ code: 'MCPTRAIL_ERR_AUDIT_OPTIONS', message: expect.stringContaining("'checkpointEvery.records'") }));
+  });
 });
