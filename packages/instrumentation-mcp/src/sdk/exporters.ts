@@ -159,12 +159,12 @@ function makeOtlpExporter(signal: Signal, protocol: OtlpProtocol, report: (error
     return construct(OTLP_PACKAGES[signal][protocol], OTLP_CLASS[signal]);
   } catch (error) {
     if (protocol === 'http/protobuf') throw error;
-    const variable = `OTEL_EXPORTER_OTLP_PROTOCOL`;
+    const variable = 'OTEL_EXPORTER_OTLP_PROTOCOL';
     report(
       new McptrailConfigError(
         'MCPTRAIL_ERR_EXPORTER_UNAVAILABLE',
         variable,
-        REGISTER_ERRORS.MCPTRAIL_ERR_EXPORTER_UNAVAILABLE(variable, protocol, errorMessage(error)) + '; using http/protobuf',
+        `${REGISTER_ERRORS.MCPTRAIL_ERR_EXPORTER_UNAVAILABLE(variable, protocol, errorMessage(error))}; using http/protobuf`,
       ),
     );
     return construct(OTLP_PACKAGES[signal]['http/protobuf'], OTLP_CLASS[signal]);
@@ -172,7 +172,7 @@ function makeOtlpExporter(signal: Signal, protocol: OtlpProtocol, report: (error
 }
 
 function construct(packageName: string, className: string, options?: object): unknown {
-  // biome-ignore lint/style/noCommonJs: lazy, optional exporters are loaded on demand.
+  // Loaded on demand: only the chosen exporters (and the Azure SDK only on its path) are ever required.
   const mod = require(packageName) as Record<string, new (options?: object) => unknown>;
   const Ctor = mod[className];
   if (typeof Ctor !== 'function') throw new Error(`${packageName} has no ${className}`);

@@ -169,7 +169,7 @@ export class OtlpReceiver {
               traceId: log.traceId ?? '',
               spanId: log.spanId ?? '',
               eventName: log.eventName ?? '',
-              body: log.body === undefined ? undefined : valueOf(log.body),
+              body: log.body === undefined ? undefined : anyValueOf(log.body),
               attributes: attributesOf(log.attributes),
               resource,
             });
@@ -249,16 +249,16 @@ export class OtlpReceiver {
 
 export function attributesOf(list: KeyValue[] | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const kv of list ?? []) out[kv.key] = kv.value === undefined ? undefined : valueOf(kv.value);
+  for (const kv of list ?? []) out[kv.key] = kv.value === undefined ? undefined : anyValueOf(kv.value);
   return out;
 }
 
-function valueOf(value: AnyValue): unknown {
+function anyValueOf(value: AnyValue): unknown {
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.boolValue !== undefined) return value.boolValue;
   if (value.intValue !== undefined) return Number(value.intValue);
   if (value.doubleValue !== undefined) return value.doubleValue;
-  if (value.arrayValue !== undefined) return (value.arrayValue.values ?? []).map(valueOf);
+  if (value.arrayValue !== undefined) return (value.arrayValue.values ?? []).map(anyValueOf);
   if (value.kvlistValue !== undefined) return attributesOf(value.kvlistValue.values);
   if (value.bytesValue !== undefined) return value.bytesValue;
   return undefined;
