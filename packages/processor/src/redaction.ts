@@ -7,8 +7,12 @@ import { createRedactor, type Redactor } from '@mcptrail/redact';
 import type { ProcessorConfig } from './config/schema';
 import type { LogRedactor } from './logger';
 
-export function createProcessorRedactor(_config: ProcessorConfig): Redactor {
-  return createRedactor({});
+export function createProcessorRedactor(config: ProcessorConfig): Redactor {
+  return createRedactor({
+    keys: config.redaction.keys,
+    allowKeys: config.redaction.allow_keys,
+    highEntropy: config.redaction.high_entropy,
+  });
 }
 
 /** The logger's view: strings through value rules, structures through key and value rules. */

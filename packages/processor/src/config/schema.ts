@@ -66,6 +66,20 @@ const detection = z
   })
   .prefault({});
 
+const redaction = z
+  .strictObject({
+    keys: z
+      .array(nonEmpty(), { error: 'must be a list of key names' })
+      .default([])
+      .describe('Extra sensitive key names for the processor’s re-redaction (matched case- and separator-insensitively).'),
+    allow_keys: z
+      .array(nonEmpty(), { error: 'must be a list of key names' })
+      .default([])
+      .describe('Key names never treated as sensitive by key rules (value rules still apply).'),
+    high_entropy: bool().default(false).describe('Also mask long high-entropy strings (may catch ids and hashes).'),
+  })
+  .prefault({});
+
 const stdoutSink = z
   .strictObject({
     alerts: bool().default(false).describe('Write each alert to stdout as one JSON line (NDJSON).'),
@@ -132,6 +146,7 @@ export const processorConfigSchema = z
     store,
     trail,
     detection,
+    redaction,
     sinks: z
       .strictObject({ stdout: stdoutSink, file: fileSink, webhook: webhookSink, otlp: otlpSink })
       .prefault({}),
@@ -187,5 +202,6 @@ function typeName(node: JsonSchemaNode): string {
   if (node.enum) return node.enum.map((v) => JSON.stringify(v)).join(' | ');
   if (node.anyOf) return node.anyOf.map(typeName).join(' | ');
   if (node.type === 'object') return 'map';
+  if (node.type === 'array') return 'list';
   return Array.isArray(node.type) ? node.type.join(' | ') : (node.type ?? 'any');
 }
