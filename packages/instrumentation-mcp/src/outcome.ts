@@ -43,11 +43,16 @@ export function errorType(failure: FailureInfo | undefined, toolError: boolean):
   return failure.name && failure.name !== 'Error' ? failure.name : '_OTHER';
 }
 
+/** McpError prefixes `MCP error <code>: ` to its message, once per hop; the code is recorded on its own. */
+export function withoutMcpPrefix(message: string): string {
+  return message.replace(/^(?:MCP error -?\d+: )+/, '');
+}
+
 /** Normalises anything thrown or rejected into FailureInfo without keeping a reference to it. */
 export function toFailure(err: unknown): FailureInfo {
   if (err && typeof err === 'object') {
     const e = err as { code?: unknown; message?: unknown; name?: unknown; status?: unknown; statusCode?: unknown };
-    const failure: FailureInfo = { message: typeof e.message === 'string' ? e.message : String(err) };
+    const failure: FailureInfo = { message: withoutMcpPrefix(typeof e.message === 'string' ? e.message : String(err)) };
     if (typeof e.code === 'number' && Number.isSafeInteger(e.code)) failure.code = e.code;
     else if (typeof e.code === 'string') failure.errno = e.code;
     if (failure.code === undefined) {

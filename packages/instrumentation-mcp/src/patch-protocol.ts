@@ -2,7 +2,7 @@ import { context, type DiagLogger } from '@opentelemetry/api';
 import type { CallRecord, CallRecorder } from './call-recorder';
 import { peersOf } from './peers';
 import { sessionIdOf } from './connection';
-import { toFailure } from './outcome';
+import { toFailure, withoutMcpPrefix } from './outcome';
 import { extractFromMeta, withInjectedMeta } from './trace-context';
 import type { McpRequestLike } from './types';
 import { emitListChanged, type EmitLog } from './audit-log';
@@ -232,7 +232,7 @@ function finishIncoming(transport: object, message: JsonRpcResponseLike | undefi
   pending!.delete(message.id);
   if ('error' in message && message.error) {
     const code = typeof message.error.code === 'number' ? message.error.code : undefined;
-    const failure = { message: typeof message.error.message === 'string' ? message.error.message : 'error', code };
+    const failure = { message: withoutMcpPrefix(typeof message.error.message === 'string' ? message.error.message : 'error'), code };
     recorder.finish(record, { failure, rpcError: true });
   } else {
     recorder.finish(record, { result: message.result });

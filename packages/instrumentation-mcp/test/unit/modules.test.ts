@@ -81,6 +81,7 @@ describe('outcome classification', () => {
     expect(toFailure(Object.assign(new Error('boom'), { code: 'EACCES' }))).toMatchObject({ message: 'boom', errno: 'EACCES', name: 'Error' });
     expect(toFailure(Object.assign(new Error('http'), { status: 401 }))).toMatchObject({ code: 401 });
     expect(toFailure('plain string')).toEqual({ message: 'plain string' });
+    expect(toFailure(Object.assign(new Error('MCP error -32602: MCP error -32602: bad'), { code: -32602 })).message).toBe('bad');
   });
 });
 
