@@ -73,8 +73,4 @@ export function installStderrDiag(level: DiagLogLevel, logger: DiagLogger = new 
   diag.setLogger(logger, { logLevel: level, suppressOverrideMessage: true });
 }
 
-/** The single line printed when start-up fails: the host keeps running, uninstrumented. */
-export function reportNotInstrumented(error: unknown, write: (line: string) => void = writeStderr): void {
-  const reason = error instanceof Error ? error.message : String(error);
-  write(`${DIAG_PREFIX}: not instrumented: ${reason}\n`);
-}
+export { reportNotInstrumented } from './not-instrumented';

@@ -4,7 +4,8 @@
  */
 import { InMemorySpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportNotInstrumented, StderrDiagLogger } from '../../src/sdk/diag-logger';
+import { StderrDiagLogger } from '../../src/sdk/diag-logger';
+import { reportNotInstrumented } from '../../src/sdk/not-instrumented';
 import { DropCounter } from '../../src/sdk/drop-counter';
 import { ENV_DEFAULTS, parseMcptrailEnv } from '../../src/sdk/env';
 import type { McptrailConfigError } from '../../src/sdk/errors';
@@ -205,6 +206,17 @@ describe('register in a real process', () => {
     expect(run.stderr).toContain('mcptrail info: started: traces→otlp(http/protobuf)');
     // Flushed at beforeExit.
     await receiver.waitFor(() => hostSpans('bad-config').length === 1, 10_000, 'bad-config span');
+  });
+
+  it('never throws into the host: a broken install prints one line and the host runs on', async () => {
+    const run = await spawnNode(
+      ['--require', fixture('broken-install.cjs'), ...REQUIRE_REGISTER, '-e', "process.stderr.write('host ran\\n')"],
+      otlpEnv(receiver.url, { OTEL_SERVICE_NAME: 'broken' }),
+      30_000,
+    ).finished;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('mcptrail: not instrumented: Cannot load @opentelemetry/sdk-node (simulated broken install)\nhost ran\n');
   });
 
   it('does nothing when OTEL_SDK_DISABLED=true', async () => {
