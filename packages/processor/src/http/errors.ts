@@ -1,10 +1,11 @@
+import { OTLP_ERRORS, type OtlpErrorCode } from '../otlp/errors';
+
 /**
  * Error codes of the OTLP/HTTP receiver, each with its HTTP status and the gRPC status code
- * carried in the google.rpc.Status body. Stable: never renamed or reused.
+ * carried in the google.rpc.Status body (the decoder's codes live in otlp/errors.ts).
+ * Stable: never renamed or reused.
  */
 export const HTTP_ERRORS = {
-  MCPTRAIL_OTLP_DECODE: { status: 400, grpc: 3, summary: 'the body is not a valid OTLP protobuf or JSON message' },
-  MCPTRAIL_OTLP_NESTING_TOO_DEEP: { status: 400, grpc: 3, summary: 'a value nests deeper than the decoder allows' },
   MCPTRAIL_OTLP_BAD_COMPRESSION: { status: 400, grpc: 3, summary: 'the body is not valid gzip/deflate data' },
   MCPTRAIL_OTLP_UNAUTHORIZED: { status: 401, grpc: 16, summary: 'missing or wrong bearer token' },
   MCPTRAIL_OTLP_NOT_FOUND: { status: 404, grpc: 5, summary: 'no such path' },
@@ -21,17 +22,19 @@ export const HTTP_ERRORS = {
 
 export type HttpErrorCode = keyof typeof HTTP_ERRORS;
 
+const RECEIVER_ERRORS = { ...OTLP_ERRORS, ...HTTP_ERRORS };
+
 /** An error the receiver answers with; `message` is safe to send to the client (names the problem, echoes no data). */
 export class ReceiverError extends Error {
-  readonly code: HttpErrorCode;
+  readonly code: HttpErrorCode | OtlpErrorCode;
   readonly statusCode: number;
   readonly grpcCode: number;
-  constructor(code: HttpErrorCode, message: string) {
+  constructor(code: HttpErrorCode | OtlpErrorCode, message: string) {
     super(message);
     this.name = 'ReceiverError';
     this.code = code;
-    this.statusCode = HTTP_ERRORS[code].status;
-    this.grpcCode = HTTP_ERRORS[code].grpc;
+    this.statusCode = RECEIVER_ERRORS[code].status;
+    this.grpcCode = RECEIVER_ERRORS[code].grpc;
   }
 }
 

@@ -45,6 +45,8 @@ export interface ReceiverOptions {
   maxBodyBytes?: number;
   /** When set, every route (OTLP and api) needs `Authorization: Bearer <token>`. @default null */
   bearerToken?: string | null;
+  /** Exact paths served without the token (e.g. `['/healthz']` for liveness probes). @default [] */
+  unauthenticatedPaths?: readonly string[];
   /** Serve HTTPS with this PEM certificate chain and key. @default null */
   tls?: { certFile: string; keyFile: string } | null;
   /** Receives decoded batches; the receiver answers 200 only after it resolves. */
@@ -88,6 +90,7 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
   const keepAliveMs = positive(t.keepAliveMs, RECEIVER_DEFAULTS.keepAliveTimeoutMs, 'timeouts.keepAliveMs');
   const closeGraceMs = positive(t.closeGraceMs, RECEIVER_DEFAULTS.closeGraceMs, 'timeouts.closeGraceMs');
   const checkAuth = opts.bearerToken ? createBearerCheck(opts.bearerToken) : null;
+  const openPaths = new Set(opts.unauthenticatedPaths ?? []);
   const log = opts.logger.child({ component: 'receiver' });
   const { sink, api } = opts;
   let closing = false;
@@ -200,7 +203,7 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
       const err = new ReceiverError('MCPTRAIL_OTLP_NOT_FOUND', 'malformed request target');
       return sendError(req, res, 'json', err);
     }
-    if (checkAuth) {
+    if (checkAuth && !openPaths.has(url.pathname)) {
       const err = checkAuth(req);
       if (err) {
         log.debug('unauthorized request', { path: url.pathname });

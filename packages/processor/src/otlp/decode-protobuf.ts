@@ -188,10 +188,10 @@ function decodeScope(r: WireReader, [start, end]: Range): OtlpScope {
     const field = tag >>> 3;
     if (field === SCOPE.name) {
       r.expect(tag & 7, WIRE.LEN, 'scope.name');
-      name = r.string(end);
+      name = r.name(end);
     } else if (field === SCOPE.version) {
       r.expect(tag & 7, WIRE.LEN, 'scope.version');
-      version = r.string(end);
+      version = r.name(end);
     } else r.skip(tag & 7, end);
   }
   return { name, version };
@@ -211,7 +211,7 @@ function decodeKeyValue(r: WireReader, end: number, target: OtlpAttributes, dept
     const field = tag >>> 3;
     if (field === KEY_VALUE.key) {
       r.expect(tag & 7, WIRE.LEN, 'KeyValue.key');
-      key = r.string(end);
+      key = r.name(end);
     } else if (field === KEY_VALUE.value) {
       r.expect(tag & 7, WIRE.LEN, 'KeyValue.value');
       valueStart = r.pos;

@@ -3,8 +3,7 @@
  * Each carries the HTTP status the receiver answers with (gRPC maps the same codes later).
  */
 export const OTLP_ERRORS = {
-  MCPTRAIL_OTLP_DECODE: { status: 400, summary: 'the body is not a valid OTLP protobuf or JSON message' },
-  MCPTRAIL_OTLP_NESTING_TOO_DEEP: { status: 400, summary: 'an AnyValue (kvlist/array) nests deeper than the decoder allows' },
+  MCPTRAIL_OTLP_DECODE: { status: 400, grpc: 3, summary: 'the body is not a valid OTLP protobuf or JSON message' },
 } as const;
 
 export type OtlpErrorCode = keyof typeof OTLP_ERRORS;

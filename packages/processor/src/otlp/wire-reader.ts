@@ -1,9 +1,13 @@
 import { OtlpDecodeError } from './errors';
+import { StringTable } from './string-table';
 
 /** Protobuf wire types (https://protobuf.dev/programming-guides/encoding/). */
 export const WIRE = { VARINT: 0, I64: 1, LEN: 2, SGROUP: 3, EGROUP: 4, I32: 5 } as const;
 
 const TWO_32 = 4294967296;
+
+/** One table per process: the same keys recur across requests. Decoding is synchronous, so sharing is safe. */
+const sharedStrings = new StringTable();
 
 /**
  * A minimal protobuf wire reader over one Buffer. The OTLP decoders walk messages
@@ -19,6 +23,7 @@ export class WireReader {
   constructor(
     readonly buf: Buffer,
     pos = 0,
+    private readonly strings: StringTable = sharedStrings,
   ) {
     this.pos = pos;
   }
@@ -87,6 +92,18 @@ export class WireReader {
   string(end: number): string {
     const e = this.len(end);
     const s = this.buf.toString('utf8', this.pos, e);
+    this.pos = e;
+    return s;
+  }
+
+  /**
+   * A string that names something (attribute key, scope name) rather than carrying data:
+   * interned, because the same names recur in every item. Values are never interned, so no
+   * attribute value outlives its request in the table.
+   */
+  name(end: number): string {
+    const e = this.len(end);
+    const s = this.strings.decode(this.buf, this.pos, e);
     this.pos = e;
     return s;
   }

@@ -20,6 +20,7 @@ describe('bearer-token auth', () => {
   beforeAll(async () => {
     const s = await startReceiver({
       bearerToken: TOKEN,
+      unauthenticatedPaths: ['/healthz'],
       api: async (_req, res) => {
         res.writeHead(200).end('api');
         return true;
@@ -49,6 +50,8 @@ describe('bearer-token auth', () => {
     const ok = await post(`${url}/api/audit`, '', { method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(ok.status).toBe(200);
     expect(ok.text).toBe('api');
+    expect((await post(`${url}/healthz`, '', { method: 'GET' })).status).toBe(200);
+    expect((await post(`${url}/healthz/x`, '', { method: 'GET' })).status).toBe(401);
   });
 
   it('200 with the right token (case-insensitive scheme)', async () => {
