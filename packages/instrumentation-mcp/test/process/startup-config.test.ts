@@ -2,6 +2,7 @@
  * Start-up behaviour of `register`: environment parsing, exporter choice,
  * stderr-only diagnostics, bounded flushing on every exit path, drop counting.
  */
+import { ATTR_MCPTRAIL_TELEMETRY_SIGNAL, METRIC_MCPTRAIL_TELEMETRY_DROPPED } from '@mcptrail/conventions';
 import { InMemorySpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StderrDiagLogger } from '../../src/sdk/diag-logger';
@@ -182,6 +183,11 @@ describe('register in a real process', () => {
     killAll();
     await receiver.close();
   });
+  const metricPoints = (service: string) =>
+    receiver
+      .metrics()
+      .filter((m) => m.resource['service.name'] === service && m.name === METRIC_MCPTRAIL_TELEMETRY_DROPPED)
+      .flatMap((m) => m.points);
   const hostSpans = (service: string) =>
     receiver.spans().filter((s) => s.resource['service.name'] === service && s.name === 'host work');
 
@@ -217,6 +223,23 @@ describe('register in a real process', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe('mcptrail: not instrumented: Cannot load @opentelemetry/sdk-node (simulated broken install)\nhost ran\n');
+  });
+
+  it('counts what a burst drops: a warning with totals and the mcptrail.telemetry.dropped metric', async () => {
+    const run = await spawnNode(
+      [...REQUIRE_REGISTER, '-e', "const t = require('@opentelemetry/api').trace.getTracer('burst'); for (let i = 0; i < 500; i++) t.startSpan('burst ' + i).end();"],
+      otlpEnv(receiver.url, { OTEL_SERVICE_NAME: 'burst', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', MCPTRAIL_MAX_QUEUE_SIZE: '16' }),
+      30_000,
+    ).finished;
+    expect(run.code).toBe(0);
+    const total = /dropped (\d+) spans and 0 log records in total/.exec(run.stderr);
+    expect(total, run.stderr).not.toBeNull();
+    const dropped = Number(total?.[1]);
+    await receiver.waitFor(() => metricPoints('burst').length > 0, 10_000, 'dropped metric');
+    expect(metricPoints('burst')).toEqual([{ attributes: { [ATTR_MCPTRAIL_TELEMETRY_SIGNAL]: 'spans' }, value: dropped }]);
+    // Nothing vanishes unaccounted: exported + dropped = created.
+    const exported = receiver.spans().filter((s) => s.resource['service.name'] === 'burst').length;
+    expect(exported + dropped).toBe(500);
   });
 
   it('does nothing when OTEL_SDK_DISABLED=true', async () => {
