@@ -1,4 +1,5 @@
 import {
+  context,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -225,7 +226,7 @@ export class CallRecorder {
     const requestHook = settings.hooks.requestHook;
     if (requestHook) {
       safeExecuteInTheMiddle(
-        () => requestHook(span, hookInfo),
+        () => context.with(record.ctx, () => requestHook(span, hookInfo)),
         (err) => err && this.deps.diag.error('mcptrail: requestHook threw', err),
         true,
       );
@@ -399,7 +400,7 @@ export class CallRecorder {
       if ('result' in end) info.result = end.result;
       else info.error = { ...end.failure };
       safeExecuteInTheMiddle(
-        () => responseHook(span, info),
+        () => context.with(record.ctx, () => responseHook(span, info)),
         (err) => err && this.deps.diag.error('mcptrail: responseHook threw', err),
         true,
       );

@@ -207,7 +207,12 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     }));
   }
 
+  /** Wraps only what this SDK version has (shimmer would complain on stderr about the rest). */
   private readonly wrapFn: Wrap = (target, name, wrapper) => {
+    if (typeof (target as Record<string, unknown>)[name] !== 'function') {
+      this._diag.debug(`mcptrail: SDK has no ${name}; not wrapped`);
+      return;
+    }
     this._wrap(target as Record<string, any>, name, wrapper as any);
   };
 

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { isWrapped } from '@opentelemetry/instrumentation';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -48,6 +48,7 @@ describe('hooks', () => {
     h.instrumentation.setConfig({
       requestHook: (span, info) => {
         requests.push(info);
+        if (trace.getActiveSpan() !== span) throw new Error('requestHook not called in the span context');
         span.setAttribute('test.hooked', info.side);
       },
       responseHook: (span, info) => {
@@ -69,6 +70,7 @@ describe('hooks', () => {
     expect(requests.some((r) => r.method === 'initialize' && r.side === 'server')).toBe(true);
     for (const kind of [SpanKind.CLIENT, SpanKind.SERVER]) {
       const span = spanOf(h.spans(), 'tools/call echo', kind);
+      // Set after the context check above, so this also proves the hook ran in the span context.
       expect(span.attributes['test.hooked']).toBe(kind === SpanKind.CLIENT ? 'client' : 'server');
       expect(span.attributes['test.outcome']).toBe('ok');
     }
