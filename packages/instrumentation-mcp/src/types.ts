@@ -99,10 +99,20 @@ export interface McpInstrumentationConfig extends InstrumentationConfig {
    * @default 512
    */
   maxErrorMessageLength?: number;
-  /** Called after a span starts, in the span's context; use it to add attributes. Errors are caught and logged. */
+  /**
+   * Called after a span starts, in the span's context; use it to add attributes. Errors are caught and logged.
+   * @default undefined
+   */
   requestHook?: McpRequestHook;
-  /** Called when the response is known, before the span ends. Errors are caught and logged. */
+  /**
+   * Called when the response is known, before the span ends, in the span's context. Errors are caught and logged.
+   * @default undefined
+   */
   responseHook?: McpResponseHook;
-  /** Return `true` to record nothing for a request. Errors are caught, logged, and count as `false`. */
+  /**
+   * Return `true` to record nothing (no span, metric or audit record) for a request.
+   * Errors are caught, logged, and count as `false`.
+   * @default undefined
+   */
   ignoreRequestHook?: McpIgnoreRequestHook;
 }
