@@ -8,29 +8,48 @@ import { type CliIo, type FlagValues, resolveConfig } from './context';
  */
 export async function serveCommand(values: FlagValues, io: CliIo): Promise<number> {
   const config = resolveConfig(values, io);
-  const processor = await startProcessor(config, { stdout: io.stdout });
+  // Handlers go in before start-up: a signal that arrives while starting (or right after
+  // the `listening` line) must still mean "shut down cleanly", not the default kill.
+  let pending: NodeJS.Signals | null = null;
+  let stop: ((signal: NodeJS.Signals) => void) | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop) stop(signal);
+    else if (pending) process.exit(130);
+    else pending = signal;
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  let processor: Awaited<ReturnType<typeof startProcessor>>;
+  try {
+    processor = await startProcessor(config, { stdout: io.stdout });
+  } catch (err) {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    throw err;
+  }
   // Whoever started `serve --port 0` needs the URL even when info lines are filtered out.
   if (config.log_level === 'warn' || config.log_level === 'error') {
     io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'listening', url: processor.url })}\n`);
   }
+  const running = processor;
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
+    stop = (signal) => {
       if (stopping) {
-        processor.logger.warn('second signal during shutdown: exiting now', { signal });
+        running.logger.warn('second signal during shutdown: exiting now', { signal });
         process.exit(130);
       }
       stopping = true;
-      processor.logger.info('shutting down', { signal });
-      processor.close().then(
+      running.logger.info('shutting down', { signal });
+      running.close().then(
         () => resolve(0),
         (err: unknown) => {
-          processor.logger.error('shutdown failed', { err });
+          running.logger.error('shutdown failed', { err });
           resolve(1);
         },
       );
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    if (pending) stop(pending);
   });
 }
