@@ -153,10 +153,10 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
     return { rejected, message: reason };
   }
 
-  async function handleOtlp(req: IncomingMessage, res: ServerResponse, signal: OtlpSignal): Promise<void> {
+  async function handleOtlp(req: IncomingMessage, res: ServerResponse, signal: OtlpSignal, path: string): Promise<void> {
     const fallbackFormat = responseFormatFor(req.headers['content-type']);
     if (req.method !== 'POST') {
-      const err = new ReceiverError('MCPTRAIL_OTLP_METHOD_NOT_ALLOWED', `method ${req.method} not allowed on ${req.url}; use POST`);
+      const err = new ReceiverError('MCPTRAIL_OTLP_METHOD_NOT_ALLOWED', `method ${req.method} not allowed on ${path}; use POST`);
       return sendError(req, res, fallbackFormat, err, { allow: 'POST' });
     }
     let format: OtlpFormat;
@@ -213,7 +213,7 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
       }
     }
     const signal = OTLP_PATHS[url.pathname];
-    if (signal) return handleOtlp(req, res, signal);
+    if (signal) return handleOtlp(req, res, signal, url.pathname);
     if (api && (await api(req, res, url))) return;
     const err = new ReceiverError('MCPTRAIL_OTLP_NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
     return sendError(req, res, responseFormatFor(req.headers['content-type']), err);

@@ -55,9 +55,9 @@ function toBuffer(body: Uint8Array): Buffer {
 }
 
 /**
- * Walks Export{Trace,Logs}ServiceRequest → Resource* → Scope* → item. Sub-messages are
- * collected as ranges first so a resource or scope that appears after its items on the wire
- * (legal protobuf) is still applied to them.
+ * Walks Export{Trace,Logs}ServiceRequest → Resource* → Scope* → item. Each Resource* and
+ * Scope* message is read twice: first to find its resource/scope, then to decode its items,
+ * so a resource or scope that comes after its items on the wire (legal protobuf) still applies.
  */
 function decodeRequest<T>(
   body: Uint8Array,
@@ -80,6 +80,26 @@ function decodeRequest<T>(
   }
 }
 
+/**
+ * Finds the last occurrence of a length-delimited field among a message's fields without
+ * decoding anything (first pass), checking the other listed fields' wire types on the way.
+ */
+function findField(r: WireReader, start: number, end: number, field: number, label: string, other: number, otherLabel: string): Range | null {
+  let found: Range | null = null;
+  r.pos = start;
+  while (r.pos < end) {
+    const tag = r.tag(end);
+    const f = tag >>> 3;
+    if (f === field || f === other) {
+      r.expect(tag & 7, WIRE.LEN, f === field ? label : otherLabel);
+      const e = r.len(end);
+      if (f === field) found = [r.pos, e];
+      r.pos = e;
+    } else r.skip(tag & 7, end);
+  }
+  return found;
+}
+
 function decodeResourceItems<T>(
   r: WireReader,
   end: number,
@@ -89,34 +109,31 @@ function decodeResourceItems<T>(
   items: T[],
   tally: RejectionTally,
 ): void {
-  let resourceRange: Range | null = null;
-  const scopes: Range[] = [];
-  while (r.pos < end) {
-    const tag = r.tag(end);
-    const field = tag >>> 3;
-    if (field === RESOURCE_ITEMS.resource || field === RESOURCE_ITEMS.scopeItems) {
-      r.expect(tag & 7, WIRE.LEN, field === RESOURCE_ITEMS.resource ? `${path}.resource` : `${path}.${names.scope}`);
-      const e = r.len(end);
-      if (field === RESOURCE_ITEMS.resource) resourceRange = [r.pos, e];
-      else scopes.push([r.pos, e]);
-      r.pos = e;
-    } else r.skip(tag & 7, end);
-  }
-  let resource: OtlpResource;
+  const start = r.pos;
+  const resourceRange = findField(r, start, end, RESOURCE_ITEMS.resource, `${path}.resource`, RESOURCE_ITEMS.scopeItems, `${path}.${names.scope}`);
+  let resource: OtlpResource | null = null;
+  let rejection: ItemRejection | null = null;
   try {
     resource = resourceRange ? decodeResource(r, resourceRange) : { attributes: {} };
   } catch (err) {
     if (!(err instanceof ItemRejection)) throw err;
-    let n = 0;
-    for (const s of scopes) n += countItems(r, s);
-    tally.add(`${path}.resource.${err.reason}`, n);
-    return;
+    rejection = err;
   }
-  for (let i = 0; i < scopes.length; i++) {
-    const [start, e] = scopes[i] as Range;
-    r.pos = start;
-    decodeScopeItems(r, e, `${path}.${names.scope}[${i}].${names.items}`, resource, decodeItem, items, tally);
+  // Second pass: every scope, in order (no list of ranges: a body of tiny items must not allocate per item here).
+  let n = 0;
+  let index = 0;
+  r.pos = start;
+  while (r.pos < end) {
+    const tag = r.tag(end);
+    if (tag >>> 3 === RESOURCE_ITEMS.scopeItems) {
+      const e = r.len(end);
+      if (resource) decodeScopeItems(r, e, `${path}.${names.scope}[${index}].${names.items}`, resource, decodeItem, items, tally);
+      else n += countItems(r, [r.pos, e]);
+      index++;
+      r.pos = e;
+    } else r.skip(tag & 7, end);
   }
+  if (rejection) tally.add(`${path}.resource.${rejection.reason}`, n);
 }
 
 function decodeScopeItems<T>(
@@ -128,29 +145,26 @@ function decodeScopeItems<T>(
   items: T[],
   tally: RejectionTally,
 ): void {
-  let scopeRange: Range | null = null;
-  const ranges: Range[] = [];
+  const start = r.pos;
+  const scopeRange = findField(r, start, end, SCOPE_ITEMS.scope, 'scope', SCOPE_ITEMS.items, itemsPath);
+  const scope = scopeRange ? decodeScope(r, scopeRange) : { name: '', version: '' };
+  let index = 0;
+  r.pos = start;
   while (r.pos < end) {
     const tag = r.tag(end);
-    const field = tag >>> 3;
-    if (field === SCOPE_ITEMS.scope || field === SCOPE_ITEMS.items) {
-      r.expect(tag & 7, WIRE.LEN, field === SCOPE_ITEMS.scope ? 'scope' : itemsPath);
-      const e = r.len(end);
-      if (field === SCOPE_ITEMS.scope) scopeRange = [r.pos, e];
-      else ranges.push([r.pos, e]);
-      r.pos = e;
-    } else r.skip(tag & 7, end);
-  }
-  const scope = scopeRange ? decodeScope(r, scopeRange) : { name: '', version: '' };
-  for (let i = 0; i < ranges.length; i++) {
-    const [start, e] = ranges[i] as Range;
-    r.pos = start;
+    if (tag >>> 3 !== SCOPE_ITEMS.items) {
+      r.skip(tag & 7, end);
+      continue;
+    }
+    const e = r.len(end);
     try {
       items.push(decodeItem(r, e, resource, scope));
     } catch (err) {
       if (!(err instanceof ItemRejection)) throw err;
-      tally.add(`${itemsPath}[${i}].${err.reason}`);
+      tally.add(`${itemsPath}[${index}].${err.reason}`);
     }
+    index++;
+    r.pos = e;
   }
 }
 

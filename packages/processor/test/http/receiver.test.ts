@@ -193,9 +193,10 @@ describe('OTLP/HTTP receiver: statuses and messages', () => {
   });
 
   it('405 for a wrong method, 404 for an unknown path, and other routes go to `api`', async () => {
-    const g = await post(`${url}/v1/traces`, '', { method: 'GET' });
+    const g = await post(`${url}/v1/traces?token=abc`, '', { method: 'GET' });
     expect(g.status).toBe(405);
     expect(g.headers.get('allow')).toBe('POST');
+    expect(decodeStatus(g.body).message).toBe('method GET not allowed on /v1/traces; use POST'); // no query string echoed
     const n = await post(`${url}/v2/traces`, traceRequest([]));
     expect(n.status).toBe(404);
     expect(decodeStatus(n.body).message).toBe('no route for POST /v2/traces');
