@@ -56,7 +56,9 @@ const DAY_MS = 86_400_000;
 export function createSinks(config: ProcessorConfig, logger: Logger, stdout?: Writable): Sink[] {
   const s = config.sinks;
   const sinks: Sink[] = [];
-  if (s.stdout.alerts || s.stdout.records) sinks.push(createStdoutSink({ alerts: s.stdout.alerts, records: s.stdout.records, ...(stdout ? { stream: stdout } : {}) }));
+  if (s.stdout.alerts || s.stdout.records) {
+    sinks.push(createStdoutSink({ alerts: s.stdout.alerts, records: s.stdout.records, logger: logger.child({ sink: 'stdout' }), ...(stdout ? { stream: stdout } : {}) }));
+  }
   if (s.file.path) sinks.push(createFileSink({ path: s.file.path, records: s.file.records, fsync: s.file.fsync, logger: logger.child({ sink: 'file' }) }));
   if (s.webhook.url && s.webhook.secret) {
     sinks.push(

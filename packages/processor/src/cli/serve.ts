@@ -19,6 +19,8 @@ export async function serveCommand(values: FlagValues, io: CliIo): Promise<numbe
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Diagnostics are best effort: a closed stderr pipe must not take the trail down.
+  io.stderr.on('error', () => undefined);
 
   let processor: Awaited<ReturnType<typeof startProcessor>>;
   try {

@@ -1,5 +1,6 @@
 import type { AuditRecord } from '@mcptrail/conventions';
 import type { Alert } from '../detect/types';
+import type { Logger } from '../logger';
 import { alertLine, recordLine } from './ndjson';
 import type { Sink } from './types';
 
@@ -8,13 +9,21 @@ export interface StdoutSinkOptions {
   records: boolean;
   /** @default process.stdout */
   stream?: NodeJS.WritableStream;
+  logger?: Logger;
 }
 
 /** NDJSON on stdout, for `mcptrail serve | jq` or a container log shipper. */
 export function createStdoutSink(opts: StdoutSinkOptions): Sink {
   const stream = opts.stream ?? process.stdout;
+  let broken = false;
+  // A closed pipe (`mcptrail serve | head`) must not crash the service: stop writing, say so once.
+  stream.on('error', (err: Error) => {
+    if (broken) return;
+    broken = true;
+    opts.logger?.error('stdout sink disabled: stdout is not writable', { err });
+  });
   const write = (lines: string[]): void => {
-    if (lines.length > 0) stream.write(`${lines.join('\n')}\n`);
+    if (lines.length > 0 && !broken) stream.write(`${lines.join('\n')}\n`);
   };
   return {
     name: 'stdout',
@@ -28,7 +37,7 @@ export function createStdoutSink(opts: StdoutSinkOptions): Sink {
     flush() {
       // Resolves once everything written so far has been handed to the OS.
       return new Promise<void>((resolve) => {
-        if (stream.write('')) resolve();
+        if (broken || stream.write('')) resolve();
         else stream.once('drain', () => resolve());
       });
     },

@@ -149,3 +149,16 @@ describe('OTLP logs sink', () => {
     expect(lines.join('')).toContain('MCPTRAIL_ERR_SINK_OTLP_EXPORT');
   });
 });
+
+describe('stdout sink on a broken pipe', () => {
+  it('disables itself and logs once instead of crashing', async () => {
+    const stream = new PassThrough();
+    const { logger, lines } = memoryLogger();
+    const sink = createStdoutSink({ alerts: true, records: false, stream, logger });
+    stream.destroy(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    await new Promise((r) => setImmediate(r));
+    expect(() => sink.alerts([sampleAlert()])).not.toThrow();
+    await sink.close();
+    expect(lines.filter((l) => l.includes('stdout sink disabled'))).toHaveLength(1);
+  });
+});
