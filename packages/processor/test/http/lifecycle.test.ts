@@ -93,4 +93,25 @@ describe('receiver lifecycle and exporter semantics', () => {
       await first.receiver.close();
     }
   });
+
+  it('survives a client that disconnects mid-body, and serves concurrent requests', async () => {
+    const { url, port, sink, receiver } = await startReceiver();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write('POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Encoding: gzip\r\nContent-Length: 5000\r\n\r\n');
+          socket.write(Buffer.alloc(100, 7), () => {
+            socket.destroy();
+            resolve();
+          });
+        });
+        socket.on('error', reject);
+      });
+      const results = await Promise.all(Array.from({ length: 40 }, () => post(`${url}/v1/traces`, traceRequest([protoSpan()]))));
+      expect(results.map((r) => r.status)).toEqual(Array(40).fill(200));
+      expect(sink.receivedSpans).toHaveLength(40);
+    } finally {
+      await receiver.close();
+    }
+  });
 });
