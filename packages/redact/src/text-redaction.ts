@@ -150,13 +150,26 @@ class Hits {
 
 const isKeyChar = (c: number) =>
   (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46;
-/** Where an unquoted value ends. */
-const isValueEnd = (c: number) =>
-  c === 32 || c === 9 || c === 10 || c === 13 || c === 44 || c === 59 || c === 38 || c === 34 || c === 39 ||
-  c === 123 || c === 125 || c === 41 || c === 93 || c === 60 || c === 62;
+/**
+ * Where an unquoted value ends: whitespace, quotes, `,` `;`, and `&` only inside a URL query.
+ * Brackets do not end it: over-redacting a `)` is harmless, leaking a password's tail is not.
+ */
+const isValueEnd = (c: number, query: boolean) =>
+  c === 32 || c === 9 || c === 10 || c === 13 || c === 44 || c === 59 || c === 34 || c === 39 || (query && c === 38);
 /** Header-like keys whose unquoted value runs to the end of the line (`Authorization: Bearer x`). */
 const LINE_VALUED = new Set(['authorization', 'cookie']);
+const AUTH_SCHEMES = new Set(['bearer', 'basic', 'digest', 'token', 'negotiate', 'ntlm', 'hoba', 'mutual', 'aws4-hmac-sha256']);
 const MAX_KEY = 64;
+
+/** Header-style line: only whitespace between the previous newline (or the start) and the key. */
+function atLineStart(text: string, keyStart: number): boolean {
+  for (let j = keyStart - 1; j >= 0; j--) {
+    const c = text.charCodeAt(j);
+    if (c === 10 || c === 13) return true;
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
 const MAX_STRUCTURED = 8192;
 
 /**
@@ -207,8 +220,17 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
       resume = end;
     } else {
       end = v;
-      if (LINE_VALUED.has(label)) while (end < n && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
-      else while (end < n && !isValueEnd(text.charCodeAt(end))) end++;
+      if (LINE_VALUED.has(label) && atLineStart(text, keyStart)) {
+        while (end < n && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+      } else {
+        const query = keyStart > 0 && (text.charCodeAt(keyStart - 1) === 63 || text.charCodeAt(keyStart - 1) === 38);
+        while (end < n && !isValueEnd(text.charCodeAt(end), query)) end++;
+        // `authorization=Bearer abc`: an auth scheme word takes its credential with it.
+        if (LINE_VALUED.has(label) && text.charCodeAt(end) === 32 && AUTH_SCHEMES.has(text.slice(v, end).toLowerCase())) {
+          end++;
+          while (end < n && !isValueEnd(text.charCodeAt(end), query)) end++;
+        }
+      }
       resume = end;
     }
     const value = text.slice(start, Math.min(end, start + 32));
