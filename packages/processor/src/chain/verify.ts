@@ -126,6 +126,21 @@ async function verifyChain(store: AuditStore, chainId: string, key: KeyObject): 
       }
       const body = row.body;
       const claimedSeq = bodySeq(body);
+      // Fast path: hashed with the previous record's hash as prefix means linked and unmodified
+      // (forging that needs recomputed hashes, which the checkpoints catch).
+      if (chainHash(prevHash, body) === row.hash && claimedSeq === row.seq) {
+        const cp = bySeq.get(row.seq);
+        if (cp) {
+          if (cp.hash !== row.hash) {
+            problem = await checkpointMismatch(store, chainId, row, cp, prevHash, vouchedThrough);
+            break walk;
+          }
+          vouchedThrough = row.seq;
+        }
+        prevHash = row.hash;
+        expected++;
+        continue;
+      }
       const linkedTo = bodyPrevHash(body);
       if (chainHash(linkedTo, body) !== row.hash) {
         problem = await classifyBroken(store, chainId, row, prevHash);
@@ -150,25 +165,10 @@ async function verifyChain(store: AuditStore, chainId: string, key: KeyObject): 
               };
         break walk;
       }
-      const cp = bySeq.get(row.seq);
-      if (cp) {
-        if (cp.hash !== row.hash) {
-          const next = await nextRow(store, chainId, row.seq);
-          if (next && next.claimedSeq === row.seq && next.linkedTo === prevHash) {
-            problem = { kind: 'inserted', seq: row.seq, detail: `record at seq ${row.seq} is not the one the checkpoint signed: it was inserted before the original` };
-            break walk;
-          }
-          problem = {
-            kind: 'checkpoint_mismatch',
-            seq: row.seq,
-            detail: `the chain through seq ${row.seq} differs from the checkpoint signed at ${cp.time}: records after seq ${vouchedThrough} were rewritten`,
-          };
-          break walk;
-        }
-        vouchedThrough = row.seq;
-      }
-      prevHash = row.hash;
-      expected++;
+      // Self-consistent and linked as its own body says, yet not by the running chain hash:
+      // the body's prev_hash field disagrees with the record before it.
+      problem = { kind: 'modified', seq: row.seq, detail: `record at seq ${row.seq} was re-hashed over a different predecessor` };
+      break walk;
     }
   }
   if (!problem) problem = tailProblem(report, bySeq, expected);
@@ -176,6 +176,25 @@ async function verifyChain(store: AuditStore, chainId: string, key: KeyObject): 
   report.problem = problem;
   report.ok = problem === null;
   return report;
+}
+
+async function checkpointMismatch(
+  store: AuditStore,
+  chainId: string,
+  row: StoredRow,
+  cp: Checkpoint,
+  prevHash: string,
+  vouchedThrough: number,
+): Promise<VerifyProblem> {
+  const next = await nextRow(store, chainId, row.seq);
+  if (next && next.claimedSeq === row.seq && next.linkedTo === prevHash) {
+    return { kind: 'inserted', seq: row.seq, detail: `record at seq ${row.seq} is not the one the checkpoint signed: it was inserted before the original` };
+  }
+  return {
+    kind: 'checkpoint_mismatch',
+    seq: row.seq,
+    detail: `the chain through seq ${row.seq} differs from the checkpoint signed at ${cp.time}: records after seq ${vouchedThrough} were rewritten`,
+  };
 }
 
 function anchorFor(firstSeq: number, bySeq: Map<number, Checkpoint>): { hash: string; problem: VerifyProblem | null } {

@@ -25,7 +25,7 @@ export const SQLITE_SCHEMA_V1 = [
     ${generated('trace_id')},
     ${generated('span_id')},
     PRIMARY KEY (chain_id, seq)
-  ) WITHOUT ROWID`,
+  )`,
   `CREATE INDEX IF NOT EXISTS audit_by_time ON audit_records (time)`,
   `CREATE INDEX IF NOT EXISTS audit_by_session ON audit_records (session_id, time)`,
   `CREATE INDEX IF NOT EXISTS audit_by_actor ON audit_records (actor_id, time)`,
