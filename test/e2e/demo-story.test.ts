@@ -18,7 +18,7 @@ import { api, EXPECTED_ALERTS, PROCESSOR_CLI, REPO_ROOT, reportedCalls, runAgent
 // @ts-expect-error plain ESM helpers shared with `npm start`
 import { checkAlerts } from '../../scripts/demo/summary.mjs';
 import { type OtlpCapture, startOtlpCapture } from './helpers/otlp-capture';
-import { corpusSecrets, demoSecrets, forbiddenForms, leaked } from './helpers/secrets';
+import { type SecretWatch, secretWatch } from './helpers/secrets';
 
 const SPAN_SERVER = 2;
 const SPAN_CLIENT = 3;
@@ -37,16 +37,13 @@ let agent: { code: number | null; report: Report; output: string };
 let records: AuditRow[] = [];
 let alerts: Alert[] = [];
 let spans: OtlpSpan[] = [];
-/** Pushed through tool arguments by the `secret-corpus` scenario. */
-let pushed: string[] = [];
-/** Must appear nowhere: the pushed secrets (and their parts), the demo credentials and tokens. */
-let secrets: string[] = [];
+/** The corpus pushed through tool arguments, the demo credentials and tokens: none may appear anywhere. */
+let secrets: SecretWatch;
 
 beforeAll(async () => {
-  pushed = (await corpusSecrets()).values;
-  secrets = [...new Set([...pushed.flatMap(forbiddenForms), ...demoSecrets()])];
+  secrets = await secretWatch();
   const corpusFile = path.join(dataDir, 'secret-corpus.json');
-  writeFileSync(corpusFile, JSON.stringify(pushed));
+  writeFileSync(corpusFile, JSON.stringify(secrets.pushed));
 
   processor = await startProcessor({ db, port: await ephemeralPort(), logFile: path.join(dataDir, 'processor.log') });
   capture = await startOtlpCapture(processor.url);
@@ -167,25 +164,25 @@ describe('alerts', () => {
 describe('no secret leaves the emitters', () => {
   it('the corpus was actually sent through tool arguments', () => {
     const corpus = agent.report.scenarios.find((s) => s.name === 'secret-corpus');
-    expect(corpus?.prompts[0]?.calls.length).toBe(pushed.length * 2);
-    expect(pushed.length).toBeGreaterThanOrEqual(6);
+    expect(corpus?.prompts[0]?.calls.length).toBe(secrets.pushed.length * 2);
+    expect(secrets.pushed.length).toBeGreaterThanOrEqual(6);
   });
 
   it('appears nowhere in the store files (SQLite, WAL, SHM)', () => {
     const files = readdirSync(dataDir).filter((f) => f.startsWith('trail.db'));
     expect(files).toContain('trail.db');
-    for (const f of files) expect(leaked(readFileSync(path.join(dataDir, f)), secrets), f).toEqual([]);
+    for (const f of files) expect(secrets.find(readFileSync(path.join(dataDir, f))), f).toEqual([]);
   });
 
   it('appears nowhere in the exported telemetry, the alerts or the audit API', async () => {
-    for (const e of capture?.exports ?? []) expect(leaked(e.body, secrets), e.path).toEqual([]);
-    expect(leaked(JSON.stringify(alerts), secrets)).toEqual([]);
-    expect(leaked(JSON.stringify(await toolCallRecords(processor?.url)), secrets)).toEqual([]);
+    for (const e of capture?.exports ?? []) expect(secrets.find(e.body), e.path).toEqual([]);
+    expect(secrets.find(JSON.stringify(alerts))).toEqual([]);
+    expect(secrets.find(JSON.stringify(await toolCallRecords(processor?.url)))).toEqual([]);
   });
 
   it("appears nowhere in any process's log", () => {
-    expect(leaked(agent.output, secrets), 'agent + MCP servers stderr').toEqual([]);
-    expect(leaked(processor?.handle.output() ?? '', secrets), 'processor').toEqual([]);
+    expect(secrets.find(agent.output), 'agent + MCP servers stderr').toEqual([]);
+    expect(secrets.find(processor?.handle.output() ?? ''), 'processor').toEqual([]);
   });
 });
 

@@ -34,35 +34,36 @@ export function demoSecrets(): string[] {
   return [...Object.values(DEMO_SECRETS), ...Object.values(DEMO_TOKENS)];
 }
 
+export interface SecretWatch {
+  /** Where the pushed secrets came from: the corpus file, or `fallback`. */
+  source: string;
+  /** Values the `secret-corpus` scenario sends through tool arguments; each detectable on its own. */
+  pushed: string[];
+  /** The secrets (or distinctive parts of them) found in `haystack`: corpus, demo credentials, tokens. */
+  find(haystack: Buffer | string): string[];
+}
+
+interface CorpusModule {
+  SECRET_CORPUS: ReadonlyArray<{ kind: string; value: string }>;
+  findLeaks(haystack: string | Uint8Array): string[];
+}
+
 /**
- * Secret values of the redactor's fixture corpus (whatever its export shape: strings, or entries
- * with the secret under `value`/`secret`/`text`/`input`/`sample`), or FALLBACK_CORPUS.
- * Entries marked as non-secrets (`redact: false`, `expect: 'keep'`, `negative: true`) are skipped.
+ * The redactor's corpus (SECRET_CORPUS values, searched with its own `findLeaks`, which also
+ * knows each value's secret parts), or FALLBACK_CORPUS when the fixture is absent.
  */
-export async function corpusSecrets(): Promise<{ source: string; values: string[] }> {
-  if (!existsSync(SECRET_CORPUS_FILE)) return { source: 'fallback', values: [...FALLBACK_CORPUS] };
-  const mod = (await import(SECRET_CORPUS_FILE)) as Record<string, unknown>;
-  const out = new Set<string>();
-  const KEYS = ['value', 'secret', 'text', 'input', 'sample'];
-  const visit = (v: unknown, depth: number): void => {
-    if (depth > 5 || v === null || v === undefined) return;
-    if (typeof v === 'string') {
-      if (v.length >= 12) out.add(v);
-      return;
-    }
-    if (Array.isArray(v)) {
-      for (const x of v) visit(x, depth + 1);
-      return;
-    }
-    if (typeof v !== 'object') return;
-    const o = v as Record<string, unknown>;
-    if (o.redact === false || o.negative === true || o.expect === 'keep') return;
-    const key = KEYS.find((k) => typeof o[k] === 'string');
-    if (key) visit(o[key], depth + 1);
-    else for (const x of Object.values(o)) visit(x, depth + 1);
-  };
-  for (const value of Object.values(mod)) if (typeof value === 'object') visit(value, 0);
-  return { source: SECRET_CORPUS_FILE, values: out.size > 0 ? [...out] : [...FALLBACK_CORPUS] };
+export async function secretWatch(): Promise<SecretWatch> {
+  const demo = demoSecrets();
+  if (existsSync(SECRET_CORPUS_FILE)) {
+    const corpus = (await import(SECRET_CORPUS_FILE)) as CorpusModule;
+    return {
+      source: SECRET_CORPUS_FILE,
+      pushed: corpus.SECRET_CORPUS.map((s) => s.value),
+      find: (h) => [...corpus.findLeaks(typeof h === 'string' ? h : new Uint8Array(h)), ...leaked(h, demo)],
+    };
+  }
+  const forms = [...new Set([...FALLBACK_CORPUS.flatMap(forbiddenForms), ...demo])];
+  return { source: 'fallback', pushed: [...FALLBACK_CORPUS], find: (h) => leaked(h, forms) };
 }
 
 /** Which of `secrets` occur in `haystack` (bytes or text). */
