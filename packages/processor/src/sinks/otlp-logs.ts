@@ -101,6 +101,8 @@ class ReportingBatchProcessor implements LogRecordProcessor {
               target: this.target,
               records: batch.length,
               reason: result.error?.message ?? 'unknown',
+              // The backend's own explanation (OTLP error bodies are short); the logger redacts it.
+              ...responseOf(result.error),
             });
           }
           resolve();
@@ -121,6 +123,12 @@ class ReportingBatchProcessor implements LogRecordProcessor {
     await this.forceFlush();
     await this.exporter.shutdown();
   }
+}
+
+/** The exporter's OTLPExporterError carries the response body in `data`. */
+function responseOf(error: Error | undefined): { response?: string } {
+  const data = (error as { data?: unknown } | undefined)?.data;
+  return typeof data === 'string' && data.length > 0 ? { response: data.slice(0, 1000) } : {};
 }
 
 /** JSON-able value → OTLP AnyValue-compatible value (AnyValue has no undefined; bigint becomes a string). */

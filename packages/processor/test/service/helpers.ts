@@ -81,7 +81,7 @@ export interface CapturedRequest {
 
 /** A loopback HTTP server that records requests and answers with `respond(n)` (n = 0-based request index). */
 export async function captureServer(
-  respond: (n: number, req: CapturedRequest) => number = () => 200,
+  respond: (n: number, req: CapturedRequest) => number | { status: number; body: string } = () => 200,
 ): Promise<{ url: string; requests: CapturedRequest[]; close(): Promise<void>; server: Server }> {
   const requests: CapturedRequest[] = [];
   const server = createServer((req, res) => {
@@ -91,10 +91,11 @@ export async function captureServer(
       let body = Buffer.concat(chunks);
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
       const captured = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
-      const status = respond(requests.length, captured);
+      const answer = respond(requests.length, captured);
       requests.push(captured);
+      const { status, body: text } = typeof answer === 'number' ? { status: answer, body: '{}' } : answer;
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end('{}');
+      res.end(text);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -10,6 +10,9 @@ import path from 'node:path';
 import { ATTR_MCP_ERROR_MESSAGE } from '@mcptrail/conventions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findLeaks, SECRET_CORPUS, secretArgs } from '../../../redact/test/fixtures/secret-corpus';
+import { loadConfig } from '../../src/config/sources';
+import { createLogger } from '../../src/logger';
+import { startProcessor } from '../../src/service';
 import { run, serve } from '../cli/spawn';
 import { captureServer } from './helpers';
 import { createEmitter } from './telemetry';
@@ -28,7 +31,10 @@ describe('secret corpus never leaves the processor', () => {
     for (const { kind, value } of SECRET_CORPUS) expect(findLeaks(`x ${value} y`), kind).not.toEqual([]);
 
     const webhook = await captureServer();
-    const otlp = await captureServer();
+    // The logs backend refuses the first export with the corpus in its error body: the
+    // exporter's error (and so the processor's log line about it) carries the secrets.
+    const refusal = JSON.stringify({ code: 3, message: `rejected: ${SECRET_CORPUS.map((s) => s.value).join(' ')}` });
+    const otlp = await captureServer((n) => (n === 0 ? { status: 400, body: refusal } : 200));
     const db = path.join(dir, 'secrets.db');
     const sinkFile = path.join(dir, 'sink.ndjson');
     const config = path.join(dir, 'config.yaml');
@@ -58,7 +64,7 @@ describe('secret corpus never leaves the processor', () => {
       tool: 'explode',
       session: 'sec-1',
       outcome: 'tool_error',
-      args: { q: values.join(' ') },
+      args: { q: values.join(' | ') },
       extra: { [ATTR_MCP_ERROR_MESSAGE]: `upstream refused: ${values.join(' | ')}`, 'app.note': values.join('\n') },
     });
     values.forEach((v, i) => emitter.call({ tool: `t${i % 3}`, session: `sec-${i}`, args: { value: v }, extra: { 'custom.value': v } }));
@@ -109,9 +115,35 @@ describe('secret corpus never leaves the processor', () => {
     expect(otlp.requests.length).toBeGreaterThan(0);
     expect(String(places['file sink'])).toContain('mcptrail.audit.record');
     expect(String(places['stdout sink'])).toContain('mcptrail.alert');
-    expect(String(places['processor stderr'])).toContain('"level":"debug"');
+    expect(String(places['processor stderr'])).toContain('MCPTRAIL_ERR_SINK_OTLP_EXPORT');
+    expect(String(places['processor stderr'])).toContain('rejected: '); // the refusal body reached the log line
 
     const leaks = Object.fromEntries(Object.entries(places).map(([where, bytes]) => [where, findLeaks(bytes)]));
     expect(leaks).toEqual(Object.fromEntries(Object.keys(places).map((k) => [k, []])));
   }, 120_000);
+});
+
+describe('known redaction gap', () => {
+  // @mcptrail/redact misses a spaced card number ('4111 1111 1111 1111') when other digits
+  // sit right before it in the same string ('…:6379/0 4111 1111 1111 1111 5555-…'): the card
+  // pattern takes the neighbours' digits and the Luhn check then fails. Reported to the
+  // redact owner; when it is fixed this test starts failing: drop `.fails` then.
+  it.fails('space-joined corpus in one argument is fully redacted', async () => {
+    const dirp = mkdtempSync(path.join(tmpdir(), 'mcptrail-secrets-joined-'));
+    const p = await startProcessor(loadConfig({ flags: { db: path.join(dirp, 'j.db'), port: '0' } }), {
+      logger: createLogger({ level: 'silent', redactor: null }),
+    });
+    try {
+      const emitter = createEmitter(p.url, { format: 'json', gzip: false });
+      emitter.call({ tool: 'search', session: 'joined', args: { q: SECRET_CORPUS.map((s) => s.value).join(' ') } });
+      await emitter.shutdown();
+      await p.pipeline.flush();
+      const records = await p.store.query({ session_id: 'joined' });
+      expect(records).toHaveLength(1);
+      expect(findLeaks(JSON.stringify(records))).toEqual([]);
+    } finally {
+      await p.close();
+      rmSync(dirp, { recursive: true, force: true });
+    }
+  });
 });
