@@ -294,7 +294,7 @@ class Pipeline implements AuditPipeline {
           this.counters.duplicates++;
           continue;
         }
-        const s = sealDraft(draft, chainId, head);
+        const s = this.sealSafely(draft, chainId, head);
         this.store.insertSealed([s]);
         head = { seq: s.record.seq, hash: s.record.hash };
         sealed.push(s);
@@ -306,6 +306,19 @@ class Pipeline implements AuditPipeline {
     this.staged -= removed;
     if (out) this.counters.sealed += out.length;
     return out;
+  }
+
+  /**
+   * A draft that cannot be serialised must not block the chain behind it (it was
+   * acknowledged, so it must be sealed): its arguments give way to a marker.
+   */
+  private sealSafely(draft: AuditDraft, chainId: string, head: { seq: number; hash: string }): SealedRecord {
+    try {
+      return sealDraft(draft, chainId, head);
+    } catch (err) {
+      this.logger.error('audit draft not serialisable; sealing it without arguments', { error: (err as Error).message, span_id: draft.span_id });
+      return sealDraft({ ...draft, args: { $unserializable: true } }, chainId, head);
+    }
   }
 
   private signCheckpoint(seq: number, hash: string): void {
