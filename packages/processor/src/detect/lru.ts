@@ -1,89 +1,92 @@
 /**
- * A Map capped at `max` entries that forgets the least recently used one, counting
- * evictions (bounded memory is a requirement: baselines, sessions and rule windows
- * all grow with the number of distinct actors, tools and sessions seen).
+ * A bounded map that forgets cold entries, counting evictions (bounded memory is a
+ * requirement: baselines, sessions and rule windows grow with the number of distinct
+ * actors, tools and sessions seen).
  *
- * Recency is approximate, to keep reads cheap on the hot path: a read moves an entry
- * to the young end only when more than max/4 insertions happened since it last moved.
- * An entry read at least once per max/4 insertions can therefore never reach the old
- * end and be evicted.
+ * Two generations of max/2 entries (the quick-lru scheme): reads and writes land in
+ * the young map; when it is full it becomes the old one and the previous old map is
+ * evicted as a whole. An entry used at least once per generation is never evicted.
+ * Evicting one entry at a time from the front of a JS Map is not an option: V8 scans
+ * the deleted slots from the start on every `keys().next()`, which turns constant
+ * eviction quadratic (seconds per 100k evictions).
  */
-interface Slot<V> {
-  value: V;
-  stamp: number;
-}
-
 export class LruMap<K, V> {
-  private readonly map = new Map<K, Slot<V>>();
-  private readonly slack: number;
-  private clock = 0;
+  private young = new Map<K, V>();
+  private old = new Map<K, V>();
+  private readonly half: number;
   evictions = 0;
 
   constructor(
     readonly max: number,
     private readonly onEvict?: (key: K, value: V) => void,
   ) {
-    this.slack = Math.max(1, max >> 2);
+    this.half = Math.max(1, Math.floor(max / 2));
   }
 
   get size(): number {
-    return this.map.size;
+    return this.young.size + this.old.size;
   }
 
   /** Reads and marks as recently used. */
   get(key: K): V | undefined {
-    const slot = this.map.get(key);
-    if (slot === undefined) return undefined;
-    if (this.clock - slot.stamp > this.slack) {
-      this.map.delete(key);
-      this.map.set(key, slot);
-      slot.stamp = this.clock;
+    const value = this.young.get(key);
+    if (value !== undefined) return value;
+    const aged = this.old.get(key);
+    if (aged !== undefined) {
+      this.old.delete(key);
+      this.promote(key, aged);
     }
-    return slot.value;
+    return aged;
   }
 
   peek(key: K): V | undefined {
-    return this.map.get(key)?.value;
+    const value = this.young.get(key);
+    return value !== undefined ? value : this.old.get(key);
   }
 
   has(key: K): boolean {
-    return this.map.has(key);
+    return this.young.has(key) || this.old.has(key);
   }
 
   set(key: K, value: V): void {
-    this.clock++;
-    const slot = this.map.get(key);
-    if (slot !== undefined) {
-      slot.value = value;
-      this.map.delete(key);
-      this.map.set(key, slot);
-      slot.stamp = this.clock;
+    if (this.young.has(key)) {
+      this.young.set(key, value);
       return;
     }
-    this.map.set(key, { value, stamp: this.clock });
-    while (this.map.size > this.max) {
-      const oldest = this.map.entries().next();
-      if (oldest.done) break;
-      const [oldKey, oldSlot] = oldest.value;
-      this.map.delete(oldKey);
+    this.old.delete(key);
+    this.promote(key, value);
+  }
+
+  private promote(key: K, value: V): void {
+    this.young.set(key, value);
+    if (this.young.size < this.half) return;
+    const dropped = this.old;
+    this.old = this.young;
+    this.young = new Map();
+    for (const [k, v] of dropped) {
       this.evictions++;
-      this.onEvict?.(oldKey, oldSlot.value);
+      this.onEvict?.(k, v);
     }
   }
 
   delete(key: K): boolean {
-    return this.map.delete(key);
+    const a = this.young.delete(key);
+    const b = this.old.delete(key);
+    return a || b;
   }
 
   clear(): void {
-    this.map.clear();
+    this.young = new Map();
+    this.old = new Map();
   }
 
   *values(): IterableIterator<V> {
-    for (const slot of this.map.values()) yield slot.value;
+    for (const [, v] of this.entries()) yield v;
   }
 
+  /** Oldest generation first. */
   *entries(): IterableIterator<[K, V]> {
-    for (const [k, slot] of this.map) yield [k, slot.value];
+    yield* this.old;
+    yield* this.young;
   }
 }

@@ -8,14 +8,17 @@ import { LruMap } from './lru';
 
 export const SLOTS = 12;
 const REFS_KEPT = 10;
+const mod = (n: number) => ((n % SLOTS) + SLOTS) % SLOTS;
 
+/** Plain arrays, not typed arrays: groups are created at record rate and typed arrays are slow to allocate. */
 class GroupWindow {
   newest = -Infinity;
   hits = 0;
   total = 0;
-  readonly slotHits = new Uint32Array(SLOTS);
-  readonly slotTotals = new Uint32Array(SLOTS);
-  readonly refs: Array<{ ref: RefWithTrace; timeMs: number }> = [];
+  readonly slotHits: number[] = new Array<number>(SLOTS).fill(0);
+  /** Allocated at the first non-hit: until then every call was a hit and totals equal hits. */
+  slotTotals: number[] | null = null;
+  refs: Array<{ ref: RefWithTrace; timeMs: number }> | null = null;
 }
 
 export interface WindowCounts {
@@ -47,22 +50,27 @@ export class WindowCounter {
     if (slot > w.newest) {
       const clear = Number.isFinite(w.newest) ? Math.min(slot - w.newest, SLOTS) : SLOTS;
       for (let i = 0; i < clear; i++) {
-        const idx = (slot - i) % SLOTS;
+        const idx = mod(slot - i);
         w.hits -= w.slotHits[idx] as number;
-        w.total -= w.slotTotals[idx] as number;
         w.slotHits[idx] = 0;
-        w.slotTotals[idx] = 0;
+        if (w.slotTotals) {
+          w.total -= w.slotTotals[idx] as number;
+          w.slotTotals[idx] = 0;
+        }
       }
+      if (!w.slotTotals) w.total = w.hits;
       w.newest = slot;
     }
     // Records older than the window (late arrivals) are not counted.
     if (slot > w.newest - SLOTS) {
-      const idx = slot % SLOTS;
-      w.slotTotals[idx] = (w.slotTotals[idx] as number) + 1;
+      const idx = mod(slot);
+      if (!hit && !w.slotTotals) w.slotTotals = [...w.slotHits];
+      if (w.slotTotals) w.slotTotals[idx] = (w.slotTotals[idx] as number) + 1;
       w.total++;
       if (hit) {
         w.slotHits[idx] = (w.slotHits[idx] as number) + 1;
         w.hits++;
+        if (!w.refs) w.refs = [];
         w.refs.push({ ref, timeMs });
         if (w.refs.length > REFS_KEPT) w.refs.shift();
       }
@@ -73,7 +81,7 @@ export class WindowCounter {
   /** The group's recent hit records inside the window ending at `timeMs`, oldest first. */
   evidence(group: string, timeMs: number): RefWithTrace[] {
     const w = this.groups.peek(group);
-    if (!w) return [];
+    if (!w?.refs) return [];
     const since = timeMs - this.windowMs;
     return w.refs.filter((r) => r.timeMs > since).map((r) => r.ref);
   }

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration } from '../../src/detect/duration';
+import { compileGlobs } from '../../src/detect/glob';
+import { LruMap } from '../../src/detect/lru';
+import { compileSuppress, groupKeyOf, groupKey, groupOf } from '../../src/detect/record-fields';
+import { WindowCounter } from '../../src/detect/window-counter';
+
+const ref = (seq: number) => ({ chain_id: 'main', seq, trace_id: null });
+
+describe('WindowCounter', () => {
+  it('counts hits and totals inside the window and forgets what slid out', () => {
+    const w = new WindowCounter(60_000, 100, () => {});
+    let c = w.add('g', 0, true, ref(1));
+    expect([c.hits, c.total]).toEqual([1, 1]);
+    w.add('g', 10_000, false, ref(2));
+    c = w.add('g', 20_000, true, ref(3));
+    expect([c.hits, c.total]).toEqual([2, 3]);
+    expect(w.evidence('g', 20_000).map((r) => r.seq)).toEqual([1, 3]);
+    c = w.add('g', 65_000, true, ref(4)); // the record at 0 slid out
+    expect([c.hits, c.total]).toEqual([2, 3]);
+    expect(w.evidence('g', 65_000).map((r) => r.seq)).toEqual([3, 4]);
+    c = w.add('g', 10 * 60_000, true, ref(5));
+    expect([c.hits, c.total]).toEqual([1, 1]);
+  });
+
+  it('counts late records still inside the window, ignores older ones', () => {
+    const w = new WindowCounter(60_000, 100, () => {});
+    w.add('g', 100_000, true, ref(1));
+    expect(w.add('g', 70_000, true, ref(2)).hits).toBe(2);
+    expect(w.add('g', 10_000, true, ref(3)).hits).toBe(2);
+  });
+
+  it('keeps groups apart and bounded', () => {
+    let evicted = 0;
+    const w = new WindowCounter(60_000, 10, () => void evicted++);
+    for (let i = 0; i < 100; i++) w.add(`g${i}`, i, true, ref(i));
+    expect(evicted).toBeGreaterThan(80);
+    expect(w.add('g99', 200, true, ref(200)).hits).toBe(2);
+  });
+});
+
+describe('LruMap', () => {
+  it('evicts whole cold generations, keeps entries used every generation, calls onEvict', () => {
+    const evicted: string[] = [];
+    const m = new LruMap<string, number>(10, (k) => void evicted.push(k));
+    m.set('hot', 0);
+    for (let i = 0; i < 40; i++) {
+      m.set(`k${i}`, i);
+      expect(m.get('hot')).toBe(0);
+      expect(m.size).toBeLessThanOrEqual(10);
+    }
+    expect(evicted).not.toContain('hot');
+    expect(evicted).toContain('k0');
+    expect(m.evictions).toBe(evicted.length);
+    expect(m.has('k39')).toBe(true);
+    expect(m.peek('k0')).toBeUndefined();
+    expect([...m.entries()].length).toBe(m.size);
+    m.delete('hot');
+    expect(m.has('hot')).toBe(false);
+  });
+});
+
+describe('globs, durations, groups and suppression', () => {
+  it('globs match whole names, case-insensitively, with * and ?', () => {
+    const g = compileGlobs(['read_*', '*secret*', 'a?c']);
+    expect(['read_file', 'READ_X', 'get_secret_value', 'abc'].every(g)).toBe(true);
+    expect(['unread_file', 'ac', 'abbc', 'send_email'].some(g)).toBe(false);
+    expect(compileGlobs([])('x')).toBe(false);
+    expect(compileGlobs(['a.b'])('axb')).toBe(false);
+  });
+
+  it('durations', () => {
+    expect(['500ms', '30s', '5m', '2h', '7d', '1w', '1.5h'].map(parseDuration)).toEqual([500, 30_000, 300_000, 7_200_000, 604_800_000, 604_800_000, 5_400_000]);
+    expect(['five', '5', '-5m', '0m', '5 m', ''].map(parseDuration)).toEqual([null, null, null, null, null, null]);
+    expect([300_000, 90_000, 86_400_000, 1_500].map(formatDuration)).toEqual(['5m', '90s', '1d', '1500ms']);
+  });
+
+  it('groups: missing values show as (none); required fields skip the record', () => {
+    const rec = { service: 'crm', actor_id: null, tool: 'lookup' };
+    expect(groupOf(rec, ['service', 'actor_id'])).toEqual({ service: 'crm', actor_id: '(none)' });
+    expect(groupOf(rec, ['service'], ['actor_id'])).toBeNull();
+    expect(groupKeyOf(rec, ['service', 'actor_id'])).toBe(groupKey({ service: 'crm', actor_id: '(none)' }));
+    expect(groupKeyOf(rec, ['service'], ['actor_id'])).toBeNull();
+  });
+
+  it('suppression: every field of one entry must match', () => {
+    const s = compileSuppress([{ service: 'test-*' }, { actor_id: 'ci-bot', tool: ['ping', 'health*'] }]);
+    expect(s({ service: 'test-crm' })).toBe(true);
+    expect(s({ service: 'crm', actor_id: 'ci-bot', tool: 'healthcheck' })).toBe(true);
+    expect(s({ service: 'crm', actor_id: 'ci-bot', tool: 'delete' })).toBe(false);
+    expect(s({ service: 'crm', actor_id: null, tool: 'ping' })).toBe(false);
+    expect(compileSuppress([])({ service: 'x' })).toBe(false);
+  });
+});
