@@ -10,10 +10,11 @@ import { defineEvaluator } from '../rule-kit';
 import { groupOf } from '../record-fields';
 import { zGlobs } from '../schema-helpers';
 
+/** @mcptrail/redact's credential value rules (aws_access_key, pem_private_key, url_password, …), with globs for families it may grow. */
 export const DEFAULT_CREDENTIAL_TYPES = [
   'jwt', 'bearer*', '*private_key*', 'pem*', 'aws_*', 'github_*', 'gitlab_*', 'slack_*', 'stripe_*',
   'openai*', 'anthropic*', 'google_*', 'gcp_*', 'azure_*', '*api_key*', '*token*', '*secret*',
-  'connection_string*', 'ssh_*', 'npm_*', 'password_in_url',
+  'connection_string*', 'ssh_*', 'npm_*', 'url_password', 'basic_auth', 'high_entropy',
 ];
 
 export const credentialOutput = defineEvaluator({
