@@ -13,9 +13,14 @@ function digest(value: string): Buffer {
  * constant-time compare also hides the token's length. Messages never echo what was sent.
  */
 export function createBearerCheck(token: string): (req: IncomingMessage) => ReceiverError | null {
+  const check = createAuthorizationCheck(token);
+  return (req) => check(req.headers.authorization);
+}
+
+/** The same check over an `authorization` value from any transport (HTTP header, gRPC metadata). */
+export function createAuthorizationCheck(token: string): (header: string | undefined) => ReceiverError | null {
   const expected = digest(token);
-  return (req) => {
-    const header = req.headers.authorization;
+  return (header) => {
     if (header === undefined || header === '') {
       return new ReceiverError('MCPTRAIL_OTLP_UNAUTHORIZED', 'missing bearer token (Authorization: Bearer <token>)');
     }

@@ -3,10 +3,11 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger';
-import { decodeLogs, decodeTraces, type OtlpFormat } from '../otlp/decode';
+import type { OtlpFormat } from '../otlp/decode';
 import { CONTENT_TYPE, encodeExportResponse, encodeStatus, type OtlpSignal } from '../otlp/encode-response';
 import { OtlpDecodeError } from '../otlp/errors';
-import type { IngestResult, IngestSink } from '../otlp/types';
+import { ingestExport } from '../otlp/ingest';
+import type { IngestSink } from '../otlp/types';
 import { bearerChallenge, createBearerCheck } from './auth';
 import { drainRequest, parseContentEncoding, readBody } from './body';
 import { parseContentType, responseFormatFor } from './content-type';
@@ -130,29 +131,6 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
     send(res, err.statusCode, CONTENT_TYPE[format], encodeStatus(format, err.grpcCode, err.message), headers);
   }
 
-  async function ingest(signal: OtlpSignal, format: OtlpFormat, body: Buffer): Promise<{ rejected: number; message: string | null }> {
-    if (signal === 'metrics') return { rejected: 0, message: null }; // accepted and dropped: the trail is built from spans and logs
-    let rejected: number;
-    let reason: string | null;
-    let result: IngestResult | null = null;
-    if (signal === 'traces') {
-      const batch = decodeTraces(body, format);
-      rejected = batch.rejected;
-      reason = batch.rejectReason;
-      if (batch.spans.length > 0) result = await sink.traces(batch);
-    } else {
-      const batch = decodeLogs(body, format);
-      rejected = batch.rejected;
-      reason = batch.rejectReason;
-      if (batch.logs.length > 0) result = await sink.logs(batch);
-    }
-    if (result) {
-      rejected += result.rejected;
-      if (result.message) reason = reason ? `${reason}; ${result.message}` : result.message;
-    }
-    return { rejected, message: reason };
-  }
-
   async function handleOtlp(req: IncomingMessage, res: ServerResponse, signal: OtlpSignal, path: string): Promise<void> {
     const fallbackFormat = responseFormatFor(req.headers['content-type']);
     if (req.method !== 'POST') {
@@ -174,7 +152,7 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
       throw err;
     }
     try {
-      const { rejected, message } = await ingest(signal, format, body);
+      const { rejected, message } = await ingestExport(sink, signal, format, body);
       if (rejected > 0) log.debug('items rejected', { signal, rejected, reason: message });
       send(res, 200, CONTENT_TYPE[format], encodeExportResponse(signal, format, rejected, message));
     } catch (err) {

@@ -4,12 +4,13 @@ import * as protobuf from 'protobufjs';
 /** The vendored OTLP protos (package root `proto/`, the same from `src/otlp` and `dist/otlp`). */
 export const PROTO_DIR = path.resolve(__dirname, '..', '..', 'proto');
 
-/** Entry files: the three collector services pull in everything else; google.rpc.Status is the error body. */
+/** Entry files: the three collector services pull in everything else; google.rpc.Status (+ RetryInfo) is the error body. */
 export const PROTO_FILES = [
   'opentelemetry/proto/collector/trace/v1/trace_service.proto',
   'opentelemetry/proto/collector/logs/v1/logs_service.proto',
   'opentelemetry/proto/collector/metrics/v1/metrics_service.proto',
   'google/rpc/status.proto',
+  'google/rpc/error_details.proto',
 ] as const;
 
 let cached: protobuf.Root | null = null;

@@ -1,0 +1,38 @@
+import { decodeLogs, decodeTraces, type OtlpFormat } from './decode';
+import type { OtlpSignal } from './encode-response';
+import type { IngestResult, IngestSink } from './types';
+
+/** What an export request came to: the total rejected (decoder's plus sink's) and why. */
+export interface ExportOutcome {
+  rejected: number;
+  message: string | null;
+}
+
+/**
+ * One export request, transport-independent: decode, hand the usable items to the sink
+ * (awaiting its commit), and add up rejections for `partial_success`. Metrics are accepted
+ * and dropped: the trail is built from spans and log records. Throws OtlpDecodeError for an
+ * undecodable body and whatever the sink throws (OverloadError, …).
+ */
+export async function ingestExport(sink: IngestSink, signal: OtlpSignal, format: OtlpFormat, body: Uint8Array): Promise<ExportOutcome> {
+  if (signal === 'metrics') return { rejected: 0, message: null };
+  let rejected: number;
+  let message: string | null;
+  let result: IngestResult | null = null;
+  if (signal === 'traces') {
+    const batch = decodeTraces(body, format);
+    rejected = batch.rejected;
+    message = batch.rejectReason;
+    if (batch.spans.length > 0) result = await sink.traces(batch);
+  } else {
+    const batch = decodeLogs(body, format);
+    rejected = batch.rejected;
+    message = batch.rejectReason;
+    if (batch.logs.length > 0) result = await sink.logs(batch);
+  }
+  if (result) {
+    rejected += result.rejected;
+    if (result.message) message = message ? `${message}; ${result.message}` : result.message;
+  }
+  return { rejected, message };
+}
