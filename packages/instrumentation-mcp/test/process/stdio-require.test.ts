@@ -6,8 +6,12 @@
  */
 import {
   ATTR_ENDUSER_ID,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
   ATTR_GEN_AI_TOOL_NAME,
+  ATTR_MCP_ERROR_MESSAGE,
   ATTR_MCP_METHOD_NAME,
+  ATTR_MCPTRAIL_REDACTION_COUNT,
   ATTR_MCP_SESSION_ID,
   ATTR_MCP_TOOL_SCHEMA_VERSION,
   ATTR_SERVICE_NAME,
@@ -174,6 +178,17 @@ describe('stdio server under --require, agent under --require (OTLP http/json)',
     const returned = agent.calls.flatMap((c) => c.texts).join('\n');
     expect(secrets.findLeaks(returned).length).toBeGreaterThanOrEqual(secrets.inResults);
     expect(secrets.findLeaks(receiver.allBytes())).toEqual([]);
+  });
+
+  it('exported the places the secrets were, redacted (not merely left out)', () => {
+    const byTool = (name: string) =>
+      toolCalls(receiver.spans(), SERVER, SPAN_KIND.SERVER).find((s) => s.attributes[ATTR_GEN_AI_TOOL_NAME] === name);
+    const args = String(byTool('store_credentials')?.attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]);
+    expect(args).toContain('[REDACTED');
+    expect(args).toContain('ord_2026_000184'); // innocuous data survives
+    expect(String(byTool('leak_config')?.attributes[ATTR_GEN_AI_TOOL_CALL_RESULT])).toContain('[REDACTED');
+    expect(String(byTool('explode')?.attributes[ATTR_MCP_ERROR_MESSAGE])).toContain('[REDACTED');
+    expect(Number(byTool('store_credentials')?.attributes[ATTR_MCPTRAIL_REDACTION_COUNT])).toBeGreaterThan(0);
   });
 });
 
