@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ATTR_GEN_AI_TOOL_NAME, ATTR_MCP_METHOD_NAME, ATTR_MCP_TOOL_ARGUMENTS_SIZE, EVENT_MCP_AUDIT_TOOL_CALL } from '@mcptrail/conventions';
 import { SpanKind } from '@opentelemetry/api';
@@ -125,5 +129,35 @@ describe('OTLP/gRPC receiver', () => {
     const r = await rawCall(address, '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', Buffer.alloc(0), { token: TOKEN });
     expect(r.err).toBeNull();
     expect(r.response!.length).toBe(0);
+  });
+});
+
+describe('OTLP/gRPC receiver over TLS', () => {
+  it('serves TLS from cert/key files', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mcptrail-grpc-tls-'));
+    try {
+      const cert = path.join(dir, 'cert.pem');
+      const key = path.join(dir, 'key.pem');
+      execFileSync(
+        'openssl',
+        ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+        { stdio: 'ignore' },
+      );
+      const sink = new RecordingSink();
+      const receiver = createGrpcReceiver({ host: '127.0.0.1', port: 0, sink, logger: silentLogger, tls: { certFile: cert, keyFile: key } });
+      const { address } = await receiver.listen();
+      try {
+        const exporter = new OTLPTraceExporter({ url: `https://${address}`, credentials: grpc.credentials.createSsl(readFileSync(cert)) });
+        const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+        provider.getTracer('t').startSpan('over-tls').end();
+        await provider.forceFlush();
+        await provider.shutdown();
+        expect(sink.receivedSpans.map((s) => s.name)).toEqual(['over-tls']);
+      } finally {
+        await receiver.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
