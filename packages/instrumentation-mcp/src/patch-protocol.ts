@@ -135,7 +135,14 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
       wrapSend(transport, recorder, diag);
       const pending = mapOf(incoming, transport, () => new Map());
       pending.set(req.id, record);
-      const out = context.with(record.ctx, () => original.call(this, req, extra, ...rest));
+      let out: unknown;
+      try {
+        out = context.with(record.ctx, () => original.call(this, req, extra, ...rest));
+      } catch (err) {
+        pending.delete(req.id);
+        recorder.finish(record, { failure: toFailure(err), rpcError: false });
+        throw err;
+      }
       // A cancelled request (or a closed connection) never sends a response: end its span on abort.
       const controller = this._requestHandlerAbortControllers?.get(req.id);
       controller?.signal.addEventListener(
