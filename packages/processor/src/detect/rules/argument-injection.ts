@@ -115,6 +115,9 @@ export function scanArguments(
   return null;
 }
 
+/** Argument keys are caller-controlled: keep what an alert repeats of them short. */
+const shortPath = (path: string) => (path.length > 120 ? `${path.slice(0, 117)}...` : path);
+
 const CATEGORY_TEXT: Record<InjectionCategory, string> = {
   shell: 'shell command chaining or substitution',
   sql: 'SQL injection',
@@ -150,7 +153,7 @@ export const argumentInjection = defineEvaluator({
           group,
           timeMs: ctx.timeMs,
           refs: [ctx.ref],
-          summary: `${CATEGORY_TEXT[hit.category]} in argument '${hit.path}' of ${rec.tool ?? rec.method}`,
+          summary: `${CATEGORY_TEXT[hit.category]} in argument '${shortPath(hit.path)}' of ${rec.tool ?? rec.method}`,
         };
       },
     };
