@@ -217,8 +217,11 @@ function tailProblem(report: ChainReport, bySeq: Map<number, Checkpoint>, nextSe
   let beyond: Checkpoint | null = null;
   for (const cp of bySeq.values()) if (cp.seq >= nextSeq && (!beyond || cp.seq > beyond.seq)) beyond = cp;
   if (!beyond) return null;
-  // A checkpoint is kept as the anchor after retention purged every record it covered.
-  if (report.records === 0 && bySeq.size === 1) return null;
+  if (report.records === 0) {
+    // A checkpoint is kept as the anchor after retention purged every record it covered.
+    if (bySeq.size === 1) return null;
+    nextSeq = Math.min(...bySeq.keys()) + 1;
+  }
   return {
     kind: 'deleted',
     seq: nextSeq,

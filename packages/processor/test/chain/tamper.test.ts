@@ -109,6 +109,14 @@ describe('verifyTrail names the first tampered record', () => {
     expect((await verify(db)).chain.problem).toMatchObject({ kind: 'deleted', seq: 48 });
   });
 
+  it('deleted: every record removed, checkpoints left behind', async () => {
+    const db = copy();
+    tamper(db, (d) => d.prepare(`DELETE FROM audit_records`).run());
+    const { report, chain } = await verify(db);
+    expect(report.ok).toBe(false);
+    expect(chain.problem).toMatchObject({ kind: 'deleted', seq: 11 });
+  });
+
   it('inserted: a correctly hashed forged row slipped in and later rows renumbered', async () => {
     const db = copy();
     tamper(db, (d) => {
