@@ -11,7 +11,11 @@ import {
   ATTR_MCP_SIDE,
   ATTR_MCPTRAIL_REDACTION_COUNT,
   ATTR_RPC_RESPONSE_STATUS_CODE,
+  ATTR_MCP_TOOL_NAME,
+  ATTR_MCP_TOOL_SCHEMA_VERSION,
   EVENT_MCP_AUDIT_TOOL_CALL,
+  EVENT_MCP_TOOL_DEFINITION,
+  EVENT_MCP_TOOLS_LIST_CHANGED,
 } from '@mcptrail/conventions';
 import { McpInstrumentation, McpInstrumentationError, type McpRequestHookInfo, type McpResponseHookInfo } from '../../src/index';
 import { connectPair, createHarness, isolate, loadSdk, settle, spanOf, type Sdk } from './helpers/harness';
@@ -214,6 +218,42 @@ describe('client-side audit records', () => {
     await expect(client.callTool({ name: 'slow', arguments: {} }, undefined, { timeout: 1 })).rejects.toThrow();
     await settle();
     expect(auditRecords('client')).toHaveLength(0);
+    await close();
+  });
+});
+
+describe('definitions and list changes', () => {
+  it('emits client-side tool definition records with clientAudit: all, with the server version', async () => {
+    h.instrumentation.setConfig({ clientAudit: 'all' });
+    const server = new sdk.McpServer({ name: 'defs-client', version: '1' });
+    server.tool('t1', 'First tool', async () => ({ content: [] }));
+    const { client, close } = await connectPair(sdk, server);
+    await settle();
+    h.reset();
+    await client.listTools();
+    await settle();
+    const defs = (side: string) =>
+      h.logs().filter((l) => l.eventName === EVENT_MCP_TOOL_DEFINITION && l.attributes[ATTR_MCP_SIDE] === side);
+    expect(defs('client').map((l) => l.attributes[ATTR_MCP_TOOL_NAME])).toEqual(['t1']);
+    await client.callTool({ name: 't1', arguments: {} });
+    await settle();
+    const serverVersion = spanOf(h.spans(), 'tools/call t1', SpanKind.SERVER).attributes[ATTR_MCP_TOOL_SCHEMA_VERSION];
+    expect(defs('client')[0]?.attributes[ATTR_MCP_TOOL_SCHEMA_VERSION]).toBe(serverVersion);
+    await close();
+  });
+
+  it('adds a list_changed event to the span of the request that changed the tool list', async () => {
+    const server = new sdk.McpServer({ name: 'grows', version: '1' });
+    server.tool('grow', 'Registers another tool', async () => {
+      server.tool(`grown_${Date.now()}`, 'Added at run time', async () => ({ content: [] }));
+      return { content: [] };
+    });
+    const { client, close } = await connectPair(sdk, server);
+    h.reset();
+    await client.callTool({ name: 'grow', arguments: {} });
+    await settle();
+    const span = spanOf(h.spans(), 'tools/call grow', SpanKind.SERVER);
+    expect(span.events.map((e) => e.name)).toContain(EVENT_MCP_TOOLS_LIST_CHANGED);
     await close();
   });
 });
