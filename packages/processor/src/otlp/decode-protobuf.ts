@@ -213,9 +213,9 @@ function decodeScope(r: WireReader, [start, end]: Range): OtlpScope {
 
 /**
  * Decodes one KeyValue ending at `end` into `target`; leaves the reader at `end`.
- * `attribute` is the top-level attribute key, which rejection reasons name.
+ * `label` (nested values) names the top-level attribute in rejection reasons.
  */
-function decodeKeyValue(r: WireReader, end: number, target: OtlpAttributes, depth: number, attribute?: string): void {
+function decodeKeyValue(r: WireReader, end: number, target: OtlpAttributes, depth: number, label?: string): void {
   let key = '';
   let value: OtlpValue = null;
   let valueStart = -1;
@@ -237,13 +237,14 @@ function decodeKeyValue(r: WireReader, end: number, target: OtlpAttributes, dept
     // Decoded after the loop so the key is known even when the value precedes it on the wire.
     const after = r.pos;
     r.pos = valueStart;
-    value = decodeAnyValue(r, r.len(end), depth, attribute ?? key);
+    value = decodeAnyValue(r, r.len(end), depth, label ?? `attributes.${key}`);
     r.pos = after;
   }
   setAttribute(target, key, value);
 }
 
-function decodeAnyValue(r: WireReader, end: number, depth: number, key: string): OtlpValue {
+/** `label` names the field for rejection reasons: `attributes.<key>` or `body`. */
+function decodeAnyValue(r: WireReader, end: number, depth: number, label: string): OtlpValue {
   let value: OtlpValue = null;
   while (r.pos < end) {
     const tag = r.tag(end);
@@ -268,13 +269,13 @@ function decodeAnyValue(r: WireReader, end: number, depth: number, key: string):
       case ANY_VALUE.arrayValue: {
         r.expect(wt, WIRE.LEN, 'AnyValue.array_value');
         const e = r.len(end);
-        if (depth + 1 > MAX_ANY_VALUE_DEPTH) throw tooDeep(key);
+        if (depth + 1 > MAX_ANY_VALUE_DEPTH) throw tooDeep(label);
         const arr: OtlpValue[] = [];
         while (r.pos < e) {
           const t = r.tag(e);
           if (t >>> 3 === VALUES_LIST.values) {
             r.expect(t & 7, WIRE.LEN, 'ArrayValue.values');
-            arr.push(decodeAnyValue(r, r.len(e), depth + 1, key));
+            arr.push(decodeAnyValue(r, r.len(e), depth + 1, label));
           } else r.skip(t & 7, e);
         }
         value = arr;
@@ -283,13 +284,13 @@ function decodeAnyValue(r: WireReader, end: number, depth: number, key: string):
       case ANY_VALUE.kvlistValue: {
         r.expect(wt, WIRE.LEN, 'AnyValue.kvlist_value');
         const e = r.len(end);
-        if (depth + 1 > MAX_ANY_VALUE_DEPTH) throw tooDeep(key);
+        if (depth + 1 > MAX_ANY_VALUE_DEPTH) throw tooDeep(label);
         const obj: { [k: string]: OtlpValue } = {};
         while (r.pos < e) {
           const t = r.tag(e);
           if (t >>> 3 === VALUES_LIST.values) {
             r.expect(t & 7, WIRE.LEN, 'KeyValueList.values');
-            decodeKeyValue(r, r.len(e), obj, depth + 1, key);
+            decodeKeyValue(r, r.len(e), obj, depth + 1, label);
           } else r.skip(t & 7, e);
         }
         value = obj;
@@ -309,8 +310,8 @@ function decodeAnyValue(r: WireReader, end: number, depth: number, key: string):
   return value;
 }
 
-function tooDeep(key: string): ItemRejection {
-  return new ItemRejection(`attributes.${key}: value nests deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
+function tooDeep(label: string): ItemRejection {
+  return new ItemRejection(`${label}: value nests deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
 }
 
 /** Reads an id field; returns lowercase hex, '' for an empty field. Wrong length → the item is rejected. */
@@ -381,7 +382,13 @@ function decodeSpan(r: WireReader, end: number, resource: OtlpResource, scope: O
         }
         case SPAN.events: {
           r.expect(wt, WIRE.LEN, 'Span.events');
-          span.events.push(decodeSpanEvent(r, r.len(end)));
+          const e = r.len(end);
+          try {
+            span.events.push(decodeSpanEvent(r, e));
+          } catch (err) {
+            if (err instanceof ItemRejection) throw new ItemRejection(`events[${span.events.length}].${err.reason}`);
+            throw err;
+          }
           break;
         }
         case SPAN.status: {
@@ -474,7 +481,7 @@ function decodeLogRecord(r: WireReader, end: number, resource: OtlpResource, sco
           break;
         case LOG_RECORD.body: {
           r.expect(wt, WIRE.LEN, 'LogRecord.body');
-          log.body = decodeAnyValue(r, r.len(end), 0, '(body)');
+          log.body = decodeAnyValue(r, r.len(end), 0, 'body');
           break;
         }
         case LOG_RECORD.attributes:

@@ -159,6 +159,17 @@ describe('decodeTraces (protobuf)', () => {
     expect(out.rejectReason).toMatch(/spans\[0\]\.attributes\.deep: value nests deeper than 64 levels/);
   });
 
+  it('names an event attribute or a log body that nests too deep', () => {
+    const deepAttr = Buffer.concat([lenField(1, Buffer.from('x')), lenField(2, deepAnyValue(70))]);
+    const event = Buffer.concat([lenField(2, Buffer.from('ev')), lenField(3, deepAttr)]);
+    const span = Buffer.concat([encodeMessage('opentelemetry.proto.trace.v1.Span', protoSpan()), lenField(11, event)]);
+    const traces = decodeTraces(lenField(1, lenField(2, lenField(2, span))), 'protobuf');
+    expect(traces.rejectReason).toBe('resourceSpans[0].scopeSpans[0].spans[0].events[0].attributes.x: value nests deeper than 64 levels');
+    const log = lenField(5, deepAnyValue(70));
+    const logs = decodeLogs(lenField(1, lenField(2, lenField(2, log))), 'protobuf');
+    expect(logs.rejectReason).toBe('resourceLogs[0].scopeLogs[0].logRecords[0].body: value nests deeper than 64 levels');
+  });
+
   it(`accepts nesting up to ${MAX_ANY_VALUE_DEPTH} levels`, () => {
     const ok = lenField(9, Buffer.concat([lenField(1, Buffer.from('nested')), lenField(2, deepAnyValue(MAX_ANY_VALUE_DEPTH))]));
     const span = Buffer.concat([encodeMessage('opentelemetry.proto.trace.v1.Span', protoSpan()), ok]);
