@@ -60,6 +60,7 @@ export function createDetector(opts: DetectorOptions): Detector {
   const baselines = new BaselineBook(db, settings.max_baseline_keys);
   const alerts = new AlertBook(db);
   const sessions = new LruMap<string, SessionStep[]>(settings.max_sessions);
+  const traces = new LruMap<string, SessionStep[]>(settings.max_sessions);
   const serviceWall = new LruMap<string, number>(MAX_SERVICES);
   const hourOfWeek = hourOfWeekIn(settings.timezone);
   let stats = emptyStats();
@@ -124,6 +125,7 @@ export function createDetector(opts: DetectorOptions): Detector {
     const actorService = actor ? baselines.obtain('actor_service', { ...ids, tool: null }) : null;
     const sessionKey = rec.session_id !== null ? `${rec.service}${SEP}${rec.session_id}` : null;
     const steps = sessionKey !== null ? (sessions.get(sessionKey) ?? []) : [];
+    const traceSteps = rec.trace_id !== null ? (traces.get(rec.trace_id) ?? []) : [];
     const how = hourOfWeek(timeMs);
 
     const ctx: RecordContext = {
@@ -137,6 +139,7 @@ export function createDetector(opts: DetectorOptions): Detector {
       actorTool,
       actorService,
       previousSteps: steps,
+      previousTraceSteps: traceSteps,
       redactionTypes: redactionTypesOf(rec),
     };
     for (const a of onRecord) evaluate(a, rec, () => (a.evaluator.onRecord as NonNullable<Evaluator['onRecord']>)(ctx), out);
@@ -155,6 +158,11 @@ export function createDetector(opts: DetectorOptions): Detector {
       steps.unshift({ tool: rec.tool, timeMs, ref });
       if (steps.length > SESSION_STEPS) steps.pop();
       if (steps.length === 1) sessions.set(sessionKey, steps);
+    }
+    if (rec.trace_id !== null && rec.tool !== null) {
+      traceSteps.unshift({ tool: rec.tool, timeMs, ref });
+      if (traceSteps.length > SESSION_STEPS) traceSteps.pop();
+      if (traceSteps.length === 1) traces.set(rec.trace_id, traceSteps);
     }
     serviceWall.set(rec.service, clock());
   }
@@ -243,6 +251,7 @@ export function createDetector(opts: DetectorOptions): Detector {
         alerts.reset();
       })();
       sessions.clear();
+      traces.clear();
       serviceWall.clear();
       for (const a of active) a.evaluator.reset?.();
       stats = emptyStats();
@@ -252,7 +261,7 @@ export function createDetector(opts: DetectorOptions): Detector {
         ...stats,
         baseline_keys_in_memory: baselines.size,
         baseline_evictions: baselines.evictions,
-        session_evictions: sessions.evictions,
+        session_evictions: sessions.evictions + traces.evictions,
       };
     },
   };

@@ -28,6 +28,11 @@ export interface RecordContext {
   actorService: BaselineEntry | null;
   /** Earlier tool calls of the same session, most recent first (bounded). */
   previousSteps: readonly SessionStep[];
+  /**
+   * Earlier tool calls of the same trace, on any service, most recent first (bounded):
+   * one agent task spans several MCP servers, each with its own session.
+   */
+  previousTraceSteps: readonly SessionStep[];
   /** Redaction types reported for this call (never values). */
   redactionTypes: readonly string[];
 }

@@ -309,11 +309,19 @@ describe('credential_output', () => {
     expect(b[0]?.summary).toContain('github_token');
   });
 
+  it('fires on credential markers in the arguments (secrets sent out through a tool)', () => {
+    const { detector } = harness(rules);
+    const rec = record({ tool: 'send_email', args: { to: 'x@example.com', body: '{"aws":{"key":"[REDACTED:aws_access_key]"}}' } });
+    const alerts = detector.process([rec]);
+    expect(alerts.map((a) => a.summary)).toEqual(['credential-looking values (aws_access_key) in the telemetry of send_email']);
+  });
+
   it('stays quiet on key-name and personal-data redactions', () => {
     const { detector } = harness(rules);
     const recs = [
       record({ tool: 'login', redaction_types: ['key:password', 'key:token'] } as Partial<AuditRecord>),
       record({ tool: 'contact', redaction_types: ['email', 'phone'], error_message: 'no such user [REDACTED:email]' } as Partial<AuditRecord>),
+      record({ tool: 'login', args: { user: 'bob', password: '[REDACTED:key:password]', email: '[REDACTED:email]' } }),
       ...normalTraffic(T0, 10),
     ];
     expect(detector.process(recs)).toEqual([]);
@@ -376,7 +384,17 @@ describe('unusual_sequence', () => {
     expect(alerts[0]?.group).toEqual({ service: 'weather-server', session_id: 's9' });
   });
 
-  it('stays quiet across sessions, past the window, or without a secret read', () => {
+  it('fires across services within one trace (one agent task, two MCP servers)', () => {
+    const { detector } = harness(rules);
+    const trace = 'f'.repeat(32);
+    const read = record({ timeMs: T0, service: 'crm', session_id: 'stdio-1', tool: 'read_secret', trace_id: trace });
+    const send = record({ timeMs: T0 + 5_000, service: 'workspace', session_id: 'http-7', tool: 'send_email', trace_id: trace });
+    const alerts = detector.process([read, send]);
+    expect(alerts.map((a) => a.summary)).toEqual(['read_secret then send_email in one trace within 5 s']);
+    expect(alerts[0]?.group).toEqual({ service: 'workspace', session_id: 'http-7' });
+  });
+
+  it('stays quiet across sessions and traces, past the window, or without a secret read', () => {
     const { detector } = harness(rules);
     expect(
       detector.process([
