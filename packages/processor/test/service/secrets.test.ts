@@ -67,7 +67,9 @@ describe('secret corpus never leaves the processor', () => {
       args: { q: values.join(' | ') },
       extra: { [ATTR_MCP_ERROR_MESSAGE]: `upstream refused: ${values.join(' | ')}`, 'app.note': values.join('\n') },
     });
-    values.forEach((v, i) => emitter.call({ tool: `t${i % 3}`, session: `sec-${i}`, args: { value: v }, extra: { 'custom.value': v } }));
+    values.forEach((v, i) => {
+      emitter.call({ tool: `t${i % 3}`, session: `sec-${i}`, args: { value: v }, extra: { 'custom.value': v } });
+    });
     await emitter.shutdown();
 
     // Let the pairing window pass, then read everything the API serves.
