@@ -83,6 +83,7 @@ class DefaultRedactor implements Redactor {
       pseudonym: (s) => this.pseudonym(s),
       maxStringLength: o.limits.maxStringLength,
       minLength: o.customRules.length > 0 ? 1 : 5,
+      hasCustomRules: o.customRules.length > 0,
     });
   }
 
@@ -230,7 +231,7 @@ class DefaultRedactor implements Redactor {
     if (special !== undefined) return special;
     w.ancestors.add(obj);
     try {
-      return Array.isArray(obj) ? this.walkArray(obj, depth, w) : this.walkObject(obj, entriesOf(obj), depth, w);
+      return Array.isArray(obj) ? this.walkArray(obj, depth, w) : this.walkPlainObject(obj, depth, w);
     } finally {
       w.ancestors.delete(obj);
     }
@@ -291,6 +292,40 @@ class DefaultRedactor implements Redactor {
     return out;
   }
 
+  private walkPlainObject(obj: object, depth: number, w: Walk): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    w.budget -= 2;
+    try {
+      // for-in rather than Object.keys: a million-key object is not copied before the budget stops us.
+      for (const key in obj) {
+        if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
+        if (w.budget <= 0) {
+          w.tally.truncated = true;
+          break;
+        }
+        this.walkMember(out, key, safeGet(obj, key), depth, w);
+      }
+    } catch {
+      // a Proxy whose traps throw: keep what was copied
+    }
+    return out;
+  }
+
+  private walkMember(out: Record<string, unknown>, key: string, value: unknown, depth: number, w: Walk): void {
+    w.budget -= key.length + 4;
+    const label = this.keys.match(key);
+    if (label !== null) {
+      if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return;
+      const replaced = this.applyKeyRule(label, value, w.tally);
+      if (replaced !== OMIT) defineMember(out, key, replaced);
+      return;
+    }
+    w.drop = false;
+    const v = this.walk(value, depth + 1, w);
+    if (v !== OMIT && !w.drop) defineMember(out, key, v);
+    w.drop = false;
+  }
+
   private walkObject(_obj: object, entries: Iterable<[string, unknown]>, depth: number, w: Walk): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     w.budget -= 2;
@@ -299,18 +334,7 @@ class DefaultRedactor implements Redactor {
         w.tally.truncated = true;
         break;
       }
-      w.budget -= key.length + 4;
-      const label = this.keys.match(key);
-      if (label !== null) {
-        if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
-        const replaced = this.applyKeyRule(label, value, w.tally);
-        if (replaced !== OMIT) defineMember(out, key, replaced);
-        continue;
-      }
-      w.drop = false;
-      const v = this.walk(value, depth + 1, w);
-      if (v !== OMIT && !w.drop) defineMember(out, key, v);
-      w.drop = false;
+      this.walkMember(out, key, value, depth, w);
     }
     return out;
   }
@@ -318,11 +342,6 @@ class DefaultRedactor implements Redactor {
 
 function result<T>(value: T, tally: Tally): RedactionResult<T> {
   return { value, count: tally.count, types: [...tally.types].sort(), truncated: tally.truncated };
-}
-
-/** Own enumerable string keys and values, like JSON.stringify; a throwing proxy or getter cannot escape. */
-function entriesOf(obj: object): [string, unknown][] {
-  return safeKeys(obj).map((k) => [k, safeGet(obj, k)]);
 }
 
 function safeKeys(obj: object): string[] {
@@ -351,7 +370,7 @@ function safeIndex(arr: readonly unknown[], i: number): unknown {
 
 /** `__proto__` as data must stay data, not become the copy's prototype. */
 function defineMember(out: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key.length === 9 && key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;
 }
 

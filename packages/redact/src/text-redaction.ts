@@ -15,6 +15,8 @@ export interface Tally {
 
 export const newTally = (): Tally => ({ count: 0, types: new Set(), truncated: false });
 
+const PLAIN_SUSPECT_RE = /bearer|basic|eyJ/i;
+
 export const TRUNCATION_MARK = '…[TRUNCATED]';
 /** Rules see this much text past maxStringLength, so a secret straddling the cut is still caught. */
 const EDGE_SLACK = 4096;
@@ -33,6 +35,8 @@ export interface TextRedactorConfig {
   maxStringLength: number;
   /** Shortest string any rule can match (custom patterns lower it). */
   minLength: number;
+  /** Custom patterns may match anything, so the plain-text fast path is off. */
+  hasCustomRules: boolean;
 }
 
 export interface TextOutcome {
@@ -55,15 +59,20 @@ export class TextRedactor {
       tally.truncated = true;
     }
     if (source.length < cfg.minLength) return { text, drop: false };
+    const f = textFeatures(source);
+    // Fast path for words and prose: without digits or @ : = + - _ only a letters-only
+    // Bearer/Basic credential or JWT could hide here, and those announce themselves.
+    if (f.plain && !cut && !cfg.hasCustomRules && (f.length < 14 || !PLAIN_SUSPECT_RE.test(source))) return { text, drop: false };
 
     const hits = new Hits(source);
-    const f = textFeatures(source);
+    let main = '';
+    const emit = (s: number, e: number, type = main) => {
+      if (!cfg.disabled.has(type)) hits.add(s, e, type, false);
+    };
     const run = (rule: ValueRule) => {
       if (!rule.applies(f, source)) return;
-      const main = rule.types[0]!;
-      rule.scan(source, (s, e, type = main) => {
-        if (!cfg.disabled.has(type)) hits.add(s, e, type, false);
-      });
+      main = rule.types[0]!;
+      rule.scan(source, emit, f);
     };
     for (const rule of cfg.secretRules) run(rule);
     if (cfg.keyRulesInText && (f.colon || f.equals)) scanKeyValues(source, cfg.keys, (s, e, type) => hits.add(s, e, type, true));
@@ -127,7 +136,9 @@ class Hits {
       const free = i < end && !covered[i];
       if (free && runStart < 0) runStart = i;
       else if (!free && runStart >= 0) {
-        if (/\S/.test(this.text.slice(runStart, i))) this.push(covered, runStart, i, type);
+        // What a stronger rule left around its hit: whitespace or a bare `Bearer ` stays readable.
+        const piece = this.text.slice(runStart, i).trim();
+        if (piece !== '' && !AUTH_SCHEMES.has(piece.toLowerCase())) this.push(covered, runStart, i, type);
         runStart = -1;
       }
     }
@@ -178,9 +189,15 @@ const MAX_STRUCTURED = 8192;
  */
 export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: number, end: number, type: string) => void): void {
   const n = text.length;
+  let nextColon = text.indexOf(':');
+  let nextEquals = text.indexOf('=');
   for (let i = 0; i < n; i++) {
+    // Jump to the next ':' or '=' natively instead of visiting every character.
+    if (nextColon >= 0 && nextColon < i) nextColon = text.indexOf(':', i);
+    if (nextEquals >= 0 && nextEquals < i) nextEquals = text.indexOf('=', i);
+    if (nextColon < 0 && nextEquals < 0) return;
+    i = nextColon < 0 ? nextEquals : nextEquals < 0 ? nextColon : Math.min(nextColon, nextEquals);
     const c = text.charCodeAt(i);
-    if (c !== 58 && c !== 61) continue;
     const next = text.charCodeAt(i + 1);
     if (next === 61 || next === 62 || (c === 58 && (next === 47 || next === 58))) continue; // ==, =>, ://, ::
     let k = i - 1;
@@ -194,7 +211,7 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
     const keyEnd = k + 1;
     while (k >= 0 && keyEnd - k <= MAX_KEY && isKeyChar(text.charCodeAt(k))) k--;
     const keyStart = k + 1;
-    if (keyStart === keyEnd || keyEnd - keyStart > MAX_KEY) continue;
+    if (keyEnd - keyStart < 3 || keyEnd - keyStart > MAX_KEY) continue; // no key term is shorter than 3
     if (!quoted && keyStart > 0 && text.charCodeAt(keyStart - 1) === 58 && c === 58) continue; // a:b:c chains (times, ids)
     const label = keys.match(text.slice(keyStart, keyEnd));
     if (!label) continue;

@@ -18,7 +18,28 @@ export interface TextFeatures {
   readonly equals: boolean;
   readonly plus: boolean;
   readonly dash: boolean;
+  /** Only letters, whitespace and . , ! ? ' " ( ) / — prose and words. */
+  readonly plain: boolean;
+  /** Longest digit run allowing single ' ' or '-' between digits (cards, SSNs). */
+  readonly cardRun: number;
+  /** Longest digit run allowing up to two of ' ' - . ( ) between digits (phones). */
+  readonly phoneRun: number;
+  /** Longest run of [A-Z0-9] (AWS key ids are 20). */
+  readonly upperDigitRun: number;
+  /** Saw two capitals followed by two digits (an IBAN start). */
+  readonly ibanStart: boolean;
 }
+
+const K_LOWER = 1;
+const K_UPPER = 2;
+const K_DIGIT = 3;
+const K_PLAIN = 4; // whitespace and sentence punctuation
+const K_OTHER = 5;
+const CHAR_KIND = new Uint8Array(128).fill(K_OTHER);
+for (let c = 97; c <= 122; c++) CHAR_KIND[c] = K_LOWER;
+for (let c = 65; c <= 90; c++) CHAR_KIND[c] = K_UPPER;
+for (let c = 48; c <= 57; c++) CHAR_KIND[c] = K_DIGIT;
+for (const ch of ' \t\r\n.,!?\'"()/') CHAR_KIND[ch.charCodeAt(0)] = K_PLAIN;
 
 export function textFeatures(text: string): TextFeatures {
   let digits = 0;
@@ -28,17 +49,75 @@ export function textFeatures(text: string): TextFeatures {
   let equals = false;
   let plus = false;
   let dash = false;
+  let plain = true;
+  let cardRun = 0;
+  let cardSep = 0;
+  let maxCard = 0;
+  let phoneRun = 0;
+  let phoneSep = 0;
+  let maxPhone = 0;
+  let udRun = 0;
+  let maxUd = 0;
+  let ibanStart = false;
+  let k1 = 0;
+  let k2 = 0;
+  let k3 = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-    else if (c >= 65 && c <= 90) upper++;
-    else if (c === 64) at = true;
-    else if (c === 58) colon = true;
-    else if (c === 61) equals = true;
-    else if (c === 43) plus = true;
-    else if (c === 45) dash = true;
+    const k = c < 128 ? CHAR_KIND[c]! : K_OTHER;
+    if (k === K_DIGIT) {
+      digits++;
+      plain = false;
+      if (++cardRun > maxCard) maxCard = cardRun;
+      cardSep = 0;
+      if (++phoneRun > maxPhone) maxPhone = phoneRun;
+      phoneSep = 0;
+      if (++udRun > maxUd) maxUd = udRun;
+      if (k1 === K_DIGIT && k2 === K_UPPER && k3 === K_UPPER) ibanStart = true;
+    } else {
+      if (k === K_UPPER) {
+        upper++;
+        if (++udRun > maxUd) maxUd = udRun;
+      } else udRun = 0;
+      const cardSeparator = (c === 32 || c === 45) && cardSep === 0 && cardRun > 0;
+      if (cardSeparator) cardSep = 1;
+      else {
+        cardRun = 0;
+        cardSep = 0;
+      }
+      if ((c === 32 || c === 45 || c === 46 || c === 40 || c === 41) && phoneSep < 2) phoneSep++;
+      else {
+        phoneRun = 0;
+        phoneSep = 0;
+      }
+      if (k === K_OTHER) {
+        plain = false;
+        if (c === 64) at = true;
+        else if (c === 58) colon = true;
+        else if (c === 61) equals = true;
+        else if (c === 43) plus = true;
+        else if (c === 45) dash = true;
+      }
+    }
+    k3 = k2;
+    k2 = k1;
+    k1 = k;
   }
-  return { length: text.length, digits, upper, at, colon, equals, plus, dash };
+  return {
+    length: text.length,
+    digits,
+    upper,
+    at,
+    colon,
+    equals,
+    plus,
+    dash,
+    plain,
+    cardRun: maxCard,
+    phoneRun: maxPhone,
+    upperDigitRun: maxUd,
+    ibanStart,
+  };
 }
 
 /** Reports one sensitive span [start, end) of the text, optionally under a more specific type. */
@@ -48,7 +127,7 @@ export interface ValueRule {
   /** Every type this rule can report (the first is its main type). */
   readonly types: readonly string[];
   applies(f: TextFeatures, text: string): boolean;
-  scan(text: string, emit: Emit): void;
+  scan(text: string, emit: Emit, features: TextFeatures): void;
 }
 
 interface RegexRuleSpec {
@@ -135,7 +214,7 @@ const AUTH_SCHEME_RE = /\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/-]{8,}=*)/gi;
 const authScheme = regexRule({
   types: ['bearer', 'basic_auth'],
   re: AUTH_SCHEME_RE,
-  applies: (f, t) => f.length >= 14 && /bearer|basic/i.test(t),
+  applies: (f, t) => f.length >= 14 && (t.includes('earer') || t.includes('asic') || t.includes('EARER') || t.includes('ASIC')),
   locate(m) {
     const token = m[3]!;
     const [start, end] = groupSpan(m, 3);
@@ -153,14 +232,14 @@ const awsAccessKey = regexRule({
   types: ['aws_access_key'],
   // Access key ids, with the secret that often follows them (credentials CSV, `id:secret`, env dumps).
   re: /\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b(?:([\s,;:|"'=]{1,5})([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=]))?/g,
-  applies: (f) => f.upper >= 4 && f.length >= 20,
+  applies: (f) => f.upperDigitRun >= 20,
   locate: (m) => [m.index, m.index + m[1]!.length + (m[3] ? m[2]!.length + m[3].length : 0), 'aws_access_key'],
 });
 
 const awsSecretKey = regexRule({
   types: ['aws_secret_key'],
   re: /((?:aws_?)?secret_?access_?key|aws_?secret_?key|SecretAccessKey)(["']?\s{0,3}[:=]\s{0,3}["']?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi,
-  applies: (f, t) => f.length >= 50 && (f.colon || f.equals) && /secret/i.test(t),
+  applies: (f, t) => f.length >= 50 && (f.colon || f.equals) && (t.includes('ecret') || t.includes('ECRET')),
   locate: (m) => groupSpan(m, 3),
 });
 
@@ -211,7 +290,7 @@ const azureKey = regexRule({
   types: ['azure_key'],
   // Storage/Service Bus/Event Hubs connection strings and SAS signatures.
   re: /(\b(?:AccountKey|SharedAccessKey|SharedAccessSignature)\s{0,3}=\s{0,3}|[?&]sig=)([^;&\s"'<>]{8,1024})/gi,
-  applies: (f, t) => f.equals && /AccountKey|SharedAccess|sig=/i.test(t),
+  applies: (f, t) => f.equals && (/ccountkey|haredaccess/i.test(t) || t.includes('sig=')),
   locate: (m) => groupSpan(m, 2),
 });
 
@@ -226,21 +305,21 @@ const urlPassword = regexRule({
 const cardNumber = regexRule({
   types: ['card_number'],
   re: /(?<![\d.-])\d(?:[ -]?\d){12,18}(?![\d])/g,
-  applies: (f) => f.digits >= 13,
+  applies: (f) => f.cardRun >= 13,
   locate: (m) => (isCardNumber(onlyDigits(m[0])) ? [m.index, m.index + m[0].length] : null),
 });
 
 const usSsn = regexRule({
   types: ['us_ssn'],
   re: /(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])/g,
-  applies: (f) => f.digits >= 9 && f.dash,
+  applies: (f) => f.cardRun >= 9 && f.dash,
   locate: (m) => (ssnValid(m[1]!, m[2]!, m[3]!) ? [m.index, m.index + m[0].length] : null),
 });
 
 const iban = regexRule({
   types: ['iban'],
   re: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g,
-  applies: (f) => f.length >= 15 && f.digits >= 2 && f.upper >= 2,
+  applies: (f) => f.ibanStart && f.length >= 15,
   locate: (m) => (ibanValid(m[0].replace(/ /g, '')) ? [m.index, m.index + m[0].length] : null),
 });
 
@@ -249,17 +328,18 @@ const PHONE_NANP_RE = /(?<![\w+.-])(?:\(([2-9]\d\d)\) ?|([2-9]\d\d)[-. ])[2-9]\d
 const PHONE_NATIONAL_RE = /(?<![\w+.-])(?:0[1-9](?:[ .-]\d\d){4}|0\d{2,4}[ -]\d{3,8}(?:[ -]\d{3,4})?)(?![\w-])/g;
 const phone: ValueRule = {
   types: ['phone'],
-  applies: (f) => f.digits >= 8,
-  scan(text, emit) {
-    PHONE_INTERNATIONAL_RE.lastIndex = 0;
+  applies: (f) => f.phoneRun >= 8,
+  scan(text, emit, f) {
     let m: RegExpExecArray | null;
-    if (text.includes('+')) {
+    if (f.plus) {
+      PHONE_INTERNATIONAL_RE.lastIndex = 0;
       while ((m = PHONE_INTERNATIONAL_RE.exec(text)) !== null) {
         const d = onlyDigits(m[0]).length;
         // E.164 allows 8–15 digits; runs of separators mean it is not one number.
         if (d >= 8 && d <= 15 && !/[ .-]{2}|\(\)/.test(m[0])) emit(m.index, m.index + m[0].length);
       }
     }
+    if (f.phoneRun < 10) return;
     PHONE_NANP_RE.lastIndex = 0;
     while ((m = PHONE_NANP_RE.exec(text)) !== null) emit(m.index, m.index + m[0].length);
     PHONE_NATIONAL_RE.lastIndex = 0;
