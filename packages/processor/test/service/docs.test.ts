@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_SPECS, COMMANDS } from '../../src/cli/args';
 import { configKeys } from '../../src/config/schema';
-import { SETTING_SOURCES } from '../../src/config/sources';
+import { loadConfig, SETTING_SOURCES } from '../../src/config/sources';
 import { loadRules } from '../../src/detect/load-rules';
 import { ERROR_CODES } from '../../src/errors';
 
@@ -24,6 +25,16 @@ describe('README stays in step with the code', () => {
       if (s.env) expect(doc, s.env).toContain(`\`${s.env}\``);
       if (s.flag) expect(doc, s.flag).toContain(`\`--${s.flag}\``);
     }
+  });
+
+  it('shows a configuration example that the schema accepts', () => {
+    const example = /```yaml\n(# mcptrail\.yaml[\s\S]*?)```/.exec(section('Configuration'))?.[1];
+    expect(example).toBeDefined();
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'mcptrail-doc-')), 'mcptrail.yaml');
+    writeFileSync(file, example as string);
+    const cfg = loadConfig({ file, env: { MCPTRAIL_WEBHOOK_SECRET: 's' } });
+    expect(cfg.receiver.host).toBe('0.0.0.0');
+    expect(cfg.sinks.otlp.records).toBe(true);
   });
 
   it('lists exactly the error codes the package defines', () => {
