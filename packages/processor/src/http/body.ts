@@ -30,7 +30,12 @@ export interface BodyResult {
  * to `maxBytes` more raw bytes, so a client still sending gets its answer on a live connection.
  * Never throws.
  */
-export function readBody(req: IncomingMessage, encoding: ContentEncoding, maxBytes: number): Promise<BodyResult> {
+export function readBody(
+  req: IncomingMessage,
+  encoding: ContentEncoding,
+  maxBytes: number,
+  timeoutMs: number,
+): Promise<BodyResult> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -39,9 +44,20 @@ export function readBody(req: IncomingMessage, encoding: ContentEncoding, maxByt
     let settled = false;
     let inflater: zlib.Gunzip | zlib.Inflate | null = null;
 
+    const timer = setTimeout(() => {
+      if (inflater) {
+        inflater.removeAllListeners('data');
+        inflater.destroy();
+        inflater = null;
+      }
+      error ??= new ReceiverError('MCPTRAIL_OTLP_REQUEST_TIMEOUT', `request body not received within ${timeoutMs} ms`);
+      settle({ body: null, error, drained: false });
+    }, timeoutMs);
+    timer.unref();
     const settle = (result: BodyResult): void => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
@@ -128,12 +144,21 @@ export function readBody(req: IncomingMessage, encoding: ContentEncoding, maxByt
   });
 }
 
-/** Reads and discards the rest of a request we answer without its body (up to maxBytes); true when it ended. */
-export function drainRequest(req: IncomingMessage, maxBytes: number): Promise<boolean> {
+/**
+ * Reads and discards the rest of a request we answer without its body (up to maxBytes and
+ * timeoutMs); true when it ended, false when the connection should close after the answer.
+ */
+export function drainRequest(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<boolean> {
   if (req.readableEnded || req.complete) return Promise.resolve(true);
   return new Promise((resolve) => {
     let raw = 0;
+    let finished = false;
+    const timer = setTimeout(() => done(false), timeoutMs);
+    timer.unref();
     const done = (ended: boolean): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onErr);

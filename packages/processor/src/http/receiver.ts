@@ -29,7 +29,7 @@ export const RECEIVER_DEFAULTS = {
 export interface ReceiverTimeouts {
   /** Time to receive the request headers. @default 10000 */
   headersMs?: number;
-  /** Time to receive the whole request; a slower client gets 408. @default 30000 */
+  /** Time to receive the request body once the headers are in; a slower client gets 408 and the connection closes. @default 30000 */
   requestMs?: number;
   /** Idle keep-alive connections are closed after this. @default 30000 */
   keepAliveMs?: number;
@@ -106,7 +106,8 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
       })
     : http.createServer(serverOptions);
   server.headersTimeout = headersMs;
-  server.requestTimeout = requestMs;
+  // Our own body timer answers 408 in the OTLP format first; Node's is the backstop.
+  server.requestTimeout = requestMs * 2;
   server.keepAliveTimeout = keepAliveMs;
 
   function send(res: ServerResponse, status: number, contentType: string, body: Buffer, headers: Record<string, string> = {}): void {
@@ -125,7 +126,7 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
     extraHeaders: Record<string, string> = {},
     bodyConsumed = false,
   ): Promise<void> {
-    const drained = bodyConsumed || (await drainRequest(req, maxBodyBytes));
+    const drained = bodyConsumed || (await drainRequest(req, maxBodyBytes, requestMs));
     const headers: Record<string, string> = { 'mcptrail-error-code': err.code, ...extraHeaders };
     if (!drained) headers.connection = 'close';
     send(res, err.statusCode, CONTENT_TYPE[format], encodeStatus(format, err.grpcCode, err.message), headers);
@@ -141,7 +142,7 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
     let body: Buffer;
     try {
       format = parseContentType(req.headers['content-type']);
-      const read = await readBody(req, parseContentEncoding(req.headers['content-encoding']), maxBodyBytes);
+      const read = await readBody(req, parseContentEncoding(req.headers['content-encoding']), maxBodyBytes, requestMs);
       if (read.error) {
         log.debug('request body refused', { signal, code: read.error.code, reason: read.error.message });
         return sendError(req, res, format, read.error, read.drained ? {} : { connection: 'close' }, true);

@@ -47,6 +47,8 @@ describe('receiver lifecycle and exporter semantics', () => {
         socket.on('error', reject);
       });
       expect(reply).toMatch(/^HTTP\/1\.1 408/);
+      expect(reply).toMatch(/mcptrail-error-code: MCPTRAIL_OTLP_REQUEST_TIMEOUT/i);
+      expect(reply).toMatch(/connection: close/i);
       expect((await post(`${url}/v1/traces`, traceRequest([protoSpan()]))).status).toBe(200);
     } finally {
       await receiver.close();
