@@ -109,7 +109,8 @@ function enumValue(v: Json, names: Record<string, number> | null, path: string):
   if (v === undefined || v === null) return 0;
   if (typeof v === 'number' && Number.isInteger(v)) return v;
   if (typeof v === 'string' && names && v in names) return names[v] as number;
-  throw new ItemRejection(`${path}: expected an enum integer, got ${typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : describe(v)}`);
+  // Never echo the value: rejection reasons reach the client and the logs.
+  throw new ItemRejection(`${path}: expected an enum integer${names ? ' or name' : ''}, got ${typeof v === 'string' ? 'an unknown name' : describe(v)}`);
 }
 
 function severity(v: Json, path: string): number {

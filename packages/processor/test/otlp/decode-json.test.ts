@@ -179,3 +179,14 @@ describe('decodeLogs (JSON)', () => {
     expect(out.rejectReason).toBe('resourceLogs[0].scopeLogs[0].logRecords[1].traceId: expected 32 hex chars, got 3');
   });
 });
+
+describe('JSON rejection reasons', () => {
+  it('never echo a value', () => {
+    const secret = 'AKIAIOSFODNN7EXAMPLE';
+    const body = enc({ resourceSpans: [{ scopeSpans: [{ spans: [jsonSpan({ kind: secret }), jsonSpan({ status: { code: secret } }), jsonSpan({ traceId: secret })] }] }] });
+    const out = decodeTraces(body, 'json');
+    expect(out.rejected).toBe(3);
+    expect(out.rejectReason).toBe('resourceSpans[0].scopeSpans[0].spans[0].kind: expected an enum integer or name, got an unknown name');
+    expect(out.rejectReason).not.toContain(secret);
+  });
+});
