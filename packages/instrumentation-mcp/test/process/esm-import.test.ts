@@ -23,7 +23,7 @@ const AGENT = 'fixture-agent-esm';
 const SERVER = 'fixture-esm-server';
 const CALLED = ['get_weather', 'store_credentials', 'leak_config', 'explode'];
 
-describe('ESM stdio server under --import (OTLP http/protobuf, the default)', () => {
+describe('ESM stdio server under --import (OTLP http/protobuf, the default; gzip)', () => {
   const receiver = new OtlpReceiver();
   let dir: TempDir;
   let agent: AgentResult;
@@ -36,11 +36,13 @@ describe('ESM stdio server under --import (OTLP http/protobuf, the default)', ()
       [...REQUIRE_REGISTER, fixture('agent.cjs')],
       otlpEnv(receiver.url, {
         OTEL_SERVICE_NAME: AGENT,
+        OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
         FIXTURE_TRANSPORT: 'stdio',
         FIXTURE_RESULT_FILE: dir.file('agent-result.json'),
         FIXTURE_SERVER_ARGS: JSON.stringify([...IMPORT_REGISTER, fixture('stdio-server.mjs')]),
         FIXTURE_SERVER_ENV: JSON.stringify({
           OTEL_SERVICE_NAME: SERVER,
+          OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
           MCPTRAIL_CAPTURE_ARGUMENTS: 'true',
           MCPTRAIL_CAPTURE_RESULTS: 'true',
           FIXTURE_RESULT_TEXT: secrets.resultText,
@@ -67,9 +69,10 @@ describe('ESM stdio server under --import (OTLP http/protobuf, the default)', ()
     dir?.remove();
   });
 
-  it('receives protobuf bodies only', () => {
+  it('receives gzip-compressed protobuf bodies only', () => {
     expect(receiver.requests.length).toBeGreaterThan(0);
     expect(receiver.requests.every((r) => r.contentType === 'application/x-protobuf')).toBe(true);
+    expect(receiver.requests.every((r) => r.headers['content-encoding'] === 'gzip')).toBe(true);
   });
 
   it('records exactly one SERVER tools/call span per call, parented by the client span', () => {
