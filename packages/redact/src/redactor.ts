@@ -141,6 +141,7 @@ class DefaultRedactor implements Redactor {
   /** Replaces the whole value of a sensitive key, or OMIT to drop the key. Null stays null: it holds no secret. */
   private applyKeyRule(label: string, value: unknown, tally: Tally): unknown {
     if (value === null) return null;
+    if (typeof value === 'string' && isRedactionMarker(value)) return value; // already redacted upstream
     const type = `key:${label}`;
     const mode = this.modeFor(type);
     tally.count++;
@@ -338,6 +339,13 @@ class DefaultRedactor implements Redactor {
     }
     return out;
   }
+}
+
+const MARKER_RE = /^(?:\[REDACTED(?::[a-z0-9_:]+)?\]|hmac:[A-Za-z0-9._-]{1,32}:[0-9a-f]{16}(?:[0-9a-f]{48})?)$/;
+
+/** Output of a previous redaction (ours or the emitter's): redacting it again must change nothing. */
+function isRedactionMarker(value: string): boolean {
+  return value.length <= 120 && MARKER_RE.test(value);
 }
 
 function result<T>(value: T, tally: Tally): RedactionResult<T> {

@@ -67,7 +67,9 @@ export class TextRedactor {
     const hits = new Hits(source);
     let main = '';
     const emit = (s: number, e: number, type = main) => {
-      if (!cfg.disabled.has(type)) hits.add(s, e, type, false);
+      // A marker from an earlier pass is not a secret: keeps redaction idempotent.
+      if (cfg.disabled.has(type) || source.startsWith('[REDACTED', s) || source.startsWith('hmac:', s)) return;
+      hits.add(s, e, type, false);
     };
     const run = (rule: ValueRule) => {
       if (!rule.applies(f, source)) return;
