@@ -2,7 +2,7 @@ import type { AuditDraft, AuditRecord } from '@mcptrail/conventions';
 import { sealDraft, type SealedRecord } from '../chain/hash';
 import type { CheckpointSigner } from '../chain/signing';
 import type { DecodedLogs, DecodedTraces, IngestResult, IngestSink } from '../otlp/types';
-import type { SqliteAuditStore } from '../store/sqlite';
+import type { Checkpoint, ChainHead, SealPlan, StagedDraft, StagingRow, TrailStore } from '../store/types';
 import { OverloadError } from '../http/receiver';
 import { AuditError } from './errors';
 import { mergeSpanAndLog } from './merge';
@@ -29,7 +29,8 @@ export interface AuditPipelineStats {
 }
 
 export interface AuditPipelineOptions {
-  store: SqliteAuditStore;
+  /** SQLite or PostgreSQL: anything that implements the TrailWriter seam. */
+  store: TrailStore;
   redactor: TrailRedactor;
   signer: CheckpointSigner;
   /** Sign a checkpoint after this many records or seconds, whichever comes first. Default 1000 / 60. */
@@ -53,25 +54,13 @@ export const DEFAULT_MAX_STAGED = 100_000;
 /** Rows sealed per transaction: keeps each event-loop block short under backlog. */
 const SEAL_BATCH = 2000;
 
-interface StagedDraft {
-  draft: AuditDraft;
-  kind: 'span' | 'log';
-  readyAt: number;
-}
+/** Retry-After (seconds) answered while the store cannot take writes. */
+const STORE_DOWN_RETRY_SECONDS = 2;
 
 interface PendingWrite {
   rows: StagedDraft[];
   resolve: () => void;
   reject: (err: unknown) => void;
-}
-
-interface StagingRow {
-  id: number;
-  trace_id: string | null;
-  span_id: string | null;
-  kind: 'span' | 'log';
-  draft: string;
-  ready_at: number;
 }
 
 export function createAuditPipeline(opts: AuditPipelineOptions): AuditPipeline {
@@ -86,8 +75,14 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
+/**
+ * Drives the store's TrailWriter seam. Three asynchronous loops, each with at most one
+ * transaction in flight: staging (group commit: every request that arrives while a write
+ * is in flight shares the next one), sealing (due drafts → chain, one bounded transaction
+ * at a time) and emitting (listeners, in chain order).
+ */
 class Pipeline implements AuditPipeline {
-  private readonly store: SqliteAuditStore;
+  private readonly store: TrailStore;
   private readonly signer: CheckpointSigner;
   private readonly logger: TrailLogger;
   private readonly clock: () => number;
@@ -97,15 +92,18 @@ class Pipeline implements AuditPipeline {
   private readonly checkpointMs: number;
   private readonly maxStaged: number;
   private readonly listeners: Array<(records: AuditRecord[]) => void | Promise<void>> = [];
-  private readonly stmts;
 
   private pending: PendingWrite[] = [];
   private pendingRows = 0;
-  private staged: number;
+  private staged = 0;
+  private readonly ready: Promise<void>;
+  private committing: Promise<void> | null = null;
   private commitScheduled = false;
-  private sealScheduled = false;
+  private sealing: Promise<void> | null = null;
+  private sealAgain = false;
   private sealTimer: NodeJS.Timeout | null = null;
   private sealTimerAt = Infinity;
+  private retryTimer: NodeJS.Timeout | null = null;
   private readonly checkpointTimer: NodeJS.Timeout;
   private emitting: Promise<void> = Promise.resolve();
   private closed = false;
@@ -122,27 +120,21 @@ class Pipeline implements AuditPipeline {
     this.maxStaged = positive('maxStaged', opts.maxStaged, DEFAULT_MAX_STAGED);
     this.normalizeOptions = { redactor: opts.redactor, includeClientSpans: opts.includeClientSpans ?? false, ...opts.limits };
 
-    const db = this.store.db;
-    this.stmts = {
-      stage: db.prepare(
-        `INSERT OR IGNORE INTO audit_staging (trace_id, span_id, kind, draft, ready_at) VALUES (?, ?, ?, ?, ?)`,
-      ),
-      count: db.prepare(`SELECT count(*) FROM audit_staging`).pluck(),
-      // A completed pair is made due at once when its second half is staged (see commitPending).
-      ready: db.prepare(`SELECT * FROM audit_staging WHERE ready_at <= @now ORDER BY ready_at, id LIMIT @limit`),
-      duePartner: db.prepare(`UPDATE audit_staging SET ready_at = ? WHERE trace_id = ? AND span_id = ? AND kind <> ?`),
-      dueRow: db.prepare(`UPDATE audit_staging SET ready_at = ? WHERE id = ?`),
-      byKey: db.prepare(`SELECT * FROM audit_staging WHERE trace_id = ? AND span_id = ?`),
-      remove: db.prepare(`DELETE FROM audit_staging WHERE id = ?`),
-      nextReady: db.prepare(`SELECT min(ready_at) FROM audit_staging`).pluck(),
-    };
-    this.staged = this.stmts.count.get() as number;
-    // Drafts acknowledged before a restart are sealed as soon as they are due.
-    if (this.staged > 0) {
-      this.logger.info('sealing audit drafts staged before restart', { staged: this.staged });
-      this.scheduleSeal();
-    }
-    this.checkpointTimer = setInterval(() => this.safely('checkpoint', () => this.checkpointIfBehind()), this.checkpointMs);
+    this.ready = this.store.stagedCount().then(
+      (n) => {
+        this.staged += n;
+        // Drafts acknowledged before a restart are sealed as soon as they are due.
+        if (n > 0) {
+          this.logger.info('sealing audit drafts staged before restart', { staged: n });
+          this.requestSeal();
+        }
+      },
+      (err: unknown) => {
+        this.logger.error('cannot read the staging backlog; will retry sealing', { error: (err as Error).message });
+        this.requestSeal();
+      },
+    );
+    this.checkpointTimer = setInterval(() => void this.checkpointIfBehind().catch((err: unknown) => this.logFailure('checkpoint', err)), this.checkpointMs);
     this.checkpointTimer.unref();
   }
 
@@ -177,7 +169,8 @@ class Pipeline implements AuditPipeline {
         rejected++;
         message ??= n.reason;
       } else if (n.kind === 'draft') {
-        rows.push({ draft: n.draft, kind, readyAt: n.sealNow ? now : now + this.windowMs });
+        const d = n.draft;
+        rows.push({ trace_id: d.trace_id, span_id: d.span_id, kind, draft: JSON.stringify(d), ready_at: n.sealNow ? now : now + this.windowMs });
       }
     }
     this.counters.rejected += rejected - decoderRejected;
@@ -190,129 +183,145 @@ class Pipeline implements AuditPipeline {
     return { rejected, message: rejected > 0 ? message : null };
   }
 
-  /** Group commit: every request that arrives before the next turn of the event loop shares one transaction. */
+  /** Group commit: requests that arrive while a staging write is in flight share the next one. */
   private stage(rows: StagedDraft[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ rows, resolve, reject });
       this.pendingRows += rows.length;
-      if (!this.commitScheduled) {
-        this.commitScheduled = true;
-        setImmediate(() => this.commitPending());
-      }
+      this.scheduleCommit();
     });
   }
 
-  private commitPending(): void {
-    this.commitScheduled = false;
-    if (this.closed && this.pending.length === 0) return;
+  private scheduleCommit(): void {
+    if (this.commitScheduled || this.committing) return;
+    this.commitScheduled = true;
+    setImmediate(() => {
+      this.commitScheduled = false;
+      void this.runCommit();
+    });
+  }
+
+  /** The only way a staging write starts: at most one in flight, the next one picks up what queued meanwhile. */
+  private runCommit(): Promise<void> {
+    if (this.committing) return this.committing;
+    this.committing = this.commitPending().finally(() => {
+      this.committing = null;
+      if (this.pending.length > 0) this.scheduleCommit();
+    });
+    return this.committing;
+  }
+
+  private async commitPending(): Promise<void> {
+    await this.ready;
     const writes = this.pending;
     this.pending = [];
     const count = this.pendingRows;
     this.pendingRows = 0;
     if (writes.length === 0) return;
-    let inserted = 0;
-    const now = this.clock();
+    const rows = writes.length === 1 ? writes[0]!.rows : writes.flatMap((w) => w.rows);
+    let inserted: number;
     try {
-      this.store.db.transaction(() => {
-        for (const w of writes) {
-          for (const r of w.rows) {
-            const { trace_id: traceId, span_id: spanId } = r.draft;
-            const res = this.stmts.stage.run(traceId, spanId, r.kind, JSON.stringify(r.draft), r.readyAt);
-            inserted += res.changes;
-            // Second half of a call: both halves are due now, no need to wait for the window.
-            if (res.changes > 0 && traceId !== null && spanId !== null && this.stmts.duePartner.run(now, traceId, spanId, r.kind).changes > 0) {
-              this.stmts.dueRow.run(now, res.lastInsertRowid);
-            }
-          }
-        }
-      }).immediate();
+      inserted = await this.store.stageDrafts(rows, this.clock());
     } catch (err) {
-      this.logger.error('audit staging write failed; the exporter will retry', { error: (err as Error).message, drafts: count });
-      for (const w of writes) w.reject(err);
+      // Nothing of these requests was acknowledged: the exporters retry after Retry-After.
+      this.logger.error('audit staging write failed; asking exporters to retry', { error: (err as Error).message, drafts: count });
+      const overload = new OverloadError(STORE_DOWN_RETRY_SECONDS, 503);
+      for (const w of writes) w.reject(overload);
       return;
     }
     this.staged += inserted;
     for (const w of writes) w.resolve();
-    this.scheduleSeal();
+    this.requestSeal();
   }
 
-  private scheduleSeal(): void {
-    if (this.sealScheduled) return;
-    this.sealScheduled = true;
-    setImmediate(() => {
-      this.sealScheduled = false;
-      // close() seals everything itself; the store may already be closed after it.
-      if (!this.closed) this.safely('seal', () => this.sealReady(false));
+  /** Starts the seal loop, or asks the running one for another pass. */
+  private requestSeal(): void {
+    if (this.closed) return;
+    if (this.sealing) {
+      this.sealAgain = true;
+      return;
+    }
+    void this.runSeal(false).catch((err: unknown) => {
+      this.logFailure('seal', err);
+      this.retryLater();
     });
   }
 
-  private armSealTimer(): void {
-    const next = this.stmts.nextReady.get() as number | null;
-    if (next === null) return;
+  /** The only way a seal pass starts: one transaction chain at a time per pipeline. */
+  private runSeal(all: boolean): Promise<void> {
+    const run = this.sealReady(all).finally(() => {
+      this.sealing = null;
+      if (this.sealAgain && !this.closed) {
+        this.sealAgain = false;
+        this.requestSeal();
+      }
+    });
+    this.sealing = run.catch(() => undefined);
+    return run;
+  }
+
+  private retryLater(): void {
+    if (this.closed || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.requestSeal();
+    }, 1000);
+    this.retryTimer.unref();
+  }
+
+  private async armSealTimer(): Promise<void> {
+    const next = await this.store.nextReadyAt();
+    if (next === null || this.closed) return;
     if (this.sealTimer && next >= this.sealTimerAt) return;
     if (this.sealTimer) clearTimeout(this.sealTimer);
     this.sealTimerAt = next;
     this.sealTimer = setTimeout(() => {
       this.sealTimer = null;
       this.sealTimerAt = Infinity;
-      this.safely('seal', () => this.sealReady(false));
+      this.requestSeal();
     }, Math.max(0, next - this.clock()) + 1);
     this.sealTimer.unref();
   }
 
   /** Seals what is due (or everything when `all`), one bounded transaction at a time. */
-  private sealReady(all: boolean): void {
+  private async sealReady(all: boolean): Promise<void> {
+    await this.ready;
     for (;;) {
-      const records = this.sealBatch(all);
+      const records = await this.sealBatch(all);
       if (records === null) break;
       if (records.length > 0) this.emit(records);
     }
-    if (!this.closed) this.armSealTimer();
+    if (!this.closed) await this.armSealTimer();
   }
 
   /** One transaction: staged rows → merged drafts → chain → checkpoint. null when nothing was due. */
-  private sealBatch(all: boolean): AuditRecord[] | null {
+  private async sealBatch(all: boolean): Promise<AuditRecord[] | null> {
     const now = all ? Number.MAX_SAFE_INTEGER : this.clock();
     const chainId = this.store.chainId;
-    let removed = 0;
-    const out = this.store.db.transaction((): AuditRecord[] | null => {
-      const rows = this.stmts.ready.all({ now, limit: SEAL_BATCH }) as StagingRow[];
-      if (rows.length === 0) return null;
-      // Group the span and the log record of one call; keep arrival order.
-      const groups = new Map<string, StagingRow[]>();
-      for (const row of rows) {
-        const key = row.trace_id !== null && row.span_id !== null ? `${row.trace_id}/${row.span_id}` : `#${row.id}`;
-        if (groups.has(key)) continue;
-        groups.set(key, key.startsWith('#') ? [row] : (this.stmts.byKey.all(row.trace_id, row.span_id) as StagingRow[]));
-      }
-      let head = this.store.head(chainId);
-      const sealed: SealedRecord[] = [];
-      for (const group of groups.values()) {
-        const draft = mergeGroup(group);
-        for (const row of group) removed += this.stmts.remove.run(row.id).changes;
-        if (draft.trace_id !== null && draft.span_id !== null && this.store.hasCall(draft.trace_id, draft.span_id)) {
-          this.counters.duplicates++;
-          continue;
-        }
-        const s = this.sealSafely(draft, chainId, head);
-        this.store.insertSealed([s]);
+    const out = await this.store.sealDue(now, SEAL_BATCH, (groups, start, last): SealPlan => {
+      let head = start;
+      const records: SealedRecord[] = [];
+      for (const group of groups) {
+        const s = this.sealSafely(mergeGroup(group), chainId, head);
         head = { seq: s.record.seq, hash: s.record.hash };
-        sealed.push(s);
+        records.push(s);
       }
-      const last = this.store.lastCheckpoint(chainId);
-      if (sealed.length > 0 && head.seq - (last?.seq ?? 0) >= this.checkpointRecords) this.signCheckpoint(head.seq, head.hash);
-      return sealed.map((s) => s.record);
-    }).immediate();
-    this.staged -= removed;
-    if (out) this.counters.sealed += out.length;
-    return out;
+      const due = records.length > 0 && head.seq - (last?.seq ?? 0) >= this.checkpointRecords;
+      return { records, checkpoint: due ? this.sign(head) : null };
+    });
+    if (out === null) return null;
+    this.staged -= out.removed;
+    this.counters.duplicates += out.duplicates;
+    this.counters.sealed += out.records.length;
+    if (out.checkpointed) this.counters.checkpoints++;
+    return out.records;
   }
 
   /**
    * A draft that cannot be serialised must not block the chain behind it (it was
    * acknowledged, so it must be sealed): its arguments give way to a marker.
    */
-  private sealSafely(draft: AuditDraft, chainId: string, head: { seq: number; hash: string }): SealedRecord {
+  private sealSafely(draft: AuditDraft, chainId: string, head: ChainHead): SealedRecord {
     try {
       return sealDraft(draft, chainId, head);
     } catch (err) {
@@ -321,19 +330,14 @@ class Pipeline implements AuditPipeline {
     }
   }
 
-  private signCheckpoint(seq: number, hash: string): void {
-    const cp = this.signer.sign({ chain_id: this.store.chainId, seq, hash, time: new Date(this.clock()).toISOString() });
-    this.store.insertCheckpoint(cp);
-    this.counters.checkpoints++;
+  private sign(head: ChainHead): Checkpoint {
+    return this.signer.sign({ chain_id: this.store.chainId, seq: head.seq, hash: head.hash, time: new Date(this.clock()).toISOString() });
   }
 
   /** Time-based checkpoint (and the final one at close): only when the chain moved since the last. */
-  private checkpointIfBehind(): void {
-    this.store.db.transaction(() => {
-      const head = this.store.head();
-      const last = this.store.lastCheckpoint();
-      if (head.seq > 0 && head.seq > (last?.seq ?? 0)) this.signCheckpoint(head.seq, head.hash);
-    }).immediate();
+  private async checkpointIfBehind(): Promise<void> {
+    const signed = await this.store.checkpointHead((head, last) => (head.seq > 0 && head.seq > (last?.seq ?? 0) ? this.sign(head) : null));
+    if (signed) this.counters.checkpoints++;
   }
 
   private emit(records: AuditRecord[]): void {
@@ -349,31 +353,31 @@ class Pipeline implements AuditPipeline {
     });
   }
 
-  private safely(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.logger.error(`audit ${what} failed; will retry`, { error: (err as Error).message });
-      if (!this.closed) {
-        const t = setTimeout(() => !this.closed && this.safely(what, fn), 1000);
-        t.unref();
-      }
-    }
+  private logFailure(what: string, err: unknown): void {
+    this.logger.error(`audit ${what} failed; will retry`, { error: (err as Error).message });
   }
 
   async flush(): Promise<void> {
-    if (this.pending.length > 0) this.commitPending();
-    this.sealReady(true);
+    await this.ready;
+    while (this.committing || this.commitScheduled || this.pending.length > 0) {
+      if (this.pending.length > 0 || this.committing) await this.runCommit();
+      else await new Promise<void>((r) => setImmediate(r));
+    }
+    while (this.sealing) await this.sealing;
+    await this.runSeal(true);
     await this.emitting;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Let in-flight seal passes finish before the loops stop.
+    while (this.sealing) await this.sealing;
     this.closed = true;
     clearInterval(this.checkpointTimer);
     if (this.sealTimer) clearTimeout(this.sealTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.flush();
-    this.checkpointIfBehind();
+    await this.checkpointIfBehind();
   }
 }
 

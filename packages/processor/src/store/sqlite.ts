@@ -5,7 +5,7 @@ import { AUDIT_OUTCOMES, type AuditRecord } from '@mcptrail/conventions';
 import { GENESIS_HASH, recordFromRow, type SealedRecord } from '../chain/hash';
 import { StoreError } from './errors';
 import { SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
-import type { AuditQuery, AuditStore, ChainHead, Checkpoint, StoredRow } from './types';
+import type { AuditQuery, ChainHead, Checkpoint, SealOutcome, SealPlan, StagedDraft, StagingRow, StoredRow, TrailStore } from './types';
 
 export const DEFAULT_QUERY_LIMIT = 100;
 export const MAX_QUERY_LIMIT = 1000;
@@ -17,7 +17,7 @@ const CHAIN_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * primitives that the audit pipeline composes inside one better-sqlite3 transaction
  * (staging → chain → checkpoint), and `.db` so detection keeps its tables in the same file.
  */
-export interface SqliteAuditStore extends AuditStore {
+export interface SqliteAuditStore extends TrailStore {
   readonly kind: 'sqlite';
   readonly db: Database.Database;
   readonly path: string;
@@ -117,6 +117,16 @@ class SqliteStore implements SqliteAuditStore {
       checkpoints: db.prepare(`SELECT * FROM checkpoints WHERE chain_id = ? ORDER BY seq`),
       scan: db.prepare(`SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? ORDER BY seq LIMIT ?`),
       chains: db.prepare(`SELECT DISTINCT chain_id FROM audit_records UNION SELECT DISTINCT chain_id FROM checkpoints ORDER BY 1`).pluck(),
+      // Staging (the SQLite file holds one replica's staging: no chain column).
+      stage: db.prepare(`INSERT OR IGNORE INTO audit_staging (trace_id, span_id, kind, draft, ready_at) VALUES (?, ?, ?, ?, ?)`),
+      stagedCount: db.prepare(`SELECT count(*) FROM audit_staging`).pluck(),
+      // A completed pair is made due at once when its second half is staged.
+      ready: db.prepare(`SELECT * FROM audit_staging WHERE ready_at <= @now ORDER BY ready_at, id LIMIT @limit`),
+      duePartner: db.prepare(`UPDATE audit_staging SET ready_at = ? WHERE trace_id = ? AND span_id = ? AND kind <> ?`),
+      dueRow: db.prepare(`UPDATE audit_staging SET ready_at = ? WHERE id = ?`),
+      byKey: db.prepare(`SELECT * FROM audit_staging WHERE trace_id = ? AND span_id = ?`),
+      remove: db.prepare(`DELETE FROM audit_staging WHERE id = ?`),
+      nextReady: db.prepare(`SELECT min(ready_at) FROM audit_staging`).pluck(),
     };
   }
 
@@ -148,8 +158,77 @@ class SqliteStore implements SqliteAuditStore {
     return (this.stmts.lastCheckpoint.get(chainId) as Checkpoint | undefined) ?? null;
   }
 
-  async query(q: AuditQuery): Promise<AuditRecord[]> {
-    return this.queryOrdered(q, 'asc');
+  async query(q: AuditQuery, order: 'asc' | 'desc' = 'asc'): Promise<AuditRecord[]> {
+    return this.queryOrdered(q, order);
+  }
+
+  // --- TrailWriter: synchronous better-sqlite3 transactions behind the async seam ---
+
+  async stagedCount(): Promise<number> {
+    this.assertOpen();
+    return this.stmts.stagedCount.get() as number;
+  }
+
+  async stageDrafts(rows: readonly StagedDraft[], now: number): Promise<number> {
+    this.assertOpen();
+    let inserted = 0;
+    this.db.transaction(() => {
+      for (const r of rows) {
+        const res = this.stmts.stage.run(r.trace_id, r.span_id, r.kind, r.draft, r.ready_at);
+        inserted += res.changes;
+        // Second half of a call: both halves are due now, no need to wait for the window.
+        if (res.changes > 0 && r.trace_id !== null && r.span_id !== null && this.stmts.duePartner.run(now, r.trace_id, r.span_id, r.kind).changes > 0) {
+          this.stmts.dueRow.run(now, res.lastInsertRowid);
+        }
+      }
+    }).immediate();
+    return inserted;
+  }
+
+  async nextReadyAt(): Promise<number | null> {
+    this.assertOpen();
+    return (this.stmts.nextReady.get() as number | null) ?? null;
+  }
+
+  async sealDue(
+    now: number,
+    limit: number,
+    plan: (groups: StagingRow[][], head: ChainHead, last: Checkpoint | null) => SealPlan,
+  ): Promise<SealOutcome | null> {
+    this.assertOpen();
+    return this.db.transaction((): SealOutcome | null => {
+      const rows = this.stmts.ready.all({ now, limit }) as StagingRow[];
+      if (rows.length === 0) return null;
+      // Group the span and the log record of one call; keep arrival order.
+      const groups = new Map<string, StagingRow[]>();
+      for (const row of rows) {
+        const key = row.trace_id !== null && row.span_id !== null ? `${row.trace_id}/${row.span_id}` : `#${row.id}`;
+        if (groups.has(key)) continue;
+        groups.set(key, key.startsWith('#') ? [row] : (this.stmts.byKey.all(row.trace_id, row.span_id) as StagingRow[]));
+      }
+      let removed = 0;
+      let duplicates = 0;
+      const fresh: StagingRow[][] = [];
+      for (const group of groups.values()) {
+        for (const row of group) removed += this.stmts.remove.run(row.id).changes;
+        const first = group[0]!;
+        if (first.trace_id !== null && first.span_id !== null && this.hasCall(first.trace_id, first.span_id)) duplicates++;
+        else fresh.push(group);
+      }
+      const out = plan(fresh, this.head(), this.lastCheckpoint());
+      this.insertSealed(out.records);
+      if (out.checkpoint) this.insertCheckpoint(out.checkpoint);
+      return { removed, duplicates, records: out.records.map((r) => r.record), checkpointed: out.checkpoint !== null };
+    }).immediate();
+  }
+
+  async checkpointHead(sign: (head: ChainHead, last: Checkpoint | null) => Checkpoint | null): Promise<boolean> {
+    this.assertOpen();
+    return this.db.transaction(() => {
+      const cp = sign(this.head(), this.lastCheckpoint());
+      if (cp) this.insertCheckpoint(cp);
+      return cp !== null;
+    }).immediate();
   }
 
   queryOrdered(q: AuditQuery, order: 'asc' | 'desc'): AuditRecord[] {

@@ -49,7 +49,8 @@ export interface AuditStore {
   readonly kind: 'sqlite' | 'postgres';
   /** This replica's chain. */
   readonly chainId: string;
-  query(q: AuditQuery): Promise<AuditRecord[]>;
+  /** Matching records of every chain, ordered by (chain_id, seq); `desc` lists newest first. */
+  query(q: AuditQuery, order?: 'asc' | 'desc'): Promise<AuditRecord[]>;
   /** Records of one chain (default: this replica's) in chain order. */
   iterate(opts?: { chainId?: string; fromSeq?: number; batchSize?: number }): AsyncIterable<AuditRecord>;
   chains(): Promise<string[]>;
@@ -68,3 +69,72 @@ export interface ChainHead {
   seq: number;
   hash: string;
 }
+
+/** A draft acknowledged to an exporter and waiting in staging for its pairing window. */
+export interface StagedDraft {
+  trace_id: string | null;
+  span_id: string | null;
+  kind: 'span' | 'log';
+  /** JSON of the AuditDraft. */
+  draft: string;
+  /** Epoch ms from which it may be sealed. */
+  ready_at: number;
+}
+
+export interface StagingRow extends StagedDraft {
+  id: number;
+}
+
+/** What the pipeline decided for one seal transaction: the records to append and maybe a checkpoint. */
+export interface SealPlan {
+  records: SealedRecordLike[];
+  checkpoint: Checkpoint | null;
+}
+
+/** Structural twin of chain/hash SealedRecord (kept here so the store does not import the pipeline). */
+export interface SealedRecordLike {
+  record: AuditRecord;
+  body: string;
+}
+
+export interface SealOutcome {
+  /** Staging rows consumed (sealed or dropped as duplicates). */
+  removed: number;
+  /** Calls dropped because a record for (trace_id, span_id) is already in the trail (any chain). */
+  duplicates: number;
+  records: AuditRecord[];
+  checkpointed: boolean;
+}
+
+/**
+ * The write side the audit pipeline needs, the same for SQLite and PostgreSQL. Each call
+ * is ONE transaction, so the pipeline batches: one staging write per group commit, one
+ * seal transaction per batch of due drafts. The pipeline keeps all chain logic (pairing,
+ * merging, hashing, when to checkpoint); the store only moves rows.
+ */
+export interface TrailWriter {
+  /** Drafts of this chain waiting in staging. */
+  stagedCount(): Promise<number>;
+  /**
+   * Stages drafts (a repeat of a staged (trace_id, span_id, kind) is ignored). When the
+   * second half of a call is staged, both halves become due at `now`. Returns rows inserted.
+   */
+  stageDrafts(rows: readonly StagedDraft[], now: number): Promise<number>;
+  /** Earliest ready_at in this chain's staging, or null when it is empty. */
+  nextReadyAt(): Promise<number | null>;
+  /**
+   * One transaction: takes the drafts of up to `limit` due calls (both halves of each),
+   * removes them from staging, drops calls already in the trail of any chain, and appends
+   * what `plan(groups, head, lastCheckpoint)` returns. null when nothing was due.
+   */
+  sealDue(
+    now: number,
+    limit: number,
+    plan: (groups: StagingRow[][], head: ChainHead, last: Checkpoint | null) => SealPlan,
+  ): Promise<SealOutcome | null>;
+  /** One transaction: reads this chain's head and last checkpoint, stores what `sign` returns. */
+  checkpointHead(sign: (head: ChainHead, last: Checkpoint | null) => Checkpoint | null): Promise<boolean>;
+}
+
+/** A store the audit pipeline can write to. */
+export interface TrailStore extends AuditStore, TrailWriter {}
