@@ -17,6 +17,7 @@ import { createDetector } from './detect/engine';
 import { loadRules } from './detect/load-rules';
 import type { Alert, Detector } from './detect/types';
 import { createReceiver } from './http/receiver';
+import { createGrpcReceiver } from './otlp/grpc-receiver';
 import { createLogger, type Logger } from './logger';
 import type { DecodedLogs, DecodedTraces, IngestSink } from './otlp/types';
 import { createProcessorRedactor, logRedactorOf } from './redaction';
@@ -41,6 +42,8 @@ export interface RunningProcessor {
   /** `http(s)://host:port` the receiver and the API listen on. */
   url: string;
   port: number;
+  /** The OTLP/gRPC receiver's `host:port`, when `receiver.grpc_port` is set. */
+  grpc: { address: string; port: number } | null;
   store: SqliteAuditStore;
   pipeline: AuditPipeline;
   detector: Detector | null;
@@ -177,21 +180,37 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       clock,
     });
 
+    const tls =
+      config.receiver.tls_cert_file && config.receiver.tls_key_file
+        ? { certFile: config.receiver.tls_cert_file, keyFile: config.receiver.tls_key_file }
+        : null;
     const receiver = createReceiver({
       host: config.receiver.host,
       port: config.receiver.port,
       maxBodyBytes: config.receiver.max_body_bytes,
       bearerToken: config.receiver.token,
-      tls:
-        config.receiver.tls_cert_file && config.receiver.tls_key_file
-          ? { certFile: config.receiver.tls_cert_file, keyFile: config.receiver.tls_key_file }
-          : null,
+      tls,
       sink: ingest,
       api,
       logger: logger.child({ component: 'receiver' }),
     });
     const { url, port } = await receiver.listen();
     opened.unshift(() => receiver.close());
+
+    const grpcReceiver =
+      config.receiver.grpc_port === null
+        ? null
+        : createGrpcReceiver({
+            host: config.receiver.host,
+            port: config.receiver.grpc_port,
+            maxMessageBytes: config.receiver.max_body_bytes,
+            bearerToken: config.receiver.token,
+            tls,
+            sink: ingest,
+            logger: logger.child({ component: 'grpc-receiver' }),
+          });
+    const grpc = grpcReceiver ? await grpcReceiver.listen() : null;
+    if (grpcReceiver) opened.unshift(() => grpcReceiver.close());
 
     const runRetention = async (): Promise<void> => {
       if (config.trail.retention_days === null) return;
@@ -215,7 +234,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
     }, config.detection.tick_seconds * 1000);
     tickTimer.unref();
 
-    logger.info('listening', { url, chain_id: store.chainId, db: config.store.path, rules: rules?.source ?? 'disabled', sinks: sinks.map((s) => s.name) });
+    logger.info('listening', { url, ...(grpc ? { grpc: grpc.address } : {}), chain_id: store.chainId, db: config.store.path, rules: rules?.source ?? 'disabled', sinks: sinks.map((s) => s.name) });
 
     let closing: Promise<void> | null = null;
     const close = (): Promise<void> => {
@@ -224,7 +243,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
         clearInterval(retentionTimer);
         // Order matters: no new requests, then seal what was acknowledged (its alerts reach
         // the sinks through onSealed), then drain the sinks, then the store.
-        await receiver.close();
+        await Promise.all([receiver.close(), grpcReceiver?.close()]);
         await pipeline.close();
         for (const sink of sinks) {
           try {
@@ -239,7 +258,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       return closing;
     };
 
-    return { url, port, store, pipeline, detector, logger, close };
+    return { url, port, grpc, store, pipeline, detector, logger, close };
   } catch (err) {
     for (const undo of opened) await undo().catch(() => undefined);
     throw err;

@@ -50,6 +50,7 @@ export const COMMAND_SPECS: Record<Command, { summary: string; usage: string; op
       ...COMMON,
       host: { type: 'string', value: 'HOST', help: 'listen address (default 127.0.0.1; env MCPTRAIL_HOST)' },
       port: { type: 'string', value: 'PORT', help: 'listen port, 0 = any free port (default 4318; env MCPTRAIL_PORT)' },
+      'grpc-port': { type: 'string', value: 'PORT', help: 'also serve OTLP/gRPC on PORT (e.g. 4317; env MCPTRAIL_GRPC_PORT)' },
       token: { type: 'string', value: 'TOKEN', help: 'require this bearer token (prefer env MCPTRAIL_TOKEN: flags show in ps)' },
       'max-body-bytes': { type: 'string', value: 'N', help: 'body cap after decompression (default 8388608)' },
       'tls-cert': { type: 'string', value: 'FILE', help: 'serve HTTPS with this PEM certificate' },

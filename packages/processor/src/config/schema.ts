@@ -28,6 +28,14 @@ const receiver = z
       .max(65535, { error: 'must be an integer from 0 to 65535' })
       .default(4318)
       .describe('TCP port of the OTLP/HTTP receiver and the query API; 0 picks a free port.'),
+    grpc_port: z
+      .number({ error: 'must be an integer from 0 to 65535, or null' })
+      .int({ error: 'must be an integer from 0 to 65535, or null' })
+      .min(0, { error: 'must be an integer from 0 to 65535, or null' })
+      .max(65535, { error: 'must be an integer from 0 to 65535, or null' })
+      .nullable()
+      .default(null)
+      .describe('Also serve OTLP/gRPC on this port (4317 by convention; the Collector load_balancing exporter speaks only gRPC). Same host, token, TLS and size cap. null disables it.'),
     max_body_bytes: positiveInt().default(8 * 1024 * 1024).describe('Largest request body accepted, measured after gzip decompression (413 past it).'),
     token: nullableString().default(null).describe('Bearer token required on /v1/* and /api/* (constant-time compare). null disables auth.'),
     tls_cert_file: nullableString().default(null).describe('PEM certificate: serve HTTPS when set together with tls_key_file.'),

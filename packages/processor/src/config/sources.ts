@@ -26,6 +26,7 @@ export const SETTING_SOURCES: readonly SettingSource[] = [
   { key: 'receiver.host', env: 'MCPTRAIL_HOST', flag: 'host', kind: 'string' },
   { key: 'receiver.port', env: 'MCPTRAIL_PORT', flag: 'port', kind: 'int' },
   { key: 'receiver.token', env: 'MCPTRAIL_TOKEN', flag: 'token', kind: 'string' },
+  { key: 'receiver.grpc_port', env: 'MCPTRAIL_GRPC_PORT', flag: 'grpc-port', kind: 'int' },
   { key: 'receiver.max_body_bytes', env: 'MCPTRAIL_MAX_BODY_BYTES', flag: 'max-body-bytes', kind: 'int' },
   { key: 'receiver.tls_cert_file', env: 'MCPTRAIL_TLS_CERT_FILE', flag: 'tls-cert', kind: 'string' },
   { key: 'receiver.tls_key_file', env: 'MCPTRAIL_TLS_KEY_FILE', flag: 'tls-key', kind: 'string' },

@@ -15,7 +15,7 @@ const db = path.join(dir, 'trail.db');
 let processor: RunningProcessor;
 
 beforeAll(async () => {
-  const config = loadConfig({ flags: { db, port: '0', 'log-level': 'warn' } });
+  const config = loadConfig({ flags: { db, port: '0', 'grpc-port': '0', 'log-level': 'warn' } });
   processor = await startProcessor(config, { logger: createLogger({ level: 'silent', redactor: null }) });
 });
 afterAll(async () => {
@@ -39,16 +39,17 @@ const COMBOS: Array<{ format: WireFormat; gzip: boolean }> = [
   { format: 'proto', gzip: true },
   { format: 'json', gzip: false },
   { format: 'json', gzip: true },
+  { format: 'grpc', gzip: true },
 ];
 const CALLS = 5;
 
-describe('real OTel exporters → processor over HTTP → trail', () => {
+describe('real OTel exporters → processor over OTLP/HTTP and OTLP/gRPC → trail', () => {
   const sessions: Array<{ session: string; ids: Array<{ traceId: string; spanId: string }> }> = [];
 
   for (const combo of COMBOS) {
     const session = `sess-${combo.format}-${combo.gzip ? 'gzip' : 'plain'}`;
     it(`exactly one audit record per call (${combo.format}, gzip ${combo.gzip})`, async () => {
-      const emitter = createEmitter(processor.url, combo);
+      const emitter = createEmitter(combo.format === 'grpc' ? `http://${processor.grpc!.address}` : processor.url, combo);
       const ids = Array.from({ length: CALLS }, (_, i) => emitter.call({ tool: i % 2 ? 'get_weather' : 'get_forecast', session }));
       await emitter.shutdown();
       // Both halves of each call were acknowledged; seal whatever still waits for its partner window.

@@ -27,15 +27,18 @@ import {
 } from '@mcptrail/conventions';
 import { type Attributes, context, SpanKind, trace } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
+import { OTLPLogExporter as LogsGrpcExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as LogsJsonExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as LogsProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPTraceExporter as TraceGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as TraceJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as TraceProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
-export type WireFormat = 'proto' | 'json';
+/** `grpc`: baseUrl is `http://host:port` of the OTLP/gRPC receiver. */
+export type WireFormat = 'proto' | 'json' | 'grpc';
 
 export interface ToolCall {
   tool: string;
@@ -60,13 +63,17 @@ export function createEmitter(
   const compression = (opts.gzip ? 'gzip' : 'none') as never;
   const common = { compression, headers: opts.headers ?? {} };
   const traceExporter =
-    opts.format === 'proto'
-      ? new TraceProtoExporter({ url: `${baseUrl}/v1/traces`, ...common })
-      : new TraceJsonExporter({ url: `${baseUrl}/v1/traces`, ...common });
+    opts.format === 'grpc'
+      ? new TraceGrpcExporter({ url: baseUrl, compression })
+      : opts.format === 'proto'
+        ? new TraceProtoExporter({ url: `${baseUrl}/v1/traces`, ...common })
+        : new TraceJsonExporter({ url: `${baseUrl}/v1/traces`, ...common });
   const logExporter =
-    opts.format === 'proto'
-      ? new LogsProtoExporter({ url: `${baseUrl}/v1/logs`, ...common })
-      : new LogsJsonExporter({ url: `${baseUrl}/v1/logs`, ...common });
+    opts.format === 'grpc'
+      ? new LogsGrpcExporter({ url: baseUrl, compression })
+      : opts.format === 'proto'
+        ? new LogsProtoExporter({ url: `${baseUrl}/v1/logs`, ...common })
+        : new LogsJsonExporter({ url: `${baseUrl}/v1/logs`, ...common });
   const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.service ?? 'weather-mcp' });
   // Queues sized for the test's bursts: the default 2,048 silently drops (see FACTS.md).
   const tracerProvider = new BasicTracerProvider({
