@@ -86,6 +86,13 @@ describe('sealed records → detector → alerts → every sink', () => {
     await webhook.close();
     await otlp.close();
 
+    // `mcptrail alerts` reads the same alerts from the file.
+    let alertsOut = '';
+    const alertsStream = new PassThrough();
+    alertsStream.on('data', (d) => (alertsOut += d));
+    expect(await main(['alerts', '--db', db, '--json', '--level', 'critical'], { stdout: alertsStream, stderr: new PassThrough(), env: {} })).toBe(0);
+    expect(alertsOut.trim().split('\n').map((l) => JSON.parse(l).rule_id)).toEqual(['tool-poisoning']);
+
     // replay rebuilds detection state from the trail alone, with no sink output.
     let replayOut = '';
     const replayStream = new PassThrough();
