@@ -197,6 +197,16 @@ export function createDetector(opts: DetectorOptions): Detector {
     baselines.touch(serviceTool);
   }
 
+  /** One malformed input is skipped (counted, logged without its content); the batch goes on. */
+  function guarded(what: string, input: { chain_id?: unknown; seq?: unknown } | null, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      stats.records_skipped++;
+      logger.warn(`detection skipped a malformed ${what}`, { chain_id: input?.chain_id, seq: input?.seq, error: err });
+    }
+  }
+
   /** Runs `work` in one transaction; a storage failure is logged, never thrown at the pipeline. */
   function batch(what: string, work: (out: Alert[]) => void): Alert[] {
     const out: Alert[] = [];
@@ -216,12 +226,12 @@ export function createDetector(opts: DetectorOptions): Detector {
   return {
     process(records) {
       return batch('record', (out) => {
-        for (const rec of records) processOne(rec, out);
+        for (const rec of records) guarded('record', rec, () => processOne(rec, out));
       });
     },
     processToolDefinitions(events) {
       return batch('tool definition', (out) => {
-        for (const ev of events) processDefinition(ev, out);
+        for (const ev of events) guarded('tool definition', ev, () => processDefinition(ev, out));
       });
     },
     tick(now) {

@@ -165,6 +165,26 @@ describe('robustness', () => {
     expect(h.detector.stats()).toMatchObject({ records_skipped: 1, records_processed: 1 });
   });
 
+  it('malformed records are skipped one by one; the rest of the batch is evaluated', () => {
+    const h = harness();
+    const junk = [
+      { ...record(), time: 12 },
+      { ...record(), service: null },
+      { ...record(), tool: 42, args: { a: [[[['$(id)']]]] }, args_size: 'big' },
+      { ...record(), args: 'plain string ; rm -rf /', outcome: 'weird' },
+      { ...record(), session_id: { nested: true }, trace_id: 7 },
+      { ...record(), time: '+275760-09-13T00:00:00.000Z' },
+      null,
+      {},
+    ] as unknown as AuditRecord[];
+    const good = record({ timeMs: T0 + MINUTE, tool: 'search', args: { q: '../../etc/passwd' } });
+    const alerts = h.detector.process([...junk, good]);
+    expect(alerts.map((a) => a.evidence.records[0]?.seq)).toContain(good.seq);
+    const stats = h.detector.stats();
+    expect(stats.records_skipped + stats.records_processed).toBe(junk.length + 1);
+    expect(stats.records_skipped).toBeGreaterThanOrEqual(3);
+  });
+
   it('a storage failure is logged, not thrown at the pipeline', () => {
     const db = new Database(':memory:');
     const lines: string[] = [];
