@@ -189,6 +189,8 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       port: config.receiver.port,
       maxBodyBytes: config.receiver.max_body_bytes,
       bearerToken: config.receiver.token,
+      // Liveness probes carry no token; /healthz answers no data.
+      unauthenticatedPaths: ['/healthz'],
       tls,
       sink: ingest,
       api,

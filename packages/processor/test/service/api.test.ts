@@ -101,7 +101,7 @@ describe('query API', () => {
   });
 
   it('/healthz carries no data; unknown routes and methods get JSON errors', async () => {
-    const health = await get('/healthz');
+    const health = await get('/healthz', {}); // liveness probes carry no token
     expect(health.status).toBe(200);
     expect(health.body.status).toBe('ok');
     expect(JSON.stringify(health.body)).not.toContain(TOKEN);
