@@ -198,12 +198,13 @@ export function createDetector(opts: DetectorOptions): Detector {
   }
 
   /** One malformed input is skipped (counted, logged without its content); the batch goes on. */
-  function guarded(what: string, input: { chain_id?: unknown; seq?: unknown } | null, work: () => void): void {
+  function guarded(what: string, input: unknown, work: () => void): void {
     try {
       work();
     } catch (err) {
       stats.records_skipped++;
-      logger.warn(`detection skipped a malformed ${what}`, { chain_id: input?.chain_id, seq: input?.seq, error: err });
+      const at = input as { chain_id?: unknown; seq?: unknown } | null;
+      logger.warn(`detection skipped a malformed ${what}`, { chain_id: at?.chain_id, seq: at?.seq, error: err });
     }
   }
 
