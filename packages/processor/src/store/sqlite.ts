@@ -1,16 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { AUDIT_OUTCOMES, type AuditRecord } from '@mcptrail/conventions';
+import type { AuditRecord } from '@mcptrail/conventions';
 import { GENESIS_HASH, recordFromRow, type SealedRecord } from '../chain/hash';
 import { StoreError } from './errors';
+import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
 import type { AuditQuery, ChainHead, Checkpoint, SealOutcome, SealPlan, StagedDraft, StagingRow, StoredRow, TrailStore } from './types';
 
-export const DEFAULT_QUERY_LIMIT = 100;
-export const MAX_QUERY_LIMIT = 1000;
+export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT } from './query-filter';
 const DEFAULT_BATCH = 1000;
-const CHAIN_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * The SQLite store. Besides the async AuditStore surface it offers synchronous
@@ -42,7 +41,7 @@ export interface SqliteStoreOptions {
 
 export function openSqliteStore(opts: SqliteStoreOptions): SqliteAuditStore {
   const chainId = opts.chainId ?? 'main';
-  if (typeof chainId !== 'string' || !CHAIN_ID.test(chainId)) {
+  if (typeof chainId !== 'string' || !CHAIN_ID_PATTERN.test(chainId)) {
     throw new StoreError(
       'MCPTRAIL_ERR_STORE_OPEN',
       `store option 'chainId' must be 1-128 characters of A-Z a-z 0-9 . _ : -, got ${JSON.stringify(chainId)}`,
@@ -83,17 +82,6 @@ function migrate(db: Database.Database): void {
     for (const stmt of SQLITE_SCHEMA_V1) db.exec(stmt);
     db.prepare(`INSERT OR REPLACE INTO mcptrail_schema (component, version) VALUES ('trail', ?)`).run(SQLITE_SCHEMA_VERSION);
   })();
-}
-
-const ISO_PREFIX = /^\d{4}-\d{2}-\d{2}/;
-
-function checkTime(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !ISO_PREFIX.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new StoreError('MCPTRAIL_ERR_STORE_QUERY', `query filter '${name}' must be an ISO 8601 time, got ${JSON.stringify(value)}`);
-  }
-  // Stored times are UTC with milliseconds; normalise so string comparison is time order.
-  return new Date(value).toISOString();
 }
 
 class SqliteStore implements SqliteAuditStore {
@@ -233,47 +221,7 @@ class SqliteStore implements SqliteAuditStore {
 
   queryOrdered(q: AuditQuery, order: 'asc' | 'desc'): AuditRecord[] {
     this.assertOpen();
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const eq = (column: string, value: unknown) => {
-      if (value === undefined) return;
-      if (typeof value !== 'string') {
-        throw new StoreError('MCPTRAIL_ERR_STORE_QUERY', `query filter '${column}' must be a string, got ${typeof value}`);
-      }
-      where.push(`${column} = ?`);
-      params.push(value);
-    };
-    eq('session_id', q.session_id);
-    eq('actor_id', q.actor_id);
-    eq('tool', q.tool);
-    eq('method', q.method);
-    eq('service', q.service);
-    eq('trace_id', q.trace_id);
-    eq('chain_id', q.chain_id);
-    if (q.outcome !== undefined) {
-      if (!(AUDIT_OUTCOMES as readonly string[]).includes(q.outcome)) {
-        throw new StoreError(
-          'MCPTRAIL_ERR_STORE_QUERY',
-          `query filter 'outcome' must be one of ${AUDIT_OUTCOMES.join(', ')}, got ${JSON.stringify(q.outcome)}`,
-        );
-      }
-      eq('outcome', q.outcome);
-    }
-    const since = checkTime('since', q.since);
-    const until = checkTime('until', q.until);
-    if (since !== undefined) (where.push('time >= ?'), params.push(since));
-    if (until !== undefined) (where.push('time < ?'), params.push(until));
-    if (q.after_seq !== undefined) {
-      if (!Number.isSafeInteger(q.after_seq) || q.after_seq < 0) {
-        throw new StoreError('MCPTRAIL_ERR_STORE_QUERY', `query filter 'after_seq' must be a non-negative integer, got ${JSON.stringify(q.after_seq)}`);
-      }
-      where.push('seq > ?');
-      params.push(q.after_seq);
-    }
-    const limit = q.limit ?? DEFAULT_QUERY_LIMIT;
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
-      throw new StoreError('MCPTRAIL_ERR_STORE_QUERY', `query filter 'limit' must be an integer from 1 to ${MAX_QUERY_LIMIT}, got ${JSON.stringify(q.limit)}`);
-    }
+    const { where, params, limit } = buildQueryFilter(q, () => '?');
     const dir = order === 'desc' ? 'DESC' : 'ASC';
     const sql =
       `SELECT hash, body FROM audit_records` +

@@ -1,0 +1,62 @@
+/**
+ * PostgreSQL schema of the trail, the twin of sqlite-schema.ts. `body` is the canonical
+ * JSON the hash covers; the filter columns are STORED generated columns over it, so a
+ * filter column can never disagree with what was hashed. Every replica writes its own
+ * chain (chain_id = replica id); the only cross-chain constraint is the call-once index.
+ */
+export const POSTGRES_SCHEMA_VERSION = 1;
+
+const generated = (name: string) => `${name} text GENERATED ALWAYS AS ((body::jsonb) ->> '${name}') STORED`;
+
+export const POSTGRES_SCHEMA_V1 = [
+  `CREATE TABLE IF NOT EXISTS mcptrail_schema (component text PRIMARY KEY, version integer NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS audit_records (
+    chain_id text NOT NULL,
+    seq bigint NOT NULL,
+    hash text NOT NULL,
+    body text NOT NULL,
+    ${generated('time')},
+    ${generated('service')},
+    ${generated('session_id')},
+    ${generated('method')},
+    ${generated('tool')},
+    ${generated('actor_id')},
+    ${generated('outcome')},
+    ${generated('trace_id')},
+    ${generated('span_id')},
+    PRIMARY KEY (chain_id, seq)
+  )`,
+  // The API's filters, each with time for range scans (tens of millions of rows).
+  `CREATE INDEX IF NOT EXISTS audit_by_time ON audit_records (time)`,
+  `CREATE INDEX IF NOT EXISTS audit_by_session ON audit_records (session_id, time)`,
+  `CREATE INDEX IF NOT EXISTS audit_by_actor ON audit_records (actor_id, time)`,
+  `CREATE INDEX IF NOT EXISTS audit_by_tool ON audit_records (tool, time)`,
+  `CREATE INDEX IF NOT EXISTS audit_by_outcome ON audit_records (outcome, time)`,
+  `CREATE INDEX IF NOT EXISTS audit_by_service ON audit_records (service, time)`,
+  `CREATE INDEX IF NOT EXISTS audit_by_trace ON audit_records (trace_id)`,
+  // Exporter retries, the span/log pair of one call, and a call retried to another replica seal once.
+  `CREATE UNIQUE INDEX IF NOT EXISTS audit_call_once ON audit_records (trace_id, span_id)
+     WHERE trace_id IS NOT NULL AND span_id IS NOT NULL`,
+  `CREATE TABLE IF NOT EXISTS checkpoints (
+    chain_id text NOT NULL,
+    seq bigint NOT NULL,
+    hash text NOT NULL,
+    time text NOT NULL,
+    signature text NOT NULL,
+    key_id text NOT NULL,
+    PRIMARY KEY (chain_id, seq)
+  )`,
+  // Drafts acknowledged but not yet in a chain, per replica (a restarted replica seals its own).
+  `CREATE TABLE IF NOT EXISTS audit_staging (
+    id bigserial PRIMARY KEY,
+    chain_id text NOT NULL,
+    trace_id text,
+    span_id text,
+    kind text NOT NULL CHECK (kind IN ('span', 'log')),
+    draft text NOT NULL,
+    ready_at bigint NOT NULL
+  )`,
+  `CREATE UNIQUE INDEX IF NOT EXISTS staging_once ON audit_staging (chain_id, trace_id, span_id, kind)
+     WHERE trace_id IS NOT NULL AND span_id IS NOT NULL`,
+  `CREATE INDEX IF NOT EXISTS staging_by_ready ON audit_staging (chain_id, ready_at, id)`,
+];

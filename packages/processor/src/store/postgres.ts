@@ -1,0 +1,430 @@
+import type { AuditRecord } from '@mcptrail/conventions';
+import { Pool, type PoolClient } from 'pg';
+import { GENESIS_HASH, recordFromRow } from '../chain/hash';
+import { StoreError } from './errors';
+import { POSTGRES_SCHEMA_V1, POSTGRES_SCHEMA_VERSION } from './postgres-schema';
+import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
+import type {
+  AuditQuery,
+  ChainHead,
+  Checkpoint,
+  SealOutcome,
+  SealPlan,
+  StagedDraft,
+  StagingRow,
+  StoredRow,
+  TrailStore,
+} from './types';
+
+export interface PostgresAuditStore extends TrailStore {
+  readonly kind: 'postgres';
+  /** Where the next record of `chainId` links to (genesis, last record, or the retention anchor). */
+  head(chainId?: string): Promise<ChainHead>;
+}
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:pass@host:port/db` (libpq-style URL; `?sslmode=require` etc. honoured by `pg`). */
+  url: string;
+  /** This replica's chain. Default `main`. */
+  chainId?: string;
+  /** Connections per replica. Default 4. */
+  poolSize?: number;
+  /** Give up connecting after this long (the exporter then gets 503 + Retry-After). Default 5000. */
+  connectTimeoutMs?: number;
+  /** Where connection errors of idle pooled clients are reported (they must not crash the process). */
+  onError?: (err: Error) => void;
+}
+
+const DEFAULT_BATCH = 1000;
+/** Concurrent seals of the same call by two replicas: the loser retries and sees the winner's record. */
+const CALL_CONFLICT_RETRIES = 3;
+const UNIQUE_VIOLATION = '23505';
+/** Any 64-bit constant: serialises schema migration between replicas starting together. */
+const MIGRATION_LOCK = 0x6d637074726c;
+
+/** True for `postgres://` and `postgresql://` URLs: the `--db` value that selects this store. */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
+/** The URL without its password, for logs and errors. */
+export function safeDbLabel(db: string): string {
+  if (!isPostgresUrl(db)) return db;
+  try {
+    const u = new URL(db);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+export async function openPostgresStore(opts: PostgresStoreOptions): Promise<PostgresAuditStore> {
+  const chainId = opts.chainId ?? 'main';
+  if (typeof chainId !== 'string' || !CHAIN_ID_PATTERN.test(chainId)) {
+    throw new StoreError(
+      'MCPTRAIL_ERR_STORE_OPEN',
+      `store option 'chainId' must be 1-128 characters of A-Z a-z 0-9 . _ : -, got ${JSON.stringify(chainId)}`,
+    );
+  }
+  if (!isPostgresUrl(opts.url)) {
+    throw new StoreError('MCPTRAIL_ERR_STORE_OPEN', `store option 'url' must start with postgres:// or postgresql://, got ${JSON.stringify(safeDbLabel(opts.url))}`);
+  }
+  const pool = new Pool({
+    connectionString: opts.url,
+    max: opts.poolSize ?? 4,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
+    application_name: `mcptrail:${chainId}`,
+  });
+  // An idle client losing its server emits on the pool; unhandled, it would kill the process.
+  pool.on('error', (err) => opts.onError?.(err));
+  try {
+    await migrate(pool);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    if (err instanceof StoreError) throw err;
+    throw new StoreError('MCPTRAIL_ERR_STORE_OPEN', `cannot open store '${safeDbLabel(opts.url)}': ${(err as Error).message}`, { cause: err });
+  }
+  return new PostgresStore(pool, chainId, safeDbLabel(opts.url));
+}
+
+async function migrate(pool: Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(POSTGRES_SCHEMA_V1[0]!);
+    const row = await client.query<{ version: number }>(`SELECT version FROM mcptrail_schema WHERE component = 'trail'`);
+    const found = row.rows[0]?.version;
+    if (found !== undefined && found > POSTGRES_SCHEMA_VERSION) {
+      throw new StoreError(
+        'MCPTRAIL_ERR_STORE_SCHEMA',
+        `store schema version ${found} is newer than this mcptrail understands (${POSTGRES_SCHEMA_VERSION}); upgrade mcptrail`,
+      );
+    }
+    if (found !== POSTGRES_SCHEMA_VERSION) {
+      for (const stmt of POSTGRES_SCHEMA_V1) await client.query(stmt);
+      await client.query(
+        `INSERT INTO mcptrail_schema (component, version) VALUES ('trail', $1) ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version`,
+        [POSTGRES_SCHEMA_VERSION],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+interface RawStaging {
+  id: string;
+  trace_id: string | null;
+  span_id: string | null;
+  kind: 'span' | 'log';
+  draft: string;
+  ready_at: string;
+}
+
+const stagingRow = (r: RawStaging): StagingRow => ({ ...r, id: Number(r.id), ready_at: Number(r.ready_at) });
+
+const checkpointRow = (r: Record<string, unknown>): Checkpoint => ({
+  chain_id: r.chain_id as string,
+  seq: Number(r.seq),
+  hash: r.hash as string,
+  time: r.time as string,
+  signature: r.signature as string,
+  key_id: r.key_id as string,
+});
+
+class PostgresStore implements PostgresAuditStore {
+  readonly kind = 'postgres' as const;
+  private closed = false;
+
+  constructor(
+    private readonly pool: Pool,
+    readonly chainId: string,
+    private readonly label: string,
+  ) {}
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('MCPTRAIL_ERR_STORE_CLOSED', `store '${this.label}' is closed`);
+  }
+
+  private async tx<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const out = await work(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async headIn(c: Pool | PoolClient, chainId: string): Promise<{ head: ChainHead; last: Checkpoint | null }> {
+    const [rows, cps] = [
+      await c.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM audit_records WHERE chain_id = $1 ORDER BY seq DESC LIMIT 1`, [chainId]),
+      await c.query(`SELECT * FROM checkpoints WHERE chain_id = $1 ORDER BY seq DESC LIMIT 1`, [chainId]),
+    ];
+    const last = cps.rows[0] ? checkpointRow(cps.rows[0]) : null;
+    const rec = rows.rows[0] ? { seq: Number(rows.rows[0].seq), hash: rows.rows[0].hash } : null;
+    // After retention purged every record, the anchor checkpoint is the head.
+    if (last && (!rec || last.seq > rec.seq)) return { head: { seq: last.seq, hash: last.hash }, last };
+    return { head: rec ?? { seq: 0, hash: GENESIS_HASH }, last };
+  }
+
+  async head(chainId = this.chainId): Promise<ChainHead> {
+    this.assertOpen();
+    return (await this.headIn(this.pool, chainId)).head;
+  }
+
+  // --- TrailWriter ---
+
+  async stagedCount(): Promise<number> {
+    this.assertOpen();
+    const r = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM audit_staging WHERE chain_id = $1`, [this.chainId]);
+    return Number(r.rows[0]!.n);
+  }
+
+  async stageDrafts(rows: readonly StagedDraft[], now: number): Promise<number> {
+    this.assertOpen();
+    if (rows.length === 0) return 0;
+    // One statement, one round trip: insert (a half whose partner is already staged is due
+    // now), then make those partners due. The UPDATE cannot see rows the INSERT adds, which
+    // is why the INSERT decides its own ready_at.
+    const r = await this.pool.query<{ inserted: string }>(
+      `WITH u AS (
+         SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) AS u(trace_id, span_id, kind, draft, ready_at)
+       ), ins AS (
+         INSERT INTO audit_staging (chain_id, trace_id, span_id, kind, draft, ready_at)
+         SELECT $1, u.trace_id, u.span_id, u.kind, u.draft,
+                CASE WHEN u.trace_id IS NOT NULL AND u.span_id IS NOT NULL AND EXISTS (
+                  SELECT 1 FROM audit_staging p
+                  WHERE p.chain_id = $1 AND p.trace_id = u.trace_id AND p.span_id = u.span_id AND p.kind <> u.kind
+                ) THEN $7 ELSE u.ready_at END
+         FROM u
+         ON CONFLICT DO NOTHING
+         RETURNING trace_id, span_id, kind
+       ), due AS (
+         UPDATE audit_staging p SET ready_at = $7 FROM ins
+         WHERE p.chain_id = $1 AND ins.trace_id IS NOT NULL AND ins.span_id IS NOT NULL
+           AND p.trace_id = ins.trace_id AND p.span_id = ins.span_id AND p.kind <> ins.kind
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM ins) AS inserted`,
+      [
+        this.chainId,
+        rows.map((x) => x.trace_id),
+        rows.map((x) => x.span_id),
+        rows.map((x) => x.kind),
+        rows.map((x) => x.draft),
+        rows.map((x) => x.ready_at),
+        now,
+      ],
+    );
+    return Number(r.rows[0]!.inserted);
+  }
+
+  async nextReadyAt(): Promise<number | null> {
+    this.assertOpen();
+    const r = await this.pool.query<{ m: string | null }>(`SELECT min(ready_at) AS m FROM audit_staging WHERE chain_id = $1`, [this.chainId]);
+    const m = r.rows[0]?.m;
+    return m === null || m === undefined ? null : Number(m);
+  }
+
+  async sealDue(
+    now: number,
+    limit: number,
+    plan: (groups: StagingRow[][], head: ChainHead, last: Checkpoint | null) => SealPlan,
+  ): Promise<SealOutcome | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.tx((c) => this.sealIn(c, now, limit, plan));
+      } catch (err) {
+        const conflict = (err as { code?: string; constraint?: string }).code === UNIQUE_VIOLATION;
+        if (!conflict || attempt >= CALL_CONFLICT_RETRIES) throw err;
+      }
+    }
+  }
+
+  private async sealIn(
+    c: PoolClient,
+    now: number,
+    limit: number,
+    plan: (groups: StagingRow[][], head: ChainHead, last: Checkpoint | null) => SealPlan,
+  ): Promise<SealOutcome | null> {
+    const chainId = this.chainId;
+    const ready = await c.query<RawStaging>(
+      `SELECT id, trace_id, span_id, kind, draft, ready_at FROM audit_staging
+       WHERE chain_id = $1 AND ready_at <= $2 ORDER BY ready_at, id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [chainId, now, limit],
+    );
+    if (ready.rows.length === 0) return null;
+    // Group the span and the log record of one call (the other half may not be due yet); keep arrival order.
+    const groups = new Map<string, StagingRow[]>();
+    const keyed: Array<[string, string]> = [];
+    for (const raw of ready.rows) {
+      const row = stagingRow(raw);
+      const key = row.trace_id !== null && row.span_id !== null ? `${row.trace_id}/${row.span_id}` : `#${row.id}`;
+      const group = groups.get(key);
+      if (group) group.push(row);
+      else {
+        groups.set(key, [row]);
+        if (!key.startsWith('#')) keyed.push([row.trace_id!, row.span_id!]);
+      }
+    }
+    const seen = new Set(ready.rows.map((r) => r.id));
+    if (keyed.length > 0) {
+      const partners = await c.query<RawStaging>(
+        `SELECT s.id, s.trace_id, s.span_id, s.kind, s.draft, s.ready_at FROM audit_staging s
+         JOIN unnest($2::text[], $3::text[]) AS k(trace_id, span_id) ON s.trace_id = k.trace_id AND s.span_id = k.span_id
+         WHERE s.chain_id = $1 FOR UPDATE OF s`,
+        [chainId, keyed.map((k) => k[0]), keyed.map((k) => k[1])],
+      );
+      for (const raw of partners.rows) {
+        if (seen.has(raw.id)) continue;
+        seen.add(raw.id);
+        groups.get(`${raw.trace_id}/${raw.span_id}`)?.push(stagingRow(raw));
+      }
+    }
+    const del = await c.query(`DELETE FROM audit_staging WHERE id = ANY($1::bigint[])`, [[...seen]]);
+    let duplicates = 0;
+    let fresh = [...groups.values()];
+    if (keyed.length > 0) {
+      const dup = await c.query<{ trace_id: string; span_id: string }>(
+        `SELECT r.trace_id, r.span_id FROM audit_records r
+         JOIN unnest($1::text[], $2::text[]) AS k(trace_id, span_id) ON r.trace_id = k.trace_id AND r.span_id = k.span_id`,
+        [keyed.map((k) => k[0]), keyed.map((k) => k[1])],
+      );
+      if (dup.rows.length > 0) {
+        const inTrail = new Set(dup.rows.map((d) => `${d.trace_id}/${d.span_id}`));
+        fresh = fresh.filter((g) => {
+          const first = g[0]!;
+          const isDup = first.trace_id !== null && first.span_id !== null && inTrail.has(`${first.trace_id}/${first.span_id}`);
+          if (isDup) duplicates++;
+          return !isDup;
+        });
+      }
+    }
+    const { head, last } = await this.headIn(c, chainId);
+    const out = plan(fresh, head, last);
+    if (out.records.length > 0) {
+      await c.query(
+        `INSERT INTO audit_records (chain_id, seq, hash, body) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[])`,
+        [out.records.map((r) => r.record.chain_id), out.records.map((r) => r.record.seq), out.records.map((r) => r.record.hash), out.records.map((r) => r.body)],
+      );
+    }
+    if (out.checkpoint) await this.insertCheckpoint(c, out.checkpoint);
+    return { removed: del.rowCount ?? seen.size, duplicates, records: out.records.map((r) => r.record), checkpointed: out.checkpoint !== null };
+  }
+
+  private async insertCheckpoint(c: PoolClient, cp: Checkpoint): Promise<void> {
+    await c.query(`INSERT INTO checkpoints (chain_id, seq, hash, time, signature, key_id) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      cp.chain_id,
+      cp.seq,
+      cp.hash,
+      cp.time,
+      cp.signature,
+      cp.key_id,
+    ]);
+  }
+
+  async checkpointHead(sign: (head: ChainHead, last: Checkpoint | null) => Checkpoint | null): Promise<boolean> {
+    return this.tx(async (c) => {
+      const { head, last } = await this.headIn(c, this.chainId);
+      const cp = sign(head, last);
+      if (cp) await this.insertCheckpoint(c, cp);
+      return cp !== null;
+    });
+  }
+
+  // --- AuditStore (read side, every chain) ---
+
+  async query(q: AuditQuery, order: 'asc' | 'desc' = 'asc'): Promise<AuditRecord[]> {
+    this.assertOpen();
+    const { where, params, limit } = buildQueryFilter(q, (n) => `$${n}`);
+    const dir = order === 'desc' ? 'DESC' : 'ASC';
+    params.push(limit);
+    const sql =
+      `SELECT hash, body FROM audit_records` +
+      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+      ` ORDER BY chain_id ${dir}, seq ${dir} LIMIT $${params.length}`;
+    const r = await this.pool.query<{ hash: string; body: string }>(sql, params);
+    return r.rows.map((row) => recordFromRow(row.body, row.hash));
+  }
+
+  async *iterate(opts: { chainId?: string; fromSeq?: number; batchSize?: number } = {}): AsyncIterable<AuditRecord> {
+    for await (const batch of this.scan({ chainId: opts.chainId ?? this.chainId, fromSeq: opts.fromSeq, batchSize: opts.batchSize })) {
+      for (const row of batch) yield recordFromRow(row.body, row.hash);
+    }
+  }
+
+  async *scan(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]> {
+    const size = Math.max(1, Math.min(opts.batchSize ?? DEFAULT_BATCH, 100_000));
+    let from = opts.fromSeq ?? 0;
+    for (;;) {
+      this.assertOpen();
+      const r = await this.pool.query<{ seq: string; hash: string; body: string }>(
+        `SELECT seq, hash, body FROM audit_records WHERE chain_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3`,
+        [opts.chainId, from, size],
+      );
+      if (r.rows.length === 0) return;
+      const batch = r.rows.map((row) => ({ seq: Number(row.seq), hash: row.hash, body: row.body }));
+      yield batch;
+      if (batch.length < size) return;
+      from = batch[batch.length - 1]!.seq + 1;
+    }
+  }
+
+  async chains(): Promise<string[]> {
+    this.assertOpen();
+    // Skip scan over the primary key: one index probe per chain, not a pass over every row.
+    const r = await this.pool.query<{ chain_id: string }>(
+      `WITH RECURSIVE c AS (
+         (SELECT chain_id FROM audit_records ORDER BY chain_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT r.chain_id FROM audit_records r WHERE r.chain_id > c.chain_id ORDER BY r.chain_id LIMIT 1) FROM c WHERE c.chain_id IS NOT NULL
+       )
+       SELECT chain_id FROM c WHERE chain_id IS NOT NULL
+       UNION SELECT DISTINCT chain_id FROM checkpoints ORDER BY 1`,
+    );
+    return r.rows.map((row) => row.chain_id);
+  }
+
+  async count(q: { chain_id?: string } = {}): Promise<number> {
+    this.assertOpen();
+    const r =
+      q.chain_id === undefined
+        ? await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM audit_records`)
+        : await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM audit_records WHERE chain_id = $1`, [q.chain_id]);
+    return Number(r.rows[0]!.n);
+  }
+
+  async checkpoints(chainId: string): Promise<Checkpoint[]> {
+    this.assertOpen();
+    const r = await this.pool.query(`SELECT * FROM checkpoints WHERE chain_id = $1 ORDER BY seq`, [chainId]);
+    return r.rows.map(checkpointRow);
+  }
+
+  async purgeThrough(chainId: string, seq: number): Promise<{ purged: number }> {
+    return this.tx(async (c) => {
+      const del = await c.query(`DELETE FROM audit_records WHERE chain_id = $1 AND seq <= $2`, [chainId, seq]);
+      await c.query(`DELETE FROM checkpoints WHERE chain_id = $1 AND seq < $2`, [chainId, seq]);
+      return { purged: del.rowCount ?? 0 };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
