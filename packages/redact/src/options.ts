@@ -98,7 +98,10 @@ function limits(value: unknown): Required<RedactionLimits> {
 }
 
 function hmacKey(value: unknown): Buffer {
-  if (value === undefined) return (processKey ??= randomBytes(32));
+  if (value === undefined) {
+    processKey ??= randomBytes(32);
+    return processKey;
+  }
   let key: Buffer | undefined;
   if (typeof value === 'string') key = Buffer.from(value, 'utf8');
   else if (value instanceof Uint8Array) key = Buffer.from(value);

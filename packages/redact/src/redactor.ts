@@ -299,7 +299,7 @@ class DefaultRedactor implements Redactor {
     try {
       // for-in rather than Object.keys: a million-key object is not copied before the budget stops us.
       for (const key in obj) {
-        if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
+        if (!Object.hasOwn(obj, key)) continue;
         if (w.budget <= 0) {
           w.tally.truncated = true;
           break;

@@ -127,7 +127,8 @@ class Hits {
   /** Overlapping an earlier (higher-priority) hit: skipped, or with `clip`, split into its uncovered runs. */
   add(start: number, end: number, type: string, clip: boolean): void {
     if (end <= start) return;
-    const covered = (this.covered ??= new Uint8Array(this.text.length));
+    this.covered ??= new Uint8Array(this.text.length);
+    const covered = this.covered;
     if (!clip) {
       for (let i = start; i < end; i++) if (covered[i]) return;
       this.push(covered, start, end, type);

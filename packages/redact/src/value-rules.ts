@@ -145,22 +145,22 @@ export function regexRule(spec: RegexRuleSpec): ValueRule {
     types: spec.types,
     applies: spec.applies,
     scan(text, emit) {
-      re.lastIndex = 0;
-      let m: RegExpExecArray | null;
-      while ((m = re.exec(text)) !== null) {
-        if (m[0].length === 0) {
-          re.lastIndex++;
-          continue;
-        }
-        if (!locate) {
-          emit(m.index, m.index + m[0].length);
-          continue;
-        }
+      eachMatch(re, text, (m) => {
+        if (!locate) return emit(m.index, m.index + m[0].length);
         const span = locate(m);
         if (span) emit(span[0], span[1], span[2]);
-      }
+      });
     },
   };
+}
+
+/** Calls fn for every match of a global regex; `re` is shared, so lastIndex is reset first. */
+export function eachMatch(re: RegExp, text: string, fn: (m: RegExpExecArray) => void): void {
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    if (m[0].length === 0) re.lastIndex++;
+    else fn(m);
+  }
 }
 
 /** Offset of capture group `g`, given that groups 1..g-1 are contiguous from the match start. */
@@ -330,23 +330,19 @@ const phone: ValueRule = {
   types: ['phone'],
   applies: (f) => f.phoneRun >= 8,
   scan(text, emit, f) {
-    let m: RegExpExecArray | null;
     if (f.plus) {
-      PHONE_INTERNATIONAL_RE.lastIndex = 0;
-      while ((m = PHONE_INTERNATIONAL_RE.exec(text)) !== null) {
+      eachMatch(PHONE_INTERNATIONAL_RE, text, (m) => {
         const d = onlyDigits(m[0]).length;
         // E.164 allows 8–15 digits; runs of separators mean it is not one number.
         if (d >= 8 && d <= 15 && !/[ .-]{2}|\(\)/.test(m[0])) emit(m.index, m.index + m[0].length);
-      }
+      });
     }
     if (f.phoneRun < 10) return;
-    PHONE_NANP_RE.lastIndex = 0;
-    while ((m = PHONE_NANP_RE.exec(text)) !== null) emit(m.index, m.index + m[0].length);
-    PHONE_NATIONAL_RE.lastIndex = 0;
-    while ((m = PHONE_NATIONAL_RE.exec(text)) !== null) {
+    eachMatch(PHONE_NANP_RE, text, (m) => emit(m.index, m.index + m[0].length));
+    eachMatch(PHONE_NATIONAL_RE, text, (m) => {
       const d = onlyDigits(m[0]).length;
       if (d >= 10 && d <= 11) emit(m.index, m.index + m[0].length);
-    }
+    });
   },
 };
 
@@ -384,14 +380,12 @@ export const highEntropy: ValueRule = {
   types: ['high_entropy'],
   applies: (f) => f.length >= 24 && f.digits > 0,
   scan(text, emit) {
-    HIGH_ENTROPY_RE.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = HIGH_ENTROPY_RE.exec(text)) !== null) {
+    eachMatch(HIGH_ENTROPY_RE, text, (m) => {
       const s = m[0];
-      if (/^[0-9a-fA-F-]+$/.test(s) || !/\d/.test(s) || !/[A-Za-z]/.test(s)) continue;
+      if (/^[0-9a-fA-F-]+$/.test(s) || !/\d/.test(s) || !/[A-Za-z]/.test(s)) return;
       const classes = (/[a-z]/.test(s) ? 1 : 0) + (/[A-Z]/.test(s) ? 1 : 0) + 1;
       if (classes >= 2 && shannonEntropy(s.length > 4096 ? s.slice(0, 4096) : s) >= 4.0) emit(m.index, m.index + s.length);
-    }
+    });
   },
 };
 

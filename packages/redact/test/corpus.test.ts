@@ -61,7 +61,14 @@ describe('every corpus value is redacted', () => {
     expect(findLeaks(JSON.stringify(args)).length).toBeGreaterThanOrEqual(SECRET_CORPUS.length);
     const r = redactor.redact(args);
     expect(findLeaks(JSON.stringify(r.value))).toEqual([]);
-    const v = r.value as Record<string, any>;
+    const v = r.value as {
+      city: string;
+      max_tokens: number;
+      order_id: string;
+      requested_at: string;
+      headers: Record<string, string>;
+      connection: { options: unknown };
+    };
     expect(v.city).toBe('Paris');
     expect(v.max_tokens).toBe(1024);
     expect(v.order_id).toBe('ord_2026_000184');

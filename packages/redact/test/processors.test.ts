@@ -1,4 +1,5 @@
 import { SpanStatusCode, context } from '@opentelemetry/api';
+import type { AnyValue } from '@opentelemetry/api-logs';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_MCPTRAIL_REDACTION_COUNT, ATTR_MCPTRAIL_REDACTION_TYPES } from '@mcptrail/conventions';
@@ -87,7 +88,7 @@ describe('RedactingLogRecordProcessor (real sdk-logs LoggerProvider)', () => {
     const logger = provider.getLogger('test');
     logger.emit({
       eventName: 'mcp.audit.tool_call',
-      body: { arguments: secretArgs(), summary: 'ok' },
+      body: { arguments: secretArgs(), summary: 'ok' } as AnyValue,
       attributes: { 'mcp.tool.name': 'query_db', 'app.password': 'hunter22', 'app.note': `jwt ${JWT}` },
       context: context.active(),
     });
@@ -116,6 +117,7 @@ describe('RedactingLogRecordProcessor (real sdk-logs LoggerProvider)', () => {
         done({ code: 0 });
       },
       shutdown: () => Promise.resolve(),
+      forceFlush: () => Promise.resolve(),
     };
     const wrong = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter }), new RedactingLogRecordProcessor()] });
     wrong.getLogger('test').emit({ body: 'password=hunter22' });
