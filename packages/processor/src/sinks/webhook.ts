@@ -16,7 +16,7 @@ export interface WebhookSinkOptions {
   logger: Logger;
   /** Upper bound of one retry delay. @default 30000 */
   maxBackoffMs?: number;
-  /** How long `flush()`/`close()` wait for the queue to drain. @default 10000 */
+  /** How long `flush()`/`close()` wait for the queue to drain; then close() aborts and drops the rest. @default 10000 */
   flushTimeoutMs?: number;
   /** Injected for tests of the jitter. @default Math.random */
   random?: () => number;
@@ -58,6 +58,8 @@ export function createWebhookSink(opts: WebhookSinkOptions): Sink & { stats(): S
   let closed = false;
   let wake: (() => void) | null = null;
   let hurry = false;
+  // The request in flight, so close() can cut it off instead of waiting out its timeout.
+  let inflight: AbortController | null = null;
 
   function enqueue(event: string, payload: Record<string, unknown>): void {
     if (closed) return;
@@ -89,6 +91,9 @@ export function createWebhookSink(opts: WebhookSinkOptions): Sink & { stats(): S
   }
 
   async function attempt(d: Delivery): Promise<{ ok: boolean; final: boolean; reason: string }> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('timeout', 'TimeoutError')), opts.timeoutMs);
+    inflight = controller;
     try {
       const res = await fetch(opts.url, {
         method: 'POST',
@@ -100,14 +105,19 @@ export function createWebhookSink(opts: WebhookSinkOptions): Sink & { stats(): S
           'x-mcptrail-delivery': d.id,
         },
         body: d.body,
-        signal: AbortSignal.timeout(opts.timeoutMs),
+        signal: controller.signal,
       });
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) return { ok: true, final: true, reason: '' };
       return { ok: false, final: !retryable(res.status), reason: `HTTP ${res.status}` };
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
-      return { ok: false, final: false, reason: e.name === 'TimeoutError' ? 'timeout' : (e.cause?.code ?? e.name) };
+      const abortedBy = controller.signal.aborted ? (controller.signal.reason as Error | undefined)?.name : undefined;
+      const reason = abortedBy === 'TimeoutError' ? 'timeout' : abortedBy ? 'shutdown' : (e.cause?.code ?? e.name);
+      return { ok: false, final: false, reason };
+    } finally {
+      clearTimeout(timer);
+      inflight = null;
     }
   }
 
@@ -151,6 +161,8 @@ export function createWebhookSink(opts: WebhookSinkOptions): Sink & { stats(): S
     clearTimeout(timer);
     if (outcome === 'timeout') {
       opts.logger.warn('webhook flush timed out', { target, pending: queue.length });
+      // At shutdown, do not leave a hung request keeping the process alive.
+      if (closed) inflight?.abort(new DOMException('shutdown', 'AbortError'));
     }
   }
 
