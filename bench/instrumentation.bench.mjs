@@ -1,0 +1,102 @@
+// Instrumentation overhead: every mode in fresh child processes, modes alternating within each
+// round, medians over rounds and paired differences against the provider-only baseline.
+// node instrumentation.bench.mjs [--rounds 5] [--calls 5000] [--warmup 2000] [--heap-calls 100000]
+import { fileURLToPath } from 'node:url';
+import { runWorker } from './lib/child.mjs';
+import { commandLine, flags, fmt, machineLine, median, table } from './lib/stats.mjs';
+import { writeResult } from './lib/results.mjs';
+
+const MODES = ['none', 'provider', 'mcptrail', 'traceloop', 'arize'];
+const LABELS = {
+  none: 'no tracer provider',
+  provider: 'provider, no instrumentation',
+  mcptrail: '@mcptrail/instrumentation-mcp (defaults)',
+  traceloop: '@traceloop/instrumentation-mcp 0.27.0',
+  arize: '@arizeai/openinference-instrumentation-mcp 0.2.33',
+};
+const EXPORTERS = ['counting', 'memory'];
+const opts = flags({ rounds: 5, calls: 5000, warmup: 2000, concurrency: 64, heapCalls: 100_000 });
+const worker = fileURLToPath(new URL('./lib/instrumentation-worker.cjs', import.meta.url));
+const run = (mode, exporter, extra = {}) =>
+  runWorker(worker, [JSON.stringify({ mode, exporter, calls: opts.calls, warmup: opts.warmup, concurrency: opts.concurrency, ...extra })], { nodeArgs: ['--expose-gc'] });
+
+const runs = []; // { round, mode, exporter, result }
+for (let round = 0; round < opts.rounds; round++) {
+  // Rotate the order every round so no mode always runs first (or right after a heavy one).
+  const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]);
+  for (const exporter of EXPORTERS) {
+    for (const mode of order) {
+      const result = await run(mode, exporter);
+      runs.push({ round, mode, exporter, result });
+      process.stderr.write(`round ${round + 1}/${opts.rounds} ${exporter} ${mode}: seq ${fmt(result.sequential.usPerCall)} µs, conc ${fmt(result.concurrent.usPerCall)} µs\n`);
+    }
+  }
+}
+
+const heap = {};
+if (opts.heapCalls > 0) {
+  for (const mode of MODES) {
+    heap[mode] = (await run(mode, 'counting', { heapCalls: opts.heapCalls, calls: 1000 })).heap;
+    process.stderr.write(`heap ${mode}: ${fmt(heap[mode].growthKiB)} KiB over ${opts.heapCalls} calls\n`);
+  }
+}
+
+const pick = (mode, exporter, phase, field) => runs.filter((r) => r.mode === mode && r.exporter === exporter).map((r) => r.result[phase][field]);
+/** Median over rounds of (mode − provider) measured in the same round. */
+const pairedAdded = (mode, exporter, phase) => {
+  const diffs = [];
+  for (let round = 0; round < opts.rounds; round++) {
+    const a = runs.find((r) => r.round === round && r.mode === mode && r.exporter === exporter);
+    const b = runs.find((r) => r.round === round && r.mode === 'provider' && r.exporter === exporter);
+    diffs.push(a.result[phase].usPerCall - b.result[phase].usPerCall);
+  }
+  return median(diffs);
+};
+
+const summary = { opts, machine: machineLine(), command: commandLine(), modes: {} };
+const lines = [`### Instrumentation overhead`, '', `\`${summary.command}\` — ${summary.machine}`, ''];
+for (const exporter of EXPORTERS) {
+  const rows = [];
+  for (const mode of MODES) {
+    const seq = median(pick(mode, exporter, 'sequential', 'usPerCall'));
+    const conc = median(pick(mode, exporter, 'concurrent', 'usPerCall'));
+    const addedSeq = pairedAdded(mode, exporter, 'sequential');
+    const addedConc = pairedAdded(mode, exporter, 'concurrent');
+    const spans = median(pick(mode, exporter, 'sequential', 'spansPerCall'));
+    const logsPerCall = median(pick(mode, exporter, 'sequential', 'logsPerCall'));
+    summary.modes[`${mode}/${exporter}`] = { seq, conc, addedSeq, addedConc, spans, logs: logsPerCall };
+    rows.push([
+      LABELS[mode],
+      fmt(seq),
+      mode === 'provider' || mode === 'none' ? '—' : fmt(addedSeq),
+      fmt(conc),
+      mode === 'provider' || mode === 'none' ? '—' : fmt(addedConc),
+      fmt(spans, 2),
+      fmt(logsPerCall, 2),
+      exporter === 'counting' && heap[mode] ? fmt(heap[mode].growthKiB, 0) : '',
+    ]);
+  }
+  lines.push(`**${exporter} exporter** (median of ${opts.rounds} rounds × ${opts.calls} calls per phase; "added" = median of same-round differences against the provider-only baseline)`, '');
+  lines.push(table(['mode', 'seq µs/call', 'seq added µs', `${opts.concurrency}-way µs/call`, `${opts.concurrency}-way added µs`, 'spans/call', 'log records/call', exporter === 'counting' ? `heap growth KiB / ${opts.heapCalls} calls` : ''], rows), '');
+}
+const sample = Object.fromEntries(MODES.map((mode) => [mode, runs.find((r) => r.mode === mode && r.exporter === 'memory')?.result.sample]));
+const kinds = ['INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+lines.push('**What each mode emits for one `tools/call`** (in-memory exporter)', '');
+lines.push(
+  table(
+    ['mode', 'spans (name, kind, attribute count, has parent)', 'log records (event, attribute count)'],
+    MODES.map((mode) => [
+      LABELS[mode],
+      (sample[mode]?.spans ?? []).map((s) => `\`${s.name}\` ${kinds[s.kind]} ${s.attributes} attrs${s.hasParent ? ', child' : ''}`).join('; ') || 'none',
+      (sample[mode]?.logs ?? []).map((l) => `\`${l.event}\` ${l.attributes} attrs`).join('; ') || 'none',
+    ]),
+  ),
+  '',
+);
+summary.heap = heap;
+summary.sample = sample;
+summary.dropWarnings = runs.reduce((n, r) => n + r.result.dropWarnings, 0);
+lines.push(`Queue drop warnings across all runs: ${summary.dropWarnings}.`, '');
+const markdown = lines.join('\n');
+writeResult('instrumentation', summary, markdown);
+process.stdout.write(`${markdown}\n`);

@@ -1,0 +1,226 @@
+'use strict';
+// One instrumentation mode in a fresh process: a real McpServer and Client over the SDK's
+// InMemoryTransport, the same OpenTelemetry pipeline for every mode, timed callTool loops.
+// Prints one JSON line on stdout. Usage: node --expose-gc instrumentation-worker.cjs '<json options>'
+const { context, propagation, trace, metrics, diag, DiagLogLevel, ROOT_CONTEXT } = require('@opentelemetry/api');
+const { logs } = require('@opentelemetry/api-logs');
+const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
+const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } = require('@opentelemetry/core');
+const { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } = require('@opentelemetry/sdk-trace-base');
+const { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider } = require('@opentelemetry/sdk-logs');
+const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics');
+
+const MODES = ['none', 'provider', 'mcptrail', 'traceloop', 'arize'];
+const opts = JSON.parse(process.argv[2] ?? '{}');
+const { mode, exporter, calls = 5000, warmup = 2000, concurrency = 64, heapCalls = 0 } = opts;
+if (!MODES.includes(mode)) throw new Error(`mode must be one of ${MODES.join(', ')}, got '${mode}'`);
+if (exporter !== 'counting' && exporter !== 'memory') throw new Error(`exporter must be 'counting' or 'memory', got '${exporter}'`);
+
+/** Counts what it is given and keeps nothing: the cheapest real exporter. */
+class CountingExporter {
+  count = 0;
+  export(items, done) {
+    this.count += items.length;
+    done({ code: 0 });
+  }
+  forceFlush() {
+    return Promise.resolve();
+  }
+  shutdown() {
+    return Promise.resolve();
+  }
+}
+
+/** A reader nobody collects from: instruments record into the SDK's aggregators as in production. */
+class IdleMetricReader extends MetricReader {
+  async onForceFlush() {}
+  async onShutdown() {}
+}
+
+// Queue drops would make a mode look cheaper than it is: count them from the SDK's own warnings.
+let dropWarnings = 0;
+diag.setLogger(
+  {
+    error: (m) => process.stderr.write(`diag error: ${m}\n`),
+    warn: (m) => {
+      if (/dropped/i.test(m)) dropWarnings++;
+      else process.stderr.write(`diag warn: ${m}\n`);
+    },
+    info: () => {},
+    debug: () => {},
+    verbose: () => {},
+  },
+  DiagLogLevel.WARN,
+);
+
+const spanExporter = exporter === 'counting' ? new CountingExporter() : new InMemorySpanExporter();
+const logExporter = exporter === 'counting' ? new CountingExporter() : new InMemoryLogRecordExporter();
+// Batches export as soon as 512 are queued, so a large queue never fills during a burst.
+const queue = { maxQueueSize: 65_536, maxExportBatchSize: 512, scheduledDelayMillis: 200 };
+let tracerProvider;
+let loggerProvider;
+if (mode !== 'none') {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+  tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(spanExporter, queue)] });
+  loggerProvider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter: logExporter, ...queue })] });
+  trace.setGlobalTracerProvider(tracerProvider);
+  logs.setGlobalLoggerProvider(loggerProvider);
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [new IdleMetricReader()] }));
+}
+
+// Instrumentations are enabled before the MCP SDK is first required, as `--require register` does.
+let afterLoad = () => {};
+if (mode === 'mcptrail') {
+  const { McpInstrumentation } = require('@mcptrail/instrumentation-mcp');
+  const instrumentation = new McpInstrumentation({ enabled: false });
+  instrumentation.setTracerProvider(tracerProvider);
+  instrumentation.setLoggerProvider(loggerProvider);
+  instrumentation.enable();
+} else if (mode === 'traceloop') {
+  const { McpInstrumentation } = require('@traceloop/instrumentation-mcp');
+  const instrumentation = new McpInstrumentation();
+  instrumentation.setTracerProvider(tracerProvider);
+  // Its module hooks never fire for the SDK's exports map; the documented manual call is needed.
+  afterLoad = (sdk) => instrumentation.manuallyInstrument({ Client: sdk.Client, Server: sdk.Server });
+} else if (mode === 'arize') {
+  const { MCPInstrumentation } = require('@arizeai/openinference-instrumentation-mcp');
+  const instrumentation = new MCPInstrumentation();
+  instrumentation.setTracerProvider(tracerProvider);
+  // It patches only transports (context propagation); InMemoryTransport is not among them.
+  afterLoad = () =>
+    instrumentation.manuallyInstrument({
+      clientStdioModule: require('@modelcontextprotocol/sdk/client/stdio.js'),
+      serverStdioModule: require('@modelcontextprotocol/sdk/server/stdio.js'),
+      clientSSEModule: require('@modelcontextprotocol/sdk/client/sse.js'),
+      serverSSEModule: require('@modelcontextprotocol/sdk/server/sse.js'),
+      clientStreamableHTTPModule: require('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+      serverStreamableHTTPModule: require('@modelcontextprotocol/sdk/server/streamableHttp.js'),
+    });
+}
+
+const sdk = {
+  McpServer: require('@modelcontextprotocol/sdk/server/mcp.js').McpServer,
+  Server: require('@modelcontextprotocol/sdk/server/index.js').Server,
+  Client: require('@modelcontextprotocol/sdk/client/index.js').Client,
+  InMemoryTransport: require('@modelcontextprotocol/sdk/inMemory.js').InMemoryTransport,
+};
+afterLoad(sdk);
+const { z } = require('zod');
+
+/** InMemoryTransport delivers synchronously: cut the caller's context so only `_meta` links the sides. */
+function isolate(transport) {
+  let handler;
+  Object.defineProperty(transport, 'onmessage', {
+    configurable: true,
+    get: () => handler,
+    set(fn) {
+      handler = fn && ((...args) => context.with(ROOT_CONTEXT, () => fn(...args)));
+    },
+  });
+  return transport;
+}
+
+// A typical tool call: a few scalar fields, one nested object, one value the redactor masks.
+const ARGS = { orderId: 'A-1042', include: ['items', 'shipping'], customer: { email: 'jane.doe@example.com', tier: 'gold' }, limit: 10 };
+
+async function main() {
+  const server = new sdk.McpServer({ name: 'bench-orders', version: '1.0.0' });
+  server.registerTool(
+    'lookup_order',
+    {
+      description: 'Look up an order by id',
+      inputSchema: { orderId: z.string(), include: z.array(z.string()).optional(), customer: z.object({ email: z.string(), tier: z.string() }).optional(), limit: z.number().optional() },
+      annotations: { readOnlyHint: true },
+    },
+    async (args) => ({ content: [{ type: 'text', text: `order ${args.orderId}: shipped, 2 items` }] }),
+  );
+  const [clientTransport, serverTransport] = sdk.InMemoryTransport.createLinkedPair();
+  isolate(clientTransport);
+  isolate(serverTransport);
+  await server.connect(serverTransport);
+  const client = new sdk.Client({ name: 'bench-agent', version: '1.0.0' });
+  await client.connect(clientTransport);
+  await client.listTools();
+
+  const call = () => client.callTool({ name: 'lookup_order', arguments: ARGS });
+  const sequential = async (n) => {
+    for (let i = 0; i < n; i++) await call();
+  };
+  const concurrent = async (n) => {
+    for (let done = 0; done < n; done += concurrency) {
+      const batch = [];
+      for (let j = 0; j < concurrency && done + j < n; j++) batch.push(call());
+      await Promise.all(batch);
+    }
+  };
+  const flush = async () => {
+    await tracerProvider?.forceFlush();
+    await loggerProvider?.forceFlush();
+  };
+  const exported = () => ({
+    spans: exporter === 'counting' ? spanExporter.count : spanExporter.getFinishedSpans().length,
+    logs: exporter === 'counting' ? logExporter.count : logExporter.getFinishedLogRecords().length,
+  });
+  const resetExported = () => {
+    if (exporter === 'counting') {
+      spanExporter.count = 0;
+      logExporter.count = 0;
+    } else {
+      spanExporter.reset();
+      logExporter.reset();
+    }
+  };
+  const timed = async (fn, n) => {
+    await flush();
+    resetExported();
+    const cpu0 = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    await fn(n);
+    const elapsed = Number(process.hrtime.bigint() - start) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    await flush();
+    const got = exported();
+    // CPU time (user + system) is what the shared machine's load distorts least; wall time is kept too.
+    return { usPerCall: (cpu.user + cpu.system) / n, wallUsPerCall: elapsed / n, spansPerCall: got.spans / n, logsPerCall: got.logs / n };
+  };
+
+  await sequential(warmup);
+  await concurrent(warmup);
+  const result = { mode, exporter, calls, concurrency };
+  result.sequential = await timed(sequential, calls);
+  result.concurrent = await timed(concurrent, calls);
+
+  // What one call emits, for the "what each peer records" table.
+  if (exporter === 'memory') {
+    await flush();
+    resetExported();
+    await call();
+    await flush();
+    result.sample = {
+      spans: spanExporter.getFinishedSpans().map((s) => ({ name: s.name, kind: s.kind, attributes: Object.keys(s.attributes).length, hasParent: s.parentSpanContext !== undefined })),
+      logs: logExporter.getFinishedLogRecords().map((l) => ({ event: l.eventName ?? l.attributes['event.name'] ?? null, attributes: Object.keys(l.attributes).length })),
+    };
+  }
+
+  if (heapCalls > 0) {
+    await flush();
+    global.gc();
+    const before = process.memoryUsage().heapUsed;
+    await concurrent(heapCalls);
+    await flush();
+    global.gc();
+    const after = process.memoryUsage().heapUsed;
+    result.heap = { calls: heapCalls, beforeKiB: before / 1024, afterKiB: after / 1024, growthKiB: (after - before) / 1024 };
+  }
+  result.dropWarnings = dropWarnings;
+  await client.close();
+  await tracerProvider?.shutdown();
+  await loggerProvider?.shutdown();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.stack ?? err}\n`);
+  process.exit(1);
+});

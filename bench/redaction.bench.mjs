@@ -1,0 +1,107 @@
+// Redaction cost: per call on typical tool arguments, throughput on a mixed corpus, and the
+// worst case on adversarial inputs. In-process, medians of repeated timed runs.
+// node redaction.bench.mjs [--runs 7] [--min-ms 300]
+import { createRequire } from 'node:module';
+import { args10k, args1k, args200, adversarialStrings, adversarialStructures, mixedCorpus } from './lib/redaction-inputs.mjs';
+import { writeResult } from './lib/results.mjs';
+import { commandLine, flags, fmt, machineLine, median, table } from './lib/stats.mjs';
+
+const require = createRequire(import.meta.url);
+const { createRedactor } = require('@mcptrail/redact');
+const { canonicalJson } = require('@mcptrail/conventions');
+
+const opts = flags({ runs: 7, minMs: 300, adversarialRuns: 3 });
+const redactor = createRedactor({ hmacKey: 'bench-hmac-key-0123456789abcdef' });
+const now = () => Number(process.hrtime.bigint()) / 1e3; // µs
+// CPU time of this process (user + system): a loaded shared machine inflates wall time, much less CPU time.
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+/** CPU µs per call: each run repeats `fn` until `minMs` of CPU time has passed; the median over runs. */
+function perCall(fn) {
+  for (let i = 0; i < 200; i++) fn(); // warm-up (JIT)
+  const runs = [];
+  for (let r = 0; r < opts.runs; r++) {
+    let n = 0;
+    const start = cpuNow();
+    let elapsed = 0;
+    while (elapsed < opts.minMs * 1000) {
+      for (let i = 0; i < 50; i++) fn();
+      n += 50;
+      elapsed = cpuNow() - start;
+    }
+    runs.push(elapsed / n);
+  }
+  return median(runs);
+}
+
+const jsonBytes = (v) => Buffer.byteLength(JSON.stringify(v));
+const summary = { opts, machine: machineLine(), command: commandLine(), typical: {}, adversarial: {} };
+const lines = ['### Redaction', '', `\`${summary.command}\` — ${summary.machine}`, ''];
+
+// 1. Typical arguments.
+const typicalRows = [];
+for (const [label, make] of [['0.2 KB', args200], ['1 KB', args1k], ['10 KB', args10k]]) {
+  const value = make();
+  const bytes = jsonBytes(value);
+  const result = redactor.redact(value);
+  const redactUs = perCall(() => redactor.redact(value));
+  // What the instrumentation does per tool call with default options: redacted JSON for the
+  // audit record plus the keyed hash and size of the canonical arguments.
+  const pathUs = perCall(() => {
+    JSON.stringify(redactor.redact(value).value);
+    const c = canonicalJson(value);
+    redactor.keyedHash(c);
+  });
+  summary.typical[label] = { bytes, redactUs, pathUs, count: result.count, types: result.types };
+  typicalRows.push([label, fmt(bytes, 0), `${result.count} (${result.types.join(', ')})`, fmt(redactUs, 2), fmt(redactUs / (bytes / 1024), 2), fmt(pathUs, 2)]);
+}
+lines.push(`**Per call** (CPU time, median of ${opts.runs} runs of ≥ ${opts.minMs} ms each)`, '');
+lines.push(table(['arguments', 'JSON bytes', 'values redacted (types)', '`redact()` CPU µs/call', 'µs per KB', 'instrumentation path CPU µs (redact + stringify + canonical JSON + HMAC)'], typicalRows), '');
+
+// 2. Mixed corpus throughput.
+const corpus = mixedCorpus();
+const corpusBytes = corpus.reduce((n, v) => n + jsonBytes(v), 0);
+const corpusUs = perCall(() => {
+  for (const v of corpus) redactor.redact(v);
+});
+summary.corpus = { items: corpus.length, bytes: corpusBytes, mbPerS: corpusBytes / 2 ** 20 / (corpusUs / 1e6) };
+lines.push(`**Mixed corpus**: ${corpus.length} argument objects, ${fmt(corpusBytes / 1024, 0)} KB of JSON → **${fmt(summary.corpus.mbPerS, 1)} MB/s** (\`redact()\`, median of ${opts.runs} runs).`, '');
+
+// 3. Adversarial inputs: worst of a few runs each (a single slow run is what an attacker gets).
+const worst = (fn) => {
+  const times = [];
+  for (let r = 0; r < opts.adversarialRuns; r++) {
+    const start = now();
+    const cpuStart = cpuNow();
+    fn();
+    // Wall time is what a caller waits; CPU time is reported beside it to show contention.
+    times.push({ wall: (now() - start) / 1000, cpu: (cpuNow() - cpuStart) / 1000 });
+  }
+  return times.reduce((a, b) => (b.cpu > a.cpu ? b : a));
+};
+const advRows = [];
+for (const [label, s] of Object.entries(adversarialStrings())) {
+  const textMs = worst(() => redactor.redactText(s));
+  const valueMs = worst(() => redactor.redact({ arg: s }));
+  summary.adversarial[label] = { bytes: s.length, textMs: textMs.cpu, valueMs: valueMs.cpu, textWallMs: textMs.wall, valueWallMs: valueMs.wall };
+  advRows.push([label, fmt(s.length / 1024, 0), `${fmt(textMs.cpu, 1)} (${fmt(textMs.wall, 1)})`, `${fmt(valueMs.cpu, 1)} (${fmt(valueMs.wall, 1)})`]);
+  process.stderr.write(`adversarial ${label}: text ${fmt(textMs.cpu, 1)} ms, value ${fmt(valueMs.cpu, 1)} ms\n`);
+}
+for (const [label, v] of Object.entries(adversarialStructures())) {
+  const valueMs = worst(() => redactor.redact(v));
+  summary.adversarial[label] = { valueMs: valueMs.cpu, valueWallMs: valueMs.wall };
+  advRows.push([label, '—', '—', `${fmt(valueMs.cpu, 1)} (${fmt(valueMs.wall, 1)})`]);
+  process.stderr.write(`adversarial ${label}: value ${fmt(valueMs.cpu, 1)} ms\n`);
+}
+const worstMs = Math.max(...Object.values(summary.adversarial).flatMap((a) => [a.textMs ?? 0, a.valueMs ?? 0]));
+summary.worstMs = worstMs;
+lines.push(`**Adversarial inputs** (CPU ms of the slowest of ${opts.adversarialRuns} runs, wall ms in parentheses; \`redactText\` sees the whole string, \`redact\` cuts strings at \`maxStringLength\` 8,192 by default)`, '');
+lines.push(table(['input', 'KB', '`redactText()` ms', '`redact({ arg })` ms'], advRows), '');
+lines.push(`Worst case over all adversarial inputs: **${fmt(worstMs, 1)} ms** CPU.`, '');
+
+const markdown = lines.join('\n');
+writeResult('redaction', summary, markdown);
+process.stdout.write(`${markdown}\n`);
