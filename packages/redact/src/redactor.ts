@@ -96,8 +96,8 @@ class DefaultRedactor implements Redactor {
 
   redactText(text: string): RedactionResult<string> {
     const tally = newTally();
-    const out = typeof text === 'string' ? this.text.redact(text, tally).text : '';
-    return result(out, tally);
+    if (typeof text !== 'string') return result('', tally);
+    return result(this.text.redact(text, tally)?.text ?? text, tally);
   }
 
   redactAttributes(attrs: Record<string, unknown>): RedactionResult<Record<string, unknown>> {
@@ -171,7 +171,7 @@ class DefaultRedactor implements Redactor {
     }
     if (Array.isArray(value)) {
       return value.map((item) => {
-        if (typeof item === 'string') return this.text.redact(item, w.tally).text; // drop → masked: arrays keep their length
+        if (typeof item === 'string') return this.text.redact(item, w.tally)?.text ?? item; // drop → masked: arrays keep their length
         if (typeof item === 'number') return this.walkNumber(item, w);
         return item;
       });
@@ -184,6 +184,7 @@ class DefaultRedactor implements Redactor {
   private walkString(s: string, w: Walk): string {
     w.budget -= s.length + 2;
     const out = this.text.redact(s, w.tally);
+    if (out === null) return s;
     if (out.drop) w.drop = true;
     return out.text;
   }

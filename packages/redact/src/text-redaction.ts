@@ -48,7 +48,8 @@ export interface TextOutcome {
 export class TextRedactor {
   constructor(private readonly cfg: TextRedactorConfig) {}
 
-  redact(text: string, tally: Tally): TextOutcome {
+  /** The redacted text, or null when nothing changed (the common case allocates nothing). */
+  redact(text: string, tally: Tally): TextOutcome | null {
     const { cfg } = this;
     let source = text;
     let limit = text.length;
@@ -58,17 +59,18 @@ export class TextRedactor {
       limit = cfg.maxStringLength;
       tally.truncated = true;
     }
-    if (source.length < cfg.minLength) return { text, drop: false };
+    if (source.length < cfg.minLength) return null;
     const f = textFeatures(source);
     // Fast path for words and prose: without digits or @ : = + - _ only a letters-only
     // Bearer/Basic credential or JWT could hide here, and those announce themselves.
-    if (f.plain && !cut && !cfg.hasCustomRules && (f.length < 14 || !PLAIN_SUSPECT_RE.test(source))) return { text, drop: false };
+    if (f.plain && !cut && !cfg.hasCustomRules && (f.length < 14 || !PLAIN_SUSPECT_RE.test(source))) return null;
 
-    const hits = new Hits(source);
+    let hits: Hits | null = null;
     let main = '';
     const emit = (s: number, e: number, type = main) => {
       // A marker from an earlier pass is not a secret: keeps redaction idempotent.
       if (cfg.disabled.has(type) || source.startsWith('[REDACTED', s) || source.startsWith('hmac:', s)) return;
+      hits ??= new Hits(source);
       hits.add(s, e, type, false);
     };
     const run = (rule: ValueRule) => {
@@ -77,12 +79,15 @@ export class TextRedactor {
       rule.scan(source, emit, f);
     };
     for (const rule of cfg.secretRules) run(rule);
-    if (cfg.keyRulesInText && (f.colon || f.equals)) scanKeyValues(source, cfg.keys, (s, e, type) => hits.add(s, e, type, true));
+    if (cfg.keyRulesInText && (f.colon || f.equals)) scanKeyValues(source, cfg.keys, (s, e, type) => {
+        hits ??= new Hits(source);
+        hits.add(s, e, type, true);
+      });
     for (const rule of cfg.piiRules) run(rule);
     if (cfg.highEntropy) run(cfg.highEntropy);
 
-    if (hits.size === 0 && !cut) return { text, drop: false };
-    return this.rebuild(source, limit, cut, hits, tally);
+    if (hits === null && !cut) return null;
+    return this.rebuild(source, limit, cut, hits ?? new Hits(source), tally);
   }
 
   private rebuild(source: string, limit: number, cut: boolean, hits: Hits, tally: Tally): TextOutcome {

@@ -35,21 +35,26 @@ const K_UPPER = 2;
 const K_DIGIT = 3;
 const K_PLAIN = 4; // whitespace and sentence punctuation
 const K_OTHER = 5;
-const CHAR_KIND = new Uint8Array(128).fill(K_OTHER);
+/** Kind of every UTF-16 code unit: one table lookup per character, no range checks. */
+const CHAR_KIND = new Uint8Array(65536).fill(K_OTHER);
 for (let c = 97; c <= 122; c++) CHAR_KIND[c] = K_LOWER;
 for (let c = 65; c <= 90; c++) CHAR_KIND[c] = K_UPPER;
 for (let c = 48; c <= 57; c++) CHAR_KIND[c] = K_DIGIT;
 for (const ch of ' \t\r\n.,!?\'"()/') CHAR_KIND[ch.charCodeAt(0)] = K_PLAIN;
 
+/**
+ * One pass over the text. Separator counters are only reset by a digit: before a run starts they
+ * cannot lengthen it, so stale values are harmless and the common lowercase path stays short.
+ */
 export function textFeatures(text: string): TextFeatures {
   let digits = 0;
   let upper = 0;
+  let other = 0;
   let at = false;
   let colon = false;
   let equals = false;
   let plus = false;
   let dash = false;
-  let plain = true;
   let cardRun = 0;
   let cardSep = 0;
   let maxCard = 0;
@@ -62,36 +67,35 @@ export function textFeatures(text: string): TextFeatures {
   let k1 = 0;
   let k2 = 0;
   let k3 = 0;
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    const k = c < 128 ? CHAR_KIND[c]! : K_OTHER;
-    if (k === K_DIGIT) {
+    const k = CHAR_KIND[c]!;
+    if (k === K_LOWER) {
+      udRun = 0;
+      cardRun = 0;
+      phoneRun = 0;
+    } else if (k === K_DIGIT) {
       digits++;
-      plain = false;
       if (++cardRun > maxCard) maxCard = cardRun;
       cardSep = 0;
       if (++phoneRun > maxPhone) maxPhone = phoneRun;
       phoneSep = 0;
       if (++udRun > maxUd) maxUd = udRun;
       if (k1 === K_DIGIT && k2 === K_UPPER && k3 === K_UPPER) ibanStart = true;
+    } else if (k === K_UPPER) {
+      upper++;
+      if (++udRun > maxUd) maxUd = udRun;
+      cardRun = 0;
+      phoneRun = 0;
     } else {
-      if (k === K_UPPER) {
-        upper++;
-        if (++udRun > maxUd) maxUd = udRun;
-      } else udRun = 0;
-      const cardSeparator = (c === 32 || c === 45) && cardSep === 0 && cardRun > 0;
-      if (cardSeparator) cardSep = 1;
-      else {
-        cardRun = 0;
-        cardSep = 0;
-      }
+      udRun = 0;
+      if ((c === 32 || c === 45) && cardSep === 0) cardSep = 1;
+      else cardRun = 0;
       if ((c === 32 || c === 45 || c === 46 || c === 40 || c === 41) && phoneSep < 2) phoneSep++;
-      else {
-        phoneRun = 0;
-        phoneSep = 0;
-      }
+      else phoneRun = 0;
       if (k === K_OTHER) {
-        plain = false;
+        other++;
         if (c === 64) at = true;
         else if (c === 58) colon = true;
         else if (c === 61) equals = true;
@@ -104,7 +108,7 @@ export function textFeatures(text: string): TextFeatures {
     k1 = k;
   }
   return {
-    length: text.length,
+    length: n,
     digits,
     upper,
     at,
@@ -112,7 +116,7 @@ export function textFeatures(text: string): TextFeatures {
     equals,
     plus,
     dash,
-    plain,
+    plain: digits === 0 && other === 0,
     cardRun: maxCard,
     phoneRun: maxPhone,
     upperDigitRun: maxUd,
