@@ -84,10 +84,14 @@ async function main() {
   step(`waiting for the trail to seal ${calls.length} tool calls`);
   const records = await waitForRecords(processor.url, calls.length);
   console.log(dim(`  ${records.length} tool-call records in the trail`));
+  if (records.length < calls.length) {
+    console.log(`  ✗ expected ${calls.length}: see .mcptrail/demo/processor.log (export errors are in agent.log)`);
+    for (const line of processor.handle.output().trim().split('\n').slice(-3)) console.log(dim(`    ${line.slice(0, 200)}`));
+  }
 
   printSession(agent.report, records);
   const alerts = (await api(processor.url, '/api/alerts', { limit: 1000 })).alerts;
-  const verdict = printAlertsAndVerify(agent.report, alerts);
+  const verdict = printAlertsAndVerify(agent.report, alerts) && records.length === calls.length;
 
   console.log(`\n${bold('processor running at')} ${processor.url}`);
   console.log(dim(`  try: curl '${processor.url}/api/alerts' · curl '${processor.url}/api/audit?tool=send_email'`));
