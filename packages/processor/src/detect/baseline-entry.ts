@@ -12,8 +12,11 @@ export const RATE_BUCKET_MS = 60_000;
 export const RATE_ALPHA = 0.05;
 /** EWMA weight of one call in the error and denied ratios. */
 export const RATIO_ALPHA = 0.02;
-/** Past a day of silence the rate EWMA has decayed to ~0: stop feeding zero buckets. */
-const MAX_ZERO_BUCKETS = 1_440;
+/**
+ * Idle stretches count as at most this many empty minutes: the rate is the rate while
+ * active, so the first busy minutes after a night or a weekend do not look like a spike.
+ */
+export const MAX_ZERO_BUCKETS = 15;
 /** Argument sizes kept for median/MAD: a ring of the most recent ones (deterministic on replay). */
 export const ARG_SIZE_SAMPLES = 32;
 const HOUR_BIN_CAP = 0xffff;

@@ -36,6 +36,15 @@ describe('volume_spike', () => {
     expect(a?.evidence.trace_ids.length).toBe(a?.evidence.records.length);
   });
 
+  it('stays quiet when a busy service comes back after a quiet weekend', () => {
+    const { detector } = harness(rules);
+    const busy = (start: number) =>
+      Array.from({ length: 3 * 60 * 30 }, (_, i) => record({ timeMs: start + i * 2_000, tool: 'get_weather', args_hash: `hmac:k1:${i}` }));
+    const friday = Date.parse('2026-03-06T14:00:00Z');
+    expect(detector.process(busy(friday))).toEqual([]);
+    expect(detector.process(busy(friday + 3 * DAY - 5 * HOUR))).toEqual([]); // Monday 09:00
+  });
+
   it('stays quiet on steady traffic and on a burst before warm-up', () => {
     const { detector } = harness(rules);
     expect(detector.process(burst(60, T0, 1_000, { tool: 'get_weather' }))).toEqual([]);
