@@ -10,7 +10,7 @@ import type { Redactor } from '@mcptrail/redact';
 import { createApiHandler } from './api/routes';
 import { type AuditPipeline, createAuditPipeline } from './audit/pipeline';
 import { purgeBefore } from './chain/retention';
-import { defaultSigningKeyPath, loadOrCreateSigningKey } from './chain/signing';
+import { loadOrCreateSigningKey } from './chain/signing';
 import { verifyTrail } from './chain/verify';
 import type { ProcessorConfig } from './config/schema';
 import { createDetector } from './detect/engine';
@@ -26,7 +26,9 @@ import { createOtlpLogsSink } from './sinks/otlp-logs';
 import { createStdoutSink } from './sinks/stdout';
 import type { Sink } from './sinks/types';
 import { createWebhookSink } from './sinks/webhook';
-import { openSqliteStore, type SqliteAuditStore } from './store/sqlite';
+import { openTrail, signingKeyPathOf, usesPostgres } from './replica/open-trail';
+import { trackDetection } from './replica/detection-state';
+import type { TrailStore } from './store/types';
 import { toolDefinitionsOf } from './tool-definitions';
 
 export interface ProcessorDeps {
@@ -44,7 +46,8 @@ export interface RunningProcessor {
   port: number;
   /** The OTLP/gRPC receiver's `host:port`, when `receiver.grpc_port` is set. */
   grpc: { address: string; port: number } | null;
-  store: SqliteAuditStore;
+  /** SQLite or PostgreSQL (`store.path` = `postgres://…`). */
+  store: TrailStore;
   pipeline: AuditPipeline;
   detector: Detector | null;
   logger: Logger;
@@ -118,20 +121,30 @@ function dispatchRecords(sinks: readonly Sink[], records: readonly AuditRecord[]
 
 export async function startProcessor(config: ProcessorConfig, deps: ProcessorDeps = {}): Promise<RunningProcessor> {
   const clock = deps.clock ?? Date.now;
-  const keyPath = config.trail.signing_key_file ?? defaultSigningKeyPath(config.store.path);
+  const keyPath = signingKeyPathOf(config);
   const redactor: Redactor = createProcessorRedactor(config);
   const logger = deps.logger ?? createLogger({ level: config.log_level, redactor: logRedactorOf(redactor) });
 
   // Validate everything that can be wrong before touching the store or a port.
   const rules = config.detection.enabled ? loadRules(config.detection.rules_file) : null;
 
-  const store = openSqliteStore({ path: config.store.path, chainId: config.trail.chain_id });
-  const opened: Array<() => Promise<void>> = [() => store.close()];
+  const trail = await openTrail(config, (err) => logger.warn('store connection lost; it reconnects on the next write', { error: err.message }));
+  const store = trail.store;
+  const opened: Array<() => Promise<void>> = [() => trail.close()];
   try {
     const signer = loadOrCreateSigningKey(keyPath);
-    const detector = rules ? createDetector({ rules, db: store.db, clock, logger: logger.child({ component: 'detect' }) }) : null;
+    const detector = rules ? createDetector({ rules, db: trail.stateDb, clock, logger: logger.child({ component: 'detect' }) }) : null;
+    const detection = detector
+      ? trackDetection({ detector, db: trail.stateDb, store, chainId: store.chainId, stateIsCurrentWithoutCursor: !usesPostgres(config) })
+      : null;
     const sinks = createSinks(config, logger, deps.stdout);
     opened.unshift(...sinks.map((s) => () => s.close()));
+    if (detection) {
+      // Records sealed before a crash but not yet detected; before the pipeline seals anything new.
+      const caught = await detection.catchUp();
+      if (caught.records > 0) logger.info('detection caught up with the trail', { records: caught.records, alerts: caught.alerts.length });
+      dispatchAlerts(sinks, caught.alerts, logger);
+    }
 
     const pipeline = createAuditPipeline({
       store,
@@ -145,9 +158,9 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
 
     pipeline.onSealed((records) => {
       dispatchRecords(sinks, records, logger);
-      if (!detector) return;
+      if (!detection) return;
       try {
-        dispatchAlerts(sinks, detector.process(records), logger);
+        dispatchAlerts(sinks, detection.process(records), logger);
       } catch (err) {
         // Detection is derived state (rebuildable with `mcptrail replay`): never let it fail the trail.
         logger.error('detection failed on sealed records', { records: records.length, err });
@@ -236,7 +249,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
     }, config.detection.tick_seconds * 1000);
     tickTimer.unref();
 
-    logger.info('listening', { url, ...(grpc ? { grpc: grpc.address } : {}), chain_id: store.chainId, db: config.store.path, rules: rules?.source ?? 'disabled', sinks: sinks.map((s) => s.name) });
+    logger.info('listening', { url, ...(grpc ? { grpc: grpc.address } : {}), chain_id: store.chainId, db: trail.label, ...(usesPostgres(config) ? { state: trail.statePath } : {}), rules: rules?.source ?? 'disabled', sinks: sinks.map((s) => s.name) });
 
     let closing: Promise<void> | null = null;
     const close = (): Promise<void> => {
@@ -254,7 +267,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
             logger.error('sink close failed', { sink: sink.name, err });
           }
         }
-        await store.close();
+        await trail.close();
         logger.info('stopped', { sealed: pipeline.stats().sealed });
       })();
       return closing;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Detector } from '../detect/types';
 import type { Logger } from '../logger';
-import type { SqliteAuditStore } from '../store/sqlite';
+import type { AuditStore } from '../store/types';
 import { ApiError } from './errors';
 import {
   ALERT_PARAMS,
@@ -14,7 +14,7 @@ import {
 } from './filters';
 
 export interface ApiOptions {
-  store: SqliteAuditStore;
+  store: AuditStore;
   /** null when detection is disabled: /api/alerts and /api/baselines answer 503. */
   detector: Detector | null;
   /** Verifies the whole trail (chains and checkpoint signatures). */
@@ -97,7 +97,7 @@ export function createApiHandler(opts: ApiOptions): ApiHandler {
           if (order !== 'asc' && order !== 'desc') {
             throw new ApiError('MCPTRAIL_ERR_API_BAD_PARAM', `query parameter 'order' must be one of asc, desc; got ${JSON.stringify(order)}`, 'order');
           }
-          const records = opts.store.queryOrdered(q, order);
+          const records = await opts.store.query(q, order);
           const limit = q.limit ?? 100;
           const last = records[records.length - 1];
           // A cursor only makes sense in chain order and when the page was full.

@@ -16,7 +16,9 @@ interface OptionSpec {
 }
 
 const COMMON: Record<string, OptionSpec> = {
-  db: { type: 'string', value: 'PATH', help: 'SQLite trail (default ./mcptrail.db; env MCPTRAIL_DB)' },
+  db: { type: 'string', value: 'PATH|URL', help: 'SQLite trail or postgres:// URL (default ./mcptrail.db; env MCPTRAIL_DB)' },
+  'replica-id': { type: 'string', value: 'ID', help: 'with PostgreSQL: this replica and its chain (default: from the hostname; env MCPTRAIL_REPLICA_ID)' },
+  'state-dir': { type: 'string', value: 'DIR', help: 'with PostgreSQL: where the replica keeps its detection state (env MCPTRAIL_STATE_DIR)' },
   config: { type: 'string', value: 'FILE', help: 'YAML config file (env MCPTRAIL_CONFIG)' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
@@ -96,8 +98,13 @@ export const COMMAND_SPECS: Record<Command, { summary: string; usage: string; op
   },
   replay: {
     summary: 'rebuild baselines and alert state from the trail (no sink output)',
-    usage: 'mcptrail replay [--db PATH] [--rules FILE] [--json]',
-    options: { ...COMMON, ...JSON_OPT, ...RULES_OPT },
+    usage: 'mcptrail replay [--db PATH|URL] [--service A,B] [--rules FILE] [--json]',
+    options: {
+      ...COMMON,
+      ...JSON_OPT,
+      ...RULES_OPT,
+      service: { type: 'string', value: 'A,B', help: "only these services (comma-separated): a replica's partition after re-routing" },
+    },
   },
   export: {
     summary: 'write audit records as NDJSON (or the record JSON schema with --schema)',

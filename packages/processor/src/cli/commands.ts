@@ -2,11 +2,13 @@
 import { AUDIT_RECORD_JSON_SCHEMA, type AuditRecord } from '@mcptrail/conventions';
 import { existsSync } from 'node:fs';
 import { parseAlertQuery, parseAuditQuery, parseTimeBound } from '../api/filters';
-import { defaultSigningKeyPath, publicKeyPathFor } from '../chain/signing';
+import { publicKeyPathFor } from '../chain/signing';
 import { verifyTrail } from '../chain/verify';
 import { createDetector } from '../detect/engine';
 import { loadRules } from '../detect/load-rules';
 import { silentLogger } from '../logger';
+import { detectionCursor } from '../replica/detection-state';
+import { signingKeyPathOf } from '../replica/open-trail';
 import { CliError } from './errors';
 import { type CliIo, type FlagValues, openExistingStore, resolveConfig, table, writeLine } from './context';
 
@@ -17,7 +19,7 @@ const flagReader = (values: FlagValues) => (name: string) => {
 
 export async function verifyCommand(values: FlagValues, io: CliIo): Promise<number> {
   const config = resolveConfig(values, io);
-  const keyPath = config.trail.signing_key_file ?? defaultSigningKeyPath(config.store.path);
+  const keyPath = signingKeyPathOf(config);
   const publicKey =
     typeof values['public-key'] === 'string'
       ? values['public-key']
@@ -27,9 +29,9 @@ export async function verifyCommand(values: FlagValues, io: CliIo): Promise<numb
   if (!existsSync(publicKey)) {
     throw new CliError('MCPTRAIL_ERR_CLI_NO_STORE', `no public key at '${publicKey}' (set --public-key)`);
   }
-  const store = openExistingStore(config);
+  const trail = await openExistingStore(config);
   try {
-    const report = await verifyTrail(store, publicKey);
+    const report = await verifyTrail(trail.store, publicKey);
     if (values.json) {
       writeLine(io.stdout, JSON.stringify(report));
     } else {
@@ -42,7 +44,7 @@ export async function verifyCommand(values: FlagValues, io: CliIo): Promise<numb
     }
     return report.ok ? 0 : 1;
   } finally {
-    await store.close();
+    await trail.close();
   }
 }
 
@@ -63,9 +65,9 @@ function recordRow(r: AuditRecord): Record<string, string> {
 export async function queryCommand(values: FlagValues, io: CliIo): Promise<number> {
   const config = resolveConfig(values, io);
   const q = parseAuditQuery(flagReader(values), 'flag');
-  const store = openExistingStore(config);
+  const trail = await openExistingStore(config);
   try {
-    const records = store.queryOrdered(q, q.after_seq !== undefined ? 'asc' : 'desc');
+    const records = await trail.store.query(q, q.after_seq !== undefined ? 'asc' : 'desc');
     if (values.json) {
       for (const r of records) writeLine(io.stdout, JSON.stringify(r));
     } else {
@@ -73,7 +75,7 @@ export async function queryCommand(values: FlagValues, io: CliIo): Promise<numbe
     }
     return 0;
   } finally {
-    await store.close();
+    await trail.close();
   }
 }
 
@@ -81,9 +83,9 @@ export async function alertsCommand(values: FlagValues, io: CliIo): Promise<numb
   const config = resolveConfig(values, io);
   const q = parseAlertQuery(flagReader(values), 'flag');
   const rules = loadRules(config.detection.rules_file);
-  const store = openExistingStore(config);
+  const trail = await openExistingStore(config);
   try {
-    const detector = createDetector({ rules, db: store.db, logger: silentLogger });
+    const detector = createDetector({ rules, db: trail.stateDb, logger: silentLogger });
     const alerts = detector.listAlerts(q);
     if (values.json) {
       for (const a of alerts) writeLine(io.stdout, JSON.stringify(a));
@@ -100,7 +102,7 @@ export async function alertsCommand(values: FlagValues, io: CliIo): Promise<numb
     }
     return 0;
   } finally {
-    await store.close();
+    await trail.close();
   }
 }
 
@@ -109,9 +111,11 @@ const REPLAY_BATCH = 1000;
 export async function replayCommand(values: FlagValues, io: CliIo): Promise<number> {
   const config = resolveConfig(values, io);
   const rules = loadRules(config.detection.rules_file);
-  const store = openExistingStore(config);
+  const services = typeof values.service === 'string' ? new Set(values.service.split(',').map((s) => s.trim()).filter(Boolean)) : null;
+  const trail = await openExistingStore(config);
+  const store = trail.store;
   try {
-    const detector = createDetector({ rules, db: store.db, logger: silentLogger });
+    const detector = createDetector({ rules, db: trail.stateDb, logger: silentLogger });
     detector.reset();
     let records = 0;
     let alerts = 0;
@@ -119,6 +123,7 @@ export async function replayCommand(values: FlagValues, io: CliIo): Promise<numb
     for (const chainId of chains) {
       let batch: AuditRecord[] = [];
       for await (const record of store.iterate({ chainId, batchSize: REPLAY_BATCH })) {
+        if (services && !services.has(record.service)) continue;
         batch.push(record);
         if (batch.length >= REPLAY_BATCH) {
           alerts += detector.process(batch).length;
@@ -131,11 +136,14 @@ export async function replayCommand(values: FlagValues, io: CliIo): Promise<numb
         records += batch.length;
       }
     }
-    const summary = { chains: chains.length, records, alerts, rules: rules.source };
+    // The rebuilt state covers this replica's chain up to its end: a restarted serve continues from there.
+    const [last] = await store.query({ chain_id: store.chainId, limit: 1 }, 'desc');
+    detectionCursor(trail.stateDb).set(store.chainId, last?.seq ?? 0);
+    const summary = { chains: chains.length, records, alerts, rules: rules.source, ...(services ? { services: [...services] } : {}) };
     writeLine(io.stdout, values.json ? JSON.stringify(summary) : `replayed ${records} records from ${chains.length} chain(s): ${alerts} alerts raised (rules: ${rules.source})`);
     return 0;
   } finally {
-    await store.close();
+    await trail.close();
   }
 }
 
@@ -148,7 +156,8 @@ export async function exportCommand(values: FlagValues, io: CliIo): Promise<numb
   const now = Date.now();
   const since = typeof values.since === 'string' ? parseTimeBound(values.since, 'since', 'flag', now) : null;
   const until = typeof values.until === 'string' ? parseTimeBound(values.until, 'until', 'flag', now) : null;
-  const store = openExistingStore(config);
+  const trail = await openExistingStore(config);
+  const store = trail.store;
   try {
     const chains = typeof values.chain === 'string' ? [values.chain] : await store.chains();
     for (const chainId of chains) {
@@ -159,6 +168,6 @@ export async function exportCommand(values: FlagValues, io: CliIo): Promise<numb
     }
     return 0;
   } finally {
-    await store.close();
+    await trail.close();
   }
 }

@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import { loadConfig } from '../config/sources';
 import { CONFIG_FILE_ENV } from '../config/sources';
 import type { ProcessorConfig } from '../config/schema';
-import { openSqliteStore, type SqliteAuditStore } from '../store/sqlite';
+import { openTrail, type OpenedTrail, usesPostgres } from '../replica/open-trail';
 import { CliError } from './errors';
 
 export interface CliIo {
@@ -20,11 +20,11 @@ export function resolveConfig(values: FlagValues, io: CliIo): ProcessorConfig {
 }
 
 /** Read commands must not create an empty trail by accident: the file has to exist. */
-export function openExistingStore(config: ProcessorConfig): SqliteAuditStore {
-  if (config.store.path !== ':memory:' && !existsSync(config.store.path)) {
+export async function openExistingStore(config: ProcessorConfig): Promise<OpenedTrail> {
+  if (!usesPostgres(config) && config.store.path !== ':memory:' && !existsSync(config.store.path)) {
     throw new CliError('MCPTRAIL_ERR_CLI_NO_STORE', `no trail at '${config.store.path}' (set --db or MCPTRAIL_DB)`);
   }
-  return openSqliteStore({ path: config.store.path, chainId: config.trail.chain_id });
+  return openTrail(config);
 }
 
 export function writeLine(stream: Writable, line: string): void {

@@ -45,7 +45,12 @@ const receiver = z
 
 const store = z
   .strictObject({
-    path: nonEmpty().default('./mcptrail.db').describe('SQLite file of the audit trail (created on first start, WAL mode).'),
+    path: nonEmpty()
+      .default('./mcptrail.db')
+      .describe('SQLite file of the audit trail (created on first start, WAL mode), or a `postgres://` URL for a trail shared by several replicas.'),
+    state_dir: nullableString()
+      .default(null)
+      .describe("With PostgreSQL: directory of this replica's local detection state (`mcptrail-<replica_id>.state.db`) and default signing key; null → the working directory."),
   })
   .prefault({});
 
@@ -55,7 +60,13 @@ const trail = z
       .string({ error: 'must be 1-64 characters of [A-Za-z0-9._-]' })
       .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1-64 characters of [A-Za-z0-9._-]' })
       .default('main')
-      .describe("This replica's hash chain."),
+      .describe("This replica's hash chain (SQLite)."),
+    replica_id: z
+      .string({ error: 'must be 1-64 characters of [A-Za-z0-9._-]' })
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1-64 characters of [A-Za-z0-9._-]' })
+      .nullable()
+      .default(null)
+      .describe('With PostgreSQL: this replica\'s id, which is also its hash chain; keep it stable across restarts. null → derived from the hostname.'),
     signing_key_file: nullableString()
       .default(null)
       .describe('Ed25519 PEM key that signs checkpoints; null → `<store.path>.ed25519.pem`, created (0600) on first start.'),

@@ -31,6 +31,8 @@ export const SETTING_SOURCES: readonly SettingSource[] = [
   { key: 'receiver.tls_cert_file', env: 'MCPTRAIL_TLS_CERT_FILE', flag: 'tls-cert', kind: 'string' },
   { key: 'receiver.tls_key_file', env: 'MCPTRAIL_TLS_KEY_FILE', flag: 'tls-key', kind: 'string' },
   { key: 'trail.chain_id', env: 'MCPTRAIL_CHAIN_ID', flag: 'chain-id', kind: 'string' },
+  { key: 'trail.replica_id', env: 'MCPTRAIL_REPLICA_ID', flag: 'replica-id', kind: 'string' },
+  { key: 'store.state_dir', env: 'MCPTRAIL_STATE_DIR', flag: 'state-dir', kind: 'string' },
   { key: 'trail.signing_key_file', env: 'MCPTRAIL_SIGNING_KEY_FILE', flag: 'signing-key', kind: 'string' },
   { key: 'trail.retention_days', env: 'MCPTRAIL_RETENTION_DAYS', flag: 'retention-days', kind: 'int' },
   { key: 'detection.rules_file', env: 'MCPTRAIL_RULES', flag: 'rules', kind: 'string' },
