@@ -174,6 +174,15 @@ export class AlertBook {
     }));
   }
 
+  /** Deletes alerts last seen before `ms`; returns how many. */
+  purgeBefore(ms: number): number {
+    this.flush();
+    const { changes } = this.db.prepare('DELETE FROM detect_alerts WHERE last_ms < ?').run(ms);
+    // Open alerts reload from the table on their next repeat.
+    this.open.clear();
+    return changes;
+  }
+
   reset(): void {
     this.open.clear();
     this.repeated.clear();

@@ -148,6 +148,13 @@ export class BaselineBook {
     return BaselineEntry.fromJSON(r.kind, r.key, r, JSON.parse(r.data) as SerializedEntry);
   }
 
+  /** Forgets entries not seen since `ms` (their keys become new again); returns how many. */
+  purgeBefore(ms: number): number {
+    this.flush();
+    for (const [key, entry] of [...this.mem.entries()]) if (entry.lastMs < ms) this.mem.delete(key);
+    return this.db.prepare('DELETE FROM detect_baselines WHERE last_ms < ?').run(ms).changes;
+  }
+
   reset(): void {
     this.mem.clear();
     this.dirty.clear();

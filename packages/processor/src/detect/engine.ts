@@ -267,6 +267,11 @@ export function createDetector(opts: DetectorOptions): Detector {
       for (const a of active) a.evaluator.reset?.();
       stats = emptyStats();
     },
+    purgeBefore(cutoff) {
+      const ms = cutoff.getTime();
+      if (Number.isNaN(ms)) throw new TypeError('purgeBefore: cutoff is not a valid date');
+      return db.transaction(() => ({ alerts: alerts.purgeBefore(ms), baselines: baselines.purgeBefore(ms) }))();
+    },
     stats() {
       return {
         ...stats,

@@ -192,6 +192,11 @@ export interface Detector {
   baselines(q: BaselineQuery): BaselineView[];
   /** Forget every baseline, alert and window (for `mcptrail replay`). */
   reset(): void;
+  /**
+   * Retention: delete alerts last seen before `cutoff` and baselines not seen since
+   * (those actors, tools and pairs count as new again).
+   */
+  purgeBefore(cutoff: Date): { alerts: number; baselines: number };
   stats(): DetectorStats;
 }
 

@@ -157,6 +157,34 @@ ${extra}`);
   });
 });
 
+describe('retention', () => {
+  it('purgeBefore drops old alerts and cold baselines; purged pairs are new again', () => {
+    const h = harness(only(`
+- id: argument-injection
+  title: Injection
+  level: high
+  type: argument_injection
+- id: new-actor-tool
+  title: New pair
+  level: low
+  type: new_actor_tool
+  params: { new_actors: false, warmup: { min_observations: 10, min_age: 1m } }
+`));
+    h.detector.process([record({ timeMs: T0, actor_id: 'old-timer', tool: 'search', args: { q: '$(id)' } })]);
+    h.detector.process(normalTraffic(T0 + 40 * DAY, 60));
+    expect(h.detector.listAlerts({})).toHaveLength(1);
+    const purged = h.detector.purgeBefore(new Date(T0 + 30 * DAY));
+    expect(purged).toEqual({ alerts: 1, baselines: 4 }); // actor, actor_tool, actor_service of old-timer; service_tool of search
+    expect(h.detector.listAlerts({})).toEqual([]);
+    expect(h.detector.baselines({ actor: 'old-timer' })).toEqual([]);
+    expect(h.detector.baselines({ kind: 'service' })[0]?.observations).toBe(241);
+    const back = h.detector.process([record({ timeMs: T0 + 41 * DAY, actor_id: 'old-timer', tool: 'get_weather' })]);
+    expect(back).toEqual([]); // a new actor, and new actors are off in this rule
+    expect(h.detector.process([record({ timeMs: T0 + 41 * DAY + 1, actor_id: 'old-timer', tool: 'search' })]).map((a) => a.rule_id)).toEqual(['new-actor-tool']);
+    expect(() => h.detector.purgeBefore(new Date('nope'))).toThrow(/cutoff/);
+  });
+});
+
 describe('robustness', () => {
   it('skips records without a usable time, and keeps going', () => {
     const h = harness();
