@@ -183,6 +183,12 @@ export class AlertBook {
     return changes;
   }
 
+  /** After a rolled-back transaction: forget open alerts so repeats reload them from the table. */
+  dropCache(): void {
+    this.open.clear();
+    this.repeated.clear();
+  }
+
   reset(): void {
     this.open.clear();
     this.repeated.clear();

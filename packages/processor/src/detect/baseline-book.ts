@@ -155,6 +155,12 @@ export class BaselineBook {
     return this.db.prepare('DELETE FROM detect_baselines WHERE last_ms < ?').run(ms).changes;
   }
 
+  /** After a rolled-back transaction: forget memory so the next reads come from the table again. */
+  dropCache(): void {
+    this.mem.clear();
+    this.dirty.clear();
+  }
+
   reset(): void {
     this.mem.clear();
     this.dirty.clear();

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AuditRecord } from '@mcptrail/conventions';
+import { SqliteError } from 'better-sqlite3';
 import { AlertBook, type Firing } from './alert-book';
 import { BaselineBook } from './baseline-book';
 import type { RefWithTrace } from './baseline-entry';
@@ -101,12 +102,16 @@ export function createDetector(opts: DetectorOptions): Detector {
       stats.suppressed_evaluations++;
       return;
     }
+    let firing: Firing | null;
     try {
-      raise(a, run(), out);
+      firing = run();
     } catch (err) {
       stats.evaluator_errors++;
       logger.warn('detection rule failed on a record', { rule_id: a.rule.id, error: err });
+      return;
     }
+    // Outside the try: a storage failure while raising must roll the batch back.
+    raise(a, firing, out);
   }
 
   function processOne(rec: AuditRecord, out: Alert[]): void {
@@ -202,13 +207,19 @@ export function createDetector(opts: DetectorOptions): Detector {
     try {
       work();
     } catch (err) {
+      if (err instanceof SqliteError) throw err; // storage, not the record: roll back (see batch)
       stats.records_skipped++;
       const at = input as { chain_id?: unknown; seq?: unknown } | null;
       logger.warn(`detection skipped a malformed ${what}`, { chain_id: at?.chain_id, seq: at?.seq, error: err });
     }
   }
 
-  /** Runs `work` in one transaction; a storage failure is logged, never thrown at the pipeline. */
+  /**
+   * Runs `work` in one transaction (a savepoint inside the caller's, if any). When
+   * storage fails the transaction rolls back, the in-memory baselines and open alerts
+   * are dropped so memory matches the database again, and the error is rethrown: the
+   * caller can retry the same records (a detection cursor) without folding them twice.
+   */
   function batch(what: string, work: (out: Alert[]) => void): Alert[] {
     const out: Alert[] = [];
     try {
@@ -219,8 +230,10 @@ export function createDetector(opts: DetectorOptions): Detector {
       })();
       return out;
     } catch (err) {
-      logger.error(`detection could not store the state of a ${what} batch`, { error: err });
-      return [];
+      baselines.dropCache();
+      alerts.dropCache();
+      logger.error(`detection could not store the state of a ${what} batch; rolled back`, { error: err });
+      throw err;
     }
   }
 

@@ -213,14 +213,31 @@ describe('robustness', () => {
     expect(stats.records_skipped).toBeGreaterThanOrEqual(3);
   });
 
-  it('a storage failure is logged, not thrown at the pipeline', () => {
-    const db = new Database(':memory:');
+  it('a storage failure rolls the batch back, resyncs memory and throws, so a retry folds it once', () => {
     const lines: string[] = [];
-    const logger = { ...silentLogger, error: (msg: string) => void lines.push(msg) };
+    const logger = {
+      debug() {},
+      info() {},
+      warn() {},
+      error: (msg: string) => void lines.push(msg),
+      child() {
+        return logger;
+      },
+    };
+    const db = new Database(':memory:');
     const d = createDetector({ rules: loadRules(null), db, logger, clock: () => T0 });
-    db.exec('DROP TABLE detect_baselines');
-    expect(d.process(normalTraffic(T0, 1))).toEqual([]);
-    expect(lines).toEqual(['detection could not store the state of a record batch']);
+    d.process(normalTraffic(T0, 10));
+    const before = d.baselines({ kind: 'service' })[0]?.observations;
+    expect(before).toBe(40);
+    const batch = [...normalTraffic(T0 + 10 * MINUTE, 5), record({ timeMs: T0 + 16 * MINUTE, args: { q: '$(id)' } })];
+    db.exec(`CREATE TRIGGER full BEFORE INSERT ON detect_alerts BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    expect(() => d.process(batch)).toThrow(/disk full/);
+    expect(lines).toEqual(['detection could not store the state of a record batch; rolled back']);
+    expect(d.baselines({ kind: 'service' })[0]?.observations).toBe(before);
+    db.exec('DROP TRIGGER full');
+    expect(d.process(batch).map((a) => a.rule_id)).toEqual(['argument-injection']);
+    expect(d.baselines({ kind: 'service' })[0]?.observations).toBe(before + batch.length);
+    expect(d.listAlerts({})).toHaveLength(1);
   });
 });
 
