@@ -5,7 +5,6 @@ import { createDetector } from '../../src/detect/engine';
 import { hourOfWeekIn } from '../../src/detect/hour-of-week';
 import { loadRules, parseRules } from '../../src/detect/load-rules';
 import type { Detector } from '../../src/detect/types';
-import { silentLogger } from '../../src/logger';
 import { DAY, HOUR, harness, MINUTE, normalTraffic, only, record, T0, tempDbPath } from './helpers';
 
 /** Everything a replay must reproduce: every baseline of every kind, and the alerts. */
