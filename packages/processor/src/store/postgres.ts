@@ -90,6 +90,8 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
 
 async function migrate(pool: Pool): Promise<void> {
   const client = await pool.connect();
+  const onError = () => undefined;
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -114,6 +116,7 @@ async function migrate(pool: Pool): Promise<void> {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
+    client.removeListener('error', onError);
     client.release();
   }
 }
@@ -156,15 +159,22 @@ class PostgresStore implements PostgresAuditStore {
     this.assertOpen();
     const client = await this.pool.connect();
     let broken = false;
+    // A checked-out client has no listener of the pool: a server that goes away between two
+    // statements would otherwise raise an unhandled 'error' and end the process.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const out = await work(client);
       await client.query('COMMIT');
       return out;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => (broken = true));
+      if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
       throw err;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }
