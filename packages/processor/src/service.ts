@@ -76,6 +76,7 @@ export function createSinks(config: ProcessorConfig, logger: Logger, stdout?: Wr
         backoffMs: s.webhook.backoff_ms,
         timeoutMs: s.webhook.timeout_ms,
         queueSize: s.webhook.queue_size,
+        flushTimeoutMs: s.webhook.shutdown_timeout_ms,
         logger: logger.child({ sink: 'webhook' }),
       }),
     );

@@ -132,6 +132,9 @@ const webhookSink = z
     backoff_ms: positiveInt().default(500).describe('First retry delay; doubles each attempt, with full jitter.'),
     timeout_ms: positiveInt().default(5000).describe('Per-request timeout.'),
     queue_size: positiveInt().default(1000).describe('Deliveries waiting at most; the oldest is dropped (and counted) past it.'),
+    shutdown_timeout_ms: positiveInt()
+      .default(10000)
+      .describe('At shutdown, how long to keep delivering what is queued before the rest is dropped (and logged).'),
   })
   .prefault({});
 
