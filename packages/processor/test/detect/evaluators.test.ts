@@ -199,6 +199,13 @@ describe('off_hours_high_risk', () => {
     expect(alerts[0]?.group).toEqual({ service: 'weather-server', actor_id: 'agent-a', tool: 'delete_record' });
   });
 
+  it('judges an actor without history by the service profile', () => {
+    const { detector } = harness(rules);
+    detector.process(officeWeeks());
+    const alerts = detector.process([record({ timeMs: Date.parse('2026-03-15T03:12:00.000Z'), actor_id: 'newcomer', tool: 'delete_record' })]);
+    expect(alerts[0]?.summary).toContain("of this service's calls");
+  });
+
   it('fires on destructiveHint tools too, and stays quiet in usual hours or for low-risk tools', () => {
     const { detector } = harness(rules);
     detector.process(officeWeeks());
@@ -207,6 +214,21 @@ describe('off_hours_high_risk', () => {
     const sunday = Date.parse('2026-03-15T03:00:00.000Z');
     expect(detector.process([record({ timeMs: sunday, tool: 'get_weather' })])).toEqual([]);
     expect(detector.process([record({ timeMs: sunday + MINUTE, tool: 'wipe', tool_destructive: true })])).toHaveLength(1);
+  });
+
+  it('profile: service judges the hour by the service, so a new actor at a usual hour stays quiet', () => {
+    const { detector } = harness(only(`
+- id: off-hours
+  title: Off hours
+  level: medium
+  type: off_hours_high_risk
+  params: { tools: ['delete_*'], profile: service, warmup: { min_observations: 50, min_age: 7d } }
+`));
+    detector.process(officeWeeks());
+    const tuesday10 = Date.parse('2026-03-17T10:20:00.000Z');
+    expect(detector.process([record({ timeMs: tuesday10, actor_id: 'night-owl', tool: 'delete_record' })])).toEqual([]);
+    const alerts = detector.process([record({ timeMs: Date.parse('2026-03-15T03:12:00.000Z'), actor_id: 'night-owl', tool: 'delete_record' })]);
+    expect(alerts[0]?.summary).toContain("of this service's calls");
   });
 
   it('business_hours mode uses the configured hours in the rule set time zone', () => {

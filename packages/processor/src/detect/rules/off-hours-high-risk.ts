@@ -1,8 +1,8 @@
 /**
  * A high-risk tool (by name glob, or flagged `destructiveHint`) used in an hour the
- * caller rarely works: the actor's hour-of-week profile (falling back to the service's
- * when the call has no actor) gives that hour less than `rare_fraction` of its calls,
- * and/or the hour is outside configured business hours.
+ * caller rarely works: the actor's hour-of-week profile (the service's when the call
+ * has no actor or the actor's profile is not warm yet) gives that hour less than
+ * `rare_fraction` of its calls, and/or the hour is outside configured business hours.
  */
 import { z } from 'zod';
 import { compileGlobs } from '../glob';
@@ -16,6 +16,8 @@ const params = z.strictObject({
   tools: zGlobs.default(['delete_*', 'drop_*', 'remove_*', 'destroy_*', '*exec*', '*shell*', 'run_*', 'transfer_*', 'deploy_*', 'write_*']),
   /** Treat tools whose definition has `destructiveHint: true` as high-risk. */
   destructive: z.boolean().default(true),
+  /** Whose hour-of-week profile judges the hour: the actor's (the service's while the actor's is not warm), or the service's. */
+  profile: z.enum(['actor', 'service']).default('actor'),
   /** `profile`: unusual for the caller; `business_hours`: outside them; `either` / `both`. */
   mode: z.enum(['profile', 'business_hours', 'either', 'both']).default('profile'),
   /** An hour holding less than this share of the caller's calls is unusual. */
@@ -52,7 +54,8 @@ export const offHoursHighRisk = defineEvaluator({
         const { rec } = ctx;
         if (rec.tool === null) return null;
         if (!highRisk(rec.tool) && !(p.destructive && rec.tool_destructive === true)) return null;
-        const profile = ctx.actor ?? ctx.service;
+        // An actor without enough history is judged by its service's habits.
+        const profile = p.profile === 'actor' && ctx.actor?.isWarm(ctx.timeMs, p.warmup) ? ctx.actor : ctx.service;
         const profileSays =
           profile.isWarm(ctx.timeMs, p.warmup) && profile.hourShare(ctx.hourOfWeek) < p.rare_fraction;
         const clockSays = outsideBusiness(ctx.hourOfWeek);
@@ -77,7 +80,7 @@ export const offHoursHighRisk = defineEvaluator({
         const how = ctx.hourOfWeek;
         const when = `${DAY_NAMES[Math.floor(how / 24)]} ${String(how % 24).padStart(2, '0')}:00 ${env.settings.timezone}`;
         const why = [
-          profileSays ? `${(profile.hourShare(how) * 100).toFixed(1)}% of ${ctx.actor ? 'this actor' : 'this service'}'s calls fall in that hour` : null,
+          profileSays ? `${(profile.hourShare(how) * 100).toFixed(1)}% of ${profile === ctx.service ? 'this service' : 'this actor'}'s calls fall in that hour` : null,
           clockSays ? 'outside business hours' : null,
         ]
           .filter(Boolean)
