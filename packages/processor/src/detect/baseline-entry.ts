@@ -17,6 +17,12 @@ export const RATIO_ALPHA = 0.02;
  * active, so the first busy minutes after a night or a weekend do not look like a spike.
  */
 export const MAX_ZERO_BUCKETS = 15;
+/**
+ * Closed buckets wait this many minutes before they enter the EWMA, so a spike never
+ * raises its own expectation: a rule window up to RATE_LAG_BUCKETS minutes long is
+ * compared with the rate as it was before the window began.
+ */
+export const RATE_LAG_BUCKETS = 15;
 /** Argument sizes kept for median/MAD: a ring of the most recent ones (deterministic on replay). */
 export const ARG_SIZE_SAMPLES = 32;
 const HOUR_BIN_CAP = 0xffff;
@@ -47,6 +53,8 @@ export class BaselineEntry {
   rateMean = 0;
   rateVar = 0;
   rateBuckets = 0;
+  /** Closed bucket counts not yet folded (oldest first, at most RATE_LAG_BUCKETS). */
+  ratePending: number[] = [];
   errorRatio = 0;
   deniedRatio = 0;
   readonly argSizes = new Uint32Array(ARG_SIZE_SAMPLES);
@@ -112,11 +120,16 @@ export class BaselineEntry {
       this.bucketCount++;
       return;
     }
-    this.foldBucket(this.bucketCount);
+    this.closeBucket(this.bucketCount);
     const zeros = Math.min(b - this.bucket - 1, MAX_ZERO_BUCKETS);
-    for (let i = 0; i < zeros; i++) this.foldBucket(0);
+    for (let i = 0; i < zeros; i++) this.closeBucket(0);
     this.bucket = b;
     this.bucketCount = 1;
+  }
+
+  private closeBucket(count: number): void {
+    this.ratePending.push(count);
+    if (this.ratePending.length > RATE_LAG_BUCKETS) this.foldBucket(this.ratePending.shift() as number);
   }
 
   private foldBucket(count: number): void {
@@ -128,7 +141,7 @@ export class BaselineEntry {
     this.rateVar = (1 - a) * (this.rateVar + diff * incr);
   }
 
-  /** Expected calls and their standard deviation over `windowMs`, from closed buckets. */
+  /** Expected calls and their standard deviation over `windowMs`, from buckets folded before the lag. */
   expectedOver(windowMs: number): { mean: number; stddev: number } {
     const buckets = windowMs / RATE_BUCKET_MS;
     return { mean: this.rateMean * buckets, stddev: Math.sqrt(Math.max(this.rateVar, 0) * buckets) };
@@ -166,6 +179,7 @@ export class BaselineEntry {
       rm: this.rateMean,
       rv: this.rateVar,
       rb: this.rateBuckets,
+      rp: this.ratePending,
       er: this.errorRatio,
       dr: this.deniedRatio,
       as: Array.from(this.argSizes.subarray(0, Math.min(this.argSamples, ARG_SIZE_SAMPLES))),
@@ -193,6 +207,7 @@ export class BaselineEntry {
     e.rateMean = s.rm;
     e.rateVar = s.rv;
     e.rateBuckets = s.rb;
+    e.ratePending = Array.isArray(s.rp) ? s.rp.slice(-RATE_LAG_BUCKETS) : [];
     e.errorRatio = s.er;
     e.deniedRatio = s.dr;
     e.argSizes.set(s.as.slice(0, ARG_SIZE_SAMPLES));
@@ -240,6 +255,7 @@ export interface SerializedEntry {
   rm: number;
   rv: number;
   rb: number;
+  rp?: number[];
   er: number;
   dr: number;
   as: number[];

@@ -120,6 +120,8 @@ function compileRule(raw: unknown, index: number, file: string): Rule {
   const params = spec.params.safeParse(r.params, { reportInput: true });
   if (!params.success) fail(file, r.id, params.error.issues[0] as Issue, ['params']);
   const window = r.window ?? (parseDuration(spec.defaults.window) as number);
+  const windowProblem = spec.checkWindow?.(window) ?? null;
+  if (windowProblem) throw new RuleFileError('MCPTRAIL_ERR_RULE_INVALID', file, r.id, 'window', windowProblem);
   return {
     id: r.id,
     title: r.title,

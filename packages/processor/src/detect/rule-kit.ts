@@ -76,6 +76,8 @@ export interface EvaluatorSpec<P> {
   defaults: { group_by: GroupableField[]; window: string; threshold: number };
   /** An error message when the rule's group_by cannot work with this evaluator. */
   checkGroupBy?(groupBy: readonly GroupableField[]): string | null;
+  /** An error message when the rule's window (ms) cannot work with this evaluator. */
+  checkWindow?(windowMs: number): string | null;
   create(rule: Rule, params: P, env: EvaluatorEnv): Evaluator;
 }
 

@@ -93,6 +93,12 @@ rules:
     expect(err.message).toContain('[tool, outcome]');
   });
 
+  it('a window the evaluator cannot use', () => {
+    const err = errorOf(VALID.replace('window: 5m', 'window: 1h'));
+    expect(err.field).toBe('window');
+    expect(err.message).toContain('at most 15m; got 1h');
+  });
+
   it('a group_by naming a field that does not exist', () => {
     expect(errorOf(VALID.replace('window: 5m', 'group_by: [agent]')).field).toBe('group_by.0');
   });

@@ -1,6 +1,7 @@
 /**
  * Call-volume spike: calls per group within `window` against the group's EWMA call
- * rate (per-minute buckets scaled to the window). Fires when the count reaches
+ * rate (per-minute buckets scaled to the window, folded with a lag so the spike does
+ * not raise its own expectation). Fires when the count reaches
  * `threshold` and sits `params.z` standard deviations above the expectation, once the
  * baseline is warm. DoS, runaway agent loops, bulk harvesting.
  */
@@ -11,7 +12,7 @@ import { zWarmup } from '../schema-helpers';
 import { groupKeyOf, groupOf } from '../record-fields';
 import { WindowCounter } from '../window-counter';
 import type { GroupableField } from '../types';
-import type { BaselineEntry } from '../baseline-entry';
+import { type BaselineEntry, RATE_BUCKET_MS, RATE_LAG_BUCKETS } from '../baseline-entry';
 
 const params = z.strictObject({
   /** Standard deviations above the expected count. */
@@ -41,6 +42,10 @@ export const volumeSpike = defineEvaluator({
     BASELINE_FOR[signature(g)]
       ? null
       : `volume_spike compares against a baseline, so group_by must be one of [service], [service, tool], [actor_id], [service, actor_id], [service, actor_id, tool]; got [${g.join(', ')}]`,
+  checkWindow: (ms) =>
+    ms <= RATE_LAG_BUCKETS * RATE_BUCKET_MS
+      ? null
+      : `volume_spike compares the window with the rate before it, so the window can be at most ${RATE_LAG_BUCKETS}m; got ${formatDuration(ms)}`,
   create(rule, p, env) {
     const pick = BASELINE_FOR[signature(rule.group_by)] as Pick;
     const windows = new WindowCounter(rule.window, env.settings.max_rule_groups, env.onGroupEvicted);
