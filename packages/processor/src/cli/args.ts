@@ -147,10 +147,11 @@ export interface ParsedCommand {
   help: boolean;
 }
 
-/** `argv` without node and script. `--help` alone (or no command) → command null. */
+/** `argv` without node and script. `--help` alone → command null; no command at all is a usage error. */
 export function parseCommandLine(argv: readonly string[]): ParsedCommand | { command: null; help: boolean } {
   const [first, ...rest] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') return { command: null, help: true };
+  if (first === undefined) throw new UsageError('a command is required', null);
+  if (first === '--help' || first === '-h' || first === 'help') return { command: null, help: true };
   if (!(COMMANDS as readonly string[]).includes(first)) {
     throw new UsageError(`unknown command '${first}' (commands: ${COMMANDS.join(', ')})`, null);
   }

@@ -120,6 +120,9 @@ describe('mcptrail start-up and usage errors', () => {
     const badOutcome = await run(['query', '--db', path.join(dir, 'kill.db'), '--outcome', 'maybe']);
     expect(badOutcome.code).toBe(2);
     expect(badOutcome.stderr).toContain('--outcome');
+    const none = await run([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('a command is required');
     const noCommand = await run(['frobnicate']);
     expect(noCommand.code).toBe(2);
     expect(noCommand.stderr).toContain("unknown command 'frobnicate'");
