@@ -5,6 +5,7 @@ export { decodeLogs, decodeTraces } from './otlp/decode';
 export { createReceiver } from './http/receiver';
 export { createAuditPipeline } from './audit/pipeline';
 export { openSqliteStore } from './store/sqlite';
+export { openPostgresStore } from './store/postgres';
 export { verifyTrail } from './chain/verify';
 export { purgeBefore } from './chain/retention';
 export { loadOrCreateSigningKey } from './chain/signing';

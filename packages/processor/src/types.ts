@@ -3,8 +3,9 @@ export type { ConfigKeyDoc, ProcessorConfig, ProcessorConfigInput } from './conf
 export type { ConfigSources, SettingSource } from './config/sources';
 export type { ProcessorDeps, RunningProcessor } from './service';
 export type { Alert, AlertLevel, AlertQuery, BaselineQuery, BaselineView, Detector, Rule, RuleSet } from './detect/types';
-export type { AuditQuery, AuditStore, Checkpoint } from './store/types';
+export type { AuditQuery, AuditStore, Checkpoint, TrailStore } from './store/types';
 export type { SqliteAuditStore } from './store/sqlite';
+export type { PostgresAuditStore, PostgresStoreOptions } from './store/postgres';
 export type { AuditPipeline } from './audit/pipeline';
 export type { ChainReport, VerifyProblem, VerifyReport } from './chain/verify';
 export type { CheckpointSigner } from './chain/signing';
