@@ -1,11 +1,13 @@
 import type { AuditRecord } from '@mcptrail/conventions';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createDetector } from '../../src/detect/engine';
 import { hourOfWeekIn } from '../../src/detect/hour-of-week';
 import { loadRules, parseRules } from '../../src/detect/load-rules';
 import type { Detector } from '../../src/detect/types';
-import { DAY, HOUR, harness, MINUTE, normalTraffic, only, record, T0, tempDbPath } from './helpers';
+import { DAY, HOUR, harness, MINUTE, normalTraffic, only, record, removeTempDbs, T0, tempDbPath } from './helpers';
+
+afterAll(removeTempDbs);
 
 /** Everything a replay must reproduce: every baseline of every kind, and the alerts. */
 function snapshot(d: Detector) {

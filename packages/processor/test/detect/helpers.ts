@@ -94,9 +94,17 @@ export function normalTraffic(start: number, minutes: number, perMinute = 4, ove
   return out;
 }
 
+const tempDirs: string[] = [];
+
+/** A SQLite file in a new temporary directory (removed by removeTempDbs). */
 export function tempDbPath(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcptrail-detect-'));
+  tempDirs.push(dir);
   return path.join(dir, 'trail.db');
+}
+
+export function removeTempDbs(): void {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 export interface Harness {
@@ -106,10 +114,10 @@ export interface Harness {
   rules: RuleSet;
 }
 
-/** A detector over `rules` (YAML text, a RuleSet, or the built-ins) on a new SQLite file. */
-export function harness(rules?: string | RuleSet, dbPath = tempDbPath()): Harness {
+/** A detector over `rules` (YAML text, a RuleSet, or the built-ins) on a new in-memory database, or on `dbPath`. */
+export function harness(rules?: string | RuleSet, dbPath = ':memory:'): Harness {
   const db = new Database(dbPath);
-  db.pragma('journal_mode = WAL');
+  if (dbPath !== ':memory:') db.pragma('journal_mode = WAL');
   const set = typeof rules === 'string' ? parseRules(rules, 'test-rules.yaml') : (rules ?? loadRules(null));
   const now = { value: T0 };
   const detector = createDetector({ rules: set, db, clock: () => now.value, logger: silentLogger });

@@ -173,6 +173,7 @@ rules:
 `,
     );
     const set = loadRules(file);
+    fs.rmSync(dir, { recursive: true, force: true });
     const builtin = loadRules(null);
     expect(set.source).toBe(file);
     expect(set.settings.timezone).toBe('Europe/Paris');
