@@ -35,6 +35,15 @@ export async function serveCommand(values: FlagValues, io: CliIo): Promise<numbe
     io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'listening', url: processor.url })}\n`);
   }
   const running = processor;
+  // Node's default report of a crash is a raw stack on stderr, which can quote data; report it
+  // through the redacting logger instead. Acknowledged data is already committed, so exiting is safe.
+  process.on('uncaughtException', (err) => {
+    running.logger.error('uncaught exception: exiting', { err });
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    running.logger.error('unhandled promise rejection', { err: reason });
+  });
   return new Promise<number>((resolve) => {
     let stopping = false;
     stop = (signal) => {
