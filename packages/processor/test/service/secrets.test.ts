@@ -74,7 +74,7 @@ describe('secret corpus never leaves the processor', () => {
 
     // Let the pairing window pass, then read everything the API serves.
     const answers: string[] = [];
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 400; i++) {
       const res = await fetch(`${served.url}/api/audit?limit=1000`);
       const text = await res.text();
       if ((JSON.parse(text) as { count: number }).count >= values.length + 2) {

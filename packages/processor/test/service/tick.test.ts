@@ -30,7 +30,7 @@ describe('detection timer', () => {
       await new Promise((r) => setTimeout(r, 1200));
       expect(silent()).toEqual([]);
       offset = 20 * 60_000; // 20 minutes of silence
-      await until(() => silent().length > 0, 300);
+      await until(() => silent().length > 0, 1000);
       expect(silent()[0]!.group).toMatchObject({ service: 'billing-mcp' });
     } finally {
       await p.close();
