@@ -126,10 +126,10 @@ describe('secret corpus never leaves the processor', () => {
 });
 
 describe('known redaction gap', () => {
-  // @mcptrail/redact misses a spaced card number ('4111 1111 1111 1111') when other digits
-  // sit right before it in the same string ('…:6379/0 4111 1111 1111 1111 5555-…'): the card
-  // pattern takes the neighbours' digits and the Luhn check then fails. Reported to the
-  // redact owner; when it is fixed this test starts failing: drop `.fails` then.
+  // @mcptrail/redact misses a spaced card number when a digit precedes it:
+  // redactText('0 4111 1111 1111 1111') keeps the card (the card pattern takes the neighbour's
+  // digit, then the Luhn check fails). Reported to the redact owner; when it is fixed this
+  // test starts failing: drop `.fails` then.
   it.fails('space-joined corpus in one argument is fully redacted', async () => {
     const dirp = mkdtempSync(path.join(tmpdir(), 'mcptrail-secrets-joined-'));
     const p = await startProcessor(loadConfig({ flags: { db: path.join(dirp, 'j.db'), port: '0' } }), {
