@@ -231,8 +231,13 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
     const runRetention = async (): Promise<void> => {
       if (config.trail.retention_days === null) return;
       try {
-        const report = await purgeBefore(store, new Date(clock() - config.trail.retention_days * DAY_MS));
-        if (report.purged > 0) logger.info('retention purged records', { purged: report.purged });
+        const cutoff = new Date(clock() - config.trail.retention_days * DAY_MS);
+        const report = await purgeBefore(store, cutoff);
+        // Alerts (whose evidence may just have gone) and baselines not seen since the cutoff follow the trail.
+        const derived = detector?.purgeBefore(cutoff) ?? { alerts: 0, baselines: 0 };
+        if (report.purged + derived.alerts + derived.baselines > 0) {
+          logger.info('retention purged', { records: report.purged, alerts: derived.alerts, baselines: derived.baselines });
+        }
       } catch (err) {
         logger.error('retention failed', { err });
       }

@@ -14,12 +14,15 @@ const quiet = () => createLogger({ level: 'silent', redactor: null });
 const DAY = 86_400_000;
 
 describe('retention wired into serve', () => {
-  it('purges checkpointed segments older than retention_days at start, and the trail still verifies', async () => {
+  it('purges checkpointed segments (and their alerts) older than retention_days at start; the trail still verifies', async () => {
     const db = path.join(dir, 'r.db');
     const first = await startProcessor(loadConfig({ flags: { db, port: '0' } }), { logger: quiet() });
     const emitter = createEmitter(first.url, { format: 'json', gzip: false });
-    for (let i = 0; i < 4; i++) emitter.call({ tool: 'search', session: 'old' });
+    for (let i = 0; i < 3; i++) emitter.call({ tool: 'search', session: 'old' });
+    emitter.call({ tool: 'search', session: 'old', args: { q: "x' OR 1=1 --" } });
     await emitter.shutdown();
+    await first.pipeline.flush();
+    expect(first.detector!.listAlerts({ rule_id: 'argument-injection' })).toHaveLength(1);
     await first.close(); // signs the final checkpoint over all 4 records
 
     // Three days later, with 2-day retention: the old segment goes at start-up.
@@ -27,6 +30,8 @@ describe('retention wired into serve', () => {
     const second = await startProcessor(loadConfig({ flags: { db, port: '0', 'retention-days': '2' } }), { logger: quiet(), clock: later });
     try {
       expect(await second.store.count()).toBe(0);
+      // Detection state follows: the alert whose evidence was purged is gone too.
+      expect(second.detector!.listAlerts({})).toEqual([]);
       const emitter2 = createEmitter(second.url, { format: 'json', gzip: false });
       emitter2.call({ tool: 'search', session: 'new' });
       await emitter2.shutdown();
