@@ -204,8 +204,12 @@ function extendDefault(user: RawDocument, file: string): RawDocument {
     const over = typeof id === 'string' ? byId.get(id) : undefined;
     if (over && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
       const r = raw as Record<string, unknown>;
-      const params = { ...(over.params as object | undefined), ...(r.params as object | undefined) };
-      byId.set(id as string, { ...over, ...r, params });
+      // Another evaluator means other grouping, window, threshold and params: only the user's then.
+      const sameType = r.type === undefined || r.type === over.type;
+      const { group_by: _g, window: _w, threshold: _t, params: baseParams, dedup_window: _d, ...generic } = over;
+      const base = sameType ? over : generic;
+      const params = { ...(sameType ? (baseParams as object | undefined) : {}), ...(r.params as object | undefined) };
+      byId.set(id as string, { ...base, ...r, params });
     } else {
       added.push(raw ?? user.rules[i]);
     }

@@ -186,6 +186,18 @@ rules:
     expect(set.rules.at(-1)?.id).toBe('admin-tools');
   });
 
+  it('an override that changes the type inherits only the generic fields', () => {
+    const set = parseRules(`extends: default\nrules:\n  - { id: error-burst, type: repeated_identical_calls, threshold: 5 }\n`, 'mine.yaml');
+    expect(set.rules.find((r) => r.id === 'error-burst')).toMatchObject({
+      type: 'repeated_identical_calls',
+      title: 'Burst of failed tool calls',
+      params: {},
+      threshold: 5,
+      group_by: ['service', 'actor_id', 'tool', 'args_hash'],
+      window: 60_000,
+    });
+  });
+
   it('errors in an override name the user file', () => {
     const err = errorOf(`extends: default\nrules:\n  - { id: volume-spike, window: soon }\n`, 'mine.yaml');
     expect(err.message).toBe(`mine.yaml: rule 'volume-spike': field 'window': expected a duration like 5m, got "soon"`);
