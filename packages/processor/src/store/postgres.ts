@@ -2,7 +2,7 @@ import type { AuditRecord } from '@mcptrail/conventions';
 import { Pool, type PoolClient } from 'pg';
 import { GENESIS_HASH, recordFromRow } from '../chain/hash';
 import { StoreError } from './errors';
-import { POSTGRES_SCHEMA_V1, POSTGRES_SCHEMA_VERSION } from './postgres-schema';
+import { FILTER_COLUMNS, POSTGRES_SCHEMA_V1, POSTGRES_SCHEMA_VERSION } from './postgres-schema';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import type {
   AuditQuery,
@@ -130,6 +130,20 @@ interface RawStaging {
   ready_at: string;
 }
 
+/**
+ * Batches travel as ONE json parameter expanded by json_to_recordset: for megabytes of
+ * JSON-bearing text, pg's text[] literal escaping costs twice as much as JSON.stringify,
+ * and JSON string escapes round-trip every body byte for byte (the hash covers them).
+ */
+const INSERT_RECORDS =
+  `INSERT INTO audit_records (chain_id, seq, hash, body, ${FILTER_COLUMNS.join(', ')}) ` +
+  `SELECT * FROM json_to_recordset($1::json) AS u(chain_id text, seq bigint, hash text, body text, ${FILTER_COLUMNS.map((c) => `${c} text`).join(', ')})`;
+
+/** The filter column holds the field as JSON text would give it (`->>`): strings as is, null as NULL. */
+function filterValue(v: unknown): string | null {
+  return v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v);
+}
+
 const stagingRow = (r: RawStaging): StagingRow => ({ ...r, id: Number(r.id), ready_at: Number(r.ready_at) });
 
 const checkpointRow = (r: Record<string, unknown>): Checkpoint => ({
@@ -212,33 +226,25 @@ class PostgresStore implements PostgresAuditStore {
     // is why the INSERT decides its own ready_at.
     const r = await this.pool.query<{ inserted: string }>(
       `WITH u AS (
-         SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) AS u(trace_id, span_id, kind, draft, ready_at)
+         SELECT * FROM json_to_recordset($2::json) AS u(trace_id text, span_id text, kind text, draft text, ready_at bigint)
        ), ins AS (
          INSERT INTO audit_staging (chain_id, trace_id, span_id, kind, draft, ready_at)
          SELECT $1, u.trace_id, u.span_id, u.kind, u.draft,
                 CASE WHEN u.trace_id IS NOT NULL AND u.span_id IS NOT NULL AND EXISTS (
                   SELECT 1 FROM audit_staging p
                   WHERE p.chain_id = $1 AND p.trace_id = u.trace_id AND p.span_id = u.span_id AND p.kind <> u.kind
-                ) THEN $7 ELSE u.ready_at END
+                ) THEN $3 ELSE u.ready_at END
          FROM u
          ON CONFLICT DO NOTHING
          RETURNING trace_id, span_id, kind
        ), due AS (
-         UPDATE audit_staging p SET ready_at = $7 FROM ins
+         UPDATE audit_staging p SET ready_at = $3 FROM ins
          WHERE p.chain_id = $1 AND ins.trace_id IS NOT NULL AND ins.span_id IS NOT NULL
            AND p.trace_id = ins.trace_id AND p.span_id = ins.span_id AND p.kind <> ins.kind
          RETURNING 1
        )
        SELECT (SELECT count(*) FROM ins) AS inserted`,
-      [
-        this.chainId,
-        rows.map((x) => x.trace_id),
-        rows.map((x) => x.span_id),
-        rows.map((x) => x.kind),
-        rows.map((x) => x.draft),
-        rows.map((x) => x.ready_at),
-        now,
-      ],
+      [this.chainId, JSON.stringify(rows), now],
     );
     return Number(r.rows[0]!.inserted);
   }
@@ -327,10 +333,12 @@ class PostgresStore implements PostgresAuditStore {
     const { head, last } = await this.headIn(c, chainId);
     const out = plan(fresh, head, last);
     if (out.records.length > 0) {
-      await c.query(
-        `INSERT INTO audit_records (chain_id, seq, hash, body) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[])`,
-        [out.records.map((r) => r.record.chain_id), out.records.map((r) => r.record.seq), out.records.map((r) => r.record.hash), out.records.map((r) => r.body)],
-      );
+      const rows = out.records.map(({ record, body }) => {
+        const row: Record<string, unknown> = { chain_id: record.chain_id, seq: record.seq, hash: record.hash, body };
+        for (const col of FILTER_COLUMNS) row[col] = filterValue(record[col]);
+        return row;
+      });
+      await c.query(INSERT_RECORDS, [JSON.stringify(rows)]);
     }
     if (out.checkpoint) await this.insertCheckpoint(c, out.checkpoint);
     return { removed: del.rowCount ?? seen.size, duplicates, records: out.records.map((r) => r.record), checkpointed: out.checkpoint !== null };

@@ -13,7 +13,8 @@ import { purgeBefore } from '../../src/chain/retention';
 import { type CheckpointSigner, loadOrCreateSigningKey } from '../../src/chain/signing';
 import { verifyTrail } from '../../src/chain/verify';
 import { OverloadError } from '../../src/http/receiver';
-import { openPostgresStore, type PostgresAuditStore, safeDbLabel } from '../../src/store/postgres';
+import { openPostgresStore, safeDbLabel } from '../../src/store/postgres';
+import { FILTER_COLUMNS } from '../../src/store/postgres-schema';
 import { auditLog, hex, logs, memoryLogger, toolSpan, traces } from '../audit/fixtures';
 import { testRedactor } from '../audit/redactor';
 import { type PgCluster, pgAvailability, startPgCluster } from './pg-cluster';
@@ -117,6 +118,16 @@ describe.skipIf(skip)('PostgreSQL store', () => {
     expect(await a.store.count()).toBe(20 * 25 * 2 + 50);
     expect(await a.store.count({ chain_id: 'replica-a' })).toBeGreaterThanOrEqual(500);
     expect(a.pipeline.stats().duplicates + b.pipeline.stats().duplicates).toBe(50);
+    // The filter columns are copies of the hashed body's fields, row for row.
+    const pg = new Client({ connectionString: url });
+    await pg.connect();
+    const drift = await pg.query(
+      `SELECT count(*)::int AS n FROM audit_records WHERE ${FILTER_COLUMNS.map((c) => `${c} IS DISTINCT FROM (body::jsonb ->> '${c}')`).join(' OR ')}`,
+    );
+    const nulls = await pg.query(`SELECT count(*)::int AS n FROM audit_records WHERE time IS NULL OR service IS NULL OR span_id IS NULL`);
+    await pg.end();
+    expect(drift.rows[0].n).toBe(0);
+    expect(nulls.rows[0].n).toBe(0);
     expect(await a.store.query({ service: 'shared', limit: 1000 })).toHaveLength(50);
     const report = await verifyTrail(b.store, signer.publicKey);
     expect(report.ok).toBe(true);
