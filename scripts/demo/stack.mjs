@@ -11,6 +11,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const PROCESSOR_CLI = path.join(REPO_ROOT, 'packages/processor/dist/cli/main.js');
 export const AGENT = path.join(REPO_ROOT, 'examples/agent/agent.js');
 export const DEMO_RULES = path.join(REPO_ROOT, 'examples/agent/demo-rules.yaml');
+export const DEMO_CONFIG = path.join(REPO_ROOT, 'examples/agent/demo-processor.yaml');
 export const EXPECTED_ALERTS = JSON.parse(readFileSync(path.join(REPO_ROOT, 'examples/agent/expected-alerts.json'), 'utf8'));
 
 /** Environment for processes we start: no inherited OTEL_* surprises, fast export for a short demo. */
@@ -34,7 +35,7 @@ export function telemetryEnv(endpoint, extra = {}) {
  * @returns {Promise<{ handle: ReturnType<typeof startGroup>, url: string }>}
  */
 export async function startProcessor({ db, port, rules = DEMO_RULES, logFile, extraArgs = [], onLine, timeoutMs = 30_000 }) {
-  const args = [PROCESSOR_CLI, 'serve', '--db', db, '--port', String(port), '--rules', rules, '--log-level', 'warn', ...extraArgs];
+  const args = [PROCESSOR_CLI, 'serve', '--config', DEMO_CONFIG, '--db', db, '--port', String(port), '--rules', rules, '--log-level', 'warn', ...extraArgs];
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MCPTRAIL_') && !k.startsWith('OTEL_')));
   const handle = startGroup(process.execPath, args, { cwd: REPO_ROOT, env, logFile, onLine });
   const url = `http://127.0.0.1:${port}`;
