@@ -69,7 +69,7 @@ const trail = z
       .describe('With PostgreSQL: this replica\'s id, which is also its hash chain; keep it stable across restarts. null → derived from the hostname.'),
     signing_key_file: nullableString()
       .default(null)
-      .describe('Ed25519 PEM key that signs checkpoints; null → `<store.path>.ed25519.pem`, created (0600) on first start.'),
+      .describe('Ed25519 PEM key that signs checkpoints; null → `<store.path>.ed25519.pem` (SQLite) or `<store.state_dir>/mcptrail.ed25519.pem` (PostgreSQL), created (0600) on first start.'),
     checkpoint_records: positiveInt().default(1000).describe('Sign a checkpoint after this many new records…'),
     checkpoint_seconds: positiveInt().default(60).describe('…or after this many seconds with new records, whichever comes first.'),
     pairing_window_ms: nonNegativeInt().default(2000).describe("How long a span waits for its audit log record (and vice versa) before it is sealed alone."),
