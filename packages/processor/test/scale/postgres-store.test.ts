@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAuditPipeline, type AuditPipeline } from '../../src/audit/pipeline';
+import { createAuditPipeline } from '../../src/audit/pipeline';
 import { purgeBefore } from '../../src/chain/retention';
 import { type CheckpointSigner, loadOrCreateSigningKey } from '../../src/chain/signing';
 import { verifyTrail } from '../../src/chain/verify';
