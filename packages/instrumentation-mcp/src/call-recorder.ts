@@ -103,6 +103,7 @@ export type CallEnd = { result: unknown } | { failure: FailureInfo; rpcError: bo
 export interface ResolvedSettings {
   captureArguments: boolean;
   captureResults: boolean;
+  scanResults: boolean;
   auditLogs: boolean;
   auditArguments: boolean;
   clientAudit: McpClientAuditMode;
@@ -354,6 +355,8 @@ export class CallRecorder {
         attrs[ATTR_MCP_TOOL_RESULT_CONTENT_TYPES] = summary.content_types;
         attrs[ATTR_MCP_TOOL_RESULT_IS_ERROR] = summary.is_error;
         if (settings.captureResults) attrs[ATTR_GEN_AI_TOOL_CALL_RESULT] = redaction.json(end.result, record.tally);
+        // Not exported: only the secret types it finds join the tally (credential-output detection).
+        else if (settings.scanResults) redaction.json(end.result, record.tally);
         if (summary.is_error) {
           toolError = true;
           failure = record.thrown ?? { message: toolErrorText(end.result) ?? 'tool returned isError' };

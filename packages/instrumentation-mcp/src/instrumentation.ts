@@ -302,6 +302,7 @@ function resolveSettings(config: McpInstrumentationConfig): ResolvedSettings {
   return {
     captureArguments: bool('captureArguments', false),
     captureResults: bool('captureResults', false),
+    scanResults: bool('scanResults', true),
     auditLogs: bool('auditLogs', true),
     auditArguments: bool('auditArguments', true),
     clientAudit,

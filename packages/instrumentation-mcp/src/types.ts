@@ -62,6 +62,14 @@ export interface McpInstrumentationConfig extends InstrumentationConfig {
    */
   captureResults?: boolean;
   /**
+   * Run the redactor over every `tools/call` result even when results are not captured, so
+   * the types of secrets a tool returned (never their values) reach `mcptrail.redaction.types`.
+   * This is what lets the processor's `credential-output` rule see a tool handing credentials
+   * to the model. Costs one redaction pass over the result per call.
+   * @default true
+   */
+  scanResults?: boolean;
+  /**
    * Emit `mcp.audit.tool_call` log records (one per tool call and per failed or denied request)
    * and `mcp.audit.tool_definition` records.
    * @default true

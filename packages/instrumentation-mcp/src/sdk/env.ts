@@ -6,6 +6,8 @@ export interface McptrailEnvOptions {
   captureArguments: boolean;
   /** MCPTRAIL_CAPTURE_RESULTS: redacted result JSON on spans and audit records. @default false */
   captureResults: boolean;
+  /** MCPTRAIL_SCAN_RESULTS: scan tool results for secret types (types only, never values) when results are not captured. @default true */
+  scanResults: boolean;
   /** MCPTRAIL_HMAC_KEY: key for argument hashes and HMAC pseudonyms. @default undefined (a random per-process key) */
   hmacKey?: string;
   /** MCPTRAIL_HMAC_KEY_ID: id written in `hmac:<keyid>:…` so keys can be rotated. @default undefined */
@@ -27,6 +29,7 @@ export interface McptrailEnvOptions {
 export const ENV_DEFAULTS: Readonly<McptrailEnvOptions> = Object.freeze({
   captureArguments: false,
   captureResults: false,
+  scanResults: true,
   redactKeys: [],
   redactDisable: [],
   scrubAll: true,
@@ -61,6 +64,7 @@ export function parseMcptrailEnv(env: Env = process.env): ParsedEnv {
   const options: McptrailEnvOptions = {
     captureArguments: collect(d.captureArguments, () => readBoolean(env, 'MCPTRAIL_CAPTURE_ARGUMENTS', d.captureArguments)),
     captureResults: collect(d.captureResults, () => readBoolean(env, 'MCPTRAIL_CAPTURE_RESULTS', d.captureResults)),
+    scanResults: collect(d.scanResults, () => readBoolean(env, 'MCPTRAIL_SCAN_RESULTS', d.scanResults)),
     redactKeys: collect([...d.redactKeys], () => readList(env, 'MCPTRAIL_REDACT_KEYS')),
     redactDisable: collect([...d.redactDisable], () => readList(env, 'MCPTRAIL_REDACT_DISABLE')),
     scrubAll: collect(d.scrubAll, () => readBoolean(env, 'MCPTRAIL_SCRUB_ALL', d.scrubAll)),

@@ -90,6 +90,7 @@ export function startMcptrail(options: StartMcptrailOptions = {}): McptrailSdk |
   const instrumentation = new McpInstrumentation({
     captureArguments: settings.captureArguments,
     captureResults: settings.captureResults,
+    scanResults: settings.scanResults,
     redactor,
     ...options.instrumentation,
   });

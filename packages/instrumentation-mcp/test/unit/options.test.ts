@@ -10,6 +10,7 @@ import {
   ATTR_MCP_METHOD_NAME,
   ATTR_MCP_SIDE,
   ATTR_MCPTRAIL_REDACTION_COUNT,
+  ATTR_MCPTRAIL_REDACTION_TYPES,
   ATTR_RPC_RESPONSE_STATUS_CODE,
   ATTR_MCP_TOOL_NAME,
   ATTR_MCP_TOOL_SCHEMA_VERSION,
@@ -136,6 +137,30 @@ describe('capture options', () => {
       expect(JSON.parse(String(span.attributes[ATTR_GEN_AI_TOOL_CALL_RESULT])).content[0].text).toBe('echo Oslo');
       expect(span.attributes[ATTR_MCPTRAIL_REDACTION_COUNT]).toBeGreaterThanOrEqual(1);
     }
+    await close();
+  });
+
+  it('reports the secret types a result held without exporting it (scanResults, on by default)', async () => {
+    const server = new sdk.McpServer({ name: 'scan', version: '1' });
+    const awsKeyId = 'AKIAQ3EXAMPLEW7KZ2PM';
+    server.tool('config', 'Returns a config blob', async () => ({
+      content: [{ type: 'text', text: `region=eu-west-1\naws_access_key_id=${awsKeyId}` }],
+    }));
+    const { client, close } = await connectPair(sdk, server);
+    await client.callTool({ name: 'config', arguments: {} });
+    await settle();
+    let span = spanOf(h.spans(), 'tools/call config', SpanKind.SERVER);
+    expect(span.attributes[ATTR_GEN_AI_TOOL_CALL_RESULT]).toBeUndefined();
+    expect(span.attributes[ATTR_MCPTRAIL_REDACTION_TYPES]).toEqual(expect.arrayContaining(['aws_access_key']));
+    const exported = JSON.stringify([h.spans().map((x) => x.attributes), h.logs().map((l) => l.attributes)]);
+    expect(exported).not.toContain(awsKeyId);
+
+    h.reset();
+    h.instrumentation.setConfig({ scanResults: false });
+    await client.callTool({ name: 'config', arguments: {} });
+    await settle();
+    span = spanOf(h.spans(), 'tools/call config', SpanKind.SERVER);
+    expect(span.attributes[ATTR_MCPTRAIL_REDACTION_TYPES]).toBeUndefined();
     await close();
   });
 

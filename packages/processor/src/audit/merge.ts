@@ -17,6 +17,8 @@ export function mergeSpanAndLog(span: AuditDraft, log: AuditDraft): AuditDraft {
   if (log.error_message !== null) out.error_message = log.error_message;
   // The log record states the outcome the instrumentation classified (e.g. denied).
   out.outcome = log.outcome !== 'ok' ? log.outcome : span.outcome;
+  const types = new Set([...(span.redaction_types ?? []), ...(log.redaction_types ?? [])]);
+  out.redaction_types = types.size > 0 ? [...types].sort() : null;
   out.source = 'span+log';
   return out;
 }

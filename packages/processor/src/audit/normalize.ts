@@ -8,6 +8,7 @@ import {
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_JSONRPC_REQUEST_ID,
+  ATTR_MCPTRAIL_REDACTION_TYPES,
   ATTR_MCP_AUDIT_DURATION_MS,
   ATTR_MCP_AUDIT_OUTCOME,
   ATTR_MCP_CLIENT_NAME,
@@ -171,11 +172,15 @@ function build(attrs: OtlpAttributes, resource: OtlpAttributes, opts: NormalizeO
 
   const errorType = text(attrs[ATTR_ERROR_TYPE]);
   const isError = attrs[ATTR_MCP_TOOL_RESULT_IS_ERROR] === true;
+  // Secret types (never values) the emitter's redactor reported, plus what re-redaction here finds.
+  const redactionTypes = new Set<string>(emitterRedactionTypes(attrs[ATTR_MCPTRAIL_REDACTION_TYPES], maxField));
   const errorMessage = redactedText(
     r,
     attrs[ATTR_MCP_ERROR_MESSAGE] ?? f.statusMessage ?? undefined,
     opts.maxErrorMessageChars ?? DEFAULT_MAX_ERROR_MESSAGE_CHARS,
+    redactionTypes,
   );
+  const args = redactedArgs(r, attrs[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS], opts.maxArgsBytes ?? DEFAULT_MAX_ARGS_BYTES, redactionTypes);
 
   const draft: AuditDraft = {
     schema_version: AUDIT_SCHEMA_VERSION,
@@ -197,7 +202,7 @@ function build(attrs: OtlpAttributes, resource: OtlpAttributes, opts: NormalizeO
     server_name: text(attrs[ATTR_MCP_SERVER_NAME]),
     server_version: text(attrs[ATTR_MCP_SERVER_VERSION]),
     protocol_version: text(attrs[ATTR_MCP_PROTOCOL_VERSION]),
-    args: redactedArgs(r, attrs[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS], opts.maxArgsBytes ?? DEFAULT_MAX_ARGS_BYTES),
+    args,
     args_hash: text(attrs[ATTR_MCP_TOOL_ARGUMENTS_HASH]),
     args_size: nonNegativeInt(attrs[ATTR_MCP_TOOL_ARGUMENTS_SIZE]),
     result: resultSummary(attrs, r, maxField),
@@ -211,6 +216,7 @@ function build(attrs: OtlpAttributes, resource: OtlpAttributes, opts: NormalizeO
     span_id: f.spanId,
     parent_span_id: f.parentSpanId,
     source: f.source,
+    redaction_types: redactionTypes.size > 0 ? [...redactionTypes].sort() : null,
   };
   return { kind: 'draft', draft, sealNow: f.sealNow };
 }
@@ -242,7 +248,16 @@ function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max)}…`;
 }
 
-function redactedText(r: TrailRedactor, v: OtlpValue | undefined, max: number): string | null {
+/** `mcptrail.redaction.types` as the emitter sent it: rule type names only, bounded. */
+function emitterRedactionTypes(v: OtlpValue | undefined, maxField: number): string[] {
+  if (!Array.isArray(v)) return [];
+  return v
+    .filter((t): t is string => typeof t === 'string' && /^[A-Za-z0-9_.:*-]{1,64}$/.test(t))
+    .slice(0, 64)
+    .map((t) => truncate(t, maxField));
+}
+
+function redactedText(r: TrailRedactor, v: OtlpValue | undefined, max: number, types?: Set<string>): string | null {
   let s: string;
   if (typeof v === 'string') s = v;
   else if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') s = String(v);
@@ -250,7 +265,9 @@ function redactedText(r: TrailRedactor, v: OtlpValue | undefined, max: number): 
   else return null;
   if (s.length === 0) return null;
   // Bound before the redactor sees it, then again after (its masks can lengthen text).
-  return truncate(r.redactText(truncate(s, max * 4)).value, max);
+  const out = r.redactText(truncate(s, max * 4));
+  if (types) for (const t of out.types ?? []) types.add(t);
+  return truncate(out.value, max);
 }
 
 function num(v: OtlpValue | undefined): number | null {
@@ -268,7 +285,7 @@ function nonNegativeInt(v: OtlpValue | undefined): number | null {
  * Arguments arrive as a JSON string (`gen_ai.tool.call.arguments`), already redacted at
  * the source; redacted again here in case the emitter was misconfigured or not ours.
  */
-function redactedArgs(r: TrailRedactor, v: OtlpValue | undefined, maxBytes: number): unknown {
+function redactedArgs(r: TrailRedactor, v: OtlpValue | undefined, maxBytes: number, types: Set<string>): unknown {
   if (v === undefined || v === null) return null;
   let parsed: unknown = v;
   if (typeof v === 'string') {
@@ -280,7 +297,9 @@ function redactedArgs(r: TrailRedactor, v: OtlpValue | undefined, maxBytes: numb
   } else if (v instanceof Uint8Array || typeof v === 'bigint') {
     return null;
   }
-  const redacted = r.redact(parsed).value;
+  const out = r.redact(parsed);
+  for (const t of out.types ?? []) types.add(t);
+  const redacted = out.value;
   let json: string;
   try {
     json = canonicalJson(redacted);

@@ -4,8 +4,8 @@
  * service's Logger satisfy them.
  */
 export interface TrailRedactor {
-  redact(value: unknown): { value: unknown };
-  redactText(text: string): { value: string };
+  redact(value: unknown): { value: unknown; types?: string[] };
+  redactText(text: string): { value: string; types?: string[] };
 }
 
 export interface TrailLogger {

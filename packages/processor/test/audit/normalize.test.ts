@@ -10,9 +10,11 @@ import {
   ATTR_MCP_TOOL_DESTRUCTIVE_HINT,
   ATTR_ENDUSER_SCOPE,
   ATTR_EVENT_NAME,
+  ATTR_MCPTRAIL_REDACTION_TYPES,
   EVENT_MCP_AUDIT_TOOL_CALL,
 } from '@mcptrail/conventions';
 import { describe, expect, it } from 'vitest';
+import { mergeSpanAndLog } from '../../src/audit/merge';
 import { normalizeLog, normalizeSpan, type Normalized } from '../../src/audit/normalize';
 import { SPAN_KIND, STATUS_CODE } from '../../src/otlp/types';
 import { auditLog, toolSpan } from './fixtures';
@@ -63,6 +65,7 @@ describe('normalizeSpan', () => {
       span_id: span.spanId,
       parent_span_id: null,
       source: 'span',
+      redaction_types: null,
     });
   });
 
@@ -129,6 +132,23 @@ describe('normalizeSpan', () => {
     expect(text).not.toContain(jwt);
     expect(text).not.toContain('S3cretPassw0rd');
     expect((d.args as { city: string }).city).toBe('Paris');
+  });
+
+  it('records the secret types (never values) the emitter and the re-redaction found', () => {
+    const clean = draftOf(normalizeSpan(toolSpan({ args: { city: 'Paris' } }), opts));
+    expect(clean.redaction_types).toBeNull();
+
+    const span = toolSpan({
+      args: { note: 'key AKIAQ3EXAMPLEW7KZ2PM' },
+      extra: { [ATTR_MCPTRAIL_REDACTION_TYPES]: ['jwt', 'not a type!', 42 as unknown as string] },
+    });
+    const d = draftOf(normalizeSpan(span, opts));
+    expect(d.redaction_types).toEqual(expect.arrayContaining(['jwt', 'aws_access_key']));
+    expect(d.redaction_types).not.toContain('not a type!');
+    expect(JSON.stringify(d)).not.toContain('AKIAQ3EXAMPLEW7KZ2PM');
+
+    const merged = mergeSpanAndLog({ ...d, redaction_types: ['jwt'] }, { ...d, source: 'log', redaction_types: ['email'] });
+    expect(merged.redaction_types).toEqual(['email', 'jwt']);
   });
 
   it('caps sizes: huge arguments become a marker, long text is truncated', () => {
