@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import net from 'node:net';
 
-/** Process groups started here and not yet reaped. */
+/** Handles of the process groups started here and not yet reaped. */
 const live = new Set();
 let exitHookInstalled = false;
 
@@ -16,7 +16,7 @@ function installExitHook() {
   exitHookInstalled = true;
   // 'exit' handlers must be synchronous: SIGKILL whatever is left.
   process.on('exit', () => {
-    for (const child of live) killGroup(child, 'SIGKILL');
+    for (const handle of live) killGroup(handle.child, 'SIGKILL');
   });
 }
 
@@ -40,7 +40,6 @@ function killGroup(child, signal) {
 export function startGroup(command, args, { cwd, env, logFile, onLine } = {}) {
   installExitHook();
   const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
   const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : null;
   let captured = '';
   for (const [name, stream] of [['stdout', child.stdout], ['stderr', child.stderr]]) {
@@ -58,20 +57,25 @@ export function startGroup(command, args, { cwd, env, logFile, onLine } = {}) {
       if (pending) onLine?.(pending, name);
     });
   }
-  const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => {
-      live.delete(child);
-      // Let the pipes drain into the log before it closes.
-      setImmediate(() => log?.end());
+  const handle = { child, exited: undefined, output: () => captured };
+  handle.exited = new Promise((resolve) => {
+    // 'close' comes once stdout/stderr are drained, so output() is complete; a grandchild that
+    // inherited the pipes could hold them open, hence the bounded wait after 'exit'.
+    const done = (code, signal) => {
+      live.delete(handle);
+      log?.end();
       resolve({ code, signal });
-    });
+    };
+    child.once('close', done);
+    child.once('exit', (code, signal) => setTimeout(() => done(code, signal), 2000).unref());
     child.once('error', (err) => {
-      live.delete(child);
+      live.delete(handle);
       captured += `spawn failed: ${err.message}\n`;
       resolve({ code: null, signal: null });
     });
   });
-  return { child, exited, output: () => captured };
+  live.add(handle);
+  return handle;
 }
 
 /** SIGTERM the group (children flush telemetry on it), SIGKILL after `graceMs`. */
@@ -89,7 +93,7 @@ export async function stopGroup(handle, graceMs = 5000) {
 
 /** Stop every group this process started. */
 export async function stopAll(graceMs = 5000) {
-  await Promise.all([...live].map((child) => stopGroup({ child, exited: new Promise((r) => child.once('exit', r)) }, graceMs)));
+  await Promise.all([...live].map((handle) => stopGroup(handle, graceMs)));
 }
 
 /** True when nothing listens on host:port (we could bind it). */
