@@ -181,6 +181,11 @@ export const processorConfigSchema = z
         message: 'must be set together with the other receiver.tls_* key',
       });
     }
+    const hook = cfg.sinks.webhook.url === null ? null : new URL(cfg.sinks.webhook.url);
+    if (hook && (hook.username || hook.password)) {
+      // fetch refuses such URLs, and credentials in a URL end up in logs and process lists.
+      ctx.addIssue({ code: 'custom', path: ['sinks', 'webhook', 'url'], message: 'must not contain user:password (the body is authenticated by its HMAC signature)' });
+    }
     if (cfg.sinks.webhook.url !== null && cfg.sinks.webhook.secret === null) {
       ctx.addIssue({ code: 'custom', path: ['sinks', 'webhook', 'secret'], message: 'is required when sinks.webhook.url is set' });
     }

@@ -76,6 +76,12 @@ describe('loadConfig', () => {
     expect(errorOf(() => loadConfig({ flags: { 'tls-cert': '/c.pem' } })).message).toMatch(/tls_key_file' must be set together/);
   });
 
+  it('refuses credentials in the webhook URL', () => {
+    const err = errorOf(() => loadConfig({ env: { MCPTRAIL_WEBHOOK_URL: 'https://u:pw@hooks.example.com/x', MCPTRAIL_WEBHOOK_SECRET: 's' } }));
+    expect(err.message).toMatch(/^MCPTRAIL_WEBHOOK_URL \('sinks.webhook.url'\) must not contain user:password/);
+    expect(err.message).not.toContain('pw@');
+  });
+
   it('parses OTLP headers and booleans from the environment', () => {
     const cfg = loadConfig({ env: { MCPTRAIL_OTLP_HEADERS: 'api-key=a%20b, x=1', MCPTRAIL_STDOUT_ALERTS: 'true' } });
     expect(cfg.sinks.otlp.headers).toEqual({ 'api-key': 'a b', x: '1' });
