@@ -271,6 +271,27 @@ describe.skipIf(skip)('several processor replicas on one PostgreSQL', () => {
       expect(expectedAlerts.some((k) => k.includes('argument-injection')), 'the traffic raises injection alerts').toBe(true);
       const raised = ids.flatMap((id) => states.get(id)!.alerts().map(alertKey)).sort();
       expect(raised).toEqual(expectedAlerts);
+
+      // Re-routing: a new replica takes over the victim's services and rebuilds their
+      // baselines from the shared trail (every chain) with `replay --service`.
+      const heir = spec('replica-heir', 'scaled');
+      const replay = await run(['replay', '--db', heir.dbUrl, '--replica-id', heir.id, '--state-dir', heir.stateDir, '--service', byOwner(victim).join(','), '--json']);
+      expect(replay.code, replay.stderr).toBe(0);
+      expect(JSON.parse(replay.stdout)).toMatchObject({ records: byOwner(victim).length * CALLS_PER_SERVICE });
+      const heirState = stateOf(heir);
+      try {
+        for (const service of byOwner(victim)) expect(heirState.baselines(service), `${service} replayed`).toEqual(singleState.baselines(service));
+        expect(heirState.baselines(byOwner(ids.find((id) => id !== victim && byOwner(id).length > 0)!)[0]!)).toEqual([]);
+      } finally {
+        heirState.close();
+      }
+
+      // Read commands see every chain.
+      const q = await run(['query', '--db', heir.dbUrl, '--service', 'svc-4', '--outcome', 'ok', '--limit', '5', '--json']);
+      expect(q.code, q.stderr).toBe(0);
+      const listed = q.stdout.trim().split('\n').map((l) => JSON.parse(l) as { service: string; chain_id: string });
+      expect(listed).toHaveLength(5);
+      for (const r of listed) expect(r).toMatchObject({ service: 'svc-4', chain_id: owners.get('svc-4') });
     } finally {
       singleState.close();
       for (const s of states.values()) s.close();
