@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { AuditStore, Checkpoint, StoredRow } from '../store/types';
 import { GENESIS_HASH, chainHash } from './hash';
-import { checkpointSignatureValid, toPublicKey } from './signing';
+import { checkpointSignatureValid, publicKeyId, toPublicKey } from './signing';
 
 export type VerifyProblemKind =
   | 'modified'
@@ -48,11 +48,22 @@ const CLASSIFY_LOOKAHEAD = 1_000_000;
  * the newest checkpoint by someone who can recompute hashes are only caught by the next
  * checkpoint; the pipeline signs one at least every `checkpointEvery.seconds` and at close.
  */
-export async function verifyTrail(store: AuditStore, publicKey: KeyObject | string): Promise<VerifyReport> {
-  const key = toPublicKey(publicKey);
+export async function verifyTrail(store: AuditStore, publicKey: KeyObject | string | ReadonlyArray<KeyObject | string>): Promise<VerifyReport> {
+  // Several keys: replicas of one PostgreSQL trail that each sign with their own key.
+  const keys = new Map<string, KeyObject>();
+  for (const k of Array.isArray(publicKey) ? publicKey : [publicKey as KeyObject | string]) {
+    const key = toPublicKey(k);
+    keys.set(publicKeyId(key), key);
+  }
   const chains: ChainReport[] = [];
-  for (const chainId of await store.chains()) chains.push(await verifyChain(store, chainId, key));
+  for (const chainId of await store.chains()) chains.push(await verifyChain(store, chainId, keys));
   return { ok: chains.every((c) => c.ok), records: chains.reduce((n, c) => n + c.records, 0), chains };
+}
+
+/** key_id picks one of the trusted keys (it is not signed: a wrong one just fails the signature). */
+function signedByTrustedKey(cp: Checkpoint, keys: ReadonlyMap<string, KeyObject>): boolean {
+  const named = keys.get(cp.key_id);
+  return named !== undefined && checkpointSignatureValid(cp, named);
 }
 
 /** Fields read straight from the canonical text. Keys sorted and string values escaped make lastIndexOf find the top-level member. */
@@ -81,13 +92,13 @@ function bodyChainId(body: string): string {
   return end < 0 ? '' : body.slice(at + 12, end);
 }
 
-async function verifyChain(store: AuditStore, chainId: string, key: KeyObject): Promise<ChainReport> {
+async function verifyChain(store: AuditStore, chainId: string, keys: ReadonlyMap<string, KeyObject>): Promise<ChainReport> {
   const cps = await store.checkpoints(chainId);
   const bySeq = new Map<number, Checkpoint>();
   let forged: VerifyProblem | null = null;
   for (const cp of cps) {
     bySeq.set(cp.seq, cp);
-    if (!forged && (cp.chain_id !== chainId || !checkpointSignatureValid(cp, key))) {
+    if (!forged && (cp.chain_id !== chainId || !signedByTrustedKey(cp, keys))) {
       forged = {
         kind: 'checkpoint_forged',
         seq: cp.seq,

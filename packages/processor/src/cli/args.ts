@@ -74,7 +74,7 @@ export const COMMAND_SPECS: Record<Command, { summary: string; usage: string; op
     options: {
       ...COMMON,
       ...JSON_OPT,
-      'public-key': { type: 'string', value: 'FILE', help: 'Ed25519 public key PEM (default: the one beside the signing key)' },
+      'public-key': { type: 'string', value: 'FILE[,FILE]', help: 'Ed25519 public key PEM(s), comma-separated when replicas sign with their own keys (default: the one beside the signing key)' },
       'signing-key': { type: 'string', value: 'FILE', help: 'signing key whose public half to use' },
     },
   },

@@ -20,15 +20,15 @@ const flagReader = (values: FlagValues) => (name: string) => {
 export async function verifyCommand(values: FlagValues, io: CliIo): Promise<number> {
   const config = resolveConfig(values, io);
   const keyPath = signingKeyPathOf(config);
-  const publicKey =
+  // Comma-separated: replicas of one PostgreSQL trail that each sign with their own key.
+  const publicKeys =
     typeof values['public-key'] === 'string'
-      ? values['public-key']
-      : existsSync(publicKeyPathFor(keyPath))
-        ? publicKeyPathFor(keyPath)
-        : keyPath;
-  if (!existsSync(publicKey)) {
-    throw new CliError('MCPTRAIL_ERR_CLI_NO_STORE', `no public key at '${publicKey}' (set --public-key)`);
+      ? values['public-key'].split(',').map((k) => k.trim()).filter(Boolean)
+      : [existsSync(publicKeyPathFor(keyPath)) ? publicKeyPathFor(keyPath) : keyPath];
+  for (const publicKey of publicKeys) {
+    if (!existsSync(publicKey)) throw new CliError('MCPTRAIL_ERR_CLI_NO_STORE', `no public key at '${publicKey}' (set --public-key)`);
   }
+  const publicKey = publicKeys.length === 1 ? publicKeys[0]! : publicKeys;
   const trail = await openExistingStore(config);
   try {
     const report = await verifyTrail(trail.store, publicKey);

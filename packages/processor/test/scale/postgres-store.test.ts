@@ -138,6 +138,21 @@ describe.skipIf(skip)('PostgreSQL store', () => {
     expect(desc[0]!.seq).toBeGreaterThan(desc[1]!.seq);
   });
 
+  it('replicas with their own signing keys verify with all their public keys, not with one', async () => {
+    const url = await freshDb();
+    const otherSigner = loadOrCreateSigningKey(path.join(dir, 'other-key.pem'));
+    const a = await open(url, 'ka', { pairingWindowMs: 0 });
+    const b = await open(url, 'kb', { pairingWindowMs: 0, signer: otherSigner });
+    await a.pipeline.traces(traces(toolSpan()));
+    await b.pipeline.traces(traces(toolSpan()));
+    await a.pipeline.close();
+    await b.pipeline.close();
+    const one = await verifyTrail(a.store, signer.publicKey);
+    expect(one.ok).toBe(false);
+    expect(one.chains.find((c) => c.chain_id === 'kb')?.problem?.kind).toBe('checkpoint_forged');
+    expect((await verifyTrail(a.store, [signer.publicKey, otherSigner.publicKeyPem])).ok).toBe(true);
+  });
+
   it('drafts staged before a crash are sealed by the restarted replica', async () => {
     const url = await freshDb();
     const first = await open(url, 'r1', { pairingWindowMs: 60_000 });
