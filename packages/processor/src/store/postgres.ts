@@ -298,12 +298,14 @@ class PostgresStore implements PostgresAuditStore {
       }
     }
     const seen = new Set(ready.rows.map((r) => r.id));
-    if (keyed.length > 0) {
+    // Only a half that is due alone (its window expired) may have a partner not yet due.
+    const lonely = keyed.filter(([t, sp]) => groups.get(`${t}/${sp}`)!.length === 1);
+    if (lonely.length > 0) {
       const partners = await c.query<RawStaging>(
         `SELECT s.id, s.trace_id, s.span_id, s.kind, s.draft, s.ready_at FROM audit_staging s
          JOIN unnest($2::text[], $3::text[]) AS k(trace_id, span_id) ON s.trace_id = k.trace_id AND s.span_id = k.span_id
          WHERE s.chain_id = $1 FOR UPDATE OF s`,
-        [chainId, keyed.map((k) => k[0]), keyed.map((k) => k[1])],
+        [chainId, lonely.map((k) => k[0]), lonely.map((k) => k[1])],
       );
       for (const raw of partners.rows) {
         if (seen.has(raw.id)) continue;
