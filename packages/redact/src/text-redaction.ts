@@ -2,6 +2,7 @@
  * Free-text redaction: runs every enabled rule over a string, resolves overlaps by priority
  * and rebuilds the string once. Linear: overlap checks use a coverage bitmap, not pairwise tests.
  */
+import { scanCommandLines, scanLongOptions, scanProsePasswords } from './credential-phrases';
 import type { KeyMatcher } from './key-rules';
 import type { RedactionMode } from './types';
 import { type ValueRule, textFeatures } from './value-rules';
@@ -15,7 +16,10 @@ export interface Tally {
 
 export const newTally = (): Tally => ({ count: 0, types: new Set(), truncated: false });
 
-const PLAIN_SUSPECT_RE = /bearer|basic|eyJ/i;
+/** What plain prose can hide: a letters-only Bearer/Basic credential, a JWT, or `password is …`. */
+const PLAIN_SUSPECT_RE = /bearer|basic|eyJ|pass|pwd|pin\b/i;
+/** Words announcing a password in prose (gate for scanProsePasswords). */
+const PROSE_GATE_RE = /pass|pwd|pin\b/i;
 
 export const TRUNCATION_MARK = '…[TRUNCATED]';
 /** Rules see this much text past maxStringLength, so a secret straddling the cut is still caught. */
@@ -63,7 +67,7 @@ export class TextRedactor {
     const f = textFeatures(source);
     // Fast path for words and prose: without digits or @ : = + - _ only a letters-only
     // Bearer/Basic credential or JWT could hide here, and those announce themselves.
-    if (f.plain && !cut && !cfg.hasCustomRules && (f.length < 14 || !PLAIN_SUSPECT_RE.test(source))) return null;
+    if (f.plain && !cut && !cfg.hasCustomRules && (f.length < 10 || !PLAIN_SUSPECT_RE.test(source))) return null;
 
     let hits: Hits | null = null;
     let main = '';
@@ -79,10 +83,18 @@ export class TextRedactor {
       rule.scan(source, emit, f);
     };
     for (const rule of cfg.secretRules) run(rule);
-    if (cfg.keyRulesInText && (f.colon || f.equals)) scanKeyValues(source, cfg.keys, (s, e, type) => {
+    if (cfg.keyRulesInText) {
+      const keyHit = (s: number, e: number, type: string) => {
         hits ??= new Hits(source);
         hits.add(s, e, type, true);
-      });
+      };
+      if (f.colon || f.equals) scanKeyValues(source, cfg.keys, keyHit);
+      if (f.dash) {
+        scanLongOptions(source, cfg.keys, keyHit);
+        scanCommandLines(source, cfg.keys, keyHit);
+      }
+      if (f.length >= 10 && PROSE_GATE_RE.test(source)) scanProsePasswords(source, cfg.keys, keyHit);
+    }
     for (const rule of cfg.piiRules) run(rule);
     if (cfg.highEntropy) run(cfg.highEntropy);
 

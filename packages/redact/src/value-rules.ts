@@ -306,12 +306,74 @@ const urlPassword = regexRule({
   locate: (m) => groupSpan(m, 2),
 });
 
-const cardNumber = regexRule({
+/** Digit groups joined by single spaces or dashes: one deterministic step per character, no backtracking. */
+const DIGIT_RUN_RE = /\d(?:[ -]?\d)*/g;
+/** Groupings cards are printed in (Visa/Mastercard 4-4-4-4(-3), Amex 4-6-5, Diners 4-6-4). */
+const CARD_GROUPINGS: readonly string[] = ['4,4,4,4', '4,4,4,4,3', '4,6,5', '4,6,4'];
+const CARD_GROUPING_SET: ReadonlySet<string> = new Set(CARD_GROUPINGS);
+
+/**
+ * Card numbers inside a run of digit groups: the whole run, or (when the run also holds a
+ * neighbour's digits, `0 4111 1111 1111 1111`) a single 13–19 digit group or a window of groups
+ * in a printed card grouping. Windows never cut through a group, so long ids, UUIDs and
+ * timestamps made of digits cannot yield a card by slicing.
+ */
+const cardNumber: ValueRule = {
   types: ['card_number'],
-  re: /(?<![\d.-])\d(?:[ -]?\d){12,18}(?![\d])/g,
   applies: (f) => f.cardRun >= 13,
-  locate: (m) => (isCardNumber(onlyDigits(m[0])) ? [m.index, m.index + m[0].length] : null),
-});
+  scan(text, emit) {
+    eachMatch(DIGIT_RUN_RE, text, (m) => {
+      const run = m[0];
+      if (run.length < 13) return;
+      const at = m.index;
+      const before = at > 0 ? text.charCodeAt(at - 1) : 0;
+      // A fraction or version tail (`3.4111…`, `1.2.4111…`) or a `-`/`.` chain of numbers is no card.
+      const chained = (before === 46 || before === 45) && at > 1 && isDigitCode(text.charCodeAt(at - 2));
+      if (chained) return;
+      const digits = onlyDigits(run);
+      if (digits.length >= 13 && digits.length <= 19 && isCardNumber(digits)) return emit(at, at + run.length);
+      cardWindows(run, at, emit);
+    });
+  },
+};
+
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Group windows of one digit run (see cardNumber); each group starts at most a few windows, so linear. */
+function cardWindows(run: string, at: number, emit: Emit): void {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let groupStart = 0;
+  for (let i = 1; i <= run.length; i++) {
+    if (i === run.length || !isDigitCode(run.charCodeAt(i))) {
+      starts.push(groupStart);
+      ends.push(i);
+      groupStart = i + 1;
+    }
+  }
+  if (starts.length < 2) return;
+  for (let g = 0; g < starts.length; g++) {
+    const len = ends[g]! - starts[g]!;
+    if (len >= 13 && len <= 19) {
+      if (isCardNumber(run.slice(starts[g]!, ends[g]!))) emit(at + starts[g]!, at + ends[g]!);
+      continue;
+    }
+    if (len !== 4) continue;
+    let shape = '';
+    for (let h = g; h < starts.length && h < g + 5; h++) {
+      shape += (h > g ? ',' : '') + (ends[h]! - starts[h]!);
+      if (!CARD_GROUPING_SET.has(shape)) continue;
+      const slice = run.slice(starts[g]!, ends[h]!);
+      if (isCardNumber(onlyDigits(slice))) {
+        emit(at + starts[g]!, at + ends[h]!);
+        g = h;
+        break;
+      }
+    }
+  }
+}
 
 const usSsn = regexRule({
   types: ['us_ssn'],
