@@ -130,6 +130,18 @@ interface RawStaging {
   ready_at: string;
 }
 
+/** The query API's SQL (exported so a test can EXPLAIN exactly what runs). */
+export function auditQuerySql(q: AuditQuery, order: 'asc' | 'desc'): { sql: string; params: unknown[] } {
+  const { where, params, limit } = buildQueryFilter(q, (n) => `$${n}`);
+  const dir = order === 'desc' ? 'DESC' : 'ASC';
+  params.push(limit);
+  const sql =
+    `SELECT hash, body FROM audit_records` +
+    (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+    ` ORDER BY chain_id ${dir}, seq ${dir} LIMIT $${params.length}`;
+  return { sql, params };
+}
+
 /**
  * Batches travel as ONE json parameter expanded by json_to_recordset: for megabytes of
  * JSON-bearing text, pg's text[] literal escaping costs twice as much as JSON.stringify,
@@ -370,13 +382,7 @@ class PostgresStore implements PostgresAuditStore {
 
   async query(q: AuditQuery, order: 'asc' | 'desc' = 'asc'): Promise<AuditRecord[]> {
     this.assertOpen();
-    const { where, params, limit } = buildQueryFilter(q, (n) => `$${n}`);
-    const dir = order === 'desc' ? 'DESC' : 'ASC';
-    params.push(limit);
-    const sql =
-      `SELECT hash, body FROM audit_records` +
-      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-      ` ORDER BY chain_id ${dir}, seq ${dir} LIMIT $${params.length}`;
+    const { sql, params } = auditQuerySql(q, order);
     const r = await this.pool.query<{ hash: string; body: string }>(sql, params);
     return r.rows.map((row) => recordFromRow(row.body, row.hash));
   }
