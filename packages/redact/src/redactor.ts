@@ -13,7 +13,7 @@ import {
 import { isCardNumber } from './checksums';
 import { KeyMatcher } from './key-rules';
 import { resolveOptions } from './options';
-import { type Tally, TextRedactor, newTally } from './text-redaction';
+import { type Tally, TextRedactor, marker, newTally } from './text-redaction';
 import type { RedactionMode, RedactionResult, Redactor, RedactorOptions } from './types';
 import { BUILTIN_PII_RULES, BUILTIN_VALUE_RULES, highEntropy } from './value-rules';
 
@@ -39,9 +39,15 @@ const OMIT: unique symbol = Symbol('omit');
 /** Strings longer than this are never parsed as JSON by redactAttributes (the text scan still runs). */
 const MAX_JSON_ATTRIBUTE = 1_048_576;
 
+/** Ancestors up to this depth are checked by scanning the path; deeper ones also go in a Set. */
+const SCAN_DEPTH = 48;
+
 interface Walk {
   readonly tally: Tally;
-  readonly ancestors: Set<object>;
+  /** The objects on the path to the current value (cycle detection). */
+  readonly path: object[];
+  /** path[SCAN_DEPTH..], for paths too deep to scan. */
+  readonly deep: Set<object>;
   /** Remaining approximate JSON bytes. */
   budget: number;
   /** Set when a `drop`-mode value rule fired on the string just walked. */
@@ -127,11 +133,18 @@ class DefaultRedactor implements Redactor {
   // --- internals -------------------------------------------------------------------------------
 
   private newWalk(): Walk {
-    return { tally: newTally(), ancestors: new Set(), budget: this.maxTotalBytes, drop: false };
+    return { tally: newTally(), path: [], deep: new Set(), budget: this.maxTotalBytes, drop: false };
   }
 
+  private readonly modeCache = new Map<string, RedactionMode>();
+
   private modeFor(type: string): RedactionMode {
-    return this.modes.get(type) ?? (type.startsWith('key:') ? this.modes.get('key') : undefined) ?? this.defaultMode;
+    let mode = this.modeCache.get(type);
+    if (mode === undefined) {
+      mode = this.modes.get(type) ?? (type.startsWith('key:') ? this.modes.get('key') : undefined) ?? this.defaultMode;
+      if (this.modeCache.size < 1024) this.modeCache.set(type, mode);
+    }
+    return mode;
   }
 
   private pseudonym(secret: string): string {
@@ -148,7 +161,7 @@ class DefaultRedactor implements Redactor {
     tally.types.add(type);
     if (mode === 'drop') return OMIT;
     if (mode === 'hmac') return this.pseudonym(typeof value === 'string' ? value : safeStringify(value));
-    return `[REDACTED:${type}]`;
+    return marker(type);
   }
 
   private attributeValue(value: unknown, w: Walk): unknown {
@@ -224,18 +237,21 @@ class DefaultRedactor implements Redactor {
       return null;
     }
     const obj = value as object;
-    if (w.ancestors.has(obj)) return CIRCULAR;
+    if (onPath(w, obj)) return CIRCULAR;
     if (depth >= this.maxDepth) {
       w.tally.truncated = true;
       return TRUNCATED;
     }
-    const special = this.specialObject(obj, depth, w);
-    if (special !== undefined) return special;
-    w.ancestors.add(obj);
+    const kind = plainKind(obj);
+    if (kind === NOT_PLAIN) {
+      const special = this.specialObject(obj, depth, w);
+      if (special !== undefined) return special;
+    }
+    enter(w, obj);
     try {
       return Array.isArray(obj) ? this.walkArray(obj, depth, w) : this.walkPlainObject(obj, depth, w);
     } finally {
-      w.ancestors.delete(obj);
+      leave(w);
     }
   }
 
@@ -254,7 +270,7 @@ class DefaultRedactor implements Redactor {
     if (obj instanceof RegExp) return this.walkString(String(obj), w);
     if (obj instanceof String || obj instanceof Number || obj instanceof Boolean) return this.walk(obj.valueOf(), depth, w);
     if (obj instanceof Map || obj instanceof Set || (!Array.isArray(obj) && typeof (obj as { toJSON?: unknown }).toJSON === 'function')) {
-      w.ancestors.add(obj);
+      enter(w, obj);
       try {
         if (obj instanceof Set) return this.walkArray([...obj], depth, w);
         if (obj instanceof Map) return this.walkObject(obj, [...obj].map(([k, v]) => [String(k), v] as [string, unknown]), depth, w);
@@ -266,7 +282,7 @@ class DefaultRedactor implements Redactor {
         }
         return json === obj ? CIRCULAR : this.walk(json, depth, w);
       } finally {
-        w.ancestors.delete(obj);
+        leave(w);
       }
     }
     return undefined;
@@ -342,6 +358,47 @@ class DefaultRedactor implements Redactor {
   }
 }
 
+const NOT_PLAIN = 0;
+const PLAIN_OBJECT = 1;
+const PLAIN_ARRAY = 2;
+
+/**
+ * Plain objects and arrays (the bulk of tool arguments) skip the chain of instanceof checks.
+ * An own or inherited toJSON still takes the slow path; a Proxy whose trap throws is not plain.
+ */
+function plainKind(obj: object): number {
+  let proto: unknown;
+  try {
+    proto = Object.getPrototypeOf(obj);
+  } catch {
+    return NOT_PLAIN;
+  }
+  if (proto === Array.prototype) return PLAIN_ARRAY;
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  try {
+    return typeof (obj as { toJSON?: unknown }).toJSON === 'function' ? NOT_PLAIN : PLAIN_OBJECT;
+  } catch {
+    return NOT_PLAIN;
+  }
+}
+
+function onPath(w: Walk, obj: object): boolean {
+  const { path } = w;
+  const n = path.length < SCAN_DEPTH ? path.length : SCAN_DEPTH;
+  for (let i = 0; i < n; i++) if (path[i] === obj) return true;
+  return path.length > SCAN_DEPTH && w.deep.has(obj);
+}
+
+function enter(w: Walk, obj: object): void {
+  if (w.path.length >= SCAN_DEPTH) w.deep.add(obj);
+  w.path.push(obj);
+}
+
+function leave(w: Walk): void {
+  const obj = w.path.pop()!;
+  if (w.path.length >= SCAN_DEPTH) w.deep.delete(obj);
+}
+
 const MARKER_RE = /^(?:\[REDACTED(?::[a-z0-9_:]+)?\]|hmac:[A-Za-z0-9._-]{1,32}:[0-9a-f]{16}(?:[0-9a-f]{48})?)$/;
 
 /** Output of a previous redaction (ours or the emitter's): redacting it again must change nothing. */
@@ -350,7 +407,8 @@ function isRedactionMarker(value: string): boolean {
 }
 
 function result<T>(value: T, tally: Tally): RedactionResult<T> {
-  return { value, count: tally.count, types: [...tally.types].sort(), truncated: tally.truncated };
+  const types = tally.types.size === 0 ? [] : [...tally.types].sort();
+  return { value, count: tally.count, types, truncated: tally.truncated };
 }
 
 function safeKeys(obj: object): string[] {

@@ -5,7 +5,7 @@
 import { scanCommandLines, scanLongOptions, scanProsePasswords } from './credential-phrases';
 import type { KeyMatcher } from './key-rules';
 import type { RedactionMode } from './types';
-import { type ValueRule, textFeatures } from './value-rules';
+import { type Emit, type TextFeatures, type ValueRule, textFeatures } from './value-rules';
 
 /** Counts shared by one redact/redactText/redactAttributes call. */
 export interface Tally {
@@ -18,6 +18,11 @@ export const newTally = (): Tally => ({ count: 0, types: new Set(), truncated: f
 
 /** What plain prose can hide: a letters-only Bearer/Basic credential, a JWT, or `password is …`. */
 const PLAIN_SUSPECT_RE = /bearer|basic|eyJ|pass|pwd|pin\b/i;
+/**
+ * Every literal a built-in secret rule needs (see each rule's `applies`): one native scan decides
+ * whether any of them can match. AWS key ids have no literal and are gated on upperDigitRun.
+ */
+const SECRET_TRIGGER_RE = /eyJ|gh[pousr]_|github_pat_|xox|xapp-|hooks\.slack\.com|k_live_|k_test_|whsec_|sk-|AIza|-----BEGIN |bearer|basic|secret|accountkey|sharedaccess|sig=|:\/\//i;
 /** Words announcing a password in prose (gate for scanProsePasswords). */
 const PROSE_GATE_RE = /pass|pwd|pin\b/i;
 
@@ -50,9 +55,28 @@ export interface TextOutcome {
 }
 
 export class TextRedactor {
-  constructor(private readonly cfg: TextRedactorConfig) {}
+  // Per-call scratch state: redact() is synchronous and calls no user code while scanning, so
+  // one set of fields (and callbacks bound once) replaces closures allocated on every string.
+  private source = '';
+  private hits: Hits | null = null;
+  private main = '';
+  private readonly emit: Emit;
+  private readonly keyHit: (start: number, end: number, type: string) => void;
 
-  /** The redacted text, or null when nothing changed (the common case allocates nothing). */
+  constructor(private readonly cfg: TextRedactorConfig) {
+    this.emit = (s, e, type) => {
+      const src = this.source;
+      const t = type ?? this.main;
+      // A marker from an earlier pass is not a secret: keeps redaction idempotent.
+      if (this.cfg.disabled.has(t) || src.startsWith('[REDACTED', s) || src.startsWith('hmac:', s)) return;
+      (this.hits ??= new Hits(src)).add(s, e, t, false);
+    };
+    this.keyHit = (s, e, type) => {
+      (this.hits ??= new Hits(this.source)).add(s, e, type, true);
+    };
+  }
+
+  /** The redacted text, or null when nothing changed (the common case allocates nothing but its features). */
   redact(text: string, tally: Tally): TextOutcome | null {
     const { cfg } = this;
     let source = text;
@@ -65,47 +89,49 @@ export class TextRedactor {
     }
     if (source.length < cfg.minLength) return null;
     const f = textFeatures(source);
+    const open = cut || cfg.hasCustomRules;
     // Fast path for words and prose: without digits or @ : = + - _ only a letters-only
-    // Bearer/Basic credential or JWT could hide here, and those announce themselves.
-    if (f.plain && !cut && !cfg.hasCustomRules && (f.length < 10 || !PLAIN_SUSPECT_RE.test(source))) return null;
+    // Bearer/Basic credential, a JWT or `password is …` could hide here, and those announce themselves.
+    if (f.plain && !open && (f.length < 10 || !PLAIN_SUSPECT_RE.test(source))) return null;
 
-    let hits: Hits | null = null;
-    let main = '';
-    const emit = (s: number, e: number, type = main) => {
-      // A marker from an earlier pass is not a secret: keeps redaction idempotent.
-      if (cfg.disabled.has(type) || source.startsWith('[REDACTED', s) || source.startsWith('hmac:', s)) return;
-      hits ??= new Hits(source);
-      hits.add(s, e, type, false);
-    };
-    const run = (rule: ValueRule) => {
-      if (!rule.applies(f, source)) return;
-      main = rule.types[0]!;
-      rule.scan(source, emit, f);
-    };
-    for (const rule of cfg.secretRules) run(rule);
-    if (cfg.keyRulesInText) {
-      const keyHit = (s: number, e: number, type: string) => {
-        hits ??= new Hits(source);
-        hits.add(s, e, type, true);
-      };
-      if (f.colon || f.equals) scanKeyValues(source, cfg.keys, keyHit);
-      if (f.dash) {
-        scanLongOptions(source, cfg.keys, keyHit);
-        scanCommandLines(source, cfg.keys, keyHit);
-      }
-      if (f.length >= 10 && PROSE_GATE_RE.test(source)) scanProsePasswords(source, cfg.keys, keyHit);
+    // Each family runs only when the features say it can match (see each rule's `applies`):
+    // prefixed tokens need ≥ 14 chars, URL passwords ':' and '@', connection strings '='.
+    const secrets =
+      open || f.upperDigitRun >= 20 || ((f.length >= 14 || f.equals || (f.colon && f.at)) && SECRET_TRIGGER_RE.test(source));
+    const keyValues = cfg.keyRulesInText && (f.colon || f.equals);
+    const options = cfg.keyRulesInText && f.dash && f.length >= 6;
+    const prose = cfg.keyRulesInText && f.length >= 10 && PROSE_GATE_RE.test(source);
+    const pii = f.cardRun >= 9 || f.phoneRun >= 8 || f.at || f.ibanStart;
+    if (!secrets && !keyValues && !options && !prose && !pii && !open && cfg.highEntropy === null) return null;
+
+    this.source = source;
+    this.hits = null;
+    if (secrets) for (const rule of cfg.secretRules) this.run(rule, f);
+    if (keyValues) scanKeyValues(source, cfg.keys, this.keyHit);
+    if (options) {
+      if (source.includes('--')) scanLongOptions(source, cfg.keys, this.keyHit);
+      if (source.includes(' -')) scanCommandLines(source, cfg.keys, this.keyHit);
     }
-    for (const rule of cfg.piiRules) run(rule);
-    if (cfg.highEntropy) run(cfg.highEntropy);
-
+    if (prose) scanProsePasswords(source, cfg.keys, this.keyHit);
+    if (pii || open) for (const rule of cfg.piiRules) this.run(rule, f);
+    if (cfg.highEntropy) this.run(cfg.highEntropy, f);
+    const hits = this.hits as Hits | null;
+    this.source = ''; // scratch state holds no caller data between calls
+    this.hits = null;
     if (hits === null && !cut) return null;
     return this.rebuild(source, limit, cut, hits ?? new Hits(source), tally);
+  }
+
+  private run(rule: ValueRule, f: TextFeatures): void {
+    if (!rule.applies(f, this.source)) return;
+    this.main = rule.types[0]!;
+    rule.scan(this.source, this.emit, f);
   }
 
   private rebuild(source: string, limit: number, cut: boolean, hits: Hits, tally: Tally): TextOutcome {
     const { cfg } = this;
     const order = hits.sortedIndexes();
-    const parts: string[] = [];
+    let out = '';
     let pos = 0;
     let drop = false;
     for (const i of order) {
@@ -114,21 +140,34 @@ export class TextRedactor {
       if (start < pos) continue;
       const end = hits.ends[i]!;
       const type = hits.types[i]!;
-      parts.push(source.slice(pos, start));
       const mode = cfg.modeFor(type);
       if (mode === 'drop') drop = true;
-      parts.push(mode === 'hmac' ? cfg.pseudonym(source.slice(start, end)) : `[REDACTED:${type}]`);
+      out += source.slice(pos, start) + (mode === 'hmac' ? cfg.pseudonym(source.slice(start, end)) : marker(type));
       tally.count++;
       tally.types.add(type);
       pos = end;
     }
-    if (pos < limit) parts.push(source.slice(pos, limit));
-    if (cut) parts.push(TRUNCATION_MARK);
-    return { text: parts.join(''), drop };
+    if (pos < limit) out += source.slice(pos, limit);
+    if (cut) out += TRUNCATION_MARK;
+    return { text: out, drop };
   }
 }
 
-/** Accepted hits; a coverage bitmap keeps overlap checks linear in the text length. */
+const MARKERS = new Map<string, string>();
+/** `[REDACTED:<type>]`, built once per type (types come from rules and key labels: a bounded set). */
+export function marker(type: string): string {
+  let m = MARKERS.get(type);
+  if (m === undefined) {
+    m = `[REDACTED:${type}]`;
+    if (MARKERS.size < 1024) MARKERS.set(type, m);
+  }
+  return m;
+}
+
+/** Few hits overlap-check by a scan of the list; past this many, a coverage bitmap keeps it linear. */
+const BITMAP_AFTER = 16;
+
+/** Accepted hits, in the order rules reported them (earlier = higher priority). */
 class Hits {
   readonly starts: number[] = [];
   readonly ends: number[] = [];
@@ -141,39 +180,57 @@ class Hits {
     return this.starts.length;
   }
 
+  /** Is any of [start, end) already taken? */
+  private overlaps(start: number, end: number): boolean {
+    if (this.covered !== null) {
+      for (let i = start; i < end; i++) if (this.covered[i]) return true;
+      return false;
+    }
+    for (let i = 0; i < this.starts.length; i++) if (this.starts[i]! < end && start < this.ends[i]!) return true;
+    return false;
+  }
+
+  private isCovered(i: number): boolean {
+    if (this.covered !== null) return this.covered[i] === 1;
+    for (let h = 0; h < this.starts.length; h++) if (this.starts[h]! <= i && i < this.ends[h]!) return true;
+    return false;
+  }
+
   /** Overlapping an earlier (higher-priority) hit: skipped, or with `clip`, split into its uncovered runs. */
   add(start: number, end: number, type: string, clip: boolean): void {
     if (end <= start) return;
-    this.covered ??= new Uint8Array(this.text.length);
-    const covered = this.covered;
-    if (!clip) {
-      for (let i = start; i < end; i++) if (covered[i]) return;
-      this.push(covered, start, end, type);
+    if (!this.overlaps(start, end)) {
+      this.push(start, end, type);
       return;
     }
+    if (!clip) return;
     let runStart = -1;
     for (let i = start; i <= end; i++) {
-      const free = i < end && !covered[i];
+      const free = i < end && !this.isCovered(i);
       if (free && runStart < 0) runStart = i;
       else if (!free && runStart >= 0) {
         // What a stronger rule left around its hit: whitespace or a bare `Bearer ` stays readable.
         const piece = this.text.slice(runStart, i).trim();
-        if (piece !== '' && !AUTH_SCHEMES.has(piece.toLowerCase())) this.push(covered, runStart, i, type);
+        if (piece !== '' && !AUTH_SCHEMES.has(piece.toLowerCase())) this.push(runStart, i, type);
         runStart = -1;
       }
     }
   }
 
-  private push(covered: Uint8Array, start: number, end: number, type: string): void {
-    covered.fill(1, start, end);
+  private push(start: number, end: number, type: string): void {
     this.starts.push(start);
     this.ends.push(end);
     this.types.push(type);
+    if (this.covered !== null) this.covered.fill(1, start, end);
+    else if (this.starts.length > BITMAP_AFTER) {
+      this.covered = new Uint8Array(this.text.length);
+      for (let h = 0; h < this.starts.length; h++) this.covered.fill(1, this.starts[h], this.ends[h]);
+    }
   }
 
   sortedIndexes(): number[] {
     const idx = this.starts.map((_, i) => i);
-    return idx.sort((a, b) => this.starts[a]! - this.starts[b]!);
+    return idx.length < 2 ? idx : idx.sort((a, b) => this.starts[a]! - this.starts[b]!);
   }
 }
 

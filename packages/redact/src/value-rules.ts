@@ -42,19 +42,66 @@ for (let c = 65; c <= 90; c++) CHAR_KIND[c] = K_UPPER;
 for (let c = 48; c <= 57; c++) CHAR_KIND[c] = K_DIGIT;
 for (const ch of ' \t\r\n.,!?\'"()/') CHAR_KIND[ch.charCodeAt(0)] = K_PLAIN;
 
+/** Bits for the separators rules key on, so the light pass does one lookup instead of a branch chain. */
+const F_AT = 1;
+const F_COLON = 2;
+const F_EQUALS = 4;
+const F_PLUS = 8;
+const F_DASH = 16;
+const OTHER_FLAG = new Uint8Array(128);
+OTHER_FLAG[64] = F_AT;
+OTHER_FLAG[58] = F_COLON;
+OTHER_FLAG[61] = F_EQUALS;
+OTHER_FLAG[43] = F_PLUS;
+OTHER_FLAG[45] = F_DASH;
+
+const NO_RUNS = { cardRun: 0, phoneRun: 0, upperDigitRun: 0, ibanStart: false } as const;
+
 /**
- * One pass over the text. Separator counters are only reset by a digit: before a run starts they
- * cannot lengthen it, so stale values are harmless and the common lowercase path stays short.
+ * Features in two passes: a light one (counts and separators; most strings stop there) and,
+ * only when there are enough digits or capitals for a run-based rule, a pass measuring runs.
  */
 export function textFeatures(text: string): TextFeatures {
   let digits = 0;
   let upper = 0;
   let other = 0;
-  let at = false;
-  let colon = false;
-  let equals = false;
-  let plus = false;
-  let dash = false;
+  let flags = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    const k = CHAR_KIND[c]!;
+    if (k === K_LOWER || k === K_PLAIN) continue;
+    if (k === K_DIGIT) digits++;
+    else if (k === K_UPPER) upper++;
+    else {
+      other++;
+      if (c < 128) flags |= OTHER_FLAG[c]!;
+    }
+  }
+  // Cards and SSNs need ≥ 9 digits, phones 8, AWS key ids 20 of [A-Z0-9], IBANs 2 capitals + 2 digits.
+  const runs = digits >= 8 || digits + upper >= 20 || (upper >= 2 && digits >= 2) ? measureRuns(text) : NO_RUNS;
+  return {
+    length: n,
+    digits,
+    upper,
+    at: (flags & F_AT) !== 0,
+    colon: (flags & F_COLON) !== 0,
+    equals: (flags & F_EQUALS) !== 0,
+    plus: (flags & F_PLUS) !== 0,
+    dash: (flags & F_DASH) !== 0,
+    plain: digits === 0 && other === 0,
+    cardRun: runs.cardRun,
+    phoneRun: runs.phoneRun,
+    upperDigitRun: runs.upperDigitRun,
+    ibanStart: runs.ibanStart,
+  };
+}
+
+/**
+ * Digit and [A-Z0-9] runs. Separator counters are only reset by a digit: before a run starts they
+ * cannot lengthen it, so stale values are harmless and the common lowercase path stays short.
+ */
+function measureRuns(text: string): { cardRun: number; phoneRun: number; upperDigitRun: number; ibanStart: boolean } {
   let cardRun = 0;
   let cardSep = 0;
   let maxCard = 0;
@@ -76,7 +123,6 @@ export function textFeatures(text: string): TextFeatures {
       cardRun = 0;
       phoneRun = 0;
     } else if (k === K_DIGIT) {
-      digits++;
       if (++cardRun > maxCard) maxCard = cardRun;
       cardSep = 0;
       if (++phoneRun > maxPhone) maxPhone = phoneRun;
@@ -84,7 +130,6 @@ export function textFeatures(text: string): TextFeatures {
       if (++udRun > maxUd) maxUd = udRun;
       if (k1 === K_DIGIT && k2 === K_UPPER && k3 === K_UPPER) ibanStart = true;
     } else if (k === K_UPPER) {
-      upper++;
       if (++udRun > maxUd) maxUd = udRun;
       cardRun = 0;
       phoneRun = 0;
@@ -94,34 +139,12 @@ export function textFeatures(text: string): TextFeatures {
       else cardRun = 0;
       if ((c === 32 || c === 45 || c === 46 || c === 40 || c === 41) && phoneSep < 2) phoneSep++;
       else phoneRun = 0;
-      if (k === K_OTHER) {
-        other++;
-        if (c === 64) at = true;
-        else if (c === 58) colon = true;
-        else if (c === 61) equals = true;
-        else if (c === 43) plus = true;
-        else if (c === 45) dash = true;
-      }
     }
     k3 = k2;
     k2 = k1;
     k1 = k;
   }
-  return {
-    length: n,
-    digits,
-    upper,
-    at,
-    colon,
-    equals,
-    plus,
-    dash,
-    plain: digits === 0 && other === 0,
-    cardRun: maxCard,
-    phoneRun: maxPhone,
-    upperDigitRun: maxUd,
-    ibanStart,
-  };
+  return { cardRun: maxCard, phoneRun: maxPhone, upperDigitRun: maxUd, ibanStart };
 }
 
 /** Reports one sensitive span [start, end) of the text, optionally under a more specific type. */
