@@ -384,7 +384,7 @@ function plainKind(obj: object): number {
 
 function onPath(w: Walk, obj: object): boolean {
   const { path } = w;
-  const n = path.length < SCAN_DEPTH ? path.length : SCAN_DEPTH;
+  const n = Math.min(path.length, SCAN_DEPTH);
   for (let i = 0; i < n; i++) if (path[i] === obj) return true;
   return path.length > SCAN_DEPTH && w.deep.has(obj);
 }

@@ -69,10 +69,12 @@ export class TextRedactor {
       const t = type ?? this.main;
       // A marker from an earlier pass is not a secret: keeps redaction idempotent.
       if (this.cfg.disabled.has(t) || src.startsWith('[REDACTED', s) || src.startsWith('hmac:', s)) return;
-      (this.hits ??= new Hits(src)).add(s, e, t, false);
+      this.hits ??= new Hits(src);
+      this.hits.add(s, e, t, false);
     };
     this.keyHit = (s, e, type) => {
-      (this.hits ??= new Hits(this.source)).add(s, e, type, true);
+      this.hits ??= new Hits(this.source);
+      this.hits.add(s, e, type, true);
     };
   }
 
@@ -90,6 +92,16 @@ export class TextRedactor {
     if (source.length < cfg.minLength) return null;
     const f = textFeatures(source);
     const open = cut || cfg.hasCustomRules;
+    let hits = this.collect(source, f, open);
+    // Percent-encoded text (query strings, form bodies) is scanned once more, decoded.
+    if (f.percent || (f.plus && f.equals)) hits = this.collectDecoded(source, hits);
+    if (hits === null && !cut) return null;
+    return this.rebuild(source, limit, cut, hits ?? new Hits(source), tally);
+  }
+
+  /** Runs every rule family that can match `source`; null when none reported anything. */
+  private collect(source: string, f: TextFeatures, open: boolean): Hits | null {
+    const { cfg } = this;
     // Fast path for words and prose: without digits or @ : = + - _ only a letters-only
     // Bearer/Basic credential, a JWT or `password is …` could hide here, and those announce themselves.
     if (f.plain && !open && (f.length < 10 || !PLAIN_SUSPECT_RE.test(source))) return null;
@@ -118,8 +130,19 @@ export class TextRedactor {
     const hits = this.hits as Hits | null;
     this.source = ''; // scratch state holds no caller data between calls
     this.hits = null;
-    if (hits === null && !cut) return null;
-    return this.rebuild(source, limit, cut, hits ?? new Hits(source), tally);
+    return hits;
+  }
+
+  /** Adds what the rules find in the percent-decoded text, mapped back onto the encoded text. */
+  private collectDecoded(source: string, hits: Hits | null): Hits | null {
+    const decoded = percentDecode(source);
+    if (decoded === null) return hits;
+    const inner = this.collect(decoded.text, textFeatures(decoded.text), this.cfg.hasCustomRules);
+    if (inner === null) return hits;
+    const out = hits ?? new Hits(source);
+    const { map } = decoded;
+    for (let i = 0; i < inner.size; i++) out.add(map[inner.starts[i]!]!, map[inner.ends[i]!]!, inner.types[i]!, true);
+    return out;
   }
 
   private run(rule: ValueRule, f: TextFeatures): void {
@@ -163,6 +186,44 @@ export function marker(type: string): string {
   }
   return m;
 }
+
+/** Escapes only: a bare '%' with no hex after it means the text is not percent-encoded. */
+const PERCENT_ESCAPE_RE = /%[0-9A-Fa-f]{2}/;
+/** A form/query value holding a '+' (`q=Bearer+abc`): '+' there is an encoded space. */
+const FORM_PLUS_RE = /(?:^|[?&])[\w.-]{1,64}=[^&\s]*\+/;
+
+/**
+ * Decodes `%XX` (ASCII only: secrets are ASCII, and a lone UTF-8 byte is not a character) and,
+ * once the text is known to be encoded (an escape, or a '+' inside a `key=value` of a query), `+` as a space. `map[i]` is where decoded char i starts in
+ * `text`; `map[decoded.length]` is `text.length`, so a decoded span maps back with two lookups.
+ */
+export function percentDecode(text: string): { text: string; map: Uint32Array } | null {
+  if (!PERCENT_ESCAPE_RE.test(text) && !(text.includes('+') && FORM_PLUS_RE.test(text))) return null;
+  const map = new Uint32Array(text.length + 1);
+  const codes = new Uint16Array(text.length);
+  let n = 0;
+  for (let i = 0; i < text.length; n++) {
+    map[n] = i;
+    const c = text.charCodeAt(i);
+    if (c === 37 && i + 2 < text.length && isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2))) {
+      const byte = hexValue(text.charCodeAt(i + 1)) * 16 + hexValue(text.charCodeAt(i + 2));
+      if (byte < 128) {
+        codes[n] = byte;
+        i += 3;
+        continue;
+      }
+    }
+    codes[n] = c === 43 ? 32 : c;
+    i++;
+  }
+  map[n] = text.length;
+  let out = '';
+  for (let at = 0; at < n; at += 8192) out += String.fromCharCode(...codes.subarray(at, Math.min(n, at + 8192)));
+  return { text: out, map: map.subarray(0, n + 1) };
+}
+
+const hexValue = (c: number) => (c <= 57 ? c - 48 : (c | 32) - 87);
+const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 
 /** Few hits overlap-check by a scan of the list; past this many, a coverage bitmap keeps it linear. */
 const BITMAP_AFTER = 16;
@@ -283,7 +344,8 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
     if (k >= 0 && (text.charCodeAt(k) === 34 || text.charCodeAt(k) === 39)) {
       quoted = true;
       k--;
-      if (k >= 0 && text.charCodeAt(k) === 92) k--;
+      // JSON inside a string, possibly nested: `\"password\"`, `\\\"password\\\"`.
+      for (let b = 0; b < MAX_ESCAPES && k >= 0 && text.charCodeAt(k) === 92; b++) k--;
     }
     const keyEnd = k + 1;
     while (k >= 0 && keyEnd - k <= MAX_KEY && isKeyChar(text.charCodeAt(k))) k--;
@@ -300,11 +362,12 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
     let end: number;
     let resume: number;
     const vc = text.charCodeAt(v);
-    if (vc === 92 && text.charCodeAt(v + 1) === 34) {
-      start = v + 2;
-      end = text.indexOf('\\"', start);
-      if (end < 0) end = n;
-      resume = end + 2;
+    let slashes = 0;
+    while (vc === 92 && slashes < MAX_ESCAPES && text.charCodeAt(v + slashes) === 92) slashes++;
+    if (slashes > 0 && text.charCodeAt(v + slashes) === 34) {
+      start = v + slashes + 1;
+      end = escapedClose(text, start, text.slice(v, start));
+      resume = Math.min(n, end + slashes + 1);
     } else if (vc === 34 || vc === 39) {
       start = v + 1;
       end = closingQuote(text, start, vc);
@@ -333,6 +396,19 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
     }
     i = Math.max(i, resume - 1);
   }
+}
+
+/** Backslashes before a quote that JSON nested in strings can pile up (2^depth − 1). */
+const MAX_ESCAPES = 15;
+
+/**
+ * Where a value opened by `open` (backslashes + quote) closes: the same sequence not preceded by
+ * another backslash (a longer run is a quote escaped one level deeper, inside the value).
+ */
+function escapedClose(text: string, from: number, open: string): number {
+  let j = text.indexOf(open, from);
+  while (j > from && text.charCodeAt(j - 1) === 92) j = text.indexOf(open, j + open.length);
+  return j < 0 ? text.length : j;
 }
 
 function closingQuote(text: string, from: number, quote: number): number {

@@ -18,6 +18,8 @@ export interface TextFeatures {
   readonly equals: boolean;
   readonly plus: boolean;
   readonly dash: boolean;
+  /** Saw '%' (percent-encoded text is also scanned decoded). */
+  readonly percent: boolean;
   /** Only letters, whitespace and . , ! ? ' " ( ) / — prose and words. */
   readonly plain: boolean;
   /** Longest digit run allowing single ' ' or '-' between digits (cards, SSNs). */
@@ -48,12 +50,14 @@ const F_COLON = 2;
 const F_EQUALS = 4;
 const F_PLUS = 8;
 const F_DASH = 16;
+const F_PERCENT = 32;
 const OTHER_FLAG = new Uint8Array(128);
 OTHER_FLAG[64] = F_AT;
 OTHER_FLAG[58] = F_COLON;
 OTHER_FLAG[61] = F_EQUALS;
 OTHER_FLAG[43] = F_PLUS;
 OTHER_FLAG[45] = F_DASH;
+OTHER_FLAG[37] = F_PERCENT;
 
 const NO_RUNS = { cardRun: 0, phoneRun: 0, upperDigitRun: 0, ibanStart: false } as const;
 
@@ -89,6 +93,7 @@ export function textFeatures(text: string): TextFeatures {
     equals: (flags & F_EQUALS) !== 0,
     plus: (flags & F_PLUS) !== 0,
     dash: (flags & F_DASH) !== 0,
+    percent: (flags & F_PERCENT) !== 0,
     plain: digits === 0 && other === 0,
     cardRun: runs.cardRun,
     phoneRun: runs.phoneRun,
@@ -332,8 +337,7 @@ const urlPassword = regexRule({
 /** Digit groups joined by single spaces or dashes: one deterministic step per character, no backtracking. */
 const DIGIT_RUN_RE = /\d(?:[ -]?\d)*/g;
 /** Groupings cards are printed in (Visa/Mastercard 4-4-4-4(-3), Amex 4-6-5, Diners 4-6-4). */
-const CARD_GROUPINGS: readonly string[] = ['4,4,4,4', '4,4,4,4,3', '4,6,5', '4,6,4'];
-const CARD_GROUPING_SET: ReadonlySet<string> = new Set(CARD_GROUPINGS);
+const CARD_GROUPINGS: readonly (readonly number[])[] = [[4, 4, 4, 4, 3], [4, 4, 4, 4], [4, 6, 5], [4, 6, 4]];
 
 /**
  * Card numbers inside a run of digit groups: the whole run, or (when the run also holds a
@@ -353,8 +357,11 @@ const cardNumber: ValueRule = {
       // A fraction or version tail (`3.4111…`, `1.2.4111…`) or a `-`/`.` chain of numbers is no card.
       const chained = (before === 46 || before === 45) && at > 1 && isDigitCode(text.charCodeAt(at - 2));
       if (chained) return;
-      const digits = onlyDigits(run);
-      if (digits.length >= 13 && digits.length <= 19 && isCardNumber(digits)) return emit(at, at + run.length);
+      // 19 digits and their separators at most; longer runs are only searched group by group.
+      if (run.length <= 37) {
+        const digits = onlyDigits(run);
+        if (digits.length >= 13 && digits.length <= 19 && isCardNumber(digits)) return emit(at, at + run.length);
+      }
       cardWindows(run, at, emit);
     });
   },
@@ -364,7 +371,7 @@ function isDigitCode(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-/** Group windows of one digit run (see cardNumber); each group starts at most a few windows, so linear. */
+/** Group windows of one digit run (see cardNumber): each group starts at most five windows, so linear. */
 function cardWindows(run: string, at: number, emit: Emit): void {
   const starts: number[] = [];
   const ends: number[] = [];
@@ -384,18 +391,21 @@ function cardWindows(run: string, at: number, emit: Emit): void {
       continue;
     }
     if (len !== 4) continue;
-    let shape = '';
-    for (let h = g; h < starts.length && h < g + 5; h++) {
-      shape += (h > g ? ',' : '') + (ends[h]! - starts[h]!);
-      if (!CARD_GROUPING_SET.has(shape)) continue;
-      const slice = run.slice(starts[g]!, ends[h]!);
-      if (isCardNumber(onlyDigits(slice))) {
+    for (const shape of CARD_GROUPINGS) {
+      const h = g + shape.length - 1;
+      if (h >= starts.length || !sameShape(shape, starts, ends, g)) continue;
+      if (isCardNumber(onlyDigits(run.slice(starts[g]!, ends[h]!)))) {
         emit(at + starts[g]!, at + ends[h]!);
         g = h;
         break;
       }
     }
   }
+}
+
+function sameShape(shape: readonly number[], starts: readonly number[], ends: readonly number[], g: number): boolean {
+  for (let k = 0; k < shape.length; k++) if (ends[g + k]! - starts[g + k]! !== shape[k]) return false;
+  return true;
 }
 
 const usSsn = regexRule({

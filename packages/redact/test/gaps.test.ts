@@ -104,3 +104,48 @@ describe('passwords in command lines and prose', () => {
     expect(findLeaks(JSON.stringify(r.redactAttributes({ 'process.command_line': args.command, 'app.note': args.note }).value))).toEqual([]);
   });
 });
+
+describe('the corpus in other wrappings', () => {
+  /** Wrappings a secret commonly arrives in; every entry point must catch every corpus value in each. */
+  const wrappings: Record<string, (v: string) => string> = {
+    'URL query (percent-encoded)': (v) => `https://api.example.com/search?q=${encodeURIComponent(v)}&page=2`,
+    'form body (+ for spaces)': (v) => new URLSearchParams({ q: v, page: '2' }).toString(),
+    'URL query (raw)': (v) => `https://api.example.com/search?q=${v}&page=2`,
+    'JSON in a string': (v) => JSON.stringify({ x: v }),
+    'JSON in JSON in a string': (v) => JSON.stringify({ a: JSON.stringify({ x: v }) }),
+    'JSON three levels deep': (v) => JSON.stringify({ a: JSON.stringify({ b: JSON.stringify({ x: v }) }) }),
+    'escaped string body': (v) => JSON.stringify(v).slice(1, -1),
+    quoted: (v) => `'${v}'`,
+    'after =': (v) => `value=${v}`,
+    markdown: (v) => `\`${v}\``,
+    'between lines': (v) => `line one\n${v}\nline three`,
+    tabs: (v) => `a\t${v}\tb`,
+    XML: (v) => `<value>${v}</value>`,
+    'HTML attribute': (v) => `<input value="${v}">`,
+    YAML: (v) => `config:\n  value: ${v}\n`,
+    CSV: (v) => `id,value\n1,${v}\n`,
+    parentheses: (v) => `(${v})`,
+    'comma list': (v) => `${v},${v}`,
+  };
+  it.each(Object.keys(wrappings))('%s', (name) => {
+    const wrap = wrappings[name]!;
+    const missed: string[] = [];
+    for (const s of SECRET_CORPUS) {
+      const v = wrap(s.value);
+      const outputs = [
+        r.redactText(v).value,
+        JSON.stringify(r.redact({ a: v, list: [v] }).value),
+        JSON.stringify(r.redactAttributes({ 'app.x': v }).value),
+      ];
+      if (outputs.some((o) => findLeaks(o).length > 0)) missed.push(s.kind);
+    }
+    expect(missed).toEqual([]);
+  });
+
+  it('percent-encoded hits map back onto the encoded text', () => {
+    expect(text('q=Bearer%206nqWvt51z4__OjYSoKbiWdQKnjWBSYSHjEXC9EDp&page=2').value).toBe('q=Bearer%20[REDACTED:bearer]&page=2');
+    expect(text('next=%2Fcallback%3Femail%3Djane.doe%2540example.com').count).toBe(0); // double-encoded: not decoded twice
+    expect(text('to=jane.doe%40example.com&x=1').value).toBe('to=[REDACTED:email]&x=1');
+    expect(text('100% sure, 20%-30% off').count).toBe(0);
+  });
+});
