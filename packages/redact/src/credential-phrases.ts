@@ -3,7 +3,7 @@
  * `--password hunter2`, `mysql -uroot -phunter2`, `curl -u admin:hunter2`, `the password is hunter2`.
  * Each scan is a single forward pass with bounded look-around, so linear in the text.
  */
-import type { KeyMatcher } from './key-rules';
+import { type KeyMatcher, keyType } from './key-rules';
 
 export type PhraseEmit = (start: number, end: number, type: string) => void;
 
@@ -57,7 +57,7 @@ export function scanLongOptions(text: string, keys: KeyMatcher, emit: PhraseEmit
     const label = keys.match(name);
     if (label === null || isMarker(text, v)) continue;
     const [s, end] = valueSpan(text, v);
-    if (end > s) emit(s, end, `key:${label}`);
+    if (end > s) emit(s, end, keyType(label));
     i = Math.max(i, end - 2);
   }
 }
@@ -69,7 +69,7 @@ function emitUserPassword(text: string, v: number, keys: KeyMatcher, emit: Phras
   const [s, e] = valueSpan(text, v);
   const colon = text.indexOf(':', s);
   if (colon < 0 || colon + 1 >= e || isMarker(text, colon + 1)) return;
-  emit(colon + 1, e, `key:${label}`);
+  emit(colon + 1, e, keyType(label));
 }
 
 // --- short options of commands known to take a password on the command line ------------------
@@ -127,7 +127,7 @@ function scanCommandArguments(text: string, from: number, flag: string, keys: Ke
         const colon = text.indexOf(':', vs);
         vs = colon >= 0 && colon < ve ? colon + 1 : ve;
       }
-      if (ve > vs && !isMarker(text, vs)) emit(vs, ve, `key:${label}`);
+      if (ve > vs && !isMarker(text, vs)) emit(vs, ve, keyType(label));
       i = next;
       continue;
     }
@@ -171,7 +171,7 @@ export function scanProsePasswords(text: string, keys: KeyMatcher, emit: PhraseE
     }
     const label = keys.match(m[1]!);
     if (label === null || e <= s) continue;
-    emit(s, e, `key:${label}`);
+    emit(s, e, keyType(label));
     PROSE_RE.lastIndex = Math.max(PROSE_RE.lastIndex, e);
   }
 }

@@ -11,7 +11,7 @@ import {
   ATTR_MCPTRAIL_REDACTION_TYPES,
 } from '@mcptrail/conventions';
 import { isCardNumber } from './checksums';
-import { KeyMatcher } from './key-rules';
+import { KeyMatcher, keyType } from './key-rules';
 import { resolveOptions } from './options';
 import { type Tally, TextRedactor, marker, newTally } from './text-redaction';
 import type { RedactionMode, RedactionResult, Redactor, RedactorOptions } from './types';
@@ -155,7 +155,7 @@ class DefaultRedactor implements Redactor {
   private applyKeyRule(label: string, value: unknown, tally: Tally): unknown {
     if (value === null) return null;
     if (typeof value === 'string' && isRedactionMarker(value)) return value; // already redacted upstream
-    const type = `key:${label}`;
+    const type = keyType(label);
     const mode = this.modeFor(type);
     tally.count++;
     tally.types.add(type);

@@ -3,7 +3,7 @@
  * and rebuilds the string once. Linear: overlap checks use a coverage bitmap, not pairwise tests.
  */
 import { scanCommandLines, scanLongOptions, scanProsePasswords } from './credential-phrases';
-import type { KeyMatcher } from './key-rules';
+import { type KeyMatcher, keyType } from './key-rules';
 import type { RedactionMode } from './types';
 import { type Emit, type TextFeatures, type ValueRule, textFeatures } from './value-rules';
 
@@ -392,7 +392,7 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
     }
     const value = text.slice(start, Math.min(end, start + 32));
     if (end > start && value !== 'null' && !value.startsWith('[REDACTED') && !value.startsWith('hmac:')) {
-      emit(start, end, `key:${label}`);
+      emit(start, end, keyType(label));
     }
     i = Math.max(i, resume - 1);
   }

@@ -436,7 +436,7 @@ const phone: ValueRule = {
         if (d >= 8 && d <= 15 && !/[ .-]{2}|\(\)/.test(m[0])) emit(m.index, m.index + m[0].length);
       });
     }
-    if (f.phoneRun < 10) return;
+    if (f.phoneRun < 10 || !standaloneNumber(text)) return;
     eachMatch(PHONE_NANP_RE, text, (m) => emit(m.index, m.index + m[0].length));
     eachMatch(PHONE_NATIONAL_RE, text, (m) => {
       const d = onlyDigits(m[0]).length;
@@ -445,10 +445,41 @@ const phone: ValueRule = {
   },
 };
 
+/** Both national patterns start at a digit or '(' not glued to a word, '+', '.' or '-' (`ORD-2026-004217` has none). */
+function standaloneNumber(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!isDigitCode(c) && c !== 40) continue;
+    if (i === 0) return true;
+    const p = text.charCodeAt(i - 1);
+    const glued = CHAR_KIND[p] === K_LOWER || CHAR_KIND[p] === K_UPPER || isDigitCode(p) || p === 95 || p === 43 || p === 46 || p === 45;
+    if (!glued) return true;
+  }
+  return false;
+}
+
 // --- email: scanned from each '@' (a regex would retry the local part at every position) -------
 const isLocalChar = (c: number) =>
   (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
 const isDomainChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 45;
+/** text[from, to) has a dot after its first char, no '..', and ends in a 2–24 letter TLD; no allocation. */
+function validDomain(text: string, from: number, to: number): boolean {
+  let lastDot = -1;
+  for (let i = from; i < to; i++) {
+    if (text.charCodeAt(i) !== 46) continue;
+    if (i > from && text.charCodeAt(i - 1) === 46) return false;
+    lastDot = i;
+  }
+  if (lastDot <= from) return false;
+  const tld = to - lastDot - 1;
+  if (tld < 2 || tld > 24) return false;
+  for (let i = lastDot + 1; i < to; i++) {
+    const k = CHAR_KIND[text.charCodeAt(i)];
+    if (k !== K_LOWER && k !== K_UPPER) return false;
+  }
+  return true;
+}
+
 const email: ValueRule = {
   types: ['email'],
   applies: (f) => f.at && f.length >= 6,
@@ -462,9 +493,7 @@ const email: ValueRule = {
       while (e < text.length && e - at <= 253 && isDomainChar(text.charCodeAt(e))) e++;
       while (e > at + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--; // trailing '.' of a sentence
       while (s < at && text.charCodeAt(s) === 46) s++;
-      const domain = text.slice(at + 1, e);
-      const lastDot = domain.lastIndexOf('.');
-      if (s < at && lastDot > 0 && /^[A-Za-z]{2,24}$/.test(domain.slice(lastDot + 1)) && !domain.includes('..')) {
+      if (s < at && validDomain(text, at + 1, e)) {
         emit(s, e);
         minStart = e;
       }

@@ -76,6 +76,15 @@ describe('bounds', () => {
       `${'a.'.repeat(n / 2)}@`,
       '"password":"'.repeat(n / 12),
       'A'.repeat(n),
+      '--password '.repeat(n / 11),
+      'mysql -p '.repeat(n / 9),
+      'curl -u a:'.repeat(n / 10),
+      'password is '.repeat(n / 12),
+      '%41'.repeat(n / 3),
+      'q=a+'.repeat(n / 4),
+      '0 4111 '.repeat(n / 7),
+      '1234 5678 '.repeat(n / 10),
+      '\\\\\\"password\\\\\\":'.repeat(n / 16),
     ];
     for (const s of inputs) expect(typeof big.redactText(s).value).toBe('string');
   });
@@ -87,6 +96,22 @@ describe('non-JSON values never throw', () => {
     a.self = a;
     a.list = [a, () => 1, undefined];
     expect(r.redact(a).value).toEqual({ name: 'a', n: '10', nan: null, inf: null, self: '[Circular]', list: ['[Circular]', null, null] });
+  });
+
+  it('cycles deeper than the scanned part of the path are still found', () => {
+    const deep = createRedactor({ limits: { maxDepth: 200 } });
+    const root: Record<string, unknown> = {};
+    let cur = root;
+    for (let i = 0; i < 120; i++) {
+      const next: Record<string, unknown> = {};
+      cur.n = next;
+      cur = next;
+    }
+    cur.back = root;
+    cur.self = cur;
+    let out = deep.redact(root).value as Record<string, unknown>;
+    for (let i = 0; i < 120; i++) out = out.n as Record<string, unknown>;
+    expect(out).toEqual({ back: '[Circular]', self: '[Circular]' });
   });
 
   it('shared (non-cyclic) references are copied, not marked circular', () => {
