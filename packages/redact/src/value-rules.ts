@@ -394,13 +394,36 @@ function cardWindows(run: string, at: number, emit: Emit): void {
     for (const shape of CARD_GROUPINGS) {
       const h = g + shape.length - 1;
       if (h >= starts.length || !sameShape(shape, starts, ends, g)) continue;
-      if (isCardNumber(onlyDigits(run.slice(starts[g]!, ends[h]!)))) {
+      if (isCardSpan(run, starts[g]!, ends[h]!)) {
         emit(at + starts[g]!, at + ends[h]!);
         g = h;
         break;
       }
     }
   }
+}
+
+const spanDigits = new Uint8Array(19);
+/** isCardNumber over the digits of text[from, to), separators skipped, without building a string. */
+function isCardSpan(text: string, from: number, to: number): boolean {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (!isDigitCode(c)) continue;
+    if (n === 19) return false;
+    spanDigits[n++] = c - 48;
+  }
+  if (n < 13) return false;
+  let sum = 0;
+  for (let i = n - 1, double = false; i >= 0; i--, double = !double) {
+    let d = spanDigits[i]!;
+    if (double) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  if (sum % 10 !== 0) return false;
+  let digits = '';
+  for (let i = 0; i < n; i++) digits += spanDigits[i];
+  return cardBrandValid(digits); // only for Luhn-valid spans: one in ten
 }
 
 function sameShape(shape: readonly number[], starts: readonly number[], ends: readonly number[], g: number): boolean {
