@@ -23,6 +23,8 @@ const PLAIN_SUSPECT_RE = /bearer|basic|eyJ|pass|pwd|pin\b/i;
  * whether any of them can match. AWS key ids have no literal and are gated on upperDigitRun.
  */
 const SECRET_TRIGGER_RE = /eyJ|gh[pousr]_|github_pat_|xox|xapp-|hooks\.slack\.com|k_live_|k_test_|whsec_|sk-|AIza|-----BEGIN |bearer|basic|secret|accountkey|sharedaccess|sig=|:\/\//i;
+/** The SECRET_TRIGGER_RE literals without a separator, in the cases their rules accept. */
+const WORD_TRIGGER_RE = /eyJ|AIza|earer|EARER|asic|ASIC|ecret|ECRET/;
 /** Words announcing a password in prose (gate for scanProsePasswords). */
 const PROSE_GATE_RE = /pass|pwd|pin\b/i;
 
@@ -95,6 +97,10 @@ export class TextRedactor {
     let hits = this.collect(source, f, open);
     // Percent-encoded text (query strings, form bodies) is scanned once more, decoded.
     if (f.percent || (f.plus && f.equals)) hits = this.collectDecoded(source, hits);
+    // Base64 of JSON (`eyJ…` is `{"`): decoded and scanned; a secret inside replaces the whole blob.
+    if (f.length >= 20 && (source.includes('eyJ') || source.includes('W3si') || source.includes('WyJ'))) {
+      hits = this.collectBase64Json(source, hits);
+    }
     if (hits === null && !cut) return null;
     return this.rebuild(source, limit, cut, hits ?? new Hits(source), tally);
   }
@@ -108,8 +114,7 @@ export class TextRedactor {
 
     // Each family runs only when the features say it can match (see each rule's `applies`):
     // prefixed tokens need ≥ 14 chars, URL passwords ':' and '@', connection strings '='.
-    const secrets =
-      open || f.upperDigitRun >= 20 || ((f.length >= 14 || f.equals || (f.colon && f.at)) && SECRET_TRIGGER_RE.test(source));
+    const secrets = open || f.upperDigitRun >= 20 || ((f.length >= 14 || f.equals || (f.colon && f.at)) && this.secretTrigger(source, f));
     const keyValues = cfg.keyRulesInText && (f.colon || f.equals);
     const options = cfg.keyRulesInText && f.dash && f.length >= 6;
     const prose = cfg.keyRulesInText && f.length >= 10 && PROSE_GATE_RE.test(source);
@@ -131,6 +136,32 @@ export class TextRedactor {
     this.source = ''; // scratch state holds no caller data between calls
     this.hits = null;
     return hits;
+  }
+
+  /**
+   * Can any prefixed secret rule match? Most of their literals hold a '-' '_' ':' or '='; without
+   * one of those, only the separator-free literals (eyJ, AIza, Bearer, Basic, Secret) need looking for.
+   */
+  private secretTrigger(source: string, f: TextFeatures): boolean {
+    return f.dash || f.underscore || f.colon || f.equals ? SECRET_TRIGGER_RE.test(source) : WORD_TRIGGER_RE.test(source);
+  }
+
+  /** Adds a hit for every base64(JSON) blob whose decoded JSON holds something the rules find. */
+  private collectBase64Json(source: string, hits: Hits | null): Hits | null {
+    let out = hits;
+    BASE64_JSON_RE.lastIndex = 0;
+    for (let m = BASE64_JSON_RE.exec(source); m !== null; m = BASE64_JSON_RE.exec(source)) {
+      const start = m.index;
+      const end = start + m[0].length;
+      if (source.charCodeAt(end) === 46 || out?.overlaps(start, end)) continue; // a JWT: the jwt rule has it
+      const json = decodeBase64Json(m[0]);
+      if (json === null) continue;
+      const inner = this.collect(json, textFeatures(json), this.cfg.hasCustomRules);
+      if (inner === null) continue;
+      out ??= new Hits(source);
+      out.add(start, end, inner.types[0]!, false);
+    }
+    return out;
   }
 
   /** Adds what the rules find in the percent-decoded text, mapped back onto the encoded text. */
@@ -185,6 +216,23 @@ export function marker(type: string): string {
     if (MARKERS.size < 1024) MARKERS.set(type, m);
   }
   return m;
+}
+
+/** Base64 or base64url of `{"`, `[{"` or `["`, not glued to a longer token. */
+const BASE64_JSON_RE = /(?<![A-Za-z0-9+/_-])(?:eyJ|W3si|WyJ)[A-Za-z0-9+/_-]{13,}={0,2}/g;
+
+/** The decoded text when `blob` is base64 of printable JSON, else null (binary, images, hashes). */
+export function decodeBase64Json(blob: string): string | null {
+  const url = blob.includes('-') || blob.includes('_');
+  const text = Buffer.from(blob, url ? 'base64url' : 'base64').toString('utf8');
+  const first = text.charCodeAt(0);
+  if (first !== 123 && first !== 91) return null;
+  let control = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 0xfffd) control++;
+  }
+  return control * 20 > text.length ? null : text;
 }
 
 /** Escapes only: a bare '%' with no hex after it means the text is not percent-encoded. */
@@ -242,7 +290,7 @@ class Hits {
   }
 
   /** Is any of [start, end) already taken? */
-  private overlaps(start: number, end: number): boolean {
+  overlaps(start: number, end: number): boolean {
     if (this.covered !== null) {
       for (let i = start; i < end; i++) if (this.covered[i]) return true;
       return false;

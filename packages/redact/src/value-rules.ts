@@ -20,6 +20,8 @@ export interface TextFeatures {
   readonly dash: boolean;
   /** Saw '%' (percent-encoded text is also scanned decoded). */
   readonly percent: boolean;
+  /** Saw '_' (`ghp_`, `sk_live_`, `whsec_`, …). */
+  readonly underscore: boolean;
   /** Only letters, whitespace and . , ! ? ' " ( ) / — prose and words. */
   readonly plain: boolean;
   /** Longest digit run allowing single ' ' or '-' between digits (cards, SSNs). */
@@ -51,6 +53,7 @@ const F_EQUALS = 4;
 const F_PLUS = 8;
 const F_DASH = 16;
 const F_PERCENT = 32;
+const F_UNDERSCORE = 64;
 const OTHER_FLAG = new Uint8Array(128);
 OTHER_FLAG[64] = F_AT;
 OTHER_FLAG[58] = F_COLON;
@@ -58,6 +61,7 @@ OTHER_FLAG[61] = F_EQUALS;
 OTHER_FLAG[43] = F_PLUS;
 OTHER_FLAG[45] = F_DASH;
 OTHER_FLAG[37] = F_PERCENT;
+OTHER_FLAG[95] = F_UNDERSCORE;
 
 const NO_RUNS = { cardRun: 0, phoneRun: 0, upperDigitRun: 0, ibanStart: false } as const;
 
@@ -94,6 +98,7 @@ export function textFeatures(text: string): TextFeatures {
     plus: (flags & F_PLUS) !== 0,
     dash: (flags & F_DASH) !== 0,
     percent: (flags & F_PERCENT) !== 0,
+    underscore: (flags & F_UNDERSCORE) !== 0,
     plain: digits === 0 && other === 0,
     cardRun: runs.cardRun,
     phoneRun: runs.phoneRun,

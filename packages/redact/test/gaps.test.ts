@@ -149,3 +149,30 @@ describe('the corpus in other wrappings', () => {
     expect(text('100% sure, 20%-30% off').count).toBe(0);
   });
 });
+
+describe('base64-wrapped JSON', () => {
+  const b64 = (v: unknown, url = false) => Buffer.from(JSON.stringify(v)).toString(url ? 'base64url' : 'base64');
+
+  it('is decoded; a secret inside replaces the whole blob', () => {
+    for (const s of SECRET_CORPUS) {
+      for (const url of [false, true]) {
+        const blob = b64({ x: s.value }, url);
+        const out = text(`payload=${blob}; done`);
+        expect(out.value, `${s.kind} ${url}`).not.toContain(blob.slice(0, 24));
+        expect(out.count, s.kind).toBeGreaterThan(0);
+        expect(JSON.stringify(r.redact({ payload: blob }).value)).not.toContain(blob.slice(0, 24));
+      }
+    }
+    expect(text(`data ${b64({ user: 'svc', password: RAW_PASSWORDS[0] })}`).value).toBe('data [REDACTED:key:password]');
+    expect(text(`list ${b64([{ password: RAW_PASSWORDS[1] }])}`).types).toEqual(['key:password']);
+  });
+
+  it('leaves innocuous base64 JSON, binary and JWTs to their own rules', () => {
+    const clean = b64({ page: 2, sort: 'desc', filter: { city: 'Paris' } });
+    expect(text(`cursor ${clean}`).value).toBe(`cursor ${clean}`);
+    const binary = Buffer.from([0x7b, 0x22, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]).toString('base64');
+    expect(text(`bin ${binary}`).count).toBe(0);
+    const jwt = SECRET_CORPUS.find((s) => s.kind === 'jwt')!.value;
+    expect(text(jwt).types).toEqual(['jwt']);
+  });
+});
