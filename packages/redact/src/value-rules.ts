@@ -376,34 +376,42 @@ function isDigitCode(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-/** Group windows of one digit run (see cardNumber): each group starts at most five windows, so linear. */
+/**
+ * Group windows of one digit run (see cardNumber), in one streaming pass: at the end of each group
+ * the windows ending there are checked against the last five group lengths. Linear, no arrays.
+ */
 function cardWindows(run: string, at: number, emit: Emit): void {
-  const starts: number[] = [];
-  const ends: number[] = [];
+  // Ring of the last five groups: start offsets and lengths.
+  const gs = [0, 0, 0, 0, 0];
+  const gl = [0, 0, 0, 0, 0];
+  let count = 0;
+  let taken = 0; // end of the last emitted window: windows may not overlap it
   let groupStart = 0;
   for (let i = 1; i <= run.length; i++) {
-    if (i === run.length || !isDigitCode(run.charCodeAt(i))) {
-      starts.push(groupStart);
-      ends.push(i);
-      groupStart = i + 1;
-    }
-  }
-  if (starts.length < 2) return;
-  for (let g = 0; g < starts.length; g++) {
-    const len = ends[g]! - starts[g]!;
+    if (i < run.length && isDigitCode(run.charCodeAt(i))) continue;
+    const slot = count % 5;
+    gs[slot] = groupStart;
+    gl[slot] = i - groupStart;
+    count++;
+    groupStart = i + 1;
+    const len = i - gs[slot]!;
     if (len >= 13 && len <= 19) {
-      if (isCardNumber(run.slice(starts[g]!, ends[g]!))) emit(at + starts[g]!, at + ends[g]!);
+      if (gs[slot]! >= taken && isCardSpan(run, gs[slot]!, i)) {
+        emit(at + gs[slot]!, at + i);
+        taken = i;
+      }
       continue;
     }
-    if (len !== 4) continue;
     for (const shape of CARD_GROUPINGS) {
-      const h = g + shape.length - 1;
-      if (h >= starts.length || !sameShape(shape, starts, ends, g)) continue;
-      if (isCardSpan(run, starts[g]!, ends[h]!)) {
-        emit(at + starts[g]!, at + ends[h]!);
-        g = h;
-        break;
-      }
+      const k = shape.length;
+      if (count < k || shape[k - 1] !== len) continue;
+      let fits = true;
+      for (let j = 0; j < k && fits; j++) fits = gl[(count - k + j) % 5] === shape[j];
+      const from = gs[(count - k) % 5]!;
+      if (!fits || from < taken || !isCardSpan(run, from, i)) continue;
+      emit(at + from, at + i);
+      taken = i;
+      break;
     }
   }
 }
@@ -431,10 +439,6 @@ function isCardSpan(text: string, from: number, to: number): boolean {
   return cardBrandValid(digits); // only for Luhn-valid spans: one in ten
 }
 
-function sameShape(shape: readonly number[], starts: readonly number[], ends: readonly number[], g: number): boolean {
-  for (let k = 0; k < shape.length; k++) if (ends[g + k]! - starts[g + k]! !== shape[k]) return false;
-  return true;
-}
 
 const usSsn = regexRule({
   types: ['us_ssn'],
