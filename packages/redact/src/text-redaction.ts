@@ -439,7 +439,7 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
       resume = end;
     }
     const value = text.slice(start, Math.min(end, start + 32));
-    if (end > start && value !== 'null' && !value.startsWith('[REDACTED') && !value.startsWith('hmac:')) {
+    if (end > start && value !== 'null' && !alreadyRedacted(value)) {
       emit(start, end, keyType(label));
     }
     i = Math.max(i, resume - 1);
@@ -457,6 +457,15 @@ function escapedClose(text: string, from: number, open: string): number {
   let j = text.indexOf(open, from);
   while (j > from && text.charCodeAt(j - 1) === 92) j = text.indexOf(open, j + open.length);
   return j < 0 ? text.length : j;
+}
+
+/** A marker, or an auth scheme followed by one (`Basic [REDACTED:basic_auth]`): redacting twice changes nothing. */
+function alreadyRedacted(value: string): boolean {
+  if (value.startsWith('[REDACTED') || value.startsWith('hmac:')) return true;
+  const space = value.indexOf(' ');
+  if (space < 0 || !AUTH_SCHEMES.has(value.slice(0, space).toLowerCase())) return false;
+  const rest = value.slice(space).trimStart();
+  return rest.startsWith('[REDACTED') || rest.startsWith('hmac:');
 }
 
 function closingQuote(text: string, from: number, quote: number): number {

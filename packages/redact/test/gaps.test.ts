@@ -22,6 +22,7 @@ describe('card numbers wherever they stand', () => {
     const out = text(input);
     expect(out.value).toBe(expected);
     expect(out.types).toEqual(['card_number']);
+    expect(text(expected).value).toBe(expected); // redacting twice changes nothing
   });
 
   it('the space-joined corpus in one string leaks nothing (the processor service repro)', () => {
@@ -76,6 +77,7 @@ describe('passwords in command lines and prose', () => {
     const out = text(input);
     expect(out.value).toBe(expected);
     expect(out.count).toBeGreaterThan(0);
+    expect(text(expected).value).toBe(expected); // redacting twice changes nothing
   });
 
   it.each([
@@ -138,6 +140,8 @@ describe('the corpus in other wrappings', () => {
         JSON.stringify(r.redactAttributes({ 'app.x': v }).value),
       ];
       if (outputs.some((o) => findLeaks(o).length > 0)) missed.push(s.kind);
+      const once = r.redactText(v).value;
+      if (r.redactText(once).value !== once) missed.push(`${s.kind} (not idempotent)`);
     }
     expect(missed).toEqual([]);
   });
