@@ -5,7 +5,7 @@
 import { scanCommandLines, scanLongOptions, scanProsePasswords } from './credential-phrases';
 import { type KeyMatcher, keyType } from './key-rules';
 import type { RedactionMode } from './types';
-import { type Emit, type TextFeatures, type ValueRule, textFeatures } from './value-rules';
+import { type Emit, Features, type TextFeatures, type ValueRule, textFeatures } from './value-rules';
 
 /** Counts shared by one redact/redactText/redactAttributes call. */
 export interface Tally {
@@ -62,6 +62,7 @@ export class TextRedactor {
   private source = '';
   private hits: Hits | null = null;
   private main = '';
+  private readonly features = new Features();
   private readonly emit: Emit;
   private readonly keyHit: (start: number, end: number, type: string) => void;
 
@@ -92,7 +93,8 @@ export class TextRedactor {
       tally.truncated = true;
     }
     if (source.length < cfg.minLength) return null;
-    const f = textFeatures(source);
+    // Reused: the nested scans (decoded text, base64 JSON) take their own features.
+    const f = textFeatures(source, this.features);
     const open = cut || cfg.hasCustomRules;
     let hits = this.collect(source, f, open);
     // Percent-encoded text (query strings, form bodies) is scanned once more, decoded.

@@ -63,13 +63,31 @@ OTHER_FLAG[45] = F_DASH;
 OTHER_FLAG[37] = F_PERCENT;
 OTHER_FLAG[95] = F_UNDERSCORE;
 
-const NO_RUNS = { cardRun: 0, phoneRun: 0, upperDigitRun: 0, ibanStart: false } as const;
+/** Mutable TextFeatures: the text redactor reuses one per call instead of allocating per string. */
+export class Features implements TextFeatures {
+  length = 0;
+  digits = 0;
+  upper = 0;
+  at = false;
+  colon = false;
+  equals = false;
+  plus = false;
+  dash = false;
+  percent = false;
+  underscore = false;
+  plain = false;
+  cardRun = 0;
+  phoneRun = 0;
+  upperDigitRun = 0;
+  ibanStart = false;
+}
 
 /**
  * Features in two passes: a light one (counts and separators; most strings stop there) and,
  * only when there are enough digits or capitals for a run-based rule, a pass measuring runs.
+ * Written into `out` when given (a reused object), else into a new one.
  */
-export function textFeatures(text: string): TextFeatures {
+export function textFeatures(text: string, out: Features = new Features()): TextFeatures {
   let digits = 0;
   let upper = 0;
   let other = 0;
@@ -86,32 +104,33 @@ export function textFeatures(text: string): TextFeatures {
       if (c < 128) flags |= OTHER_FLAG[c]!;
     }
   }
+  out.length = n;
+  out.digits = digits;
+  out.upper = upper;
+  out.at = (flags & F_AT) !== 0;
+  out.colon = (flags & F_COLON) !== 0;
+  out.equals = (flags & F_EQUALS) !== 0;
+  out.plus = (flags & F_PLUS) !== 0;
+  out.dash = (flags & F_DASH) !== 0;
+  out.percent = (flags & F_PERCENT) !== 0;
+  out.underscore = (flags & F_UNDERSCORE) !== 0;
+  out.plain = digits === 0 && other === 0;
   // Cards and SSNs need ≥ 9 digits, phones 8, AWS key ids 20 of [A-Z0-9], IBANs 2 capitals + 2 digits.
-  const runs = digits >= 8 || digits + upper >= 20 || (upper >= 2 && digits >= 2) ? measureRuns(text) : NO_RUNS;
-  return {
-    length: n,
-    digits,
-    upper,
-    at: (flags & F_AT) !== 0,
-    colon: (flags & F_COLON) !== 0,
-    equals: (flags & F_EQUALS) !== 0,
-    plus: (flags & F_PLUS) !== 0,
-    dash: (flags & F_DASH) !== 0,
-    percent: (flags & F_PERCENT) !== 0,
-    underscore: (flags & F_UNDERSCORE) !== 0,
-    plain: digits === 0 && other === 0,
-    cardRun: runs.cardRun,
-    phoneRun: runs.phoneRun,
-    upperDigitRun: runs.upperDigitRun,
-    ibanStart: runs.ibanStart,
-  };
+  if (digits >= 8 || digits + upper >= 20 || (upper >= 2 && digits >= 2)) measureRuns(text, out);
+  else {
+    out.cardRun = 0;
+    out.phoneRun = 0;
+    out.upperDigitRun = 0;
+    out.ibanStart = false;
+  }
+  return out;
 }
 
 /**
  * Digit and [A-Z0-9] runs. Separator counters are only reset by a digit: before a run starts they
  * cannot lengthen it, so stale values are harmless and the common lowercase path stays short.
  */
-function measureRuns(text: string): { cardRun: number; phoneRun: number; upperDigitRun: number; ibanStart: boolean } {
+function measureRuns(text: string, out: Features): void {
   let cardRun = 0;
   let cardSep = 0;
   let maxCard = 0;
@@ -154,7 +173,10 @@ function measureRuns(text: string): { cardRun: number; phoneRun: number; upperDi
     k2 = k1;
     k1 = k;
   }
-  return { cardRun: maxCard, phoneRun: maxPhone, upperDigitRun: maxUd, ibanStart };
+  out.cardRun = maxCard;
+  out.phoneRun = maxPhone;
+  out.upperDigitRun = maxUd;
+  out.ibanStart = ibanStart;
 }
 
 /** Reports one sensitive span [start, end) of the text, optionally under a more specific type. */
