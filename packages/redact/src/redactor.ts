@@ -46,8 +46,8 @@ interface Walk {
   readonly tally: Tally;
   /** The objects on the path to the current value (cycle detection). */
   readonly path: object[];
-  /** path[SCAN_DEPTH..], for paths too deep to scan. */
-  readonly deep: Set<object>;
+  /** path[SCAN_DEPTH..], for paths too deep to scan (created when first needed). */
+  deep: Set<object> | null;
   /** Remaining approximate JSON bytes. */
   budget: number;
   /** Set when a `drop`-mode value rule fired on the string just walked. */
@@ -133,7 +133,7 @@ class DefaultRedactor implements Redactor {
   // --- internals -------------------------------------------------------------------------------
 
   private newWalk(): Walk {
-    return { tally: newTally(), path: [], deep: new Set(), budget: this.maxTotalBytes, drop: false };
+    return { tally: newTally(), path: [], deep: null, budget: this.maxTotalBytes, drop: false };
   }
 
   private readonly modeCache = new Map<string, RedactionMode>();
@@ -386,17 +386,20 @@ function onPath(w: Walk, obj: object): boolean {
   const { path } = w;
   const n = Math.min(path.length, SCAN_DEPTH);
   for (let i = 0; i < n; i++) if (path[i] === obj) return true;
-  return path.length > SCAN_DEPTH && w.deep.has(obj);
+  return path.length > SCAN_DEPTH && w.deep !== null && w.deep.has(obj);
 }
 
 function enter(w: Walk, obj: object): void {
-  if (w.path.length >= SCAN_DEPTH) w.deep.add(obj);
+  if (w.path.length >= SCAN_DEPTH) {
+    w.deep ??= new Set();
+    w.deep.add(obj);
+  }
   w.path.push(obj);
 }
 
 function leave(w: Walk): void {
   const obj = w.path.pop()!;
-  if (w.path.length >= SCAN_DEPTH) w.deep.delete(obj);
+  if (w.path.length >= SCAN_DEPTH) w.deep?.delete(obj);
 }
 
 const MARKER_RE = /^(?:\[REDACTED(?::[a-z0-9_:]+)?\]|hmac:[A-Za-z0-9._-]{1,32}:[0-9a-f]{16}(?:[0-9a-f]{48})?)$/;
