@@ -1,7 +1,8 @@
 // Processor ingest: `mcptrail serve` (durable acknowledgement, default rules and baselines,
 // webhook alert sink) fed over loopback with OTLP/HTTP protobuf + gzip by concurrent clients.
 // node ingest.bench.mjs [--calls 200000] [--batch 512] [--clients 4] [--actors calls/30] [--attacks 10]
-//   [--store sqlite|postgres] [--replicas 1] [--label name] [--server-node-args '--cpu-prof --cpu-prof-dir=/tmp/prof']
+//   [--store sqlite|postgres] [--replicas 1] [--label name] [--keep 1 (leave the SQLite file and state)]
+//   [--server-node-args '--cpu-prof --cpu-prof-dir=/tmp/prof']
 // With --store postgres a private PostgreSQL cluster is started (Debian binaries) and each replica
 // gets its own service names, as the Collector's load-balancing exporter routes by service.name.
 import { execFileSync, spawn } from 'node:child_process';
@@ -18,7 +19,7 @@ import { writeResult } from './lib/results.mjs';
 import { commandLine, flags, fmt, machineLine, median, quantile, table } from './lib/stats.mjs';
 
 const require = createRequire(import.meta.url);
-const opts = flags({ calls: 200_000, batch: 512, clients: 4, actors: 0, attacks: 10, store: 'sqlite', replicas: 1, label: '', serverNodeArgs: '' });
+const opts = flags({ calls: 200_000, batch: 512, clients: 4, actors: 0, attacks: 10, store: 'sqlite', replicas: 1, label: '', serverNodeArgs: '', keep: 0 });
 if (opts.actors === 0) opts.actors = Math.max(1, Math.round(opts.calls / 30));
 if (opts.store !== 'sqlite' && opts.store !== 'postgres') throw new Error(`--store must be sqlite or postgres, got '${opts.store}'`);
 if (opts.store === 'sqlite' && opts.replicas !== 1) throw new Error('--replicas needs --store postgres (SQLite is one process)');
@@ -256,7 +257,8 @@ const s = {
 };
 s.verify.recordsPerSecondCli = s.verify.records / verifyS;
 s.verify.recordsPerSecondCpu = inProcess ? inProcess.records / inProcess.cpuSeconds : undefined;
-rmSync(dir, { recursive: true, force: true });
+if (opts.keep) log(`kept ${dir}`);
+else rmSync(dir, { recursive: true, force: true });
 
 const rss = s.memoryMiB.map((m) => `${fmt(m.rss, 0)} (${fmt(m.peak, 0)})`).join(' + ');
 const lines = [`### Processor ingest (${label})`, '', `\`${s.command}\` — ${s.machine}`, ''];

@@ -37,7 +37,13 @@ export function machine() {
   } catch {
     kernel = process.platform;
   }
+  let commit = 'unknown';
+  try {
+    // dist/ is built from the working tree, which may hold other engineers' uncommitted work.
+    commit = execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8', cwd: new URL('.', import.meta.url) }).trim();
+  } catch {}
   return {
+    commit,
     date: new Date().toISOString(),
     nproc: cpus().length,
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -48,7 +54,7 @@ export function machine() {
 }
 
 export function machineLine(m = machine()) {
-  return `${m.date} · ${m.nproc} CPUs (${m.cpu}) · ${m.memoryGiB} GiB · Node ${m.node} · ${m.kernel}`;
+  return `${m.date} · commit ${m.commit} · ${m.nproc} CPUs (${m.cpu}) · ${m.memoryGiB} GiB · Node ${m.node} · ${m.kernel}`;
 }
 
 /** Parses `--name value` / `--name=value` flags with numeric defaults taken from the environment. */
