@@ -416,7 +416,7 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
     while (vc === 92 && slashes < MAX_ESCAPES && text.charCodeAt(v + slashes) === 92) slashes++;
     if (slashes > 0 && text.charCodeAt(v + slashes) === 34) {
       start = v + slashes + 1;
-      end = escapedClose(text, start, text.slice(v, start));
+      end = escapedClose(text, start, ESCAPED_QUOTES[slashes]!);
       resume = Math.min(n, end + slashes + 1);
     } else if (vc === 34 || vc === 39) {
       start = v + 1;
@@ -450,6 +450,8 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
 
 /** Backslashes before a quote that JSON nested in strings can pile up (2^depth − 1). */
 const MAX_ESCAPES = 15;
+/** `\"`, `\\"`, …: the opening (and closing) of a value k escape levels deep, by k. */
+const ESCAPED_QUOTES: readonly string[] = Array.from({ length: MAX_ESCAPES + 1 }, (_, k) => `${'\\'.repeat(k)}"`);
 
 /**
  * Where a value opened by `open` (backslashes + quote) closes: the same sequence not preceded by
