@@ -1,5 +1,5 @@
 import { mergeConfig } from 'vitest/config';
-import { packageConfig } from '../vitest.shared';
+import { packageConfig } from '../vitest.shared.mts';
 
 // e2e tests start real processes: generous per-test timeouts (every wait inside is bounded), and
 // one file at a time so two suites never compete for a 2-core CI machine.

@@ -1,2 +1,2 @@
-import { packageConfig } from '../../vitest.shared';
+import { packageConfig } from '../../vitest.shared.mts';
 export default packageConfig();
