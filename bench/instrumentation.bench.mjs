@@ -1,6 +1,6 @@
 // Instrumentation overhead: every mode in fresh child processes, modes alternating within each
 // round, medians over rounds and paired differences against the provider-only baseline.
-// node instrumentation.bench.mjs [--rounds 5] [--calls 5000] [--warmup 2000] [--heap-calls 100000]
+// node instrumentation.bench.mjs [--rounds 5] [--calls 5000] [--warmup 2000] [--heap-calls 100000] [--label instrumentation]
 import { fileURLToPath } from 'node:url';
 import { runWorker } from './lib/child.mjs';
 import { commandLine, flags, fmt, machineLine, median, table } from './lib/stats.mjs';
@@ -15,7 +15,7 @@ const LABELS = {
   arize: '@arizeai/openinference-instrumentation-mcp 0.2.33',
 };
 const EXPORTERS = ['counting', 'memory'];
-const opts = flags({ rounds: 5, calls: 5000, warmup: 2000, concurrency: 64, heapCalls: 100_000 });
+const opts = flags({ rounds: 5, calls: 5000, warmup: 2000, concurrency: 64, heapCalls: 100_000, label: 'instrumentation' });
 const worker = fileURLToPath(new URL('./lib/instrumentation-worker.cjs', import.meta.url));
 const run = (mode, exporter, extra = {}) =>
   runWorker(worker, [JSON.stringify({ mode, exporter, calls: opts.calls, warmup: opts.warmup, concurrency: opts.concurrency, ...extra })], { nodeArgs: ['--expose-gc'] });
@@ -42,16 +42,18 @@ if (opts.heapCalls > 0) {
 }
 
 const pick = (mode, exporter, phase, field) => runs.filter((r) => r.mode === mode && r.exporter === exporter).map((r) => r.result[phase][field]);
-/** Median over rounds of (mode − provider) measured in the same round. */
-const pairedAdded = (mode, exporter, phase) => {
-  const diffs = [];
+/** Median over rounds of f(mode, provider) measured in the same round. */
+const paired = (mode, exporter, phase, f) => {
+  const values = [];
   for (let round = 0; round < opts.rounds; round++) {
     const a = runs.find((r) => r.round === round && r.mode === mode && r.exporter === exporter);
     const b = runs.find((r) => r.round === round && r.mode === 'provider' && r.exporter === exporter);
-    diffs.push(a.result[phase].usPerCall - b.result[phase].usPerCall);
+    values.push(f(a.result[phase].usPerCall, b.result[phase].usPerCall));
   }
-  return median(diffs);
+  return median(values);
 };
+const pairedAdded = (mode, exporter, phase) => paired(mode, exporter, phase, (a, b) => a - b);
+const pairedRatio = (mode, exporter, phase) => paired(mode, exporter, phase, (a, b) => a / b);
 
 const summary = { opts, machine: machineLine(), command: commandLine(), modes: {} };
 const lines = [`### Instrumentation overhead`, '', `\`${summary.command}\` — ${summary.machine}`, ''];
@@ -62,22 +64,24 @@ for (const exporter of EXPORTERS) {
     const conc = median(pick(mode, exporter, 'concurrent', 'usPerCall'));
     const addedSeq = pairedAdded(mode, exporter, 'sequential');
     const addedConc = pairedAdded(mode, exporter, 'concurrent');
+    const ratioSeq = pairedRatio(mode, exporter, 'sequential');
+    const ratioConc = pairedRatio(mode, exporter, 'concurrent');
     const spans = median(pick(mode, exporter, 'sequential', 'spansPerCall'));
     const logsPerCall = median(pick(mode, exporter, 'sequential', 'logsPerCall'));
-    summary.modes[`${mode}/${exporter}`] = { seq, conc, addedSeq, addedConc, spans, logs: logsPerCall };
+    summary.modes[`${mode}/${exporter}`] = { seq, conc, addedSeq, addedConc, ratioSeq, ratioConc, spans, logs: logsPerCall };
     rows.push([
       LABELS[mode],
       fmt(seq),
-      mode === 'provider' || mode === 'none' ? '—' : fmt(addedSeq),
+      mode === 'provider' ? '—' : `${fmt(addedSeq)} (×${fmt(ratioSeq, 2)})`,
       fmt(conc),
-      mode === 'provider' || mode === 'none' ? '—' : fmt(addedConc),
+      mode === 'provider' ? '—' : `${fmt(addedConc)} (×${fmt(ratioConc, 2)})`,
       fmt(spans, 2),
       fmt(logsPerCall, 2),
       exporter === 'counting' && heap[mode] ? fmt(heap[mode].growthKiB, 0) : '',
     ]);
   }
-  lines.push(`**${exporter} exporter** (median of ${opts.rounds} rounds × ${opts.calls} calls per phase; "added" = median of same-round differences against the provider-only baseline)`, '');
-  lines.push(table(['mode', 'seq µs/call', 'seq added µs', `${opts.concurrency}-way µs/call`, `${opts.concurrency}-way added µs`, 'spans/call', 'log records/call', exporter === 'counting' ? `heap growth KiB / ${opts.heapCalls} calls` : ''], rows), '');
+  lines.push(`**${exporter} exporter** (median of ${opts.rounds} rounds × ${opts.calls} calls per phase; CPU µs; "added" and "×" = medians of same-round differences and ratios against the provider-only baseline)`, '');
+  lines.push(table(['mode', 'seq µs/call', 'seq added µs (× provider)', `${opts.concurrency}-way µs/call`, `${opts.concurrency}-way added µs (× provider)`, 'spans/call', 'log records/call', exporter === 'counting' ? `heap growth KiB / ${opts.heapCalls} calls` : ''], rows), '');
 }
 const sample = Object.fromEntries(MODES.map((mode) => [mode, runs.find((r) => r.mode === mode && r.exporter === 'memory')?.result.sample]));
 const kinds = ['INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
@@ -94,9 +98,10 @@ lines.push(
   '',
 );
 summary.heap = heap;
+summary.runs = runs.map(({ round, mode, exporter, result }) => ({ round, mode, exporter, sequential: result.sequential, concurrent: result.concurrent }));
 summary.sample = sample;
 summary.dropWarnings = runs.reduce((n, r) => n + r.result.dropWarnings, 0);
 lines.push(`Queue drop warnings across all runs: ${summary.dropWarnings}.`, '');
 const markdown = lines.join('\n');
-writeResult('instrumentation', summary, markdown);
+writeResult(opts.label, summary, markdown);
 process.stdout.write(`${markdown}\n`);

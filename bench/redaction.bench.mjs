@@ -1,6 +1,6 @@
 // Redaction cost: per call on typical tool arguments, throughput on a mixed corpus, and the
 // worst case on adversarial inputs. In-process, medians of repeated timed runs.
-// node redaction.bench.mjs [--runs 7] [--min-ms 300]
+// node redaction.bench.mjs [--runs 7] [--min-ms 300] [--adversarial-runs 3] [--label redaction]
 import { createRequire } from 'node:module';
 import { args10k, args1k, args200, adversarialStrings, adversarialStructures, mixedCorpus } from './lib/redaction-inputs.mjs';
 import { writeResult } from './lib/results.mjs';
@@ -10,7 +10,7 @@ const require = createRequire(import.meta.url);
 const { createRedactor } = require('@mcptrail/redact');
 const { canonicalJson } = require('@mcptrail/conventions');
 
-const opts = flags({ runs: 7, minMs: 300, adversarialRuns: 3 });
+const opts = flags({ runs: 7, minMs: 300, adversarialRuns: 3, label: 'redaction' });
 const redactor = createRedactor({ hmacKey: 'bench-hmac-key-0123456789abcdef' });
 const now = () => Number(process.hrtime.bigint()) / 1e3; // µs
 // CPU time of this process (user + system): a loaded shared machine inflates wall time, much less CPU time.
@@ -103,5 +103,5 @@ lines.push(table(['input', 'KB', '`redactText()` ms', '`redact({ arg })` ms'], a
 lines.push(`Worst case over all adversarial inputs: **${fmt(worstMs, 1)} ms** CPU.`, '');
 
 const markdown = lines.join('\n');
-writeResult('redaction', summary, markdown);
+writeResult(opts.label, summary, markdown);
 process.stdout.write(`${markdown}\n`);
