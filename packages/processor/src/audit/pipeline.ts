@@ -54,6 +54,17 @@ export const DEFAULT_MAX_STAGED = 100_000;
 /** Rows sealed per transaction: keeps each event-loop block short under backlog. */
 const SEAL_BATCH = 2000;
 
+/**
+ * Under load (the previous pass sealed at least SEAL_COALESCE_MIN records) a seal pass
+ * starts at most this long after the previous one began, so each transaction takes the
+ * drafts of several staging commits (fewer commits, each index page written once) at the
+ * price of this much extra delay before records reach the chain. Light traffic seals at once.
+ */
+const SEAL_COALESCE_MS = 25;
+const SEAL_COALESCE_MIN = 256;
+/** Records handed to the onSealed listeners in one call at most (detection: one transaction each). */
+const EMIT_BATCH = 8000;
+
 /** Retry-After (seconds) answered while the store cannot take writes. */
 const STORE_DOWN_RETRY_SECONDS = 2;
 
@@ -101,11 +112,16 @@ class Pipeline implements AuditPipeline {
   private commitScheduled = false;
   private sealing: Promise<void> | null = null;
   private sealAgain = false;
+  private lastSealAt = -Infinity;
+  private lastSealRecords = 0;
+  private coalesceTimer: NodeJS.Timeout | null = null;
   private sealTimer: NodeJS.Timeout | null = null;
   private sealTimerAt = Infinity;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly checkpointTimer: NodeJS.Timeout;
   private emitting: Promise<void> = Promise.resolve();
+  private emitQueue: AuditRecord[][] = [];
+  private emitScheduled = false;
   private closed = false;
   private counters = { sealed: 0, duplicates: 0, rejected: 0, checkpoints: 0 };
 
@@ -234,13 +250,25 @@ class Pipeline implements AuditPipeline {
     this.requestSeal();
   }
 
-  /** Starts the seal loop, or asks the running one for another pass. */
+  /** Starts the seal loop (coalesced: see SEAL_COALESCE_MS), or asks the running one for another pass. */
   private requestSeal(): void {
     if (this.closed) return;
     if (this.sealing) {
       this.sealAgain = true;
       return;
     }
+    if (this.coalesceTimer) return;
+    const wait = this.lastSealRecords >= SEAL_COALESCE_MIN ? this.lastSealAt + SEAL_COALESCE_MS - performance.now() : 0;
+    if (wait > 0) {
+      this.coalesceTimer = setTimeout(() => {
+        this.coalesceTimer = null;
+        this.requestSeal();
+      }, wait);
+      this.coalesceTimer.unref();
+      return;
+    }
+    this.lastSealAt = performance.now();
+    this.lastSealRecords = 0;
     void this.runSeal(false).catch((err: unknown) => {
       this.logFailure('seal', err);
       this.retryLater();
@@ -310,6 +338,7 @@ class Pipeline implements AuditPipeline {
       return { records, checkpoint: due ? this.sign(head) : null };
     });
     if (out === null) return null;
+    this.lastSealRecords += out.records.length;
     this.staged -= out.removed;
     this.counters.duplicates += out.duplicates;
     this.counters.sealed += out.records.length;
@@ -340,9 +369,22 @@ class Pipeline implements AuditPipeline {
     if (signed) this.counters.checkpoints++;
   }
 
+  /**
+   * Queues sealed records for the listeners; batches sealed while the listeners were busy
+   * (or within one turn of the event loop) reach them as one call, in chain order.
+   */
   private emit(records: AuditRecord[]): void {
     if (this.listeners.length === 0) return;
-    this.emitting = this.emitting.then(async () => {
+    this.emitQueue.push(records);
+    if (this.emitScheduled) return;
+    this.emitScheduled = true;
+    this.emitting = this.emitting.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => this.drainEmitQueue());
+  }
+
+  private async drainEmitQueue(): Promise<void> {
+    while (this.emitQueue.length > 0) {
+      let records = this.emitQueue.shift()!;
+      while (this.emitQueue.length > 0 && records.length + this.emitQueue[0]!.length <= EMIT_BATCH) records = records.concat(this.emitQueue.shift()!);
       for (const listener of this.listeners) {
         try {
           await listener(records);
@@ -350,7 +392,8 @@ class Pipeline implements AuditPipeline {
           this.logger.error('audit onSealed listener failed', { error: (err as Error).message, records: records.length });
         }
       }
-    });
+    }
+    this.emitScheduled = false;
   }
 
   private logFailure(what: string, err: unknown): void {
@@ -375,6 +418,7 @@ class Pipeline implements AuditPipeline {
     this.closed = true;
     clearInterval(this.checkpointTimer);
     if (this.sealTimer) clearTimeout(this.sealTimer);
+    if (this.coalesceTimer) clearTimeout(this.coalesceTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.flush();
     await this.checkpointIfBehind();
