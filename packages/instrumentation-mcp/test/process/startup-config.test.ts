@@ -28,6 +28,7 @@ describe('MCPTRAIL_* parsing', () => {
     const { options, errors } = parseMcptrailEnv({
       MCPTRAIL_CAPTURE_ARGUMENTS: 'yes',
       MCPTRAIL_CAPTURE_RESULTS: 'TRUE',
+      MCPTRAIL_SCAN_RESULTS: 'false',
       MCPTRAIL_HMAC_KEY: 'k'.repeat(40),
       MCPTRAIL_HMAC_KEY_ID: 'prod-2026',
       MCPTRAIL_REDACT_KEYS: 'tenant_secret, x-internal-token',
@@ -41,6 +42,7 @@ describe('MCPTRAIL_* parsing', () => {
     expect(options).toEqual({
       captureArguments: true,
       captureResults: true,
+      scanResults: false,
       hmacKey: 'k'.repeat(40),
       hmacKeyId: 'prod-2026',
       redactKeys: ['tenant_secret', 'x-internal-token'],
