@@ -307,7 +307,9 @@ function redactedArgs(r: TrailRedactor, v: OtlpValue | undefined, maxBytes: numb
     return null;
   }
   const bytes = Buffer.byteLength(json);
-  if (bytes <= maxBytes) return JSON.parse(json) as unknown;
+  // canonicalJson accepted it, so it is plain JSON: the draft's own JSON round trip (staging)
+  // and the canonical body at sealing order its keys; no need to parse the text back here.
+  if (bytes <= maxBytes) return redacted;
   return { $truncated: true, $bytes: bytes };
 }
 
