@@ -5,12 +5,13 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const BENCHES = ['instrumentation.bench.mjs', 'redaction.bench.mjs', 'ingest.bench.mjs'];
+const NODE_ARGS = { 'redaction.bench.mjs': ['--expose-gc'] };
 const only = process.argv.slice(2);
 let failed = 0;
 for (const bench of BENCHES) {
   if (only.length > 0 && !only.some((name) => bench.startsWith(name))) continue;
   process.stderr.write(`\n== ${bench}\n`);
-  const { status } = spawnSync(process.execPath, [bench], { cwd: here, stdio: 'inherit' });
+  const { status } = spawnSync(process.execPath, [...(NODE_ARGS[bench] ?? []), bench], { cwd: here, stdio: 'inherit' });
   if (status !== 0) {
     failed++;
     process.stderr.write(`${bench} failed (exit ${status})\n`);
