@@ -1,3 +1,5 @@
+import { CodedError } from '../coded-error';
+
 /** Error codes of audit ingestion. Codes are never reused. */
 export const AUDIT_ERROR_CODES = {
   MCPTRAIL_ERR_AUDIT_OPTIONS: 'an audit pipeline option has an invalid value',
@@ -5,13 +7,5 @@ export const AUDIT_ERROR_CODES = {
 
 export type AuditErrorCode = keyof typeof AUDIT_ERROR_CODES;
 
-export class AuditError extends Error {
-  constructor(
-    readonly code: AuditErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AuditError';
-  }
-}
+export class AuditError extends CodedError<AuditErrorCode> {}
 

@@ -1,3 +1,5 @@
+import { CodedError } from '../coded-error';
+
 /** Error codes of the hash chain, signing keys and verification. Codes are never reused. */
 export const CHAIN_ERROR_CODES = {
   MCPTRAIL_ERR_SIGNING_KEY_INVALID: 'the signing key file is not an Ed25519 private key in PEM form',
@@ -7,13 +9,4 @@ export const CHAIN_ERROR_CODES = {
 
 export type ChainErrorCode = keyof typeof CHAIN_ERROR_CODES;
 
-export class ChainError extends Error {
-  constructor(
-    readonly code: ChainErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ChainError';
-  }
-}
+export class ChainError extends CodedError<ChainErrorCode> {}

@@ -1,3 +1,5 @@
+import { CodedError } from '../coded-error';
+
 /** Error codes of the `mcptrail` command line. Never reuse a code. */
 export const CLI_ERROR_CODES = {
   MCPTRAIL_ERR_CLI_USAGE: 'unknown command, unknown option, missing or invalid option value (exit status 2)',
@@ -18,12 +20,4 @@ export class UsageError extends Error {
   }
 }
 
-export class CliError extends Error {
-  override readonly name = 'CliError';
-  constructor(
-    readonly code: CliErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class CliError extends CodedError<CliErrorCode> {}

@@ -1,3 +1,5 @@
+import { CodedError } from '../coded-error';
+
 /** Error codes of configuration loading (file, environment, flags). Never reuse a code. */
 export const CONFIG_ERROR_CODES = {
   MCPTRAIL_ERR_CONFIG_FILE_UNREADABLE: 'The configuration file cannot be read (missing, a directory, no permission).',
@@ -7,12 +9,4 @@ export const CONFIG_ERROR_CODES = {
 
 export type ConfigErrorCode = keyof typeof CONFIG_ERROR_CODES;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly code: ConfigErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class ConfigError extends CodedError<ConfigErrorCode> {}

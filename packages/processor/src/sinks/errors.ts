@@ -1,3 +1,5 @@
+import { CodedError } from '../coded-error';
+
 /** Error codes of the sinks. Delivery failures are logged with these codes, never thrown into ingestion. */
 export const SINK_ERROR_CODES = {
   MCPTRAIL_ERR_SINK_FILE_OPEN: 'the file sink cannot open its file for appending',
@@ -8,12 +10,4 @@ export const SINK_ERROR_CODES = {
 
 export type SinkErrorCode = keyof typeof SINK_ERROR_CODES;
 
-export class SinkError extends Error {
-  override readonly name = 'SinkError';
-  constructor(
-    readonly code: SinkErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class SinkError extends CodedError<SinkErrorCode> {}

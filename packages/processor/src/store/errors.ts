@@ -1,3 +1,5 @@
+import { CodedError } from '../coded-error';
+
 /** Error codes of the audit store. Codes are never reused. */
 export const STORE_ERROR_CODES = {
   MCPTRAIL_ERR_STORE_OPEN: 'the store file could not be opened or created',
@@ -8,13 +10,4 @@ export const STORE_ERROR_CODES = {
 
 export type StoreErrorCode = keyof typeof STORE_ERROR_CODES;
 
-export class StoreError extends Error {
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'StoreError';
-  }
-}
+export class StoreError extends CodedError<StoreErrorCode> {}
