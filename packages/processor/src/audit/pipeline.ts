@@ -43,6 +43,12 @@ export interface AuditPipelineOptions {
   includeClientSpans?: boolean;
   /** Bound on staged + pending drafts; past it ingestion throws OverloadError (503). Default 100000. */
   maxStaged?: number;
+  /**
+   * Under load (the previous seal pass sealed at least 256 records) the next pass starts at
+   * most this many ms after the previous one began, so one transaction takes the drafts of
+   * several staging commits. 0: every staging commit triggers its own pass. Default 25.
+   */
+  sealCoalesceMs?: number;
   /** Size caps of the normalizer. */
   limits?: Pick<NormalizeOptions, 'maxArgsBytes' | 'maxErrorMessageChars' | 'maxFieldChars'>;
 }
@@ -56,12 +62,14 @@ const SEAL_BATCH = 2000;
 
 /**
  * Under load (the previous pass sealed at least SEAL_COALESCE_MIN records) a seal pass
- * starts at most this long after the previous one began, so each transaction takes the
+ * starts at most sealCoalesceMs after the previous one began, so each transaction takes the
  * drafts of several staging commits (fewer commits, each index page written once) at the
  * price of this much extra delay before records reach the chain. Light traffic seals at once.
  */
-const SEAL_COALESCE_MS = 25;
+export const DEFAULT_SEAL_COALESCE_MS = 25;
 const SEAL_COALESCE_MIN = 256;
+/** setTimeout's ceiling (a longer delay fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Records handed to the onSealed listeners in one call at most (detection: one transaction each). */
 const EMIT_BATCH = 8000;
 
@@ -102,6 +110,7 @@ class Pipeline implements AuditPipeline {
   private readonly checkpointRecords: number;
   private readonly checkpointMs: number;
   private readonly maxStaged: number;
+  private readonly coalesceMs: number;
   private readonly listeners: Array<(records: AuditRecord[]) => void | Promise<void>> = [];
 
   private pending: PendingWrite[] = [];
@@ -134,6 +143,7 @@ class Pipeline implements AuditPipeline {
     this.checkpointRecords = Math.floor(positive('checkpointEvery.records', opts.checkpointEvery?.records, DEFAULT_CHECKPOINT_RECORDS));
     this.checkpointMs = positive('checkpointEvery.seconds', opts.checkpointEvery?.seconds, DEFAULT_CHECKPOINT_SECONDS) * 1000;
     this.maxStaged = positive('maxStaged', opts.maxStaged, DEFAULT_MAX_STAGED);
+    this.coalesceMs = opts.sealCoalesceMs === 0 ? 0 : positive('sealCoalesceMs', opts.sealCoalesceMs, DEFAULT_SEAL_COALESCE_MS);
     this.normalizeOptions = { redactor: opts.redactor, includeClientSpans: opts.includeClientSpans ?? false, ...opts.limits };
 
     this.ready = this.store.stagedCount().then(
@@ -250,7 +260,7 @@ class Pipeline implements AuditPipeline {
     this.requestSeal();
   }
 
-  /** Starts the seal loop (coalesced: see SEAL_COALESCE_MS), or asks the running one for another pass. */
+  /** Starts the seal loop (coalesced: see SEAL_COALESCE_MIN), or asks the running one for another pass. */
   private requestSeal(): void {
     if (this.closed) return;
     if (this.sealing) {
@@ -258,12 +268,12 @@ class Pipeline implements AuditPipeline {
       return;
     }
     if (this.coalesceTimer) return;
-    const wait = this.lastSealRecords >= SEAL_COALESCE_MIN ? this.lastSealAt + SEAL_COALESCE_MS - performance.now() : 0;
+    const wait = this.lastSealRecords >= SEAL_COALESCE_MIN ? this.lastSealAt + this.coalesceMs - performance.now() : 0;
     if (wait > 0) {
       this.coalesceTimer = setTimeout(() => {
         this.coalesceTimer = null;
         this.requestSeal();
-      }, wait);
+      }, Math.min(wait, MAX_TIMER_MS));
       this.coalesceTimer.unref();
       return;
     }
