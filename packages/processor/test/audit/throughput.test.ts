@@ -81,7 +81,7 @@ describe('audit pipeline: batching under load', () => {
     await pipeline.flush();
     expect(calls.map((c) => c.length)).toEqual([8000, 2000]);
     expect(calls.flat()).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1));
-  });
+  }, 30_000);
 
   it('rejects an invalid sealCoalesceMs, naming it', () => {
     const signer = open();
