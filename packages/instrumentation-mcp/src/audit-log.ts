@@ -1,6 +1,12 @@
 import { trace, type Attributes, type Context } from '@opentelemetry/api';
 import { SeverityNumber, type LogRecord } from '@opentelemetry/api-logs';
-import {
+import type { AuditOutcome, ResultSummary } from '@mcptrail/conventions';
+import * as conventions from '@mcptrail/conventions';
+import type { CallRecord } from './call-recorder';
+import type { ToolVersionInfo } from './connection';
+
+// Read once: `@mcptrail/conventions` re-exports through CommonJS getters, too slow to read per call.
+const {
   ATTR_ENDUSER_ID,
   ATTR_ENDUSER_SCOPE,
   ATTR_EVENT_NAME,
@@ -23,11 +29,7 @@ import {
   EVENT_MCP_AUDIT_TOOL_CALL,
   EVENT_MCP_TOOL_DEFINITION,
   EVENT_MCP_TOOLS_LIST_CHANGED,
-  type AuditOutcome,
-  type ResultSummary,
-} from '@mcptrail/conventions';
-import type { CallRecord } from './call-recorder';
-import type { ToolVersionInfo } from './connection';
+} = conventions;
 
 export type EmitLog = (record: LogRecord) => void;
 
@@ -58,14 +60,12 @@ const SEVERITY: Record<AuditOutcome, [SeverityNumber, string]> = {
  */
 export function emitAuditRecord(emit: EmitLog, input: AuditRecordInput): void {
   const { record, outcome } = input;
-  const attributes: Attributes = {
-    ...record.startAttributes,
-    ...input.spanAttributes,
-    [ATTR_EVENT_NAME]: EVENT_MCP_AUDIT_TOOL_CALL,
-    [ATTR_MCP_AUDIT_SCHEMA_VERSION]: AUDIT_SCHEMA_VERSION,
-    [ATTR_MCP_AUDIT_OUTCOME]: outcome,
-    [ATTR_MCP_AUDIT_DURATION_MS]: input.durationMs,
-  };
+  // Object.assign, not an object spread: V8 builds a fresh map for every spread of these objects (~13 µs).
+  const attributes: Attributes = Object.assign({}, record.startAttributes, input.spanAttributes);
+  attributes[ATTR_EVENT_NAME] = EVENT_MCP_AUDIT_TOOL_CALL;
+  attributes[ATTR_MCP_AUDIT_SCHEMA_VERSION] = AUDIT_SCHEMA_VERSION;
+  attributes[ATTR_MCP_AUDIT_OUTCOME] = outcome;
+  attributes[ATTR_MCP_AUDIT_DURATION_MS] = input.durationMs;
   if (record.actorId) attributes[ATTR_ENDUSER_ID] = record.actorId;
   if (record.actorScope) attributes[ATTR_ENDUSER_SCOPE] = record.actorScope;
   // Arguments captured on the span (captureArguments) must not slip in when auditArguments is off.

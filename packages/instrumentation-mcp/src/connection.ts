@@ -44,7 +44,18 @@ export function sessionIdOf(transport: object | undefined): string | undefined {
  * SDK's in-memory pair stays in process (`inproc`, not a semconv value, so a backend can tell tests apart).
  */
 export function networkTransportOf(transport: object | undefined): string | undefined {
-  const name = (transport as { constructor?: { name?: string } } | undefined)?.constructor?.name ?? '';
+  const ctor = (transport as { constructor?: unknown } | undefined)?.constructor;
+  // Asked twice per request and side: the answer is cached per transport class.
+  if (typeof ctor !== 'function') return transportKindOfName('');
+  if (transportKinds.has(ctor)) return transportKinds.get(ctor);
+  const kind = transportKindOfName(typeof ctor.name === 'string' ? ctor.name : '');
+  transportKinds.set(ctor, kind);
+  return kind;
+}
+
+const transportKinds = new WeakMap<object, string | undefined>();
+
+function transportKindOfName(name: string): string | undefined {
   if (/stdio/i.test(name)) return 'pipe';
   if (/http|sse|websocket/i.test(name)) return 'tcp';
   if (/inmemory/i.test(name)) return 'inproc';

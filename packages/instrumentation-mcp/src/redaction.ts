@@ -10,6 +10,8 @@ import type { McpInstrumentationConfig } from './types';
 export interface TelemetryRedaction {
   /** Redacted JSON of a value (arguments, results), or a marker when it cannot be redacted. */
   json(value: unknown, tally?: RedactionTally): string;
+  /** Redacts a value only to learn what it holds: the tally grows, nothing is serialised or returned. */
+  scan(value: unknown, tally: RedactionTally): void;
   /** Redacted free text (error messages, URIs), cut to `maxLength` characters. */
   text(value: string, maxLength?: number, tally?: RedactionTally): string;
   /** `{ hash, size }` of the canonical JSON: keyed HMAC and byte length (computed before redaction). */
@@ -45,6 +47,13 @@ export function telemetryRedaction(redactor: Redactor): TelemetryRedaction {
         return JSON.stringify(result.value) ?? 'null';
       } catch {
         return JSON.stringify(REDACTION_FAILED);
+      }
+    },
+    scan(value, tally) {
+      try {
+        addTo(tally, redactor.redact(value));
+      } catch {
+        // Nothing is exported from a scan, so a failing redactor only costs the tally.
       }
     },
     text(value, maxLength, tally) {

@@ -1,5 +1,9 @@
 import type { Attributes } from '@opentelemetry/api';
-import {
+import * as conventions from '@mcptrail/conventions';
+import type { McpRequestLike } from './types';
+
+// Read once: `@mcptrail/conventions` re-exports through CommonJS getters, too slow to read per call.
+const {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROMPT_NAME,
   ATTR_GEN_AI_TOOL_NAME,
@@ -7,8 +11,7 @@ import {
   ATTR_MCP_RESOURCE_URI,
   ATTR_MCP_TOOL_NAME,
   GEN_AI_OPERATION_EXECUTE_TOOL,
-} from '@mcptrail/conventions';
-import type { McpRequestLike } from './types';
+} = conventions;
 
 /** What the span name and the method-specific attributes say about one request. */
 export interface RequestDescription {
@@ -59,7 +62,8 @@ export function describeRequest(request: McpRequestLike, redactText: (s: string)
     }
   }
   const target = toolName ?? promptName ?? resourceUri;
-  const attributes: Attributes = { [ATTR_MCP_METHOD_NAME]: method };
+  const attributes: Attributes = {};
+  attributes[ATTR_MCP_METHOD_NAME] = method;
   if (toolName !== undefined) {
     attributes[ATTR_GEN_AI_TOOL_NAME] = toolName;
     attributes[ATTR_MCP_TOOL_NAME] = toolName;
