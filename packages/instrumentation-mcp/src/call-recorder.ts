@@ -1,5 +1,6 @@
 import {
   context,
+  createContextKey,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -129,7 +130,8 @@ const MAX_URI_LENGTH = 2048;
 
 /** Starts and finishes the span, metric point and audit record of every MCP request, both sides. */
 export class CallRecorder {
-  private readonly bySpan = new WeakMap<Span, CallRecord>();
+  // The record rides in its span's context (a WeakMap keyed by span cost a GC-traced ephemeron per call).
+  private readonly recordKey = createContextKey('mcptrail.instrumentation-mcp.callRecord');
 
   constructor(private readonly deps: RecorderDeps) {}
 
@@ -229,8 +231,7 @@ export class CallRecorder {
       parent,
     );
     record.span = span;
-    record.ctx = trace.setSpan(parent, span);
-    this.bySpan.set(span, record);
+    record.ctx = trace.setSpan(parent, span).setValue(this.recordKey, record);
     if (requestHook) {
       safeExecuteInTheMiddle(
         () => context.with(record.ctx, () => requestHook(span, hookInfo!)),
@@ -266,8 +267,9 @@ export class CallRecorder {
 
   /** The record of the request whose span is active, for errors seen inside handlers. */
   recordOfActiveSpan(ctx: Context): CallRecord | undefined {
-    const span = trace.getSpan(ctx);
-    return span ? this.bySpan.get(span) : undefined;
+    const record = ctx.getValue(this.recordKey) as CallRecord | undefined;
+    // Only while our span is the active one: errors inside a child span the handler started are not the request's.
+    return record !== undefined && trace.getSpan(ctx) === record.span ? record : undefined;
   }
 
   /** Remembers an error a handler threw, so the outcome can tell a denial from a failure. */
