@@ -21,6 +21,11 @@ export function patchMcpServer(
   deps: { recorder: CallRecorder; definitions: ToolDefinitionRegistry },
 ): void {
   const { recorder, definitions } = deps;
+  // Runs in the context the handler was called in (the request's span context), as a catch would.
+  const noteAndRethrow = (err: unknown): never => {
+    recorder.noteThrown(context.active(), err);
+    throw err;
+  };
   const canSeeThrows = typeof proto['executeToolHandler'] === 'function';
   const markChanged = (self: object) => {
     definitions.markChanged(self as { server?: object });
@@ -47,13 +52,16 @@ export function patchMcpServer(
   }
   if (typeof proto['executeToolHandler'] === 'function') {
     wrap(proto, 'executeToolHandler', (original) =>
-      async function executeToolHandler(this: object, ...args: unknown[]) {
+      // Not an async function: one promise and one closure fewer per tool call, same settlement.
+      function executeToolHandler(this: object, ...args: unknown[]) {
+        let out: unknown;
         try {
-          return await (original as AnyFn).apply(this, args);
+          out = (original as AnyFn).apply(this, args);
         } catch (err) {
           recorder.noteThrown(context.active(), err);
-          throw err;
+          return Promise.reject(err);
         }
+        return Promise.resolve(out).then(undefined, noteAndRethrow);
       },
     );
   }
