@@ -2,6 +2,7 @@ import type { AuditRecord } from '@mcptrail/conventions';
 import { Pool, type PoolClient } from 'pg';
 import { GENESIS_HASH, recordFromRow } from '../chain/hash';
 import { StoreError } from './errors';
+import { pageChain, recordsOf } from './paging';
 import { FILTER_COLUMNS, POSTGRES_SCHEMA_V1, POSTGRES_SCHEMA_VERSION } from './postgres-schema';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import type {
@@ -35,7 +36,6 @@ export interface PostgresStoreOptions {
   onError?: (err: Error) => void;
 }
 
-const DEFAULT_BATCH = 1000;
 /** Concurrent seals of the same call by two replicas: the loser retries and sees the winner's record. */
 const CALL_CONFLICT_RETRIES = 3;
 const UNIQUE_VIOLATION = '23505';
@@ -387,27 +387,20 @@ class PostgresStore implements PostgresAuditStore {
     return r.rows.map((row) => recordFromRow(row.body, row.hash));
   }
 
-  async *iterate(opts: { chainId?: string; fromSeq?: number; batchSize?: number } = {}): AsyncIterable<AuditRecord> {
-    for await (const batch of this.scan({ chainId: opts.chainId ?? this.chainId, fromSeq: opts.fromSeq, batchSize: opts.batchSize })) {
-      for (const row of batch) yield recordFromRow(row.body, row.hash);
-    }
+  iterate(opts: { chainId?: string; fromSeq?: number; batchSize?: number } = {}): AsyncIterable<AuditRecord> {
+    return recordsOf(this.scan({ chainId: opts.chainId ?? this.chainId, fromSeq: opts.fromSeq, batchSize: opts.batchSize }));
   }
 
-  async *scan(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]> {
-    const size = Math.max(1, Math.min(opts.batchSize ?? DEFAULT_BATCH, 100_000));
-    let from = opts.fromSeq ?? 0;
-    for (;;) {
-      this.assertOpen();
+
+  scan(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]> {
+    const fetch = async (from: number, size: number): Promise<StoredRow[]> => {
       const r = await this.pool.query<{ seq: string; hash: string; body: string }>(
         `SELECT seq, hash, body FROM audit_records WHERE chain_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3`,
         [opts.chainId, from, size],
       );
-      if (r.rows.length === 0) return;
-      const batch = r.rows.map((row) => ({ seq: Number(row.seq), hash: row.hash, body: row.body }));
-      yield batch;
-      if (batch.length < size) return;
-      from = batch[batch.length - 1]!.seq + 1;
-    }
+      return r.rows.map((row) => ({ seq: Number(row.seq), hash: row.hash, body: row.body }));
+    };
+    return pageChain(fetch, opts, () => this.assertOpen());
   }
 
   async chains(): Promise<string[]> {

@@ -4,12 +4,12 @@ import Database from 'better-sqlite3';
 import type { AuditRecord } from '@mcptrail/conventions';
 import { GENESIS_HASH, recordFromRow, type SealedRecord } from '../chain/hash';
 import { StoreError } from './errors';
+import { pageChain, recordsOf } from './paging';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
 import type { AuditQuery, ChainHead, Checkpoint, SealOutcome, SealPlan, StagedDraft, StagingRow, StoredRow, TrailStore } from './types';
 
 export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT } from './query-filter';
-const DEFAULT_BATCH = 1000;
 /** SQLite page cache of the trail's connection, KiB. */
 const CACHE_KIB = 65536;
 /** Pages in the WAL before a commit copies them into the database file (SQLite default 1000). */
@@ -249,23 +249,13 @@ class SqliteStore implements SqliteAuditStore {
     return rows.map((r) => recordFromRow(r.body, r.hash));
   }
 
-  async *iterate(opts: { chainId?: string; fromSeq?: number; batchSize?: number } = {}): AsyncIterable<AuditRecord> {
-    for await (const batch of this.scan({ chainId: opts.chainId ?? this.chainId, fromSeq: opts.fromSeq, batchSize: opts.batchSize })) {
-      for (const row of batch) yield recordFromRow(row.body, row.hash);
-    }
+  iterate(opts: { chainId?: string; fromSeq?: number; batchSize?: number } = {}): AsyncIterable<AuditRecord> {
+    return recordsOf(this.scan({ chainId: opts.chainId ?? this.chainId, fromSeq: opts.fromSeq, batchSize: opts.batchSize }));
   }
 
-  async *scan(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]> {
-    const size = Math.max(1, Math.min(opts.batchSize ?? DEFAULT_BATCH, 100_000));
-    let from = opts.fromSeq ?? 0;
-    for (;;) {
-      this.assertOpen();
-      const batch = this.stmts.scan.all(opts.chainId, from, size) as StoredRow[];
-      if (batch.length === 0) return;
-      yield batch;
-      if (batch.length < size) return;
-      from = batch[batch.length - 1]!.seq + 1;
-    }
+
+  scan(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]> {
+    return pageChain((from, size) => this.stmts.scan.all(opts.chainId, from, size) as StoredRow[], opts, () => this.assertOpen());
   }
 
   async chains(): Promise<string[]> {
