@@ -26,7 +26,7 @@ import { createOtlpLogsSink } from './sinks/otlp-logs';
 import { createStdoutSink } from './sinks/stdout';
 import type { Sink } from './sinks/types';
 import { createWebhookSink } from './sinks/webhook';
-import { openTrail, signingKeyPathOf, usesPostgres } from './replica/open-trail';
+import { openTrail, signingKeyPathOf, trailSpecOf, usesPostgres } from './replica/open-trail';
 import { trackDetection } from './replica/detection-state';
 import type { TrailStore } from './store/types';
 import { toolDefinitionsOf } from './tool-definitions';
@@ -154,6 +154,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       checkpointEvery: { records: config.trail.checkpoint_records, seconds: config.trail.checkpoint_seconds },
       pairingWindowMs: config.trail.pairing_window_ms,
       logger: logger.child({ component: 'trail' }),
+      ...(config.trail.sealer_thread && config.store.path !== ':memory:' ? { sealerThread: { trail: trailSpecOf(config, store.chainId), signingKeyPath: keyPath } } : {}),
     });
     opened.unshift(() => pipeline.close());
 

@@ -74,6 +74,7 @@ const trail = z
     checkpoint_seconds: positiveInt().default(60).describe('…or after this many seconds with new records, whichever comes first.'),
     pairing_window_ms: nonNegativeInt().default(2000).describe("How long a span waits for its audit log record (and vice versa) before it is sealed alone."),
     retention_days: positiveInt().nullable().default(null).describe('Purge whole checkpointed segments older than this; null keeps everything.'),
+    sealer_thread: bool().default(true).describe('Pair and seal on a worker thread with its own store connection, beside the receiving thread (false: on the receiving thread; always false for a `:memory:` store).'),
   })
   .prefault({});
 
