@@ -26,7 +26,9 @@ export function checkUnpatchableSdks(entry: string | undefined = process.argv[1]
 }
 
 function warnEsmUnderRequire(file: string): void {
-  for (const pkg of SDK_PACKAGES) {
+  // The SDK packages the application declares; if it declares none (no manifest, a monorepo), any installed.
+  const declared = declaredSdkPackages(file);
+  for (const pkg of declared.length > 0 ? declared : SDK_PACKAGES) {
     const version = installedVersion(pkg, path.dirname(file));
     if (version === undefined) continue;
     warnOnce(
@@ -71,20 +73,38 @@ function resolveEntry(entry: string): string | undefined {
   return undefined;
 }
 
-function isEsModule(file: string): boolean {
-  if (file.endsWith('.mjs')) return true;
-  if (file.endsWith('.cjs')) return false;
+interface Manifest {
+  type?: unknown;
+  dependencies?: Record<string, unknown>;
+  devDependencies?: Record<string, unknown>;
+  optionalDependencies?: Record<string, unknown>;
+}
+
+/** The nearest package.json above a file (the one Node reads `type` from). */
+function manifestOf(file: string): Manifest | undefined {
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
     const manifest = path.join(dir, 'package.json');
     if (existsSync(manifest)) {
       try {
-        return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type === 'module';
+        return JSON.parse(readFileSync(manifest, 'utf8')) as Manifest;
       } catch {
-        return false;
+        return undefined;
       }
     }
-    if (path.dirname(dir) === dir) return false;
+    if (path.dirname(dir) === dir) return undefined;
   }
+}
+
+function isEsModule(file: string): boolean {
+  if (file.endsWith('.mjs')) return true;
+  if (file.endsWith('.cjs')) return false;
+  return manifestOf(file)?.type === 'module';
+}
+
+function declaredSdkPackages(file: string): string[] {
+  const m = manifestOf(file);
+  const deps = { ...m?.optionalDependencies, ...m?.devDependencies, ...m?.dependencies };
+  return SDK_PACKAGES.filter((pkg) => pkg in deps);
 }
 
 /** The version of `pkg` as Node would find it from `fromDir` (exports maps hide package.json from resolve). */

@@ -25,7 +25,7 @@ const requireHere = createRequire(__filename);
 const CACHE = path.join(PACKAGE_DIR, 'node_modules', '.cache', 'mcptrail-sdk-matrix');
 
 /** The installed directory of a package (exports maps hide `package.json`, so look on the resolution paths). */
-function packageDir(name: string): string {
+export function installedPackageDir(name: string): string {
   for (const base of requireHere.resolve.paths(name) ?? []) {
     if (existsSync(path.join(base, name, 'package.json'))) return path.join(base, name);
   }
@@ -47,7 +47,7 @@ function prepare(
   mkdirSync(root, { recursive: true });
   for (const [name, alias] of Object.entries(aliases)) {
     const target = path.join(root, 'node_modules', name);
-    const source = packageDir(alias);
+    const source = installedPackageDir(alias);
     if (!existsSync(target) || versionOf(target) !== versionOf(source)) {
       cpSync(source, target, { recursive: true, dereference: true, force: true });
     }
@@ -59,7 +59,7 @@ function prepare(
 }
 
 function installedVersion(pkg: string): string {
-  return versionOf(packageDir(pkg));
+  return versionOf(installedPackageDir(pkg));
 }
 
 /** 1.13.0 (oldest supported), 1.32.x (the repo's), 2.0.0, and the newest 2.x (the repo's). */
