@@ -24,8 +24,13 @@ export function checkSdkLine(): void {
   let version: string;
   try {
     version = sdkRequire<{ version: string }>('@opentelemetry/sdk-node/package.json').version;
-  } catch {
-    throw new Error('the OpenTelemetry SDK is not installed: `npm install @mcptrail/register` (it pins the tested SDK line)');
+  } catch (error) {
+    // 3.x packages have an exports map without `./package.json`.
+    const found = (error as { code?: string }).code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' ? 'a newer line (3.x?)' : undefined;
+    if (found === undefined) {
+      throw new Error('the OpenTelemetry SDK is not installed: `npm install @mcptrail/register` (it pins the tested SDK line)');
+    }
+    version = found;
   }
   if (!version.startsWith(PINNED_SDK_NODE)) {
     throw new Error(
