@@ -9,6 +9,7 @@
  * zero-width and invisible characters (U+200B-U+200D, U+2060-U+2064, U+FEFF) and
  * Unicode tag characters (U+E0000-U+E007F).
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|\udb40[\udc00-\udc7f]/;
 const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
 

@@ -233,13 +233,20 @@ describe('control characters in names', () => {
     expect(JSON.stringify(rec.args)).toContain('\u202e');
     for (const json of [false, true]) {
       let out = '';
-      const stdout = new Writable({ write: (chunk, _e, cb) => ((out += String(chunk)), cb()) });
+      const stdout = new Writable({
+        write(chunk, _e, cb) {
+          out += String(chunk);
+          cb();
+        },
+      });
       await queryCommand({ db: t.dbPath, ...(json ? { json: true } : {}) }, { stdout, stderr: stdout, env: {} });
       expect(out).toContain('delete_record');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence.
       expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
       if (json) expect(JSON.parse(out.trim().split('\n')[0] as string).args).toEqual(rec.args);
     }
     const line = alertLine({ ...(t.alerts[0] ?? ({} as Alert)), summary: `x ${EVIL_TOOL} \u009b \u202e` });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence.
     expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
     expect((JSON.parse(line) as { alert: Alert }).alert.summary).toBe(`x ${EVIL_TOOL} \u009b \u202e`);
   });
