@@ -15,7 +15,8 @@ import { KeyMatcher, keyType } from './key-rules';
 import { resolveOptions } from './options';
 import { type Tally, TextRedactor, marker, newTally } from './text-redaction';
 import type { RedactionMode, RedactionResult, Redactor, RedactorOptions } from './types';
-import { BUILTIN_PII_RULES, BUILTIN_VALUE_RULES, highEntropy } from './value-rules';
+import { providerRule } from './rules/provider-scan';
+import { BUILTIN_PII_RULES, BUILTIN_VALUE_RULES, PROVIDER_TABLE, highEntropy } from './value-rules';
 
 /**
  * Attribute keys that identify rather than authenticate: key rules would flag them
@@ -78,8 +79,10 @@ class DefaultRedactor implements Redactor {
     this.cardsDisabled = o.disabled.has('card_number');
     this.keys = new KeyMatcher({ extraKeys: o.extraKeys, allowKeys: o.allowKeys, disabledLabels: o.disabledKeyLabels });
     const enabled = (r: { types: readonly string[] }) => r.types.some((t) => !o.disabled.has(t));
+    const provider = providerRule(o.disabled);
     this.text = new TextRedactor({
-      secretRules: [...o.customRules, ...BUILTIN_VALUE_RULES.filter(enabled)],
+      secretRules: [...o.customRules, ...BUILTIN_VALUE_RULES.filter(enabled).map((r) => (r === PROVIDER_TABLE ? provider : r))],
+      provider,
       piiRules: BUILTIN_PII_RULES.filter(enabled),
       highEntropy: o.highEntropy ? highEntropy : null,
       keys: this.keys,

@@ -22,9 +22,9 @@ const PLAIN_SUSPECT_RE = /bearer|basic|eyJ|pass|pwd|pin\b/i;
  * Every literal a built-in secret rule needs (see each rule's `applies`): one native scan decides
  * whether any of them can match. AWS key ids have no literal and are gated on upperDigitRun.
  */
-const SECRET_TRIGGER_RE = /eyJ|gh[pousr]_|github_pat_|xox|xapp-|hooks\.slack\.com|k_live_|k_test_|whsec_|sk-|AIza|-----BEGIN |bearer|basic|secret|accountkey|sharedaccess|sig=|:\/\//i;
+const SECRET_TRIGGER_RE = /eyJ|-----BEGIN |bearer|basic|secret|accountkey|sharedaccess|sig=|:\/\//i;
 /** The SECRET_TRIGGER_RE literals without a separator, in the cases their rules accept. */
-const WORD_TRIGGER_RE = /eyJ|AIza|earer|EARER|asic|ASIC|ecret|ECRET/;
+const WORD_TRIGGER_RE = /eyJ|earer|EARER|asic|ASIC|ecret|ECRET/;
 /** Words announcing a password in prose (gate for scanProsePasswords). */
 const PROSE_GATE_RE = /pass|pwd|pin\b/i;
 
@@ -35,6 +35,8 @@ const EDGE_SLACK = 4096;
 export interface TextRedactorConfig {
   /** Custom rules then built-in secret rules, in priority order. */
   secretRules: readonly ValueRule[];
+  /** The provider table among secretRules: it has its own keyword prefilter, so it is not gated on the trigger literals. */
+  provider: ValueRule | null;
   /** Personal-data rules, after the key-in-text scan. */
   piiRules: readonly ValueRule[];
   highEntropy: ValueRule | null;
@@ -117,15 +119,18 @@ export class TextRedactor {
     // Each family runs only when the features say it can match (see each rule's `applies`):
     // prefixed tokens need ≥ 14 chars, URL passwords ':' and '@', connection strings '='.
     const secrets = open || f.upperDigitRun >= 20 || ((f.length >= 14 || f.equals || (f.colon && f.at)) && this.secretTrigger(source, f));
+    const provider = cfg.provider !== null && f.length >= 8 && (open || !f.plain);
     const keyValues = cfg.keyRulesInText && (f.colon || f.equals);
     const options = cfg.keyRulesInText && f.dash && f.length >= 6;
     const prose = cfg.keyRulesInText && f.length >= 10 && PROSE_GATE_RE.test(source);
     const pii = f.cardRun >= 9 || f.phoneRun >= 8 || f.at || f.ibanStart;
-    if (!secrets && !keyValues && !options && !prose && !pii && !open && cfg.highEntropy === null) return null;
+    if (!secrets && !provider && !keyValues && !options && !prose && !pii && !open && cfg.highEntropy === null) return null;
 
     this.source = source;
     this.hits = null;
-    if (secrets) for (const rule of cfg.secretRules) this.run(rule, f);
+    if (secrets || provider) {
+      for (const rule of cfg.secretRules) if (rule === cfg.provider ? provider : secrets) this.run(rule, f);
+    }
     if (keyValues) scanKeyValues(source, cfg.keys, this.keyHit);
     if (options) {
       if (source.includes('--')) scanLongOptions(source, cfg.keys, this.keyHit);

@@ -7,6 +7,7 @@
  * with indexOf. Checks (Luhn, mod-97, NANP, SSN ranges) run only on candidates.
  */
 import { cardBrandValid, ibanValid, isCardNumber, luhnValid, shannonEntropy, ssnValid } from './checksums';
+import { PROVIDER_RULE_TYPES } from './rules/provider-rules';
 
 /** Facts about a string computed in one pass, used to skip rules that cannot match. */
 export interface TextFeatures {
@@ -302,48 +303,12 @@ const awsSecretKey = regexRule({
   locate: (m) => groupSpan(m, 3),
 });
 
-const githubToken = regexRule({
-  types: ['github_token'],
-  re: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})/g,
-  applies: (f, t) => f.length >= 40 && (t.includes('gh') || t.includes('github_pat_')),
-});
 
-const slackToken = regexRule({
-  types: ['slack_token'],
-  re: /\b(?:xox[abposre]-[A-Za-z0-9-]{10,250}|xapp-\d-[A-Za-z0-9-]{10,250})/g,
-  applies: (f, t) => f.length >= 15 && (t.includes('xox') || t.includes('xapp-')),
-});
 
-const slackWebhook = regexRule({
-  types: ['slack_webhook'],
-  re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/-]{8,300}/g,
-  applies: (f, t) => f.length >= 40 && t.includes('hooks.slack.com'),
-});
 
-const stripeKey = regexRule({
-  types: ['stripe_key'],
-  re: /\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}|whsec_[A-Za-z0-9]{24,247})/g,
-  applies: (f, t) => f.length >= 24 && (t.includes('k_live_') || t.includes('k_test_') || t.includes('whsec_')),
-});
 
-const anthropicKey = regexRule({
-  types: ['anthropic_key'],
-  re: /\bsk-ant-[A-Za-z0-9_-]{20,400}/g,
-  applies: (f, t) => f.length >= 27 && t.includes('sk-ant-'),
-});
 
-const openaiKey = regexRule({
-  types: ['openai_key'],
-  re: /\bsk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?([A-Za-z0-9_-]{20,400})/g,
-  applies: (f, t) => f.length >= 23 && f.digits > 0 && t.includes('sk-'),
-  locate: (m) => (hasDigit(m[1]!) ? [m.index, m.index + m[0].length] : null),
-});
 
-const googleApiKey = regexRule({
-  types: ['google_api_key'],
-  re: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g,
-  applies: (f, t) => f.length >= 39 && t.includes('AIza'),
-});
 
 const azureKey = regexRule({
   types: ['azure_key'],
@@ -572,19 +537,23 @@ export const highEntropy: ValueRule = {
 };
 
 /**
+ * Placeholder for the provider table (rules/provider-rules.ts) in the priority order: the redactor
+ * replaces it by the compiled table (`providerRule`), which needs the `disable` option.
+ */
+export const PROVIDER_TABLE: ValueRule = {
+  types: PROVIDER_RULE_TYPES,
+  applies: () => false,
+  scan() {},
+};
+
+/**
  * Built-in value rules in priority order: when two rules claim overlapping text, the earlier
  * one wins (so `sk-ant-…` is `anthropic_key`, not `openai_key`).
  */
 export const BUILTIN_VALUE_RULES: readonly ValueRule[] = [
   pemPrivateKey,
   jwt,
-  githubToken,
-  slackWebhook,
-  slackToken,
-  stripeKey,
-  anthropicKey,
-  openaiKey,
-  googleApiKey,
+  PROVIDER_TABLE,
   awsAccessKey,
   awsSecretKey,
   azureKey,
