@@ -4,6 +4,7 @@
  */
 import { scanCommandLines, scanLongOptions, scanProsePasswords } from './credential-phrases';
 import { type KeyMatcher, keyType } from './key-rules';
+import { foldText } from './unicode-fold';
 import type { RedactionMode } from './types';
 import { type Emit, Features, type TextFeatures, type ValueRule, textFeatures } from './value-rules';
 
@@ -25,6 +26,8 @@ const PLAIN_SUSPECT_RE = /bearer|basic|eyJ|pass|pwd|pin\b/i;
 const SECRET_TRIGGER_RE = /eyJ|-----BEGIN |bearer|basic|secret|accountkey|sharedaccess|sig=|:\/\//i;
 /** The SECRET_TRIGGER_RE literals without a separator, in the cases their rules accept. */
 const WORD_TRIGGER_RE = /eyJ|earer|EARER|asic|ASIC|ecret|ECRET/;
+/** A 16+ letter run glued to a dot: the only provider-token shape plain prose can hold. */
+const LONG_DOTTED_WORD_RE = /[A-Za-z]{16}\./;
 /** Words announcing a password in prose (gate for scanProsePasswords). */
 const PROSE_GATE_RE = /pass|pwd|pin\b/i;
 
@@ -96,7 +99,17 @@ export class TextRedactor {
     }
     if (source.length < cfg.minLength) return null;
     // Reused: the nested scans (decoded text, base64 JSON) take their own features.
-    const f = textFeatures(source, this.features);
+    let f = textFeatures(source, this.features);
+    // Full-width and other Unicode forms are scanned folded to ASCII (same offsets); the
+    // original text is what gets rebuilt around the hits.
+    const original = source;
+    if (f.fold) {
+      const folded = foldText(source);
+      if (folded !== null) {
+        source = folded;
+        f = textFeatures(source, this.features);
+      }
+    }
     const open = cut || cfg.hasCustomRules;
     let hits = this.collect(source, f, open);
     // Percent-encoded text (query strings, form bodies) is scanned once more, decoded.
@@ -106,7 +119,7 @@ export class TextRedactor {
       hits = this.collectBase64Json(source, hits);
     }
     if (hits === null && !cut) return null;
-    return this.rebuild(source, limit, cut, hits ?? new Hits(source), tally);
+    return this.rebuild(original, limit, cut, hits ?? new Hits(source), tally);
   }
 
   /** Runs every rule family that can match `source`; null when none reported anything. */
@@ -114,16 +127,17 @@ export class TextRedactor {
     const { cfg } = this;
     // Fast path for words and prose: without digits or @ : = + - _ only a letters-only
     // Bearer/Basic credential, a JWT or `password is …` could hide here, and those announce themselves.
-    if (f.plain && !open && (f.length < 10 || !PLAIN_SUSPECT_RE.test(source))) return null;
+    if (f.plain && !open && (f.length < 10 || (!PLAIN_SUSPECT_RE.test(source) && !(f.length >= 30 && LONG_DOTTED_WORD_RE.test(source))))) return null;
 
     // Each family runs only when the features say it can match (see each rule's `applies`):
     // prefixed tokens need ≥ 14 chars, URL passwords ':' and '@', connection strings '='.
     const secrets = open || f.upperDigitRun >= 20 || ((f.length >= 14 || f.equals || (f.colon && f.at)) && this.secretTrigger(source, f));
-    const provider = cfg.provider !== null && f.length >= 8 && (open || !f.plain);
+    // Plain prose only hides a provider token made of letters and dots (`SG.<22>.<43>`): a long word before a dot.
+    const provider = cfg.provider !== null && f.length >= 8 && (open || !f.plain || (f.length >= 30 && LONG_DOTTED_WORD_RE.test(source)));
     const keyValues = cfg.keyRulesInText && (f.colon || f.equals);
     const options = cfg.keyRulesInText && f.dash && f.length >= 6;
     const prose = cfg.keyRulesInText && f.length >= 10 && PROSE_GATE_RE.test(source);
-    const pii = f.cardRun >= 9 || f.phoneRun >= 8 || f.at || f.ibanStart;
+    const pii = f.cardRun >= 9 || f.phoneRun >= 8 || f.at || f.ibanStart || f.digits >= 7;
     if (!secrets && !provider && !keyValues && !options && !prose && !pii && !open && cfg.highEntropy === null) return null;
 
     this.source = source;

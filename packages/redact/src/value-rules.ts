@@ -8,6 +8,8 @@
  */
 import { cardBrandValid, ibanValid, isCardNumber, luhnValid, shannonEntropy, ssnValid } from './checksums';
 import { PROVIDER_RULE_TYPES } from './rules/provider-rules';
+import { FOLD } from './unicode-fold';
+import { NATIONAL_ID_TYPES, scanNationalIds } from './rules/national-ids';
 
 /** Facts about a string computed in one pass, used to skip rules that cannot match. */
 export interface TextFeatures {
@@ -31,8 +33,10 @@ export interface TextFeatures {
   readonly phoneRun: number;
   /** Longest run of [A-Z0-9] (AWS key ids are 20). */
   readonly upperDigitRun: number;
-  /** Saw two capitals followed by two digits (an IBAN start). */
+  /** Saw two letters followed by two digits (an IBAN start). */
   readonly ibanStart: boolean;
+  /** Saw a Unicode form of an ASCII character (full-width, other scripts' digits): scanned folded too. */
+  readonly fold: boolean;
 }
 
 const K_LOWER = 1;
@@ -81,6 +85,7 @@ export class Features implements TextFeatures {
   phoneRun = 0;
   upperDigitRun = 0;
   ibanStart = false;
+  fold = false;
 }
 
 /**
@@ -93,6 +98,7 @@ export function textFeatures(text: string, out: Features = new Features()): Text
   let upper = 0;
   let other = 0;
   let flags = 0;
+  let fold = false;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -103,8 +109,10 @@ export function textFeatures(text: string, out: Features = new Features()): Text
     else {
       other++;
       if (c < 128) flags |= OTHER_FLAG[c]!;
+      else if (FOLD[c] !== 0) fold = true;
     }
   }
+  out.fold = fold;
   out.length = n;
   out.digits = digits;
   out.upper = upper;
@@ -158,7 +166,7 @@ function measureRuns(text: string, out: Features): void {
       if (++phoneRun > maxPhone) maxPhone = phoneRun;
       phoneSep = 0;
       if (++udRun > maxUd) maxUd = udRun;
-      if (k1 === K_DIGIT && k2 === K_UPPER && k3 === K_UPPER) ibanStart = true;
+      if (k1 === K_DIGIT && (k2 === K_UPPER || k2 === K_LOWER) && (k3 === K_UPPER || k3 === K_LOWER)) ibanStart = true;
     } else if (k === K_UPPER) {
       if (++udRun > maxUd) maxUd = udRun;
       cardRun = 0;
@@ -427,6 +435,15 @@ function isCardSpan(text: string, from: number, to: number): boolean {
 }
 
 
+/** National identifiers of 22 countries (rules/national-ids.ts), checksums checked. */
+const nationalIds: ValueRule = {
+  types: NATIONAL_ID_TYPES,
+  applies: (f) => f.digits >= 7,
+  scan(text, emit, f) {
+    scanNationalIds(text, f.upper, emit);
+  },
+};
+
 const usSsn = regexRule({
   types: ['us_ssn'],
   re: /(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])/g,
@@ -436,9 +453,10 @@ const usSsn = regexRule({
 
 const iban = regexRule({
   types: ['iban'],
-  re: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g,
+  // Any case: `de89 3704 …` is as much an IBAN as `DE89 3704 …`.
+  re: /\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?\b/g,
   applies: (f) => f.ibanStart && f.length >= 15,
-  locate: (m) => (ibanValid(m[0].replace(/ /g, '')) ? [m.index, m.index + m[0].length] : null),
+  locate: (m) => (ibanValid(m[0].replace(/ /g, '').toUpperCase()) ? [m.index, m.index + m[0].length] : null),
 });
 
 const PHONE_INTERNATIONAL_RE = /(?<![\w+])\+[1-9][\d ().-]{6,22}\d(?!\d)/g;
@@ -562,7 +580,7 @@ export const BUILTIN_VALUE_RULES: readonly ValueRule[] = [
 ];
 
 /** Personal data rules, run after the key-in-text scan so `ssn: 123-45-6789` reports `key:ssn`. */
-export const BUILTIN_PII_RULES: readonly ValueRule[] = [cardNumber, usSsn, iban, phone, email];
+export const BUILTIN_PII_RULES: readonly ValueRule[] = [cardNumber, usSsn, iban, nationalIds, phone, email];
 
 /** Exposed for tests of the checks the rules rely on. */
 export const _checks = { luhnValid, cardBrandValid };

@@ -102,7 +102,9 @@ export class ProviderScanner {
       if (m === null) continue;
       const value = m[0];
       if (!this.accept(c.rule, value)) continue;
-      found.push(at, at + value.length, c.index);
+      let end = at + value.length;
+      while (end < text.length && isAlnum(text.charCodeAt(end))) end++; // a longer token is still the secret
+      found.push(at, end, c.index);
       return;
     }
   }
@@ -151,7 +153,7 @@ export function providerRule(disabled: ReadonlySet<string>): ValueRule {
   const scanner = new ProviderScanner(PROVIDER_RULES, disabled);
   return {
     types: PROVIDER_RULE_TYPES,
-    applies: (f) => f.length >= 8 && !f.plain,
+    applies: (f) => f.length >= 8, // the text redactor gates plain prose (see its `provider` condition)
     scan(text: string, emit: Emit) {
       scanner.scan(text, emit);
     },
