@@ -34,6 +34,8 @@ const IDENTIFYING_ATTRIBUTE_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 const CIRCULAR = '[Circular]';
+/** Consecutive string items joined for the split-secret scan, at most (characters). */
+const MAX_JOINED = 16_384;
 const TRUNCATED = '[TRUNCATED]';
 /** Returned by walk() for values JSON has no form for (undefined, functions, symbols). */
 const OMIT: unique symbol = Symbol('omit');
@@ -113,10 +115,11 @@ class DefaultRedactor implements Redactor {
     const w = this.newWalk();
     const out: Record<string, unknown> = {};
     if (attrs === null || typeof attrs !== 'object') return result(out, w.tally);
-    for (const key of safeKeys(attrs)) {
-      const value = safeGet(attrs, key);
+    for (const rawKey of safeKeys(attrs)) {
+      const value = safeGet(attrs, rawKey);
       if (value === undefined) continue;
-      const label = IDENTIFYING_ATTRIBUTE_KEYS.has(key) ? null : this.keys.match(key);
+      const key = this.memberName(rawKey, out, w.tally);
+      const label = IDENTIFYING_ATTRIBUTE_KEYS.has(rawKey) ? null : this.keys.match(rawKey);
       if (label !== null) {
         const replaced = this.applyKeyRule(label, value, w.tally);
         if (replaced !== OMIT) out[key] = replaced;
@@ -127,6 +130,16 @@ class DefaultRedactor implements Redactor {
       if (v !== OMIT && !w.drop) out[key] = v;
     }
     return result(out, w.tally);
+  }
+
+  redactIdentifier(id: string): RedactionResult<string> {
+    const tally = newTally();
+    if (typeof id !== 'string') return result('', tally);
+    if (isRedactionMarker(id)) return result(id, tally);
+    const r = this.text.redact(id, tally);
+    if (r === null) return result(id, tally);
+    // Distinct ids must stay distinct (baselines are per actor): the whole id becomes one pseudonym.
+    return result(this.pseudonym(id), tally);
   }
 
   keyedHash(data: string): string {
@@ -186,11 +199,13 @@ class DefaultRedactor implements Redactor {
       return this.walkString(value, w);
     }
     if (Array.isArray(value)) {
-      return value.map((item) => {
+      const out = value.map((item) => {
         if (typeof item === 'string') return this.text.redact(item, w.tally)?.text ?? item; // drop → masked: arrays keep their length
         if (typeof item === 'number') return this.walkNumber(item, w);
         return item;
       });
+      if (out.length >= 2) this.joinSplitSecrets(value, out, w);
+      return out;
     }
     if (typeof value === 'number') return this.walkNumber(value, w);
     if (typeof value === 'boolean') return value;
@@ -306,6 +321,7 @@ class DefaultRedactor implements Redactor {
       out.push(v === OMIT ? null : v);
       w.budget -= 1;
     }
+    if (n >= 2) this.joinSplitSecrets(arr, out, w);
     if (arr.length > n) {
       w.tally.truncated = true;
       out.push(`[TRUNCATED ${arr.length - n} items]`);
@@ -332,9 +348,10 @@ class DefaultRedactor implements Redactor {
     return out;
   }
 
-  private walkMember(out: Record<string, unknown>, key: string, value: unknown, depth: number, w: Walk): void {
-    w.budget -= key.length + 4;
-    const label = this.keys.match(key);
+  private walkMember(out: Record<string, unknown>, rawKey: string, value: unknown, depth: number, w: Walk): void {
+    w.budget -= rawKey.length + 4;
+    const key = this.memberName(rawKey, out, w.tally);
+    const label = this.keys.match(rawKey);
     if (label !== null) {
       if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return;
       const replaced = this.applyKeyRule(label, value, w.tally);
@@ -345,6 +362,76 @@ class DefaultRedactor implements Redactor {
     const v = this.walk(value, depth + 1, w);
     if (v !== OMIT && !w.drop) defineMember(out, key, v);
     w.drop = false;
+  }
+
+  /**
+   * A property or attribute name with the value rules applied: a secret used as a key
+   * (`{"ghp_…": true}`, a header named after a token) must not survive as a name either. Clean
+   * names are cached; a redacted name that collides with one already present gets a ` #n` suffix.
+   */
+  private memberName(key: string, out: Record<string, unknown>, tally: Tally): string {
+    if (key.length < 8 || this.cleanNames.has(key)) return key;
+    const before = tally.count;
+    const r = this.text.redact(key, tally);
+    if (r === null || r.text === key) {
+      if (this.cleanNames.size >= 4096) this.cleanNames.clear();
+      this.cleanNames.add(key);
+      return key;
+    }
+    let name = r.text;
+    for (let n = 2; Object.hasOwn(out, name); n++) name = `${r.text} #${n}`;
+    if (tally.count === before) tally.count++;
+    return name;
+  }
+
+  private readonly cleanNames = new Set<string>();
+
+  /**
+   * Secrets split across consecutive string items (`["ghp_abc", "def…"]`): the items are joined and
+   * scanned once more; every item a hit spans is replaced by the hit's marker. Hits inside one
+   * item were already replaced by the item's own scan.
+   */
+  private joinSplitSecrets(arr: readonly unknown[], out: unknown[], w: Walk): void {
+    let from = 0;
+    while (from < out.length) {
+      if (typeof arr[from] !== 'string') {
+        from++;
+        continue;
+      }
+      let to = from;
+      let total = 0;
+      while (to < out.length && typeof arr[to] === 'string' && total <= MAX_JOINED) total += (arr[to++] as string).length;
+      if (to - from >= 2) this.scanJoined(arr, out, from, to, w);
+      from = to;
+    }
+  }
+
+  private scanJoined(arr: readonly unknown[], out: unknown[], from: number, to: number, w: Walk): void {
+    const starts: number[] = [];
+    let joined = '';
+    for (let i = from; i < to; i++) {
+      starts.push(joined.length);
+      joined += arr[i] as string;
+    }
+    const spans = this.text.spans(joined);
+    if (spans === null) return;
+    for (let h = 0; h < spans.starts.length; h++) {
+      const s = spans.starts[h]!;
+      const e = spans.ends[h]!;
+      let first = 0;
+      while (first + 1 < starts.length && starts[first + 1]! <= s) first++;
+      let last = first;
+      while (last + 1 < starts.length && starts[last + 1]! < e) last++;
+      if (last === first) continue; // inside one item: its own scan had it
+      // The first item already held a whole secret of its own: the joined hit is that secret
+      // running on into its neighbour (`a@b.com` + `ok`), not a split one.
+      if (out[from + first] !== arr[from + first]) continue;
+      const type = spans.types[h]!;
+      const mode = this.modeFor(type);
+      for (let i = first; i <= last; i++) out[from + i] = mode === 'hmac' ? this.pseudonym(arr[from + i] as string) : marker(type);
+      w.tally.count++;
+      w.tally.types.add(type);
+    }
   }
 
   private walkObject(_obj: object, entries: Iterable<[string, unknown]>, depth: number, w: Walk): Record<string, unknown> {

@@ -5,6 +5,7 @@
 import { scanCommandLines, scanLongOptions, scanProsePasswords } from './credential-phrases';
 import { type KeyMatcher, keyType } from './key-rules';
 import { foldText } from './unicode-fold';
+import { GENERIC_SECRET_TYPE, isGenericSecretName, looksLikeGenericSecret } from './generic-secrets';
 import type { RedactionMode } from './types';
 import { type Emit, Features, type TextFeatures, type ValueRule, textFeatures } from './value-rules';
 
@@ -122,6 +123,13 @@ export class TextRedactor {
     return this.rebuild(original, limit, cut, hits ?? new Hits(source), tally);
   }
 
+  /** The hits in `text` without rebuilding it (used to scan joined array items). */
+  spans(text: string): { readonly starts: readonly number[]; readonly ends: readonly number[]; readonly types: readonly string[] } | null {
+    if (text.length < this.cfg.minLength) return null;
+    const scan = (textFeatures(text, this.features).fold && foldText(text)) || text;
+    return this.collect(scan, textFeatures(scan, this.features), this.cfg.hasCustomRules);
+  }
+
   /** Runs every rule family that can match `source`; null when none reported anything. */
   private collect(source: string, f: TextFeatures, open: boolean): Hits | null {
     const { cfg } = this;
@@ -137,7 +145,7 @@ export class TextRedactor {
     const keyValues = cfg.keyRulesInText && (f.colon || f.equals);
     const options = cfg.keyRulesInText && f.dash && f.length >= 6;
     const prose = cfg.keyRulesInText && f.length >= 10 && PROSE_GATE_RE.test(source);
-    const pii = f.cardRun >= 9 || f.phoneRun >= 8 || f.at || f.ibanStart || f.digits >= 7;
+    const pii = f.cardRun >= 9 || f.phoneRun >= 8 || f.at || f.ibanStart || f.digits >= 7 || (f.upper > 0 && f.digits + f.upper >= 3 && f.length >= 12);
     if (!secrets && !provider && !keyValues && !options && !prose && !pii && !open && cfg.highEntropy === null) return null;
 
     this.source = source;
@@ -376,7 +384,22 @@ const isValueEnd = (c: number, query: boolean) =>
   c === 32 || c === 9 || c === 10 || c === 13 || c === 44 || c === 59 || c === 34 || c === 39 || (query && c === 38);
 /** Header-like keys whose unquoted value runs to the end of the line (`Authorization: Bearer x`). */
 const LINE_VALUED = new Set(['authorization', 'cookie']);
-const AUTH_SCHEMES = new Set(['bearer', 'basic', 'digest', 'token', 'negotiate', 'ntlm', 'hoba', 'mutual', 'aws4-hmac-sha256']);
+const AUTH_SCHEMES = new Set([
+  'bearer', 'basic', 'digest', 'token', 'negotiate', 'ntlm', 'hoba', 'mutual', 'aws4-hmac-sha256', 'ssws', 'bot', 'apikey',
+  'api-key', 'splunk', 'key', 'dsn', 'sharedaccesssignature', 'sharedkey', 'oauth', 'mac', 'hawk', 'genie', 'geniekey',
+  'klaviyo-api-key', 'ghost', 'gitlab', 'pat', 'pvesession', 'pveapitoken', 'sso-key', 'cloudflare',
+]);
+/** A scheme word before an `Authorization` credential: a known one, or any short word of letters (schemes are open-ended). */
+function isSchemeWord(text: string, from: number, to: number): boolean {
+  if (to - from > 32 || to === from) return false;
+  if (AUTH_SCHEMES.has(text.slice(from, to).toLowerCase())) return true;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    if (!letter && !(i > from && (c === 45 || (c >= 48 && c <= 57)))) return false;
+  }
+  return true;
+}
 const MAX_KEY = 64;
 
 /** Header-style line: only whitespace between the previous newline (or the start) and the key. */
@@ -396,6 +419,7 @@ const MAX_STRUCTURED = 8192;
  */
 export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: number, end: number, type: string) => void): void {
   const n = text.length;
+  let jwk: number | undefined;
   let nextColon = text.indexOf(':');
   let nextEquals = text.indexOf('=');
   for (let i = 0; i < n; i++) {
@@ -419,10 +443,21 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
     const keyEnd = k + 1;
     while (k >= 0 && keyEnd - k <= MAX_KEY && isKeyChar(text.charCodeAt(k))) k--;
     const keyStart = k + 1;
-    if (keyEnd - keyStart < 3 || keyEnd - keyStart > MAX_KEY) continue; // no key term is shorter than 3
-    if (!quoted && keyStart > 0 && text.charCodeAt(keyStart - 1) === 58 && c === 58) continue; // a:b:c chains (times, ids)
-    const label = keys.match(text.slice(keyStart, keyEnd));
-    if (!label) continue;
+    if (keyEnd - keyStart > MAX_KEY || keyEnd === keyStart) continue;
+    let label: string | null = null;
+    let type: string;
+    if (keyEnd - keyStart < 3) {
+      // JWK private members (`"d"`, `"p"`, `"q"`, `"dp"`, `"dq"`, `"qi"`, `"k"`) of a key object in the text.
+      if (!quoted || !JWK_PRIVATE.has(text.slice(keyStart, keyEnd)) || !(jwk ??= text.includes('kty') ? 1 : 0)) continue;
+      type = JWK_TYPE;
+    } else {
+      if (!quoted && keyStart > 0 && text.charCodeAt(keyStart - 1) === 58 && c === 58) continue; // a:b:c chains (times, ids)
+      const name = text.slice(keyStart, keyEnd);
+      label = keys.match(name);
+      if (label !== null) type = keyType(label);
+      else if (isGenericSecretName(name)) type = GENERIC_SECRET_TYPE;
+      else continue;
+    }
 
     let v = i + 1;
     while (v < n && v - i <= 4 && (text.charCodeAt(v) === 32 || text.charCodeAt(v) === 9)) v++;
@@ -446,13 +481,13 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
       resume = end;
     } else {
       end = v;
-      if (LINE_VALUED.has(label) && atLineStart(text, keyStart)) {
+      if (label !== null && LINE_VALUED.has(label) && atLineStart(text, keyStart)) {
         while (end < n && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
       } else {
         const query = keyStart > 0 && (text.charCodeAt(keyStart - 1) === 63 || text.charCodeAt(keyStart - 1) === 38);
         while (end < n && !isValueEnd(text.charCodeAt(end), query)) end++;
-        // `authorization=Bearer abc`: an auth scheme word takes its credential with it.
-        if (LINE_VALUED.has(label) && text.charCodeAt(end) === 32 && AUTH_SCHEMES.has(text.slice(v, end).toLowerCase())) {
+        // `authorization=Bearer abc`, `"Authorization: SSWS 00ab…"`: any scheme word takes its credential with it.
+        if (label !== null && LINE_VALUED.has(label) && text.charCodeAt(end) === 32 && isSchemeWord(text, v, end)) {
           end++;
           while (end < n && !isValueEnd(text.charCodeAt(end), query)) end++;
         }
@@ -460,12 +495,16 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
       resume = end;
     }
     const value = text.slice(start, Math.min(end, start + 32));
-    if (end > start && value !== 'null' && !alreadyRedacted(value)) {
-      emit(start, end, keyType(label));
+    if (end > start && value !== 'null' && !alreadyRedacted(value) && (type !== GENERIC_SECRET_TYPE || looksLikeGenericSecret(text.slice(start, end)))) {
+      emit(start, end, type);
     }
     i = Math.max(i, resume - 1);
   }
 }
+
+/** Private members of a JSON Web Key (RFC 7518 §6.2.2, §6.3.2, §6.4). */
+const JWK_PRIVATE = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth', 'priv']);
+export const JWK_TYPE = 'jwk_private_key';
 
 /** Backslashes before a quote that JSON nested in strings can pile up (2^depth − 1). */
 const MAX_ESCAPES = 15;
@@ -486,7 +525,7 @@ function escapedClose(text: string, from: number, open: string): number {
 function alreadyRedacted(value: string): boolean {
   if (value.startsWith('[REDACTED') || value.startsWith('hmac:')) return true;
   const space = value.indexOf(' ');
-  if (space < 0 || !AUTH_SCHEMES.has(value.slice(0, space).toLowerCase())) return false;
+  if (space < 0 || !isSchemeWord(value, 0, space)) return false;
   const rest = value.slice(space).trimStart();
   return rest.startsWith('[REDACTED') || rest.startsWith('hmac:');
 }

@@ -304,6 +304,26 @@ const awsAccessKey = regexRule({
   locate: (m) => [m.index, m.index + m[1]!.length + (m[3] ? m[2]!.length + m[3].length : 0), 'aws_access_key'],
 });
 
+/**
+ * base64 of `user:password` outside an Authorization header (docker `auth`, npm `_auth`, pasted
+ * credentials): decoded only when the run has a capital or a digit and a length a padded
+ * base64 string can have, and kept only when it decodes to printable `name:secret`.
+ */
+const BASE64_RUN_RE = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{12,200}={0,2}(?![A-Za-z0-9+/=_-])/g;
+const USER_PASS_RE = /^[A-Za-z0-9._@+-]{1,64}:[\x21-\x7e]{4,128}$/;
+const base64UserPass: ValueRule = {
+  types: ['basic_auth'],
+  applies: (f) => f.length >= 12 && f.upper > 0 && f.digits + f.upper >= 3,
+  scan(text, emit) {
+    eachMatch(BASE64_RUN_RE, text, (m) => {
+      const run = m[0];
+      if (run.length % 4 !== 0 || !/[A-Z]/.test(run) || !/[a-z0-9]/.test(run)) return;
+      const decoded = Buffer.from(run, 'base64').toString('latin1');
+      if (USER_PASS_RE.test(decoded)) emit(m.index, m.index + run.length);
+    });
+  },
+};
+
 const awsSecretKey = regexRule({
   types: ['aws_secret_key'],
   re: /((?:aws_?)?secret_?access_?key|aws_?secret_?key|SecretAccessKey)(["']?\s{0,3}[:=]\s{0,3}["']?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi,
@@ -580,7 +600,7 @@ export const BUILTIN_VALUE_RULES: readonly ValueRule[] = [
 ];
 
 /** Personal data rules, run after the key-in-text scan so `ssn: 123-45-6789` reports `key:ssn`. */
-export const BUILTIN_PII_RULES: readonly ValueRule[] = [cardNumber, usSsn, iban, nationalIds, phone, email];
+export const BUILTIN_PII_RULES: readonly ValueRule[] = [base64UserPass, cardNumber, usSsn, iban, nationalIds, phone, email];
 
 /** Exposed for tests of the checks the rules rely on. */
 export const _checks = { luhnValid, cardBrandValid };

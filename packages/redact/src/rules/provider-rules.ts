@@ -206,6 +206,9 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
   token('adobe_client_secret', ['p8e-'], 'p8e-[A-Za-z0-9]{32}', 'p8e- + 32', `${GL} adobe-client-secret`),
   token('clickhouse_cloud_key', ['4b1d'], '4b1d[A-Za-z0-9]{38}', '4b1d + 38', `${GL} clickhouse-cloud-api-secret-key`),
 
+  // --- encoded key material ---------------------------------------------------------------------
+  token('pem_private_key', ['ls0tls1crudjti'], 'LS0tLS1CRUdJTi[A-Za-z0-9+/]{20,}={0,2}', 'base64 of a PEM block (kubeconfig client-key-data, Kubernetes tls.key)', 'Kubernetes Secret / kubeconfig docs', { validate: base64Pem }),
+
   // --- keyword + assignment (gitleaks' "<provider> … = <value>" rules) -------------------------
   assigned('adafruit_api_key', ['adafruit'], '[a-z0-9_-]{32}', 'adafruit…= 32', `${GL} adafruit-api-key`, { flags: 'i' }),
   assigned('adobe_client_id', ['adobe'], '[a-f0-9]{32}', 'adobe…= 32 hex', `${GL} adobe-client-id`, { flags: 'i' }),
@@ -291,6 +294,12 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
   assigned('bitwarden_secret', ['bitwarden', 'bws_access_token'], '0\\.[a-f0-9-]{36}\\.[A-Za-z0-9:+/=]{40,200}', 'BWS_ACCESS_TOKEN= 0.<uuid>.<secret>', 'Bitwarden Secrets Manager docs', { flags: 'i' }),
   assigned('vault_legacy_token', ['vault'], 's\\.[A-Za-z0-9]{24}', 'VAULT_TOKEN= s. + 24', `${GL} vault-service-token`),
 ];
+
+/** base64 of `-----BEGIN … PRIVATE KEY-----` (certificates and public keys are not secrets). */
+function base64Pem(match: string): boolean {
+  const head = Buffer.from(match.slice(0, 96), 'base64').toString('latin1');
+  return head.includes('PRIVATE KEY');
+}
 
 /** Discord bot tokens start with the base64 of a numeric user id. */
 function discordToken(match: string): boolean {
