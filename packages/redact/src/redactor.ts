@@ -12,6 +12,9 @@ import {
 } from '@mcptrail/conventions';
 import { isCardNumber } from './checksums';
 import { KeyMatcher, keyType } from './key-rules';
+import { GENERIC_SECRET_TYPE, isGenericSecretName, looksLikeGenericSecret } from './generic-secrets';
+import { isRedactionMarker } from './markers';
+import { JWK_TYPE } from './text-redaction';
 import { resolveOptions } from './options';
 import { type Tally, TextRedactor, marker, newTally } from './text-redaction';
 import type { RedactionMode, RedactionResult, Redactor, RedactorOptions } from './types';
@@ -125,6 +128,11 @@ class DefaultRedactor implements Redactor {
         if (replaced !== OMIT) out[key] = replaced;
         continue;
       }
+      if (typeof value === 'string' && isGenericSecretName(rawKey) && looksLikeGenericSecret(value)) {
+        const replaced = this.applyType(GENERIC_SECRET_TYPE, value, w.tally);
+        if (replaced !== OMIT) out[key] = replaced;
+        continue;
+      }
       w.drop = false;
       const v = this.attributeValue(value, w);
       if (v !== OMIT && !w.drop) out[key] = v;
@@ -165,6 +173,16 @@ class DefaultRedactor implements Redactor {
 
   private pseudonym(secret: string): string {
     return `hmac:${this.keyId}:${createHmac('sha256', this.hmacKey).update(secret, 'utf8').digest('hex').slice(0, 16)}`;
+  }
+
+  /** Replaces a value found by a structural rule (JWK member, generic secret) under its type's mode. */
+  private applyType(type: string, value: string, tally: Tally): unknown {
+    const mode = this.modeFor(type);
+    tally.count++;
+    tally.types.add(type);
+    if (mode === 'drop') return OMIT;
+    if (mode === 'hmac') return this.pseudonym(value);
+    return marker(type);
   }
 
   /** Replaces the whole value of a sensitive key, or OMIT to drop the key. Null stays null: it holds no secret. */
@@ -334,13 +352,14 @@ class DefaultRedactor implements Redactor {
     w.budget -= 2;
     try {
       // for-in rather than Object.keys: a million-key object is not copied before the budget stops us.
+      const jwk = isJwk(obj);
       for (const key in obj) {
         if (!Object.hasOwn(obj, key)) continue;
         if (w.budget <= 0) {
           w.tally.truncated = true;
           break;
         }
-        this.walkMember(out, key, safeGet(obj, key), depth, w);
+        this.walkMember(out, key, safeGet(obj, key), depth, w, jwk);
       }
     } catch {
       // a Proxy whose traps throw: keep what was copied
@@ -348,7 +367,7 @@ class DefaultRedactor implements Redactor {
     return out;
   }
 
-  private walkMember(out: Record<string, unknown>, rawKey: string, value: unknown, depth: number, w: Walk): void {
+  private walkMember(out: Record<string, unknown>, rawKey: string, value: unknown, depth: number, w: Walk, jwkOwner = false): void {
     w.budget -= rawKey.length + 4;
     const key = this.memberName(rawKey, out, w.tally);
     const label = this.keys.match(rawKey);
@@ -357,6 +376,16 @@ class DefaultRedactor implements Redactor {
       const replaced = this.applyKeyRule(label, value, w.tally);
       if (replaced !== OMIT) defineMember(out, key, replaced);
       return;
+    }
+    if (typeof value === 'string' && value.length >= 8) {
+      // A JWK's private members (`d`, `p`, `q`, …, `k`), and a random value under a name such as
+      // `access` or `billingKey` (gitleaks' generic-api-key).
+      const structural = jwkOwner === true && JWK_PRIVATE_MEMBERS.has(rawKey) ? JWK_TYPE : isGenericSecretName(rawKey) && looksLikeGenericSecret(value) ? GENERIC_SECRET_TYPE : null;
+      if (structural !== null) {
+        const replaced = this.applyType(structural, value, w.tally);
+        if (replaced !== OMIT) defineMember(out, key, replaced);
+        return;
+      }
     }
     w.drop = false;
     const v = this.walk(value, depth + 1, w);
@@ -423,15 +452,25 @@ class DefaultRedactor implements Redactor {
       let last = first;
       while (last + 1 < starts.length && starts[last + 1]! < e) last++;
       if (last === first) continue; // inside one item: its own scan had it
-      // The first item already held a whole secret of its own: the joined hit is that secret
-      // running on into its neighbour (`a@b.com` + `ok`), not a split one.
-      if (out[from + first] !== arr[from + first]) continue;
+      // The first item already held a secret of its own: the joined hit may be that secret
+      // running on into its neighbour (`a@b.com` + `ok`); neighbours are taken only when they
+      // look like the rest of a token (8+ characters, no spaces).
+      const ownHit = out[from + first] !== arr[from + first];
+      if (ownHit && !this.continuesToken(arr, from + first + 1, from + last)) continue;
       const type = spans.types[h]!;
       const mode = this.modeFor(type);
       for (let i = first; i <= last; i++) out[from + i] = mode === 'hmac' ? this.pseudonym(arr[from + i] as string) : marker(type);
       w.tally.count++;
       w.tally.types.add(type);
     }
+  }
+
+  private continuesToken(arr: readonly unknown[], from: number, to: number): boolean {
+    for (let i = from; i <= to; i++) {
+      const s = arr[i] as string;
+      if (s.length < 8 || /\s/.test(s)) return false;
+    }
+    return true;
   }
 
   private walkObject(_obj: object, entries: Iterable<[string, unknown]>, depth: number, w: Walk): Record<string, unknown> {
@@ -445,6 +484,18 @@ class DefaultRedactor implements Redactor {
       this.walkMember(out, key, value, depth, w);
     }
     return out;
+  }
+}
+
+/** Private members of a JSON Web Key (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 `d`). */
+const JWK_PRIVATE_MEMBERS: ReadonlySet<string> = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth', 'priv']);
+
+/** An object with a string `kty` member: a JSON Web Key. */
+function isJwk(obj: object): boolean {
+  try {
+    return typeof (obj as { kty?: unknown }).kty === 'string' && Object.hasOwn(obj, 'kty');
+  } catch {
+    return false;
   }
 }
 
@@ -492,12 +543,6 @@ function leave(w: Walk): void {
   if (w.path.length >= SCAN_DEPTH) w.deep?.delete(obj);
 }
 
-const MARKER_RE = /^(?:\[REDACTED(?::[a-z0-9_:]+)?\]|hmac:[A-Za-z0-9._-]{1,32}:[0-9a-f]{16}(?:[0-9a-f]{48})?)$/;
-
-/** Output of a previous redaction (ours or the emitter's): redacting it again must change nothing. */
-function isRedactionMarker(value: string): boolean {
-  return value.length <= 120 && MARKER_RE.test(value);
-}
 
 function result<T>(value: T, tally: Tally): RedactionResult<T> {
   const types = tally.types.size === 0 ? [] : [...tally.types].sort();

@@ -5,6 +5,7 @@
 import { scanCommandLines, scanLongOptions, scanProsePasswords } from './credential-phrases';
 import { type KeyMatcher, keyType } from './key-rules';
 import { foldText } from './unicode-fold';
+import { marker } from './markers';
 import { GENERIC_SECRET_TYPE, isGenericSecretName, looksLikeGenericSecret } from './generic-secrets';
 import type { RedactionMode } from './types';
 import { type Emit, Features, type TextFeatures, type ValueRule, textFeatures } from './value-rules';
@@ -145,7 +146,7 @@ export class TextRedactor {
     const keyValues = cfg.keyRulesInText && (f.colon || f.equals);
     const options = cfg.keyRulesInText && f.dash && f.length >= 6;
     const prose = cfg.keyRulesInText && f.length >= 10 && PROSE_GATE_RE.test(source);
-    const pii = f.cardRun >= 9 || f.phoneRun >= 8 || f.at || f.ibanStart || f.digits >= 7 || (f.upper > 0 && f.digits + f.upper >= 3 && f.length >= 12);
+    const pii = f.cardRun >= 9 || f.phoneRun >= 8 || f.at || f.ibanStart || f.digits >= 6 || (f.upper > 0 && f.digits + f.upper >= 3 && f.length >= 12);
     if (!secrets && !provider && !keyValues && !options && !prose && !pii && !open && cfg.highEntropy === null) return null;
 
     this.source = source;
@@ -236,16 +237,7 @@ export class TextRedactor {
   }
 }
 
-const MARKERS = new Map<string, string>();
-/** `[REDACTED:<type>]`, built once per type (types come from rules and key labels: a bounded set). */
-export function marker(type: string): string {
-  let m = MARKERS.get(type);
-  if (m === undefined) {
-    m = `[REDACTED:${type}]`;
-    if (MARKERS.size < 1024) MARKERS.set(type, m);
-  }
-  return m;
-}
+export { marker } from './markers';
 
 /** Base64 or base64url of `{"`, `[{"` or `["`, not glued to a longer token. */
 const BASE64_JSON_RE = /(?<![A-Za-z0-9+/_-])(?:eyJ|W3si|WyJ)[A-Za-z0-9+/_-]{13,}={0,2}/g;

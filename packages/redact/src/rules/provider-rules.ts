@@ -76,7 +76,7 @@ export const PROVIDER_RULES: readonly ProviderRule[] = [
   token('atlassian_api_token', ['atctt3'], 'ATCTT3[A-Za-z0-9_=-]{50,300}', 'ATCTT3 + 186 (Bitbucket/Confluence access token)', GH),
   token('npm_token', ['npm_'], 'npm_[A-Za-z0-9]{36}', 'npm_ + 36 base62 (last 6 a CRC32)', `${GL} npm-access-token; ${GH}`),
   token('pypi_token', ['pypi-ageichlwas5vcmc'], 'pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,1000}', 'pypi- + macaroon base64url starting AgEIcHlwaS5vcmc', `${GL} pypi-upload-token; ${GH}`),
-  token('pypi_token', ['pypi-agenjgvzdc5wexbpl'], 'pypi-AgENdGVzdC5weXBp[A-Za-z0-9_-]{50,1000}', 'pypi- + test.pypi.org macaroon', GH),
+  token('pypi_token', ['pypi-agendgvzdc5wexbp'], 'pypi-AgENdGVzdC5weXBp[A-Za-z0-9_-]{50,1000}', 'pypi- + test.pypi.org macaroon', GH),
   token('rubygems_api_key', ['rubygems_'], 'rubygems_[a-f0-9]{48}', 'rubygems_ + 48 hex', `${GL} rubygems-api-token; ${GH}`),
   token('nuget_api_key', ['oy2'], 'oy2[a-z0-9]{43}', 'oy2 + 43 [a-z0-9]', `${GH} (NuGet)`),
   token('clojars_token', ['clojars_'], 'CLOJARS_[A-Za-z0-9]{60}', 'CLOJARS_ + 60', `${GL} clojars-api-token`),
