@@ -142,7 +142,7 @@ export class TextRedactor {
     // prefixed tokens need ≥ 14 chars, URL passwords ':' and '@', connection strings '='.
     const secrets = open || f.upperDigitRun >= 20 || ((f.length >= 14 || f.equals || (f.colon && f.at)) && this.secretTrigger(source, f));
     // Plain prose only hides a provider token made of letters and dots (`SG.<22>.<43>`): a long word before a dot.
-    const provider = cfg.provider !== null && f.length >= 8 && (open || !f.plain || (f.length >= 30 && LONG_DOTTED_WORD_RE.test(source)));
+    const provider = cfg.provider !== null && f.length >= 16 && (open || !f.plain || (f.length >= 30 && LONG_DOTTED_WORD_RE.test(source)));
     const keyValues = cfg.keyRulesInText && (f.colon || f.equals);
     const options = cfg.keyRulesInText && f.dash && f.length >= 6;
     const prose = cfg.keyRulesInText && f.length >= 10 && PROSE_GATE_RE.test(source);

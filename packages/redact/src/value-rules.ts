@@ -33,6 +33,8 @@ export interface TextFeatures {
   readonly phoneRun: number;
   /** Longest run of [A-Z0-9] (AWS key ids are 20). */
   readonly upperDigitRun: number;
+  /** Longest digit run allowing single ' ' - . / between digits (national ids: `123.456.789-09`). */
+  readonly idRun: number;
   /** Saw two letters followed by two digits (an IBAN start). */
   readonly ibanStart: boolean;
   /** Saw a Unicode form of an ASCII character (full-width, other scripts' digits): scanned folded too. */
@@ -84,6 +86,7 @@ export class Features implements TextFeatures {
   cardRun = 0;
   phoneRun = 0;
   upperDigitRun = 0;
+  idRun = 0;
   ibanStart = false;
   fold = false;
 }
@@ -130,6 +133,7 @@ export function textFeatures(text: string, out: Features = new Features()): Text
     out.cardRun = 0;
     out.phoneRun = 0;
     out.upperDigitRun = 0;
+    out.idRun = 0;
     out.ibanStart = false;
   }
   return out;
@@ -148,6 +152,9 @@ function measureRuns(text: string, out: Features): void {
   let maxPhone = 0;
   let udRun = 0;
   let maxUd = 0;
+  let idRun = 0;
+  let idSep = 0;
+  let maxId = 0;
   let ibanStart = false;
   let k1 = 0;
   let k2 = 0;
@@ -160,7 +167,10 @@ function measureRuns(text: string, out: Features): void {
       udRun = 0;
       cardRun = 0;
       phoneRun = 0;
+      idRun = 0;
     } else if (k === K_DIGIT) {
+      if (++idRun > maxId) maxId = idRun;
+      idSep = 0;
       if (++cardRun > maxCard) maxCard = cardRun;
       cardSep = 0;
       if (++phoneRun > maxPhone) maxPhone = phoneRun;
@@ -171,8 +181,11 @@ function measureRuns(text: string, out: Features): void {
       if (++udRun > maxUd) maxUd = udRun;
       cardRun = 0;
       phoneRun = 0;
+      idRun = 0;
     } else {
       udRun = 0;
+      if ((c === 32 || c === 45 || c === 46 || c === 47) && idSep === 0) idSep = 1;
+      else idRun = 0;
       if ((c === 32 || c === 45) && cardSep === 0) cardSep = 1;
       else cardRun = 0;
       if ((c === 32 || c === 45 || c === 46 || c === 40 || c === 41) && phoneSep < 2) phoneSep++;
@@ -185,6 +198,7 @@ function measureRuns(text: string, out: Features): void {
   out.cardRun = maxCard;
   out.phoneRun = maxPhone;
   out.upperDigitRun = maxUd;
+  out.idRun = maxId;
   out.ibanStart = ibanStart;
 }
 
@@ -460,7 +474,7 @@ const nationalIds: ValueRule = {
   types: NATIONAL_ID_TYPES,
   applies: (f) => f.digits >= 6 || (f.upper >= 5 && f.digits >= 4),
   scan(text, emit, f) {
-    scanNationalIds(text, f.upper, emit);
+    scanNationalIds(text, Math.max(f.cardRun, f.idRun), f.upper, emit);
   },
 };
 

@@ -79,13 +79,15 @@ export class KeywordIndex {
   }
 
   /**
-   * Every keyword occurrence in `text`, in order of where it ends. Calls `onHit(keyword, end)`;
-   * returns the number of hits. Linear: one lookup per code unit plus one per hit.
+   * Every keyword occurrence in `text`, in order of where it ends, written to `out` as
+   * (keyword, end) pairs, at most `out.length / 2` of them; returns the number of pairs.
+   * Linear: one lookup per code unit plus one per hit.
    */
-  scan(text: string, onHit: (keyword: number, end: number) => void): number {
+  scan(text: string, out: Int32Array): number {
     const { next, outputs } = this;
+    const max = out.length;
     let s = 0;
-    let hits = 0;
+    let n = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       const col = c < 128 ? COLUMN[c]! : 0;
@@ -94,12 +96,32 @@ export class KeywordIndex {
         continue;
       }
       s = next[s * WIDTH + col]!;
-      const o = outputs[s];
-      if (o !== null && o !== undefined) {
-        for (let j = 0; j < o.length; j++) onHit(o[j]!, i + 1);
-        hits += o.length;
+      const o = outputs[s] as readonly number[] | null;
+      if (o !== null) {
+        for (let j = 0; j < o.length && n < max; j++) {
+          out[n++] = o[j]!;
+          out[n++] = i + 1;
+        }
+        if (n >= max) break;
       }
     }
-    return hits;
+    return n >> 1;
+  }
+
+  /** Does any keyword occur in `text`? */
+  test(text: string): boolean {
+    const { next, outputs } = this;
+    let s = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      const col = c < 128 ? COLUMN[c]! : 0;
+      if (col === 0) {
+        s = 0;
+        continue;
+      }
+      s = next[s * WIDTH + col]!;
+      if (outputs[s] !== null) return true;
+    }
+    return false;
   }
 }

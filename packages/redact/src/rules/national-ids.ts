@@ -5,6 +5,8 @@
  * formatted or lettered forms stand on their own once their checksum holds.
  */
 
+import { KeywordIndex } from './keyword-index';
+
 export interface NationalIdRule {
   readonly type: string;
   readonly country: string;
@@ -13,6 +15,9 @@ export interface NationalIdRule {
   /** Lower-case words one of which must occur within CONTEXT_WINDOW characters before the match. */
   readonly context?: readonly string[];
   readonly validate: (id: string) => boolean;
+  /** Prefilter: the longest digit run (single separators allowed) the form needs, and its capitals. */
+  readonly run: number;
+  readonly upper: number;
   readonly format: string;
   readonly source: string;
 }
@@ -304,41 +309,41 @@ const ok = () => true;
 
 const D = (n: number) => `[0-9]{${n}}`;
 export const NATIONAL_ID_RULES: readonly NationalIdRule[] = [
-  { type: 'uk_nino', country: 'GB', pattern: '[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]', validate: (s) => !/^(?:BG|GB|NK|KN|TN|NT|ZZ)/.test(s.toUpperCase()), format: 'AB 12 34 56 C (prefix rules)', source: `${PRESIDIO} UkNinoRecognizer; HMRC` },
-  { type: 'uk_nhs_number', country: 'GB', pattern: `${D(3)}[ -]?${D(3)}[ -]?${D(4)}`, context: ['nhs'], validate: ukNhs, format: '10 digits, mod 11', source: `${PRESIDIO} NhsRecognizer` },
-  { type: 'es_nif', country: 'ES', pattern: `${D(8)}-?[A-HJ-NP-TV-Z]`, validate: esNif, format: '8 digits + check letter (mod 23)', source: `${PRESIDIO} EsNifRecognizer` },
-  { type: 'es_nie', country: 'ES', pattern: `[XYZ]-?${D(7)}-?[A-HJ-NP-TV-Z]`, validate: esNif, format: 'X/Y/Z + 7 digits + check letter', source: `${PRESIDIO} EsNieRecognizer` },
-  { type: 'it_fiscal_code', country: 'IT', pattern: '[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]', validate: itCodiceFiscale, format: '16 chars, check letter', source: `${PRESIDIO} ItFiscalCodeRecognizer` },
-  { type: 'fr_nir', country: 'FR', pattern: '[12] ?[0-9]{2} ?(?:0[1-9]|1[0-2]|[2-9][0-9]) ?(?:[0-9]{2}|2[AB]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}', validate: frNir, format: '15 digits (sex, year, month, dept, …), key = 97 - n mod 97', source: 'INSEE NIR' },
-  { type: 'de_tax_id', country: 'DE', pattern: `[1-9][0-9]{10}|[1-9][0-9] ?[0-9]{3} ?[0-9]{3} ?[0-9]{3}`, context: ['steuer', 'idnr', 'tax id', 'taxid', 'tax_id', 'identifikationsnummer', 'tin'], validate: deSteuerId, format: '11 digits, ISO 7064 mod 11,10', source: `${PRESIDIO} DeTaxIdRecognizer; BZSt` },
-  { type: 'nl_bsn', country: 'NL', pattern: `${D(9)}|${D(4)}\\.${D(2)}\\.${D(3)}`, context: ['bsn', 'burgerservicenummer', 'sofinummer'], validate: nlBsn, format: '9 digits, 11-proof', source: 'Rijksoverheid BSN' },
-  { type: 'be_national_number', country: 'BE', pattern: `${D(2)}\\.${D(2)}\\.${D(2)}-${D(3)}\\.${D(2)}`, validate: beNationalNumber, format: 'YY.MM.DD-NNN.CC, 97 - n mod 97', source: 'BE Rijksregister' },
-  { type: 'be_national_number', country: 'BE', pattern: D(11), context: ['rijksregister', 'national number', 'numéro national', 'insz', 'niss'], validate: beNationalNumber, format: '11 digits', source: 'BE Rijksregister' },
-  { type: 'pl_pesel', country: 'PL', pattern: D(11), context: ['pesel'], validate: plPesel, format: '11 digits (date + weights 1-3-7-9)', source: `${PRESIDIO} PlPeselRecognizer` },
-  { type: 'se_personnummer', country: 'SE', pattern: `(?:19|20)?${D(6)}[-+]${D(4)}`, validate: sePersonnummer, format: 'YYMMDD-NNNC, Luhn', source: 'Skatteverket' },
-  { type: 'fi_hetu', country: 'FI', pattern: `${D(6)}[-+A-FU-Y]${D(3)}[0-9A-FHJ-NPR-Y]`, validate: fiHetu, format: 'DDMMYYCZZZQ, mod 31', source: `${PRESIDIO} FiPersonalIdentityCodeRecognizer` },
-  { type: 'no_fodselsnummer', country: 'NO', pattern: `${D(6)} ?${D(5)}`, context: ['fødselsnummer', 'fodselsnummer', 'personnummer', 'fnr', 'birth number'], validate: noFodselsnummer, format: 'DDMMYY + 5, two mod-11 checks', source: 'Skatteetaten' },
-  { type: 'dk_cpr', country: 'DK', pattern: `${D(6)}-${D(4)}`, validate: dkCpr, format: 'DDMMYY-NNNN', source: 'CPR-kontoret' },
-  { type: 'in_aadhaar', country: 'IN', pattern: `[2-9][0-9]{3} [0-9]{4} [0-9]{4}|[2-9][0-9]{3}-[0-9]{4}-[0-9]{4}`, validate: inAadhaar, format: '12 digits in 4-4-4, Verhoeff', source: `${PRESIDIO} InAadhaarRecognizer; UIDAI` },
-  { type: 'in_aadhaar', country: 'IN', pattern: `[2-9][0-9]{11}`, context: ['aadhaar', 'aadhar', 'uidai'], validate: inAadhaar, format: '12 digits, Verhoeff', source: `${PRESIDIO} InAadhaarRecognizer` },
-  { type: 'in_pan', country: 'IN', pattern: '[A-Z]{3}[ABCFGHLJPT][A-Z][0-9]{4}[A-Z]', validate: ok, format: 'AAAPL1234C', source: `${PRESIDIO} InPanRecognizer` },
-  { type: 'br_cpf', country: 'BR', pattern: `${D(3)}\\.${D(3)}\\.${D(3)}-${D(2)}`, validate: brCpf, format: 'NNN.NNN.NNN-DD, two mod-11 checks', source: 'Receita Federal' },
-  { type: 'br_cpf', country: 'BR', pattern: D(11), context: ['cpf'], validate: brCpf, format: '11 digits', source: 'Receita Federal' },
-  { type: 'br_cnpj', country: 'BR', pattern: `${D(2)}\\.${D(3)}\\.${D(3)}/${D(4)}-${D(2)}`, validate: brCnpj, format: 'NN.NNN.NNN/NNNN-DD', source: 'Receita Federal' },
-  { type: 'ca_sin', country: 'CA', pattern: `${D(3)}[- ]${D(3)}[- ]${D(3)}`, validate: caSin, format: 'NNN-NNN-NNN, Luhn', source: 'Service Canada' },
-  { type: 'ca_sin', country: 'CA', pattern: D(9), context: ['sin', 'social insurance'], validate: caSin, format: '9 digits, Luhn', source: 'Service Canada' },
-  { type: 'sg_nric', country: 'SG', pattern: '[STFGM][0-9]{7}[A-Z]', validate: sgNric, format: 'S1234567D, weighted check letter', source: `${PRESIDIO} SgFinRecognizer` },
-  { type: 'kr_rrn', country: 'KR', pattern: `${D(6)}-[1-8]${D(6)}`, validate: krRrn, format: 'YYMMDD-SNNNNNN', source: `${PRESIDIO} KrRrnRecognizer` },
-  { type: 'cn_resident_id', country: 'CN', pattern: '[1-9][0-9]{16}[0-9Xx]', validate: cnResidentId, format: '18 chars, ISO 7064 MOD 11-2', source: 'GB 11643-1999' },
-  { type: 'au_tfn', country: 'AU', pattern: `${D(3)} ?${D(3)} ?${D(3)}`, context: ['tfn', 'tax file'], validate: auTfn, format: '9 digits, weighted mod 11', source: `${PRESIDIO} AuTfnRecognizer` },
-  { type: 'au_medicare', country: 'AU', pattern: `[2-6][0-9]{3} ?[0-9]{5} ?[0-9]{1,2}`, context: ['medicare'], validate: auMedicare, format: '10-11 digits, weighted check', source: `${PRESIDIO} AuMedicareRecognizer` },
-  { type: 'tr_tckn', country: 'TR', pattern: D(11), context: ['tckn', 'kimlik', 'tc no', 'tc_no', 't.c.'], validate: trTckn, format: '11 digits, two checks', source: 'NVI' },
-  { type: 'jp_my_number', country: 'JP', pattern: `${D(4)} ?${D(4)} ?${D(4)}`, context: ['my number', 'mynumber', 'マイナンバー', 'kojin bango', 'individual number'], validate: jpMyNumber, format: '12 digits, check digit', source: 'Digital Agency (JP)' },
-  { type: 'mx_curp', country: 'MX', pattern: '[A-Z][AEIOUX][A-Z]{2}[0-9]{6}[HMX][A-Z]{5}[0-9A-Z][0-9]', validate: mxCurp, format: '18 chars, check digit', source: 'RENAPO' },
-  { type: 'cl_rut', country: 'CL', pattern: '[0-9]{1,2}\\.[0-9]{3}\\.[0-9]{3}-[0-9Kk]', validate: clRut, format: 'NN.NNN.NNN-K, mod 11', source: 'SII' },
-  { type: 'ch_ahv', country: 'CH', pattern: '756\\.?[0-9]{4}\\.?[0-9]{4}\\.?[0-9]{2}', validate: chAhv, format: '756.NNNN.NNNN.NC, EAN-13', source: 'ZAS AHV' },
-  { type: 'il_id', country: 'IL', pattern: D(9), context: ['teudat', 'zehut', 'israeli id', 'ת.ז'], validate: ilTeudatZehut, format: '9 digits, Luhn-like', source: 'Israel Population Authority' },
-  { type: 'us_itin', country: 'US', pattern: '9[0-9]{2}-(?:5[0-9]|6[0-5]|7[0-9]|8[0-8]|9[0-24-9])-[0-9]{4}', validate: ok, format: '9NN-7N-NNNN', source: `${PRESIDIO} UsItinRecognizer` },
+  { type: 'uk_nino', country: 'GB', run: 2, upper: 3, pattern: '[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]', validate: (s) => !/^(?:BG|GB|NK|KN|TN|NT|ZZ)/.test(s.toUpperCase()), format: 'AB 12 34 56 C (prefix rules)', source: `${PRESIDIO} UkNinoRecognizer; HMRC` },
+  { type: 'uk_nhs_number', country: 'GB', run: 10, upper: 0, pattern: `${D(3)}[ -]?${D(3)}[ -]?${D(4)}`, context: ['nhs'], validate: ukNhs, format: '10 digits, mod 11', source: `${PRESIDIO} NhsRecognizer` },
+  { type: 'es_nif', country: 'ES', run: 8, upper: 1, pattern: `${D(8)}-?[A-HJ-NP-TV-Z]`, validate: esNif, format: '8 digits + check letter (mod 23)', source: `${PRESIDIO} EsNifRecognizer` },
+  { type: 'es_nie', country: 'ES', run: 7, upper: 2, pattern: `[XYZ]-?${D(7)}-?[A-HJ-NP-TV-Z]`, validate: esNif, format: 'X/Y/Z + 7 digits + check letter', source: `${PRESIDIO} EsNieRecognizer` },
+  { type: 'it_fiscal_code', country: 'IT', run: 2, upper: 9, pattern: '[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]', validate: itCodiceFiscale, format: '16 chars, check letter', source: `${PRESIDIO} ItFiscalCodeRecognizer` },
+  { type: 'fr_nir', country: 'FR', run: 13, upper: 0, pattern: '[12] ?[0-9]{2} ?(?:0[1-9]|1[0-2]|[2-9][0-9]) ?(?:[0-9]{2}|2[AB]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}', validate: frNir, format: '15 digits (sex, year, month, dept, …), key = 97 - n mod 97', source: 'INSEE NIR' },
+  { type: 'de_tax_id', country: 'DE', run: 11, upper: 0, pattern: `[1-9][0-9]{10}|[1-9][0-9] ?[0-9]{3} ?[0-9]{3} ?[0-9]{3}`, context: ['steuer', 'idnr', 'tax id', 'taxid', 'tax_id', 'identifikationsnummer', 'tin'], validate: deSteuerId, format: '11 digits, ISO 7064 mod 11,10', source: `${PRESIDIO} DeTaxIdRecognizer; BZSt` },
+  { type: 'nl_bsn', country: 'NL', run: 9, upper: 0, pattern: `${D(9)}|${D(4)}\\.${D(2)}\\.${D(3)}`, context: ['bsn', 'burgerservicenummer', 'sofinummer'], validate: nlBsn, format: '9 digits, 11-proof', source: 'Rijksoverheid BSN' },
+  { type: 'be_national_number', country: 'BE', run: 11, upper: 0, pattern: `${D(2)}\\.${D(2)}\\.${D(2)}-${D(3)}\\.${D(2)}`, validate: beNationalNumber, format: 'YY.MM.DD-NNN.CC, 97 - n mod 97', source: 'BE Rijksregister' },
+  { type: 'be_national_number', country: 'BE', run: 11, upper: 0, pattern: D(11), context: ['rijksregister', 'national number', 'numéro national', 'insz', 'niss'], validate: beNationalNumber, format: '11 digits', source: 'BE Rijksregister' },
+  { type: 'pl_pesel', country: 'PL', run: 11, upper: 0, pattern: D(11), context: ['pesel'], validate: plPesel, format: '11 digits (date + weights 1-3-7-9)', source: `${PRESIDIO} PlPeselRecognizer` },
+  { type: 'se_personnummer', country: 'SE', run: 10, upper: 0, pattern: `(?:19|20)?${D(6)}[-+]${D(4)}`, validate: sePersonnummer, format: 'YYMMDD-NNNC, Luhn', source: 'Skatteverket' },
+  { type: 'fi_hetu', country: 'FI', run: 6, upper: 0, pattern: `${D(6)}[-+A-FU-Y]${D(3)}[0-9A-FHJ-NPR-Y]`, validate: fiHetu, format: 'DDMMYYCZZZQ, mod 31', source: `${PRESIDIO} FiPersonalIdentityCodeRecognizer` },
+  { type: 'no_fodselsnummer', country: 'NO', run: 11, upper: 0, pattern: `${D(6)} ?${D(5)}`, context: ['fødselsnummer', 'fodselsnummer', 'personnummer', 'fnr', 'birth number'], validate: noFodselsnummer, format: 'DDMMYY + 5, two mod-11 checks', source: 'Skatteetaten' },
+  { type: 'dk_cpr', country: 'DK', run: 10, upper: 0, pattern: `${D(6)}-${D(4)}`, validate: dkCpr, format: 'DDMMYY-NNNN', source: 'CPR-kontoret' },
+  { type: 'in_aadhaar', country: 'IN', run: 12, upper: 0, pattern: `[2-9][0-9]{3} [0-9]{4} [0-9]{4}|[2-9][0-9]{3}-[0-9]{4}-[0-9]{4}`, validate: inAadhaar, format: '12 digits in 4-4-4, Verhoeff', source: `${PRESIDIO} InAadhaarRecognizer; UIDAI` },
+  { type: 'in_aadhaar', country: 'IN', run: 12, upper: 0, pattern: `[2-9][0-9]{11}`, context: ['aadhaar', 'aadhar', 'uidai'], validate: inAadhaar, format: '12 digits, Verhoeff', source: `${PRESIDIO} InAadhaarRecognizer` },
+  { type: 'in_pan', country: 'IN', run: 4, upper: 6, pattern: '[A-Z]{3}[ABCFGHLJPT][A-Z][0-9]{4}[A-Z]', validate: ok, format: 'AAAPL1234C', source: `${PRESIDIO} InPanRecognizer` },
+  { type: 'br_cpf', country: 'BR', run: 11, upper: 0, pattern: `${D(3)}\\.${D(3)}\\.${D(3)}-${D(2)}`, validate: brCpf, format: 'NNN.NNN.NNN-DD, two mod-11 checks', source: 'Receita Federal' },
+  { type: 'br_cpf', country: 'BR', run: 11, upper: 0, pattern: D(11), context: ['cpf'], validate: brCpf, format: '11 digits', source: 'Receita Federal' },
+  { type: 'br_cnpj', country: 'BR', run: 6, upper: 0, pattern: `${D(2)}\\.${D(3)}\\.${D(3)}/${D(4)}-${D(2)}`, validate: brCnpj, format: 'NN.NNN.NNN/NNNN-DD', source: 'Receita Federal' },
+  { type: 'ca_sin', country: 'CA', run: 9, upper: 0, pattern: `${D(3)}[- ]${D(3)}[- ]${D(3)}`, validate: caSin, format: 'NNN-NNN-NNN, Luhn', source: 'Service Canada' },
+  { type: 'ca_sin', country: 'CA', run: 9, upper: 0, pattern: D(9), context: ['sin', 'social insurance'], validate: caSin, format: '9 digits, Luhn', source: 'Service Canada' },
+  { type: 'sg_nric', country: 'SG', run: 7, upper: 2, pattern: '[STFGM][0-9]{7}[A-Z]', validate: sgNric, format: 'S1234567D, weighted check letter', source: `${PRESIDIO} SgFinRecognizer` },
+  { type: 'kr_rrn', country: 'KR', run: 13, upper: 0, pattern: `${D(6)}-[1-8]${D(6)}`, validate: krRrn, format: 'YYMMDD-SNNNNNN', source: `${PRESIDIO} KrRrnRecognizer` },
+  { type: 'cn_resident_id', country: 'CN', run: 17, upper: 0, pattern: '[1-9][0-9]{16}[0-9Xx]', validate: cnResidentId, format: '18 chars, ISO 7064 MOD 11-2', source: 'GB 11643-1999' },
+  { type: 'au_tfn', country: 'AU', run: 9, upper: 0, pattern: `${D(3)} ?${D(3)} ?${D(3)}`, context: ['tfn', 'tax file'], validate: auTfn, format: '9 digits, weighted mod 11', source: `${PRESIDIO} AuTfnRecognizer` },
+  { type: 'au_medicare', country: 'AU', run: 10, upper: 0, pattern: `[2-6][0-9]{3} ?[0-9]{5} ?[0-9]{1,2}`, context: ['medicare'], validate: auMedicare, format: '10-11 digits, weighted check', source: `${PRESIDIO} AuMedicareRecognizer` },
+  { type: 'tr_tckn', country: 'TR', run: 11, upper: 0, pattern: D(11), context: ['tckn', 'kimlik', 'tc no', 'tc_no', 't.c.'], validate: trTckn, format: '11 digits, two checks', source: 'NVI' },
+  { type: 'jp_my_number', country: 'JP', run: 12, upper: 0, pattern: `${D(4)} ?${D(4)} ?${D(4)}`, context: ['my number', 'mynumber', 'マイナンバー', 'kojin bango', 'individual number'], validate: jpMyNumber, format: '12 digits, check digit', source: 'Digital Agency (JP)' },
+  { type: 'mx_curp', country: 'MX', run: 6, upper: 10, pattern: '[A-Z][AEIOUX][A-Z]{2}[0-9]{6}[HMX][A-Z]{5}[0-9A-Z][0-9]', validate: mxCurp, format: '18 chars, check digit', source: 'RENAPO' },
+  { type: 'cl_rut', country: 'CL', run: 9, upper: 0, pattern: '[0-9]{1,2}\\.[0-9]{3}\\.[0-9]{3}-[0-9Kk]', validate: clRut, format: 'NN.NNN.NNN-K, mod 11', source: 'SII' },
+  { type: 'ch_ahv', country: 'CH', run: 13, upper: 0, pattern: '756\\.?[0-9]{4}\\.?[0-9]{4}\\.?[0-9]{2}', validate: chAhv, format: '756.NNNN.NNNN.NC, EAN-13', source: 'ZAS AHV' },
+  { type: 'il_id', country: 'IL', run: 9, upper: 0, pattern: D(9), context: ['teudat', 'zehut', 'israeli id', 'ת.ז'], validate: ilTeudatZehut, format: '9 digits, Luhn-like', source: 'Israel Population Authority' },
+  { type: 'us_itin', country: 'US', run: 9, upper: 0, pattern: '9[0-9]{2}-(?:5[0-9]|6[0-5]|7[0-9]|8[0-8]|9[0-24-9])-[0-9]{4}', validate: ok, format: '9NN-7N-NNNN', source: `${PRESIDIO} UsItinRecognizer` },
 ];
 
 export const NATIONAL_ID_TYPES: readonly string[] = Object.freeze([...new Set(NATIONAL_ID_RULES.map((r) => r.type))]);
@@ -348,15 +353,15 @@ export const NATIONAL_ID_TYPES: readonly string[] = Object.freeze([...new Set(NA
 interface CompiledId {
   readonly rule: NationalIdRule;
   readonly re: RegExp;
-  /** The form opens with a capital letter: skipped for strings without capitals. */
-  readonly lettered: boolean;
 }
 
 const COMPILED: readonly CompiledId[] = NATIONAL_ID_RULES.map((rule) => ({
   rule,
   re: new RegExp(`(?<![A-Za-z0-9])(?:${rule.pattern})(?![A-Za-z0-9])`, 'g'),
-  lettered: /^(?:\[[A-Z]|[A-Z])/.test(rule.pattern),
 }));
+const CONTEXT_INDEX = new KeywordIndex([...new Set(NATIONAL_ID_RULES.flatMap((r) => r.context ?? []).filter((w) => /^[\x21-\x7e ]+$/.test(w)))]);
+/** Context words outside ASCII (`fødselsnummer`, `マイナンバー`) are not in the index: such text is searched word by word. */
+const NON_ASCII_RE = /[^\x00-\x7f]/;
 const isLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 
 /** Is one of `words` in lower[from, to), standing as a word? */
@@ -375,11 +380,14 @@ function contextBefore(lower: string, from: number, to: number, words: readonly 
  * Every national-id row over one string. Rows needing context run only when one of their words
  * occurs in the string at all; lettered rows only when the string has capitals.
  */
-export function scanNationalIds(text: string, upper: number, emit: (start: number, end: number, type: string) => void): void {
+export function scanNationalIds(text: string, run: number, upper: number, emit: (start: number, end: number, type: string) => void): void {
   let lower: string | null = null;
-  for (const { rule, re, lettered } of COMPILED) {
-    if (lettered && upper === 0) continue;
+  let anyContext: boolean | undefined;
+  for (const { rule, re } of COMPILED) {
+    if (rule.run > run || rule.upper > upper) continue;
     if (rule.context !== undefined) {
+      // One pass for all context words first: most strings hold none.
+      if (!(anyContext ??= CONTEXT_INDEX.test(text) || NON_ASCII_RE.test(text))) continue;
       lower ??= text.toLowerCase();
       if (!contextBefore(lower, 0, lower.length, rule.context)) continue;
     }

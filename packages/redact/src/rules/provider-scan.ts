@@ -28,6 +28,7 @@ const isOperator = (c: number) => c === 61 || c === 58 || c === 62 || c === 124 
 const PLACEHOLDER_RE = /^(?:(.)\1+|x{6,}|\*+|<[^>]*>?|\$\{?[A-Za-z_]+\}?|\{\{.*|changeme|example|redacted|null|none|true|false)$/i;
 
 const MAX_NAME_TAIL = 24;
+const MIN_TOKEN_TEXT = 16;
 const MAX_CANDIDATES = 4096;
 
 export class ProviderScanner {
@@ -37,6 +38,8 @@ export class ProviderScanner {
   private readonly rules: CompiledRule[];
   // Scratch state for one scan (the scanner is synchronous and not re-entrant).
   private readonly found: number[] = [];
+  /** Keyword hits of one scan: (keyword, end) pairs; a string with more is scanned for the first ones only. */
+  private readonly hits = new Int32Array(2 * MAX_CANDIDATES);
 
   constructor(rules: readonly ProviderRule[], disabled: ReadonlySet<string>) {
     const keywords: string[] = [];
@@ -73,15 +76,19 @@ export class ProviderScanner {
   scan(text: string, emit: Emit): void {
     const found = this.found;
     found.length = 0;
-    const { byKeyword } = this;
-    this.index.scan(text, (kw, end) => {
-      if (found.length >= MAX_CANDIDATES * 3) return;
-      const start = end - this.index.keywords[kw]!.length;
+    const { byKeyword, hits } = this;
+    const n = this.index.scan(text, hits);
+    if (n === 0) return;
+    const { keywords } = this.index;
+    for (let h = 0; h < n && found.length < MAX_CANDIDATES * 3; h++) {
+      const kw = hits[2 * h]!;
+      const end = hits[2 * h + 1]!;
+      const start = end - keywords[kw]!.length;
       for (const c of byKeyword[kw]!) {
         if (c.rule.kind === 'token') this.tryToken(c, text, start, found);
         else this.tryAssigned(c, text, end, found);
       }
-    });
+    }
     if (found.length === 0) return;
     // [start, end, ruleIndex] triples; emit in table order so earlier rows win overlaps.
     const order: number[] = [];
@@ -153,7 +160,8 @@ export function providerRule(disabled: ReadonlySet<string>): ValueRule {
   const scanner = new ProviderScanner(PROVIDER_RULES, disabled);
   return {
     types: PROVIDER_RULE_TYPES,
-    applies: (f) => f.length >= 8, // the text redactor gates plain prose (see its `provider` condition)
+    // No provider format is shorter than 16 characters; the text redactor gates plain prose (its `provider` condition).
+    applies: (f) => f.length >= MIN_TOKEN_TEXT,
     scan(text: string, emit: Emit) {
       scanner.scan(text, emit);
     },
