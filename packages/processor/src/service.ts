@@ -37,7 +37,10 @@ export interface ProcessorDeps {
   logger?: Logger;
   /** Where the stdout sink writes. @default process.stdout */
   stdout?: Writable;
-  /** Wall clock for ticks and retention. @default Date.now */
+  /**
+   * The processor's trusted clock: receive time of every record, pairing and ticks,
+   * retention. Injectable for tests and the detection benchmark only. @default Date.now
+   */
   clock?: () => number;
 }
 
@@ -155,6 +158,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       checkpointEvery: { records: config.trail.checkpoint_records, seconds: config.trail.checkpoint_seconds },
       pairingWindowMs: config.trail.pairing_window_ms,
       logger: logger.child({ component: 'trail' }),
+      clock,
     });
     opened.unshift(() => pipeline.close());
 

@@ -51,7 +51,7 @@ export interface AuditPipelineOptions {
    */
   sealCoalesceMs?: number;
   /** Size caps of the normalizer. */
-  limits?: Pick<NormalizeOptions, 'maxArgsBytes' | 'maxErrorMessageChars' | 'maxFieldChars'>;
+  limits?: Pick<NormalizeOptions, 'maxArgsBytes' | 'maxErrorMessageChars' | 'maxFieldChars' | 'maxClockAheadMs' | 'maxClockBehindMs'>;
 }
 
 export const DEFAULT_PAIRING_WINDOW_MS = 1000;
@@ -193,11 +193,13 @@ class Pipeline implements AuditPipeline {
   }
 
   traces(batch: DecodedTraces): Promise<IngestResult> {
-    return this.ingest(batch.spans.map((s) => ['span', normalizeSpan(s, this.normalizeOptions)] as const), batch.rejected, batch.rejectReason);
+    const received = this.clock();
+    return this.ingest(batch.spans.map((s) => ['span', normalizeSpan(s, this.normalizeOptions, received)] as const), batch.rejected, batch.rejectReason);
   }
 
   logs(batch: DecodedLogs): Promise<IngestResult> {
-    return this.ingest(batch.logs.map((l) => ['log', normalizeLog(l, this.normalizeOptions)] as const), batch.rejected, batch.rejectReason);
+    const received = this.clock();
+    return this.ingest(batch.logs.map((l) => ['log', normalizeLog(l, this.normalizeOptions, received)] as const), batch.rejected, batch.rejectReason);
   }
 
   private async ingest(
