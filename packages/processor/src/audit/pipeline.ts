@@ -56,7 +56,7 @@ export interface AuditPipelineOptions {
    */
   sealerThread?: { trail: TrailSpec; signingKeyPath: string; workerPath?: string };
   /** Size caps of the normalizer. */
-  limits?: Pick<NormalizeOptions, 'maxArgsBytes' | 'maxErrorMessageChars' | 'maxFieldChars'>;
+  limits?: Pick<NormalizeOptions, 'maxArgsBytes' | 'maxErrorMessageChars' | 'maxFieldChars' | 'maxClockAheadMs' | 'maxClockBehindMs'>;
 }
 
 export const DEFAULT_PAIRING_WINDOW_MS = 1000;
@@ -106,6 +106,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 class Pipeline implements AuditPipeline {
   private readonly store: TrailStore;
   private readonly logger: TrailLogger;
+  private readonly clock: () => number;
   private readonly normalizeOptions: NormalizeOptions;
   private readonly windowMs: number;
   private readonly maxStaged: number;
@@ -129,6 +130,7 @@ class Pipeline implements AuditPipeline {
   constructor(opts: AuditPipelineOptions) {
     this.store = opts.store;
     this.logger = opts.logger;
+    this.clock = opts.clock ?? Date.now;
     this.windowMs = opts.pairingWindowMs === undefined ? DEFAULT_PAIRING_WINDOW_MS : Math.max(0, opts.pairingWindowMs);
     const checkpointRecords = Math.floor(positive('checkpointEvery.records', opts.checkpointEvery?.records, DEFAULT_CHECKPOINT_RECORDS));
     const checkpointMs = positive('checkpointEvery.seconds', opts.checkpointEvery?.seconds, DEFAULT_CHECKPOINT_SECONDS) * 1000;
@@ -138,7 +140,7 @@ class Pipeline implements AuditPipeline {
     const timing = { windowMs: this.windowMs, checkpointRecords, checkpointMs, coalesceMs };
     this.stage = opts.sealerThread
       ? new SealerThread({ ...opts.sealerThread, ...timing, logger: opts.logger })
-      : new LocalSealStage({ store: opts.store, signer: opts.signer, logger: opts.logger, clock: opts.clock ?? Date.now, ...timing });
+      : new LocalSealStage({ store: opts.store, signer: opts.signer, logger: opts.logger, clock: this.clock, ...timing });
     this.ready = this.stage
       .start((records, released) => {
         this.held -= released;
@@ -163,11 +165,13 @@ class Pipeline implements AuditPipeline {
   }
 
   traces(batch: DecodedTraces): Promise<IngestResult> {
-    return this.ingest(batch.spans.map((s) => ['span', normalizeSpan(s, this.normalizeOptions)] as const), batch.rejected, batch.rejectReason);
+    const received = this.clock();
+    return this.ingest(batch.spans.map((s) => ['span', normalizeSpan(s, this.normalizeOptions, received)] as const), batch.rejected, batch.rejectReason);
   }
 
   logs(batch: DecodedLogs): Promise<IngestResult> {
-    return this.ingest(batch.logs.map((l) => ['log', normalizeLog(l, this.normalizeOptions)] as const), batch.rejected, batch.rejectReason);
+    const received = this.clock();
+    return this.ingest(batch.logs.map((l) => ['log', normalizeLog(l, this.normalizeOptions, received)] as const), batch.rejected, batch.rejectReason);
   }
 
   /** The seal stage cannot take entries (did not start, or its thread died). */
