@@ -81,6 +81,20 @@ export interface AuditDraft {
    * Optional and additive: null or absent when unknown. Detection's credential rule reads it.
    */
   redaction_types?: string[] | null;
+  /**
+   * Who sent it, as the receiver established it (never a claim of the payload): the id of the
+   * credential (token or client certificate) it authenticated with, null when the listener
+   * runs without auth. Optional and additive.
+   */
+  credential_id?: string | null;
+  /** The sender's network address: the connection's peer (or a configured trusted proxy's X-Forwarded-For). */
+  emitter_address?: string | null;
+  /**
+   * Claims the credential does not own, stored because `auth.identity_mismatch` is `flag`:
+   * `service` (service.name), `actor` (enduser.id), `paired-credential` (span and log record
+   * of one call came with different credentials). null when none.
+   */
+  identity_flags?: string[] | null;
 }
 
 /** A record in the trail: a draft placed in a hash chain. */
@@ -159,6 +173,9 @@ export const AUDIT_RECORD_JSON_SCHEMA = {
     parent_span_id: { oneOf: [{ type: 'null' }, { type: 'string', pattern: '^[0-9a-f]{16}$' }] },
     source: { enum: [...AUDIT_SOURCES] },
     redaction_types: { oneOf: [{ type: 'null' }, { type: 'array', items: { type: 'string' } }] },
+    credential_id: nullable('string'),
+    emitter_address: nullable('string'),
+    identity_flags: { oneOf: [{ type: 'null' }, { type: 'array', items: { type: 'string' } }] },
     prev_hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
     hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
   },

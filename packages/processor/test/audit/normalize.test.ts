@@ -66,6 +66,9 @@ describe('normalizeSpan', () => {
       parent_span_id: null,
       source: 'span',
       redaction_types: null,
+      credential_id: null,
+      emitter_address: null,
+      identity_flags: null,
     });
   });
 
