@@ -5,11 +5,11 @@
  * environment variables. It never throws into the host and never writes to stdout:
  * on failure it prints one "mcptrail: not instrumented: …" line to stderr.
  */
-import { reportNotInstrumented } from './sdk/not-instrumented';
+import { reportNotInstrumented } from './otel-sdk/not-instrumented';
 
 try {
   // Required inside the try: a broken or partial install must not take the host down.
-  const { startMcptrail } = require('./sdk/start') as typeof import('./sdk/start');
+  const { startMcptrail } = require('./otel-sdk/start') as typeof import('./otel-sdk/start');
   startMcptrail();
 } catch (error) {
   reportNotInstrumented(error);

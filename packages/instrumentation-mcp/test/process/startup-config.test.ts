@@ -5,13 +5,13 @@
 import { ATTR_MCPTRAIL_TELEMETRY_SIGNAL, METRIC_MCPTRAIL_TELEMETRY_DROPPED } from '@mcptrail/conventions';
 import { InMemorySpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StderrDiagLogger } from '../../src/sdk/diag-logger';
-import { reportNotInstrumented } from '../../src/sdk/not-instrumented';
-import { DropCounter } from '../../src/sdk/drop-counter';
-import { ENV_DEFAULTS, parseMcptrailEnv } from '../../src/sdk/env';
-import type { McptrailConfigError } from '../../src/sdk/errors';
-import { planExports } from '../../src/sdk/exporters';
-import { batchSpanProcessor, queueSizing } from '../../src/sdk/processors';
+import { StderrDiagLogger } from '../../src/otel-sdk/diag-logger';
+import { reportNotInstrumented } from '../../src/otel-sdk/not-instrumented';
+import { DropCounter } from '../../src/otel-sdk/drop-counter';
+import { ENV_DEFAULTS, parseMcptrailEnv } from '../../src/otel-sdk/env';
+import type { McptrailConfigError } from '../../src/otel-sdk/errors';
+import { planExports } from '../../src/otel-sdk/exporters';
+import { batchSpanProcessor, queueSizing } from '../../src/otel-sdk/processors';
 import { OtlpReceiver } from '../helpers/otlp-receiver';
 import { fixture, killAll, otlpEnv, REQUIRE_REGISTER, spawnNode } from '../helpers/processes';
 

@@ -3,7 +3,7 @@
  * covers (`body`); the filter columns are GENERATED from it, so a filter column can
  * never disagree with what was hashed, and verification reads only (seq, hash, body).
  */
-export const SQLITE_SCHEMA_VERSION = 1;
+export const SQLITE_SCHEMA_VERSION = 2;
 
 const generated = (name: string, path = name) =>
   `${name} TEXT GENERATED ALWAYS AS (json_extract(body, '$.${path}')) VIRTUAL`;
@@ -44,16 +44,10 @@ export const SQLITE_SCHEMA_V1 = [
     key_id TEXT NOT NULL,
     PRIMARY KEY (chain_id, seq)
   )`,
-  // Drafts acknowledged to an exporter but not yet in the chain (pairing window).
-  `CREATE TABLE IF NOT EXISTS audit_staging (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    trace_id TEXT,
-    span_id TEXT,
-    kind TEXT NOT NULL CHECK (kind IN ('span', 'log')),
-    draft TEXT NOT NULL,
-    ready_at INTEGER NOT NULL
+  // Acknowledged but not yet sealed: one row per group commit (v2; v1 staged one row per draft).
+  `CREATE TABLE IF NOT EXISTS audit_inbox (
+    id INTEGER PRIMARY KEY,
+    payload TEXT NOT NULL,
+    done TEXT
   )`,
-  `CREATE UNIQUE INDEX IF NOT EXISTS staging_once ON audit_staging (trace_id, span_id, kind)
-     WHERE trace_id IS NOT NULL AND span_id IS NOT NULL`,
-  `CREATE INDEX IF NOT EXISTS staging_by_ready ON audit_staging (ready_at)`,
 ];

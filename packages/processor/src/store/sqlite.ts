@@ -7,7 +7,8 @@ import { StoreError } from './errors';
 import { pageChain, recordsOf } from './paging';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
-import type { AuditQuery, ChainHead, Checkpoint, SealOutcome, SealPlan, StagedDraft, StagingRow, StoredRow, TrailStore } from './types';
+import { legacyStagingToInbox } from './legacy-staging';
+import type { AuditQuery, CallKey, ChainHead, Checkpoint, InboxEntry, InboxProgress, SealOutcome, SealPlan, StoredRow, TrailStore } from './types';
 
 export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT } from './query-filter';
 /** SQLite page cache of the trail's connection, KiB. */
@@ -67,7 +68,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteAuditStore {
     // The trail's indexes (time, session, actor, trace…) take random inserts: with the 2 MiB
     // default most of them re-read pages on every seal. 64 MiB keeps the hot index pages.
     db.pragma(`cache_size = -${CACHE_KIB}`);
-    // Staging rows are written and deleted within a second, so most WAL frames are
+    // Inbox rows are written and deleted within a second, so most WAL frames are
     // rewrites of the same pages: a longer WAL copies each page to the file once.
     db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
     migrate(db);
@@ -90,6 +91,13 @@ function migrate(db: Database.Database): void {
   }
   db.transaction(() => {
     for (const stmt of SQLITE_SCHEMA_V1) db.exec(stmt);
+    // v1 files: drafts acknowledged into the per-draft staging table move to the inbox.
+    const legacy = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_staging'`).get();
+    if (legacy) {
+      const rows = db.prepare(`SELECT kind, draft FROM audit_staging ORDER BY id`).all() as Array<{ kind: 'span' | 'log'; draft: string }>;
+      if (rows.length > 0) db.prepare(`INSERT INTO audit_inbox (payload) VALUES (?)`).run(legacyStagingToInbox(rows));
+      db.exec(`DROP TABLE audit_staging`);
+    }
     db.prepare(`INSERT OR REPLACE INTO mcptrail_schema (component, version) VALUES ('trail', ?)`).run(SQLITE_SCHEMA_VERSION);
   })();
 }
@@ -115,17 +123,12 @@ class SqliteStore implements SqliteAuditStore {
       checkpoints: db.prepare(`SELECT * FROM checkpoints WHERE chain_id = ? ORDER BY seq`),
       scan: db.prepare(`SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? ORDER BY seq LIMIT ?`),
       chains: db.prepare(`SELECT DISTINCT chain_id FROM audit_records UNION SELECT DISTINCT chain_id FROM checkpoints ORDER BY 1`).pluck(),
-      // Staging (the SQLite file holds one replica's staging: no chain column).
-      stage: db.prepare(`INSERT OR IGNORE INTO audit_staging (trace_id, span_id, kind, draft, ready_at) VALUES (?, ?, ?, ?, ?)`),
-      stagedCount: db.prepare(`SELECT count(*) FROM audit_staging`).pluck(),
-      // A completed pair is made due at once when its second half is staged.
-      ready: db.prepare(`SELECT * FROM audit_staging WHERE ready_at <= @now ORDER BY ready_at, id LIMIT @limit`),
-      duePartner: db.prepare(`UPDATE audit_staging SET ready_at = ? WHERE trace_id = ? AND span_id = ? AND kind <> ?`),
-      dueRow: db.prepare(`UPDATE audit_staging SET ready_at = ? WHERE id = ?`),
-      byKey: db.prepare(`SELECT * FROM audit_staging WHERE trace_id = ? AND span_id = ?`),
+      // The inbox (the SQLite file holds one replica's inbox: no chain column).
+      appendInbox: db.prepare(`INSERT INTO audit_inbox (payload) VALUES (?)`),
+      readInbox: db.prepare(`SELECT id, payload, done FROM audit_inbox ORDER BY id`),
       // One statement for a whole seal batch (ids as a JSON array).
-      removeMany: db.prepare(`DELETE FROM audit_staging WHERE id IN (SELECT value FROM json_each(?))`),
-      nextReady: db.prepare(`SELECT min(ready_at) FROM audit_staging`).pluck(),
+      consumeInbox: db.prepare(`DELETE FROM audit_inbox WHERE id IN (SELECT value FROM json_each(?))`),
+      noteInbox: db.prepare(`UPDATE audit_inbox SET done = ? WHERE id = ?`),
     };
   }
 
@@ -163,68 +166,35 @@ class SqliteStore implements SqliteAuditStore {
 
   // --- TrailWriter: synchronous better-sqlite3 transactions behind the async seam ---
 
-  async stagedCount(): Promise<number> {
+  async appendInbox(payload: string): Promise<number> {
     this.assertOpen();
-    return this.stmts.stagedCount.get() as number;
+    return Number(this.stmts.appendInbox.run(payload).lastInsertRowid);
   }
 
-  async stageDrafts(rows: readonly StagedDraft[], now: number): Promise<number> {
+  async readInbox(): Promise<InboxEntry[]> {
     this.assertOpen();
-    let inserted = 0;
-    this.db.transaction(() => {
-      for (const r of rows) {
-        const res = this.stmts.stage.run(r.trace_id, r.span_id, r.kind, r.draft, r.ready_at);
-        inserted += res.changes;
-        // Second half of a call: both halves are due now, no need to wait for the window.
-        if (res.changes > 0 && r.trace_id !== null && r.span_id !== null && this.stmts.duePartner.run(now, r.trace_id, r.span_id, r.kind).changes > 0) {
-          this.stmts.dueRow.run(now, res.lastInsertRowid);
-        }
-      }
-    }).immediate();
-    return inserted;
+    return this.stmts.readInbox.all() as InboxEntry[];
   }
 
-  async nextReadyAt(): Promise<number | null> {
+  async sealCalls<C extends CallKey>(
+    calls: readonly C[],
+    plan: (fresh: C[], head: ChainHead, last: Checkpoint | null) => SealPlan,
+    inbox: InboxProgress,
+  ): Promise<SealOutcome> {
     this.assertOpen();
-    return (this.stmts.nextReady.get() as number | null) ?? null;
-  }
-
-  async sealDue(
-    now: number,
-    limit: number,
-    plan: (groups: StagingRow[][], head: ChainHead, last: Checkpoint | null) => SealPlan,
-  ): Promise<SealOutcome | null> {
-    this.assertOpen();
-    return this.db.transaction((): SealOutcome | null => {
-      const rows = this.stmts.ready.all({ now, limit }) as StagingRow[];
-      if (rows.length === 0) return null;
-      // Group the span and the log record of one call; keep arrival order. A completed pair
-      // is due as a whole (both halves made due at staging), so only a half due alone needs
-      // a look-up of its partner.
-      const groups = new Map<string, StagingRow[]>();
-      for (const row of rows) {
-        const key = row.trace_id !== null && row.span_id !== null ? `${row.trace_id}/${row.span_id}` : `#${row.id}`;
-        const group = groups.get(key);
-        if (group) group.push(row);
-        else groups.set(key, [row]);
-      }
-      const ids: number[] = [];
+    return this.db.transaction((): SealOutcome => {
       let duplicates = 0;
-      const fresh: StagingRow[][] = [];
-      for (let group of groups.values()) {
-        const first = group[0]!;
-        if (group.length === 1 && first.trace_id !== null && first.span_id !== null) {
-          group = this.stmts.byKey.all(first.trace_id, first.span_id) as StagingRow[];
-        }
-        for (const row of group) ids.push(row.id);
-        if (first.trace_id !== null && first.span_id !== null && this.hasCall(first.trace_id, first.span_id)) duplicates++;
-        else fresh.push(group);
+      const fresh: C[] = [];
+      for (const call of calls) {
+        if (call.trace_id !== null && call.span_id !== null && this.hasCall(call.trace_id, call.span_id)) duplicates++;
+        else fresh.push(call);
       }
-      const removed = this.stmts.removeMany.run(JSON.stringify(ids)).changes;
       const out = plan(fresh, this.head(), this.lastCheckpoint());
       this.insertSealed(out.records);
       if (out.checkpoint) this.insertCheckpoint(out.checkpoint);
-      return { removed, duplicates, records: out.records.map((r) => r.record), checkpointed: out.checkpoint !== null };
+      if (inbox.consumed.length > 0) this.stmts.consumeInbox.run(JSON.stringify(inbox.consumed));
+      for (const n of inbox.noted) this.stmts.noteInbox.run(n.done, n.id);
+      return { duplicates, records: out.records.map((r) => r.record), checkpointed: out.checkpoint !== null };
     }).immediate();
   }
 
