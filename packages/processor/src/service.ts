@@ -39,7 +39,10 @@ export interface ProcessorDeps {
   logger?: Logger;
   /** Where the stdout sink writes. @default process.stdout */
   stdout?: Writable;
-  /** Wall clock for ticks and retention. @default Date.now */
+  /**
+   * The processor's trusted clock: receive time of every record, pairing and ticks,
+   * retention. Injectable for tests and the detection benchmark only. @default Date.now
+   */
   clock?: () => number;
   /** Extra read-side routes (the web console), mounted before the query API's own. */
   routes?: readonly RouteHandler[];
@@ -162,6 +165,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       pairingWindowMs: config.trail.pairing_window_ms,
       identityMismatch: config.auth.identity_mismatch,
       logger: logger.child({ component: 'trail' }),
+      clock,
     });
     opened.unshift(() => pipeline.close());
 

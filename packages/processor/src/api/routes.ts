@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Detector } from '../detect/types';
 import type { RouteHandler } from '../http/receiver';
 import type { Logger } from '../logger';
+import { safeJsonStringify } from '../safe-text';
 import type { AuditStore } from '../store/types';
 import { ApiError } from './errors';
 import { rateLimitedVerify, type VerifyFn } from './verify-runner';
@@ -39,7 +40,7 @@ export type ApiHandler = RouteHandler;
 const AUDIT_ALLOWED = [...Object.keys(AUDIT_PARAMS), 'order'];
 
 function send(res: ServerResponse, status: number, body: unknown, head: boolean, extra: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  const text = safeJsonStringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),

@@ -53,7 +53,7 @@ export interface AuditPipelineOptions {
    */
   sealCoalesceMs?: number;
   /** Size caps of the normalizer. */
-  limits?: Pick<NormalizeOptions, 'maxArgsBytes' | 'maxErrorMessageChars' | 'maxFieldChars'>;
+  limits?: Pick<NormalizeOptions, 'maxArgsBytes' | 'maxErrorMessageChars' | 'maxFieldChars' | 'maxClockAheadMs' | 'maxClockBehindMs'>;
 }
 
 export const DEFAULT_PAIRING_WINDOW_MS = 1000;
@@ -200,13 +200,15 @@ class Pipeline implements AuditPipeline {
   }
 
   traces(batch: DecodedTraces): Promise<IngestResult> {
+    const received = this.clock();
     const o = this.optionsFor(batch.emitter);
-    return this.ingest(batch.spans.map((s) => ['span', normalizeSpan(s, o)] as const), batch.rejected, batch.rejectReason);
+    return this.ingest(batch.spans.map((s) => ['span', normalizeSpan(s, o, received)] as const), batch.rejected, batch.rejectReason);
   }
 
   logs(batch: DecodedLogs): Promise<IngestResult> {
+    const received = this.clock();
     const o = this.optionsFor(batch.emitter);
-    return this.ingest(batch.logs.map((l) => ['log', normalizeLog(l, o)] as const), batch.rejected, batch.rejectReason);
+    return this.ingest(batch.logs.map((l) => ['log', normalizeLog(l, o, received)] as const), batch.rejected, batch.rejectReason);
   }
 
   /** The sender's identity rides with its batch into the records (credential, address, bounds). */

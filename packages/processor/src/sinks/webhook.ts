@@ -6,6 +6,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { type AuditRecord, EVENT_MCPTRAIL_ALERT, EVENT_MCPTRAIL_AUDIT_RECORD } from '@mcptrail/conventions';
 import type { Alert } from '../detect/types';
 import type { Logger } from '../logger';
+import { safeJsonStringify } from '../safe-text';
 import type { Sink, SinkStats } from './types';
 import { isLinkLocalOrMetadata, webhookUrlProblem } from './webhook-target';
 
@@ -163,7 +164,7 @@ export function createWebhookSink(opts: WebhookSinkOptions): WebhookSink {
   function enqueue(event: string, payload: Record<string, unknown>): void {
     if (closed) return;
     const id = randomUUID();
-    const body = JSON.stringify({ event, id, ...payload });
+    const body = safeJsonStringify({ event, id, ...payload });
     if (queue.length >= opts.queueSize) {
       const oldest = queue.shift() as Delivery;
       stats.dropped += 1;
