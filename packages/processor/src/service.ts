@@ -10,6 +10,7 @@ import type { Redactor } from '@mcptrail/redact';
 import { createApiHandler } from './api/routes';
 import { verifyInWorker } from './api/verify-runner';
 import type { RouteHandler } from './http/receiver';
+import { CONSOLE_PUBLIC_PATHS, createAlertStateBook, createConsoleHandler } from './console';
 import { type AuditPipeline, createAuditPipeline } from './audit/pipeline';
 import { purgeBefore } from './chain/retention';
 import { loadOrCreateSigningKey } from './chain/signing';
@@ -195,15 +196,26 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       },
     };
 
+    // A worker thread with its own connection: hashing the trail must not stall ingestion.
+    const verifyOffThread = () => (config.store.path === ':memory:' ? verifyTrail(store, signer.publicKey) : verifyInWorker(config, signer.publicKeyPem));
     const api = createApiHandler({
       store,
       detector,
-      // A worker thread with its own connection: hashing the trail must not stall ingestion.
-      verify: () => (config.store.path === ':memory:' ? verifyTrail(store, signer.publicKey) : verifyInWorker(config, signer.publicKeyPem)),
+      verify: verifyOffThread,
       // Console and other read-side routes mount here (see ApiOptions.routes).
       routes: deps.routes ?? [],
       logger: logger.child({ component: 'api' }),
       health: () => ({ chain_id: store.chainId }),
+      clock,
+    });
+
+    // The console (src/console) answers /console/*; everything else goes on to the query API.
+    const consoleRoutes = createConsoleHandler({
+      store,
+      detector,
+      alertStates: detector ? createAlertStateBook(trail.stateDb) : null,
+      verify: verifyOffThread,
+      logger: logger.child({ component: 'console' }),
       clock,
     });
 
@@ -219,13 +231,15 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       maxBodyBytes: config.receiver.max_body_bytes,
       auth,
       // Liveness probes carry no token; /healthz answers no data.
-      unauthenticatedPaths: ['/healthz'],
+      // The console's page shell and scripts hold no data; its /console/api/* needs the read token.
+      unauthenticatedPaths: ['/healthz', ...CONSOLE_PUBLIC_PATHS],
       allowedHosts: config.receiver.allowed_hosts,
       allowedOrigins: config.receiver.allowed_origins,
       trustedProxies: config.receiver.trusted_proxies,
       tls,
       sink: ingest,
-      api,
+      // Read-side routes: the console first, then the query API (which tries deps.routes first).
+      api: async (req, res, url, ctx) => (await consoleRoutes(req, res, url)) || api(req, res, url, ctx),
       logger: logger.child({ component: 'receiver' }),
     });
     const { url, port } = await receiver.listen();
