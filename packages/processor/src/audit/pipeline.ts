@@ -25,6 +25,8 @@ export interface AuditPipelineStats {
   staged: number;
   sealed: number;
   duplicates: number;
+  /** Client-side calls consumed because the server-side record of the same call arrived. */
+  superseded: number;
   rejected: number;
   checkpoints: number;
 }
@@ -42,6 +44,13 @@ export interface AuditPipelineOptions {
   clock?: () => number;
   /** See NormalizeOptions.includeClientSpans. Default false. */
   includeClientSpans?: boolean;
+  /** See NormalizeOptions.clientFallback. Default true (ignored when includeClientSpans is on). */
+  clientFallback?: boolean;
+  /**
+   * How long a client-side call waits for the server-side record that supersedes it before it is sealed
+   * as the record (the two come from different processes, each with its own export delay). Default 30000.
+   */
+  clientFallbackWindowMs?: number;
   /** Bound on acknowledged-but-unsealed + pending drafts; past it ingestion throws OverloadError (503). Default 100000. */
   maxStaged?: number;
   /**
@@ -55,6 +64,7 @@ export interface AuditPipelineOptions {
 }
 
 export const DEFAULT_PAIRING_WINDOW_MS = 1000;
+export const DEFAULT_CLIENT_FALLBACK_WINDOW_MS = 30_000;
 export const DEFAULT_CHECKPOINT_RECORDS = 1000;
 export const DEFAULT_CHECKPOINT_SECONDS = 60;
 export const DEFAULT_MAX_STAGED = 100_000;
@@ -115,7 +125,8 @@ class Pipeline implements AuditPipeline {
   private readonly maxStaged: number;
   private readonly coalesceMs: number;
   private readonly listeners: Array<(records: AuditRecord[]) => void | Promise<void>> = [];
-  private readonly book = new PairingBook();
+  private readonly book: PairingBook;
+  private readonly clientWindowMs: number;
 
   private pending: PendingWrite[] = [];
   private pendingRows = 0;
@@ -135,7 +146,7 @@ class Pipeline implements AuditPipeline {
   private emitQueue: AuditRecord[][] = [];
   private emitScheduled = false;
   private closed = false;
-  private counters = { sealed: 0, duplicates: 0, rejected: 0, checkpoints: 0 };
+  private counters = { sealed: 0, duplicates: 0, superseded: 0, rejected: 0, checkpoints: 0 };
 
   constructor(opts: AuditPipelineOptions) {
     this.store = opts.store;
@@ -147,7 +158,12 @@ class Pipeline implements AuditPipeline {
     this.checkpointMs = positive('checkpointEvery.seconds', opts.checkpointEvery?.seconds, DEFAULT_CHECKPOINT_SECONDS) * 1000;
     this.maxStaged = positive('maxStaged', opts.maxStaged, DEFAULT_MAX_STAGED);
     this.coalesceMs = opts.sealCoalesceMs === 0 ? 0 : positive('sealCoalesceMs', opts.sealCoalesceMs, DEFAULT_SEAL_COALESCE_MS);
-    this.normalizeOptions = { redactor: opts.redactor, includeClientSpans: opts.includeClientSpans ?? false, ...opts.limits };
+    const includeClientSpans = opts.includeClientSpans ?? false;
+    const clientFallback = !includeClientSpans && (opts.clientFallback ?? true);
+    this.book = new PairingBook(clientFallback);
+    this.clientWindowMs =
+      opts.clientFallbackWindowMs === undefined ? DEFAULT_CLIENT_FALLBACK_WINDOW_MS : Math.max(this.windowMs, opts.clientFallbackWindowMs);
+    this.normalizeOptions = { redactor: opts.redactor, includeClientSpans, clientFallback, ...opts.limits };
 
     this.ready = this.recover().catch((err: unknown) => {
       // Acknowledged data we cannot read now stays in the inbox for the next start.
@@ -176,12 +192,18 @@ class Pipeline implements AuditPipeline {
       const entry: EntryState = { id: e.id, remaining: items.length - done.size, keylessDone: [...done] };
       items.forEach((item, index) => {
         if (done.has(index)) return;
-        this.book.add({ ...item, entry, index }, item.sealNow ? now : now + this.windowMs);
+        this.book.add({ ...item, entry, index }, this.readyAt(item, now), now);
         drafts++;
       });
     }
     this.logger.info('sealing audit drafts acknowledged before restart', { entries: entries.length, drafts });
     this.requestSeal();
+  }
+
+  /** A half alone is sealed at: now (no partner can come), after the client fallback window, or the pairing window. */
+  private readyAt(row: InboxDraft, now: number): number {
+    if (row.sealNow) return now;
+    return now + (this.normalizeOptions.clientFallback && row.draft.side === 'client' ? this.clientWindowMs : this.windowMs);
   }
 
   onSealed(listener: (records: AuditRecord[]) => void | Promise<void>): void {
@@ -280,7 +302,7 @@ class Pipeline implements AuditPipeline {
     const entry: EntryState = { id, remaining: rows.length, keylessDone: [] };
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      this.book.add({ ...row, entry, index: i }, row.sealNow ? now : now + this.windowMs);
+      this.book.add({ ...row, entry, index: i }, this.readyAt(row, now), now);
     }
     for (const w of writes) w.resolve();
     this.requestSeal();
@@ -364,6 +386,7 @@ class Pipeline implements AuditPipeline {
     if (calls.length === 0) return null;
     const chainId = this.store.chainId;
     const progress = inboxProgressOf(calls);
+    let superseded = 0;
     let out;
     try {
       out = await this.store.sealCalls(
@@ -371,7 +394,12 @@ class Pipeline implements AuditPipeline {
         (fresh: PendingCall[], start, last): SealPlan => {
           let head = start;
           const records: SealedRecord[] = [];
+          superseded = 0;
           for (const call of fresh) {
+            if (call.superseded) {
+              superseded++;
+              continue;
+            }
             const s = this.sealSafely(draftOf(call), chainId, head);
             head = { seq: s.record.seq, hash: s.record.hash };
             records.push(s);
@@ -390,6 +418,7 @@ class Pipeline implements AuditPipeline {
     this.book.release(calls);
     this.lastSealRecords += out.records.length;
     this.counters.duplicates += out.duplicates;
+    this.counters.superseded += superseded;
     this.counters.sealed += out.records.length;
     if (out.checkpointed) this.counters.checkpoints++;
     return out.records;
