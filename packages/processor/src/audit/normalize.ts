@@ -45,6 +45,7 @@ import {
   type ResultSummary,
 } from '@mcptrail/conventions';
 import { SPAN_KIND, STATUS_CODE, type OtlpAttributes, type OtlpLogRecord, type OtlpSpan, type OtlpValue } from '../otlp/types';
+import { unownedClaims } from './identity';
 import { escapeUnsafe } from '../safe-text';
 import type { NormalizeOptions, TrailRedactor } from './types';
 
@@ -182,6 +183,15 @@ function build(attrs: OtlpAttributes, resource: OtlpAttributes, opts: NormalizeO
   if (f.method === 'prompts/get' && prompt === null) return { kind: 'rejected', reason: `${where} has no '${ATTR_GEN_AI_PROMPT_NAME}'` };
   if (f.method === 'resources/read' && resourceUri === null) return { kind: 'rejected', reason: `${where} has no '${ATTR_MCP_RESOURCE_URI}'` };
 
+  // The credential's bounds apply to the claims as sent, before redaction or truncation.
+  const claimedService = typeof resource[ATTR_SERVICE_NAME] === 'string' && resource[ATTR_SERVICE_NAME] !== '' ? (resource[ATTR_SERVICE_NAME] as string) : UNKNOWN_SERVICE;
+  const claimedActor = typeof attrs[ATTR_ENDUSER_ID] === 'string' ? (attrs[ATTR_ENDUSER_ID] as string) : null;
+  const unowned = unownedClaims(opts.emitter, claimedService, claimedActor);
+  if (unowned.length > 0 && (opts.identityMismatch ?? 'reject') === 'reject') {
+    const what = unowned.map((f) => (f === 'service' ? `service.name ${JSON.stringify(truncate(claimedService, 64))}` : `enduser.id ${JSON.stringify(truncate(claimedActor ?? '', 64))}`));
+    return { kind: 'rejected', reason: `${where}: credential '${opts.emitter?.credential}' may not assert ${what.join(' or ')}` };
+  }
+
   const errorType = text(attrs[ATTR_ERROR_TYPE]);
   const isError = attrs[ATTR_MCP_TOOL_RESULT_IS_ERROR] === true;
   // Secret types (never values) the emitter's redactor reported, plus what re-redaction here finds.
@@ -229,6 +239,9 @@ function build(attrs: OtlpAttributes, resource: OtlpAttributes, opts: NormalizeO
     parent_span_id: f.parentSpanId,
     source: f.source,
     redaction_types: redactionTypes.size > 0 ? [...redactionTypes].sort() : null,
+    credential_id: opts.emitter?.credential ?? null,
+    emitter_address: opts.emitter?.address ?? null,
+    identity_flags: unowned.length > 0 ? [...unowned].sort() : null,
     received_time: new Date(f.receivedMs).toISOString(),
     clock_anomaly: clockAnomalyOf(f.time, f.receivedMs, opts),
   };

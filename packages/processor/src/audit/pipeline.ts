@@ -51,6 +51,8 @@ export interface AuditPipelineOptions {
    * as the record (the two come from different processes, each with its own export delay). Default 30000.
    */
   clientFallbackWindowMs?: number;
+  /** See NormalizeOptions.identityMismatch. Default 'reject'. */
+  identityMismatch?: NormalizeOptions['identityMismatch'];
   /** Bound on acknowledged-but-unsealed + pending drafts; past it ingestion throws OverloadError (503). Default 100000. */
   maxStaged?: number;
   /**
@@ -163,7 +165,13 @@ class Pipeline implements AuditPipeline {
     this.book = new PairingBook(clientFallback);
     this.clientWindowMs =
       opts.clientFallbackWindowMs === undefined ? DEFAULT_CLIENT_FALLBACK_WINDOW_MS : Math.max(this.windowMs, opts.clientFallbackWindowMs);
-    this.normalizeOptions = { redactor: opts.redactor, includeClientSpans, clientFallback, ...opts.limits };
+    this.normalizeOptions = {
+      redactor: opts.redactor,
+      includeClientSpans,
+      clientFallback,
+      identityMismatch: opts.identityMismatch ?? 'reject',
+      ...opts.limits,
+    };
 
     this.ready = this.recover().catch((err: unknown) => {
       // Acknowledged data we cannot read now stays in the inbox for the next start.
@@ -216,12 +224,19 @@ class Pipeline implements AuditPipeline {
 
   traces(batch: DecodedTraces): Promise<IngestResult> {
     const received = this.clock();
-    return this.ingest(batch.spans.map((s) => ['span', normalizeSpan(s, this.normalizeOptions, received)] as const), batch.rejected, batch.rejectReason);
+    const o = this.optionsFor(batch.emitter);
+    return this.ingest(batch.spans.map((s) => ['span', normalizeSpan(s, o, received)] as const), batch.rejected, batch.rejectReason);
   }
 
   logs(batch: DecodedLogs): Promise<IngestResult> {
     const received = this.clock();
-    return this.ingest(batch.logs.map((l) => ['log', normalizeLog(l, this.normalizeOptions, received)] as const), batch.rejected, batch.rejectReason);
+    const o = this.optionsFor(batch.emitter);
+    return this.ingest(batch.logs.map((l) => ['log', normalizeLog(l, o, received)] as const), batch.rejected, batch.rejectReason);
+  }
+
+  /** The sender's identity rides with its batch into the records (credential, address, bounds). */
+  private optionsFor(emitter: DecodedTraces['emitter']): NormalizeOptions {
+    return emitter ? { ...this.normalizeOptions, emitter } : this.normalizeOptions;
   }
 
   private async ingest(
