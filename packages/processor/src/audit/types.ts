@@ -9,6 +9,8 @@ import type { IdentityMismatchAction } from './identity';
 export interface TrailRedactor {
   redact(value: unknown): { value: unknown; types?: string[] };
   redactText(text: string): { value: string; types?: string[] };
+  /** Ids that must stay distinct (actor, session): one keyed pseudonym instead of masks. Without it, redactText. */
+  redactIdentifier?(id: string): { value: string; types?: string[] };
 }
 
 export interface TrailLogger {
