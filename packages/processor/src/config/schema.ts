@@ -138,6 +138,7 @@ const trail = z
       .default(30000)
       .describe('How long a client-side call waits for the server-side record of the same call before the client\'s is sealed as the record (servers you cannot instrument); 0 turns client-side records off.'),
     retention_days: positiveInt().nullable().default(null).describe('Purge whole checkpointed segments older than this; null keeps everything.'),
+    sealer_thread: bool().default(true).describe('Pair and seal on a worker thread with its own store connection, beside the receiving thread (false: on the receiving thread; always false for a `:memory:` store).'),
   })
   .prefault({});
 
