@@ -134,3 +134,31 @@ describe('client-side fallback records', () => {
     expect(records.map((r) => r.side)).toEqual(['server']);
   });
 });
+
+describe('client-side fallback on the sealer thread (the service default)', () => {
+  it('both ends: one record per call, the server one; the uninstrumented call: its client record', async () => {
+    const dbPath = path.join(dir, 'trail.db');
+    store = openSqliteStore({ path: dbPath });
+    const keyPath = defaultSigningKeyPath(dbPath);
+    pipeline = createAuditPipeline({
+      store,
+      redactor: testRedactor(),
+      signer: loadOrCreateSigningKey(keyPath),
+      logger: memoryLogger(),
+      clientFallbackWindowMs: 300,
+      sealerThread: { trail: { kind: 'sqlite', path: dbPath, chainId: 'main' }, signingKeyPath: keyPath },
+    });
+    const both = call('both');
+    const alone = call('alone');
+    await pipeline.traces(traces(both.client, alone.client));
+    await pipeline.traces(traces(both.server));
+    await new Promise((r) => setTimeout(r, 800));
+    await pipeline.flush();
+    const records = await store.query({ limit: 10 });
+    expect(records.map((r) => [r.tool, r.side]).sort()).toEqual([
+      ['alone', 'client'],
+      ['both', 'server'],
+    ]);
+    expect(pipeline.stats().superseded).toBe(1);
+  });
+});
