@@ -164,6 +164,8 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       signer,
       checkpointEvery: { records: config.trail.checkpoint_records, seconds: config.trail.checkpoint_seconds },
       pairingWindowMs: config.trail.pairing_window_ms,
+      clientFallback: config.trail.client_fallback_window_ms > 0,
+      clientFallbackWindowMs: config.trail.client_fallback_window_ms,
       identityMismatch: config.auth.identity_mismatch,
       logger: logger.child({ component: 'trail' }),
       clock,

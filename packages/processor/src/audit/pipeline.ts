@@ -25,6 +25,8 @@ export interface AuditPipelineStats {
   staged: number;
   sealed: number;
   duplicates: number;
+  /** Client-side calls consumed because the server-side record of the same call arrived. */
+  superseded: number;
   rejected: number;
   checkpoints: number;
 }
@@ -42,6 +44,13 @@ export interface AuditPipelineOptions {
   clock?: () => number;
   /** See NormalizeOptions.includeClientSpans. Default false. */
   includeClientSpans?: boolean;
+  /** See NormalizeOptions.clientFallback. Default true (ignored when includeClientSpans is on). */
+  clientFallback?: boolean;
+  /**
+   * How long a client-side call waits for the server-side record that supersedes it before it is sealed
+   * as the record (the two come from different processes, each with its own export delay). Default 30000.
+   */
+  clientFallbackWindowMs?: number;
   /** See NormalizeOptions.identityMismatch. Default 'reject'. */
   identityMismatch?: NormalizeOptions['identityMismatch'];
   /** Bound on acknowledged-but-unsealed + pending drafts; past it ingestion throws OverloadError (503). Default 100000. */
@@ -62,6 +71,7 @@ export interface AuditPipelineOptions {
 }
 
 export const DEFAULT_PAIRING_WINDOW_MS = 1000;
+export const DEFAULT_CLIENT_FALLBACK_WINDOW_MS = 30_000;
 export const DEFAULT_CHECKPOINT_RECORDS = 1000;
 export const DEFAULT_CHECKPOINT_SECONDS = 60;
 export const DEFAULT_MAX_STAGED = 100_000;
@@ -138,13 +148,19 @@ class Pipeline implements AuditPipeline {
     const checkpointMs = positive('checkpointEvery.seconds', opts.checkpointEvery?.seconds, DEFAULT_CHECKPOINT_SECONDS) * 1000;
     this.maxStaged = positive('maxStaged', opts.maxStaged, DEFAULT_MAX_STAGED);
     const coalesceMs = opts.sealCoalesceMs === 0 ? 0 : positive('sealCoalesceMs', opts.sealCoalesceMs, DEFAULT_SEAL_COALESCE_MS);
+    const includeClientSpans = opts.includeClientSpans ?? false;
+    const clientFallback = !includeClientSpans && (opts.clientFallback ?? true);
     this.normalizeOptions = {
       redactor: opts.redactor,
-      includeClientSpans: opts.includeClientSpans ?? false,
+      includeClientSpans,
+      clientFallback,
       identityMismatch: opts.identityMismatch ?? 'reject',
       ...opts.limits,
     };
-    const timing = { windowMs: this.windowMs, checkpointRecords, checkpointMs, coalesceMs };
+    const clientWindowMs = !clientFallback
+      ? 0
+      : Math.max(1, opts.clientFallbackWindowMs === undefined ? DEFAULT_CLIENT_FALLBACK_WINDOW_MS : opts.clientFallbackWindowMs);
+    const timing = { windowMs: this.windowMs, clientWindowMs, checkpointRecords, checkpointMs, coalesceMs };
     this.stage = opts.sealerThread
       ? new SealerThread({ ...opts.sealerThread, ...timing, logger: opts.logger })
       : new LocalSealStage({ store: opts.store, signer: opts.signer, logger: opts.logger, clock: this.clock, ...timing });

@@ -39,7 +39,7 @@ export class LocalSealStage implements SealStage {
   }
 
   counters(): SealerCounters {
-    return this.sealer?.counters ?? { sealed: 0, duplicates: 0, checkpoints: 0 };
+    return this.sealer?.counters ?? { sealed: 0, duplicates: 0, superseded: 0, checkpoints: 0 };
   }
 
   flush(): Promise<void> {

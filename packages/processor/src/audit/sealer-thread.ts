@@ -14,6 +14,7 @@ export interface SealerThreadOptions {
   trail: TrailSpec;
   signingKeyPath: string;
   windowMs: number;
+  clientWindowMs: number;
   checkpointRecords: number;
   checkpointMs: number;
   coalesceMs: number;
@@ -52,7 +53,7 @@ export type ToSealer = { t: 'add'; id: number; payload: string } | { t: 'flush' 
  */
 export class SealerThread implements SealStage {
   private worker: Worker | null = null;
-  private counts: SealerCounters = { sealed: 0, duplicates: 0, checkpoints: 0 };
+  private counts: SealerCounters = { sealed: 0, duplicates: 0, superseded: 0, checkpoints: 0 };
   private nextN = 0;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   private dead: Error | null = null;

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     logger,
     clock: Date.now,
     windowMs: data.windowMs,
+    clientWindowMs: data.clientWindowMs,
     checkpointRecords: data.checkpointRecords,
     checkpointMs: data.checkpointMs,
     coalesceMs: data.coalesceMs,

@@ -16,6 +16,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export interface SealerCounters {
   sealed: number;
   duplicates: number;
+  /** Client-side calls consumed because the server-side record of the same call arrived. */
+  superseded: number;
   checkpoints: number;
 }
 
@@ -25,6 +27,11 @@ export interface SealerOptions {
   logger: TrailLogger;
   clock: () => number;
   windowMs: number;
+  /**
+   * How long a client-side call waits for the server-side record that supersedes it before it is sealed
+   * as the record (client-side audit for servers you cannot instrument); 0: client calls are not fallbacks.
+   */
+  clientWindowMs: number;
   checkpointRecords: number;
   checkpointMs: number;
   coalesceMs: number;
@@ -39,7 +46,7 @@ export interface SealerOptions {
  * entry after its append committed.
  */
 export class Sealer {
-  private readonly book = new PairingBook();
+  private readonly book: PairingBook;
   private sealing: Promise<void> | null = null;
   private sealAgain = false;
   private lastSealAt = -Infinity;
@@ -50,9 +57,10 @@ export class Sealer {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly checkpointTimer: NodeJS.Timeout;
   private closed = false;
-  readonly counters: SealerCounters = { sealed: 0, duplicates: 0, checkpoints: 0 };
+  readonly counters: SealerCounters = { sealed: 0, duplicates: 0, superseded: 0, checkpoints: 0 };
 
   constructor(private readonly o: SealerOptions) {
+    this.book = new PairingBook(o.clientWindowMs > 0);
     this.checkpointTimer = setInterval(() => void this.checkpointIfBehind().catch((err: unknown) => this.logFailure('checkpoint', err)), o.checkpointMs);
     this.checkpointTimer.unref();
   }
@@ -84,7 +92,7 @@ export class Sealer {
       const entry: EntryState = { id: e.id, remaining: items.length - done.size, keylessDone: [...done] };
       items.forEach((item, index) => {
         if (done.has(index)) return;
-        this.book.add({ ...item, entry, index }, item.sealNow ? now : now + this.o.windowMs);
+        this.book.add({ ...item, entry, index }, this.readyAt(item, now), now);
         drafts++;
       });
     }
@@ -99,9 +107,15 @@ export class Sealer {
     const entry: EntryState = { id, remaining: rows.length, keylessDone: [] };
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      this.book.add({ ...row, entry, index: i }, row.sealNow ? now : now + this.o.windowMs);
+      this.book.add({ ...row, entry, index: i }, this.readyAt(row, now), now);
     }
     this.requestSeal();
+  }
+
+  /** A half alone is sealed at: now (no partner can come), after the client fallback window, or the pairing window. */
+  private readyAt(row: InboxDraft, now: number): number {
+    if (row.sealNow) return now;
+    return now + (this.o.clientWindowMs > 0 && row.draft.side === 'client' ? Math.max(this.o.clientWindowMs, this.o.windowMs) : this.o.windowMs);
   }
 
   /** Starts the seal loop (coalesced under load), or asks the running one for another pass. */
@@ -182,6 +196,7 @@ export class Sealer {
     const store = this.o.store;
     const chainId = store.chainId;
     const progress = inboxProgressOf(calls);
+    let superseded = 0;
     let out;
     try {
       out = await store.sealCalls(
@@ -189,7 +204,12 @@ export class Sealer {
         (fresh: PendingCall[], start, last): SealPlan => {
           let head = start;
           const records: SealedRecord[] = [];
+          superseded = 0;
           for (const call of fresh) {
+            if (call.superseded) {
+              superseded++;
+              continue;
+            }
             const s = this.sealSafely(draftOf(call), chainId, head);
             head = { seq: s.record.seq, hash: s.record.hash };
             records.push(s);
@@ -209,6 +229,7 @@ export class Sealer {
     this.book.release(calls);
     this.lastSealRecords += out.records.length;
     this.counters.duplicates += out.duplicates;
+    this.counters.superseded += superseded;
     this.counters.sealed += out.records.length;
     if (out.checkpointed) this.counters.checkpoints++;
     return { records: out.records, released: before - this.book.halves };
