@@ -123,7 +123,7 @@ class Pipeline implements AuditPipeline {
   private readonly windowMs: number;
   private readonly maxStaged: number;
   private readonly listeners: Array<(records: AuditRecord[]) => void | Promise<void>> = [];
-  private readonly stage: SealStage;
+  private stage: SealStage;
 
   private pending: PendingWrite[] = [];
   private pendingRows = 0;
@@ -161,13 +161,21 @@ class Pipeline implements AuditPipeline {
       ? 0
       : Math.max(1, opts.clientFallbackWindowMs === undefined ? DEFAULT_CLIENT_FALLBACK_WINDOW_MS : opts.clientFallbackWindowMs);
     const timing = { windowMs: this.windowMs, clientWindowMs, checkpointRecords, checkpointMs, coalesceMs };
-    this.stage = opts.sealerThread
-      ? new SealerThread({ ...opts.sealerThread, ...timing, logger: opts.logger })
-      : new LocalSealStage({ store: opts.store, signer: opts.signer, logger: opts.logger, clock: this.clock, ...timing });
-    this.ready = this.stage
-      .start((records, released) => {
-        this.held -= released;
-        this.emit(records);
+    const local = () => new LocalSealStage({ store: opts.store, signer: opts.signer, logger: opts.logger, clock: this.clock, ...timing });
+    this.stage = opts.sealerThread ? new SealerThread({ ...opts.sealerThread, ...timing, logger: opts.logger }) : local();
+    const onSealed = (records: AuditRecord[], released: number) => {
+      this.held -= released;
+      this.emit(records);
+    };
+    this.ready = Promise.resolve()
+      .then(() => this.stage.start(onSealed))
+      .catch(async (err: unknown) => {
+        if (!(this.stage instanceof SealerThread)) throw err;
+        // No sealer thread (it could not start): seal on this thread rather than refuse data.
+        this.logger.warn('sealer thread did not start; sealing on the receiving thread', { error: (err as Error).message });
+        await this.stage.close().catch(() => undefined);
+        this.stage = local();
+        return this.stage.start(onSealed);
       })
       .then(
         (recovered) => void (this.held += recovered),

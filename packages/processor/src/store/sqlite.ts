@@ -90,6 +90,9 @@ function migrate(db: Database.Database): void {
       `store schema version ${row.version} is newer than this mcptrail understands (${SQLITE_SCHEMA_VERSION}); upgrade mcptrail`,
     );
   }
+  // A current file is opened without writing (a second connection, e.g. the sealer thread's,
+  // then never waits for the write lock at start).
+  if (row?.version === SQLITE_SCHEMA_VERSION) return;
   db.transaction(() => {
     for (const stmt of SQLITE_SCHEMA_V1) db.exec(stmt);
     // v1 files: drafts acknowledged into the per-draft staging table move to the inbox.
