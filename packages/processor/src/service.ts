@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import type { AuditRecord } from '@mcptrail/conventions';
 import type { Redactor } from '@mcptrail/redact';
 import { createApiHandler } from './api/routes';
+import { CONSOLE_PUBLIC_PATHS, createAlertStateBook, createConsoleHandler } from './console';
 import { type AuditPipeline, createAuditPipeline } from './audit/pipeline';
 import { purgeBefore } from './chain/retention';
 import { loadOrCreateSigningKey } from './chain/signing';
@@ -198,6 +199,16 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       clock,
     });
 
+    // The console (src/console) answers /console/*; everything else goes on to the query API.
+    const consoleRoutes = createConsoleHandler({
+      store,
+      detector,
+      alertStates: detector ? createAlertStateBook(trail.stateDb) : null,
+      verify: () => verifyTrail(store, signer.publicKey),
+      logger: logger.child({ component: 'console' }),
+      clock,
+    });
+
     const tls =
       config.receiver.tls_cert_file && config.receiver.tls_key_file
         ? { certFile: config.receiver.tls_cert_file, keyFile: config.receiver.tls_key_file }
@@ -208,10 +219,11 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       maxBodyBytes: config.receiver.max_body_bytes,
       bearerToken: config.receiver.token,
       // Liveness probes carry no token; /healthz answers no data.
-      unauthenticatedPaths: ['/healthz'],
+      // The console's page shell and scripts hold no data; its /console/api/* needs the token.
+      unauthenticatedPaths: ['/healthz', ...CONSOLE_PUBLIC_PATHS],
       tls,
       sink: ingest,
-      api,
+      api: async (req, res, url) => (await consoleRoutes(req, res, url)) || api(req, res, url),
       logger: logger.child({ component: 'receiver' }),
     });
     const { url, port } = await receiver.listen();
