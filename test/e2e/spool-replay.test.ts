@@ -10,7 +10,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,27 +114,36 @@ function spooled(service: string): SpoolLine[] {
 }
 const spooledLogs = (service: string): number => spooled(service).filter((l) => l.signal === 'logs').reduce((n, l) => n + l.count, 0);
 
-let refusedPort: number;
-let unavailable: Server;
+/**
+ * One backend address for the whole story, as in real life: down (nothing listens: refused), then
+ * answering 503, then down again, and at last the processor starting there. Spooled requests are
+ * replayed only to the exporter URL they were meant for.
+ */
+let port: number;
+let backend: string;
 let unavailableHits = 0;
 const runs: Record<string, Exited> = {};
 
 beforeAll(async () => {
-  refusedPort = await ephemeralPort(); // Free, nothing listens: connections are refused.
-  unavailable = createServer((req, res) => {
+  port = await ephemeralPort();
+  backend = `http://127.0.0.1:${port}`;
+  runs.refused = await runStdioServer(backend, 'spool-refused');
+  const unavailable: Server = createServer((req, res) => {
     unavailableHits++;
     req.resume();
     res.writeHead(503, { 'retry-after': '1' }).end();
   });
-  await new Promise<void>((r) => unavailable.listen(0, '127.0.0.1', r));
-  runs.refused = await runStdioServer(`http://127.0.0.1:${refusedPort}`, 'spool-refused');
-  runs.unavailable = await runStdioServer(`http://127.0.0.1:${(unavailable.address() as AddressInfo).port}`, 'spool-503');
-  runs.exit = await runNode(['--require', REGISTER, EXIT_CLIENT], { ...env(`http://127.0.0.1:${refusedPort}`, 'spool-exit'), FIXTURE_CALLS: '3' });
+  await new Promise<void>((r) => unavailable.listen(port, '127.0.0.1', r));
+  runs.unavailable = await runStdioServer(backend, 'spool-503');
+  unavailable.closeAllConnections();
+  await new Promise((r) => unavailable.close(r));
+  runs.exit = await runNode(['--require', REGISTER, EXIT_CLIENT], { ...env(backend, 'spool-exit'), FIXTURE_CALLS: '3' });
+  runs.off = await runNode(['--require', REGISTER, EXIT_CLIENT], { ...env(backend, 'spool-off', { MCPTRAIL_SPOOL: 'false' }), FIXTURE_CALLS: '3' });
+  process.stdout.write(`stdin end → exit: refused ${runs.refused.exitAfterStdinEnd} ms, 503 ${runs.unavailable.exitAfterStdinEnd} ms (bound ${FLUSH_TIMEOUT_MS} + 1000 ms)\n`);
 }, 120_000);
 
 afterAll(async () => {
   await stopAll();
-  await new Promise((r) => unavailable?.close(r));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -174,12 +182,17 @@ it('a client exiting with process.exit(0) right after its last call leaves its r
   expect(spooledLogs('spool-exit')).toBeGreaterThanOrEqual(3);
 });
 
+it('control: with MCPTRAIL_SPOOL=false the same client leaves nothing (the spool is what keeps the records)', () => {
+  expect(runs.off?.code, runs.off?.stderr).toBe(0);
+  expect(spooled('spool-off')).toEqual([]);
+});
+
 describe('a processor started afterwards', () => {
   let processor: Awaited<ReturnType<typeof startProcessor>>;
   let copies: string;
 
   beforeAll(async () => {
-    processor = await startProcessor({ db: path.join(dir, 'trail.db'), port: await ephemeralPort(), logFile: path.join(dir, 'processor.log') });
+    processor = await startProcessor({ db: path.join(dir, 'trail.db'), port, logFile: path.join(dir, 'processor.log') });
     // Keep a copy of every spool file to replay the same requests a second time.
     copies = path.join(dir, 'copies');
     rmSync(copies, { recursive: true, force: true });
@@ -213,6 +226,13 @@ describe('a processor started afterwards', () => {
     }
     return records;
   }
+
+  it('control: a process of the same service exporting elsewhere replays nothing of it', async () => {
+    const other = `http://127.0.0.1:${await ephemeralPort()}`;
+    const run = await runNode(['--require', REGISTER, '-e', 'setTimeout(() => {}, 800)'], env(other, 'spool-refused'));
+    expect(run.code, run.stderr).toBe(0);
+    expect(spooledLogs('spool-refused')).toBeGreaterThanOrEqual(CALLS);
+  });
 
   it('receives every spooled call, each exactly once, and the spool is emptied', async () => {
     await replayAll();

@@ -20,6 +20,7 @@ interface RetryingTransport extends ExportTransport {
 }
 interface HttpTransport extends ExportTransport {
   _utils: { agent?: { destroy(): void } } | null;
+  _parameters?: { url?: string };
 }
 interface ExportDelegate {
   _transport: ExportTransport;
@@ -28,6 +29,8 @@ interface ExportDelegate {
 }
 
 export interface OtlpHandle {
+  /** Where the exporter sends: spooled requests are replayed only to the backend they were meant for. */
+  url: string;
   /** The bytes the exporter would POST for these items (OTLP protobuf or JSON, as configured). */
   serialize(items: unknown[]): Uint8Array | undefined;
   /** One POST, no retries: the spool is the retry. */
@@ -59,7 +62,10 @@ export function takeOverOtlpExporter(exporter: unknown): OtlpHandle | undefined 
   const outer = delegate._transport as Partial<RetryingTransport>;
   if (outer.retry !== undefined && typeof outer._transport?.send === 'function') delegate._transport = outer._transport;
   const transport = delegate._transport as Partial<HttpTransport>;
+  const url = transport._parameters?.url;
+  if (typeof url !== 'string') return undefined;
   return {
+    url,
     serialize: (items) => delegate._serializer.serializeRequest(items),
     send: (data) => delegate._transport.send(data, delegate._timeout),
     abortInFlight: () => {

@@ -11,6 +11,8 @@ export interface SpoolEntry {
   signal: SpoolSignal;
   /** Body encoding, from OTEL_EXPORTER_OTLP_*_PROTOCOL: replayed only by an exporter of the same kind. */
   format: string;
+  /** The exporter URL it was meant for: replayed only there, never to another backend. */
+  to: string;
   /** When it was spooled (ms since the epoch), for the age bound. */
   at: number;
   /** Log records or spans in the request. */
@@ -59,7 +61,7 @@ export class Spool {
 
   /** Synchronous; never throws. Returns false when the entry could not be written. */
   append(entry: Omit<SpoolEntry, 'v' | 'at' | 'body'> & { body: Uint8Array }): boolean {
-    const line = `${JSON.stringify({ v: 1, signal: entry.signal, format: entry.format, at: Date.now(), count: entry.count, body: Buffer.from(entry.body).toString('base64') } satisfies SpoolEntry)}\n`;
+    const line = `${JSON.stringify({ v: 1, signal: entry.signal, format: entry.format, to: entry.to, at: Date.now(), count: entry.count, body: Buffer.from(entry.body).toString('base64') } satisfies SpoolEntry)}\n`;
     try {
       mkdirSync(this.options.dir, { recursive: true, mode: 0o700 });
       const size = this.size();
@@ -160,7 +162,7 @@ function parseLines(text: string): SpoolEntry[] {
     if (line === '') continue;
     try {
       const e = JSON.parse(line) as Partial<SpoolEntry>;
-      if (e.v === 1 && (e.signal === 'logs' || e.signal === 'traces') && typeof e.body === 'string' && typeof e.at === 'number') {
+      if (e.v === 1 && (e.signal === 'logs' || e.signal === 'traces') && typeof e.to === 'string' && typeof e.body === 'string' && typeof e.at === 'number') {
         out.push(e as SpoolEntry);
       }
     } catch {

@@ -141,7 +141,7 @@ export class SpoolingExporter implements BatchExporter {
     const spool = this.spool as Spool;
     this.lastReplay = Date.now();
     const entries = spool.claim();
-    const mine = entries.filter((e) => e.signal === this.signal && e.format === this.format);
+    const mine = entries.filter((e) => e.signal === this.signal && e.format === this.format && e.to === this.handle.url);
     const others = entries.filter((e) => !mine.includes(e));
     let sent = 0;
     let records = 0;
@@ -180,7 +180,7 @@ export class SpoolingExporter implements BatchExporter {
 
   private toSpool(bytes: Uint8Array, count: number): boolean {
     if (this.spool === undefined) return false;
-    const ok = this.spool.append({ signal: this.signal, format: this.format, count, body: bytes });
+    const ok = this.spool.append({ signal: this.signal, format: this.format, to: this.handle.url, count, body: bytes });
     if (ok) this.scheduleReplays(true);
     return ok;
   }

@@ -40,7 +40,7 @@ describe('Spool', () => {
 
   it('gives back what was appended, in order, and is empty after a claim', () => {
     const s = spool();
-    for (let i = 0; i < 3; i++) expect(s.append({ signal: 'logs', format: 'http/protobuf', count: i + 1, body: body(i) })).toBe(true);
+    for (let i = 0; i < 3; i++) expect(s.append({ signal: 'logs', format: 'http/protobuf', to: 'http://x/v1/logs', count: i + 1, body: body(i) })).toBe(true);
     const entries = s.claim();
     expect(entries.map((e) => e.count)).toEqual([1, 2, 3]);
     expect(Buffer.from(entries[2]?.body ?? '', 'base64')).toEqual(Buffer.from(body(2)));
@@ -50,7 +50,7 @@ describe('Spool', () => {
 
   it('drops the oldest entries at the size bound, counts them and says so', () => {
     const s = spool(2_000);
-    for (let i = 0; i < 20; i++) s.append({ signal: 'logs', format: 'http/protobuf', count: 10, body: body(i) });
+    for (let i = 0; i < 20; i++) s.append({ signal: 'logs', format: 'http/protobuf', to: 'http://x/v1/logs', count: 10, body: body(i) });
     expect(s.size()).toBeLessThanOrEqual(2_000);
     const kept = s.claim();
     expect(kept.length).toBeGreaterThan(0);
@@ -62,11 +62,11 @@ describe('Spool', () => {
 
   it('drops entries older than the age bound when replaying, counted', () => {
     const s = spool(1_000_000, 60_000);
-    s.append({ signal: 'logs', format: 'http/protobuf', count: 5, body: body(1) });
+    s.append({ signal: 'logs', format: 'http/protobuf', to: 'http://x/v1/logs', count: 5, body: body(1) });
     const [line] = readFileSync(s.file, 'utf8').trim().split('\n');
     const old = { ...JSON.parse(line as string), at: Date.now() - 120_000 };
     writeFileSync(s.file, `${JSON.stringify(old)}\n`);
-    s.append({ signal: 'traces', format: 'http/protobuf', count: 2, body: body(2) });
+    s.append({ signal: 'traces', format: 'http/protobuf', to: 'http://x/v1/traces', count: 2, body: body(2) });
     expect(s.claim().map((e) => e.signal)).toEqual(['traces']);
     expect(s.dropped).toEqual({ logs: 5, traces: 0 });
     expect(warnings.some((w) => w.includes('MCPTRAIL_SPOOL_MAX_AGE_HOURS'))).toBe(true);
@@ -74,16 +74,16 @@ describe('Spool', () => {
 
   it('skips a line cut short by a crash and keeps the others', () => {
     const s = spool();
-    s.append({ signal: 'logs', format: 'http/protobuf', count: 1, body: body(1) });
-    appendFileSync(s.file, '{"v":1,"signal":"logs","format":"http/pro');
-    s.append({ signal: 'logs', format: 'http/protobuf', count: 3, body: body(3) });
+    s.append({ signal: 'logs', format: 'http/protobuf', to: 'http://x/v1/logs', count: 1, body: body(1) });
+    appendFileSync(s.file, '{"v":1,"signal":"logs","to":"http://x","format":"http/pro');
+    s.append({ signal: 'logs', format: 'http/protobuf', to: 'http://x/v1/logs', count: 3, body: body(3) });
     // The next append starts on a new line, so only the cut entry is lost.
     expect(s.claim().map((e) => e.count)).toEqual([1, 3]);
   });
 
   it('hands the entries to one replayer: a second claim in the middle gets nothing, putBack returns the rest', () => {
     const s = spool();
-    s.append({ signal: 'logs', format: 'http/protobuf', count: 4, body: body(4) });
+    s.append({ signal: 'logs', format: 'http/protobuf', to: 'http://x/v1/logs', count: 4, body: body(4) });
     const first = s.claim();
     expect(spool().claim()).toEqual([]);
     s.putBack(first);
