@@ -513,7 +513,9 @@ export class CallRecorder {
     } else if (description.method === 'tools/list') {
       // Client side: the raw list as received, so both ends fingerprint the same JSON.
       const list = side === 'client' && record.rawResult !== undefined ? record.rawResult : result;
-      const versions = this.deps.definitions.observeList(protocol, side, list, record.ctx);
+      // A list an McpServer serves unchanged since its versions were computed: nothing to fingerprint.
+      const current = side === 'server' ? this.deps.definitions.currentServerVersions(protocol) : undefined;
+      const versions = current ?? this.deps.definitions.observeList(protocol, side, list, record.ctx);
       // Pagination: a page adds to what earlier pages taught.
       for (const [name, info] of versions) conn.toolVersions.set(name, info);
     }
