@@ -1,8 +1,9 @@
 import type { AuditDraft, AuditRecord } from '@mcptrail/conventions';
 import { sealDraft, type SealedRecord } from '../chain/hash';
+import { buildCheckpoint, defaultOrigin } from '../chain/checkpoint';
 import type { CheckpointSigner } from '../chain/signing';
 import type { DecodedLogs, DecodedTraces, IngestResult, IngestSink } from '../otlp/types';
-import type { Checkpoint, ChainHead, SealPlan, StagedDraft, StagingRow, TrailStore } from '../store/types';
+import type { Checkpoint, CheckpointState, ChainHead, SealPlan, StagedDraft, StagingRow, TrailStore } from '../store/types';
 import { OverloadError } from '../http/receiver';
 import { AuditError } from './errors';
 import { mergeSpanAndLog } from './merge';
@@ -12,6 +13,10 @@ import type { NormalizeOptions, TrailLogger, TrailRedactor } from './types';
 export interface AuditPipeline extends IngestSink {
   /** Called after records are committed into the chain, in chain order, one call at a time. */
   onSealed(listener: (records: AuditRecord[]) => void | Promise<void>): void;
+  /** Called with each checkpoint after it is committed (witness publication). */
+  onCheckpoint(listener: (checkpoint: Checkpoint) => void): void;
+  /** Signs a checkpoint now when the chain or its alert history moved since the last one. */
+  checkpointNow(): Promise<void>;
   /** Seals everything staged (pairing window or not) and waits for the listeners. */
   flush(): Promise<void>;
   /** Stops accepting, flushes, signs a final checkpoint. Does not close the store. */
@@ -33,6 +38,8 @@ export interface AuditPipelineOptions {
   store: TrailStore;
   redactor: TrailRedactor;
   signer: CheckpointSigner;
+  /** Origin line of the checkpoint notes. Default `mcptrail/<chain_id>`. */
+  origin?: string;
   /** Sign a checkpoint after this many records or seconds, whichever comes first. Default 1000 / 60. */
   checkpointEvery?: { records: number; seconds: number };
   /** How long a span waits for its audit log record (and vice versa) before sealing alone. Default 1000. */
@@ -103,6 +110,9 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 class Pipeline implements AuditPipeline {
   private readonly store: TrailStore;
   private readonly signer: CheckpointSigner;
+  private readonly origin: string;
+  private readonly checkpointListeners: Array<(checkpoint: Checkpoint) => void> = [];
+  private lastSigned: Checkpoint | null = null;
   private readonly logger: TrailLogger;
   private readonly clock: () => number;
   private readonly normalizeOptions: NormalizeOptions;
@@ -137,6 +147,7 @@ class Pipeline implements AuditPipeline {
   constructor(opts: AuditPipelineOptions) {
     this.store = opts.store;
     this.signer = opts.signer;
+    this.origin = opts.origin ?? defaultOrigin(opts.store.chainId);
     this.logger = opts.logger;
     this.clock = opts.clock ?? Date.now;
     this.windowMs = opts.pairingWindowMs === undefined ? DEFAULT_PAIRING_WINDOW_MS : Math.max(0, opts.pairingWindowMs);
@@ -149,6 +160,8 @@ class Pipeline implements AuditPipeline {
     this.ready = this.store.stagedCount().then(
       (n) => {
         this.staged += n;
+        // The genesis checkpoint of a new chain, or the tail a crash left unsigned.
+        void this.checkpointIfBehind().catch((err: unknown) => this.logFailure('checkpoint', err));
         // Drafts acknowledged before a restart are sealed as soon as they are due.
         if (n > 0) {
           this.logger.info('sealing audit drafts staged before restart', { staged: n });
@@ -166,6 +179,14 @@ class Pipeline implements AuditPipeline {
 
   onSealed(listener: (records: AuditRecord[]) => void | Promise<void>): void {
     this.listeners.push(listener);
+  }
+
+  onCheckpoint(listener: (checkpoint: Checkpoint) => void): void {
+    this.checkpointListeners.push(listener);
+  }
+
+  checkpointNow(): Promise<void> {
+    return this.checkpointIfBehind();
   }
 
   stats(): AuditPipelineStats {
@@ -345,14 +366,14 @@ class Pipeline implements AuditPipeline {
         records.push(s);
       }
       const due = records.length > 0 && head.seq - (last?.seq ?? 0) >= this.checkpointRecords;
-      return { records, checkpoint: due ? this.sign(head) : null };
+      return { records, checkpoint: due ? (state) => this.sign(state) : null };
     });
     if (out === null) return null;
     this.lastSealRecords += out.records.length;
     this.staged -= out.removed;
     this.counters.duplicates += out.duplicates;
     this.counters.sealed += out.records.length;
-    if (out.checkpointed) this.counters.checkpoints++;
+    if (out.checkpointed) this.checkpointed();
     return out.records;
   }
 
@@ -369,14 +390,36 @@ class Pipeline implements AuditPipeline {
     }
   }
 
-  private sign(head: ChainHead): Checkpoint {
-    return this.signer.sign({ chain_id: this.store.chainId, seq: head.seq, hash: head.hash, time: new Date(this.clock()).toISOString() });
+  private sign(state: CheckpointState): Checkpoint {
+    // Never earlier than the previous checkpoint, whatever the wall clock did.
+    const time = new Date(Math.max(this.clock(), state.last ? Date.parse(state.last.time) || 0 : 0)).toISOString();
+    this.lastSigned = buildCheckpoint(state, { chainId: this.store.chainId, origin: this.origin, time, signer: this.signer });
+    return this.lastSigned;
   }
 
-  /** Time-based checkpoint (and the final one at close): only when the chain moved since the last. */
+  /** After the transaction that stored `lastSigned` committed. */
+  private checkpointed(): void {
+    this.counters.checkpoints++;
+    const cp = this.lastSigned;
+    if (!cp) return;
+    for (const listener of this.checkpointListeners) {
+      try {
+        listener(cp);
+      } catch (err) {
+        this.logFailure('checkpoint publication', err);
+      }
+    }
+  }
+
+  /**
+   * Time-based checkpoint (and the genesis one, and the final one at close): only when the
+   * chain or its alert history moved since the last.
+   */
   private async checkpointIfBehind(): Promise<void> {
-    const signed = await this.store.checkpointHead((head, last) => (head.seq > 0 && head.seq > (last?.seq ?? 0) ? this.sign(head) : null));
-    if (signed) this.counters.checkpoints++;
+    const signed = await this.store.checkpointHead((state) =>
+      state.last === null || state.head.seq > state.last.seq || state.alerts.seq > state.last.alerts_seq ? this.sign(state) : null,
+    );
+    if (signed) this.checkpointed();
   }
 
   /**

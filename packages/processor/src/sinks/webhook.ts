@@ -3,6 +3,7 @@ import { type AuditRecord, EVENT_MCPTRAIL_ALERT, EVENT_MCPTRAIL_AUDIT_RECORD } f
 import type { Alert } from '../detect/types';
 import type { Logger } from '../logger';
 import type { Sink, SinkStats } from './types';
+import { EVENT_MCPTRAIL_CHECKPOINT, type WitnessEntry } from '../witness/file-witness';
 
 export interface WebhookSinkOptions {
   url: string;
@@ -174,6 +175,9 @@ export function createWebhookSink(opts: WebhookSinkOptions): Sink & { stats(): S
     },
     records(records: readonly AuditRecord[]) {
       if (opts.records && records.length > 0) enqueue(EVENT_MCPTRAIL_AUDIT_RECORD, { records });
+    },
+    checkpoint(entry: WitnessEntry) {
+      enqueue(EVENT_MCPTRAIL_CHECKPOINT, { checkpoint: entry });
     },
     flush,
     async close() {

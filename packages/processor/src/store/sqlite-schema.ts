@@ -3,10 +3,20 @@
  * covers (`body`); the filter columns are GENERATED from it, so a filter column can
  * never disagree with what was hashed, and verification reads only (seq, hash, body).
  */
-export const SQLITE_SCHEMA_VERSION = 1;
+export const SQLITE_SCHEMA_VERSION = 2;
 
 const generated = (name: string, path = name) =>
   `${name} TEXT GENERATED ALWAYS AS (json_extract(body, '$.${path}')) VIRTUAL`;
+
+/**
+ * Schema 2: checkpoints became C2SP signed notes over a Merkle tree, chained to each other
+ * and to the alert history. Checkpoints of schema 1 keep null here and fail `verify` as
+ * unchained (they signed a different payload).
+ */
+const CHECKPOINT_V2_COLUMNS = ['origin TEXT', 'root TEXT', 'prev TEXT', 'alerts_seq INTEGER', 'alerts_hash TEXT', 'frontier TEXT'];
+
+/** Statements of schema 2 that only a schema-1 file needs (ALTER TABLE has no IF NOT EXISTS). */
+export const isUpgradeOnly = (stmt: string): boolean => stmt.startsWith('ALTER TABLE');
 
 export const SQLITE_SCHEMA_V1 = [
   `CREATE TABLE IF NOT EXISTS mcptrail_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL)`,
@@ -42,6 +52,14 @@ export const SQLITE_SCHEMA_V1 = [
     time TEXT NOT NULL,
     signature TEXT NOT NULL,
     key_id TEXT NOT NULL,
+    PRIMARY KEY (chain_id, seq)
+  )`,
+  ...CHECKPOINT_V2_COLUMNS.map((c) => `ALTER TABLE checkpoints ADD COLUMN ${c}`),
+  `CREATE TABLE IF NOT EXISTS alert_events (
+    chain_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    body TEXT NOT NULL,
     PRIMARY KEY (chain_id, seq)
   )`,
   // Drafts acknowledged to an exporter but not yet in the chain (pairing window).
