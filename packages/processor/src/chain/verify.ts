@@ -176,6 +176,15 @@ function checkpointChainProblem(chainId: string, cps: readonly Checkpoint[], fir
       return { kind: 'checkpoint_forged', seq: cp.seq, detail: `checkpoint at seq ${cp.seq} predates checkpoint notes (schema 1) and is not chained` };
     }
     if (cp.chain_id !== chainId || !signedByTrustedKey(cp, keys)) {
+      // Signed, but for another position: a checkpoint moved or copied to where it does not belong.
+      const signedFor = cps.find((other) => other.seq !== cp.seq && signedByTrustedKey({ ...cp, seq: other.seq }, keys));
+      if (cp.chain_id === chainId && signedFor) {
+        return {
+          kind: 'checkpoint_reordered',
+          seq: cp.seq,
+          detail: `the checkpoint stored at seq ${cp.seq} was signed for seq ${signedFor.seq}: checkpoints were reordered or duplicated`,
+        };
+      }
       return {
         kind: 'checkpoint_forged',
         seq: cp.seq,
@@ -354,11 +363,19 @@ async function verifyChain(store: AuditStore, chainId: string, ctx: ChainContext
     }
   }
   const problems: VerifyProblem[] = [];
+  // On a tie the checkpoint chain's finding is the more specific one (a moved checkpoint also mismatches its records).
+  const chainProblem = checkpointChainProblem(chainId, cps, report.records > 0 ? report.first_seq : null, ctx.keys);
+  if (chainProblem) problems.push(chainProblem);
   if (!problem) problem = tailProblem(report, bySeq, expected);
   if (!problem) problem = uncoveredProblem(report, cps, ctx);
   if (problem) problems.push(problem);
-  const chainProblem = checkpointChainProblem(chainId, cps, report.records > 0 ? report.first_seq : null, ctx.keys);
-  if (chainProblem) problems.push(chainProblem);
+  if (cps.length === 0 && report.records > 0) {
+    problems.push({
+      kind: 'checkpoint_missing',
+      seq: 0,
+      detail: `chain '${chainId}' has ${report.records} records and no checkpoint at all (not even its genesis): every checkpoint was deleted`,
+    });
+  }
   if (report.records === 0 && cps.length === 0) {
     problems.push({
       kind: 'empty',
