@@ -133,7 +133,6 @@ export class MerkleTree {
       if (start < this.offset) throw new RangeError(`leaf ${start} was purged by retention`);
       return this.leaves[start - this.offset]!;
     }
-    if (end <= this.offset) throw new RangeError(`subtree [${start}, ${end}) was purged by retention`);
     const split = start + splitPoint(end - start);
     return nodeHash(this.hash(start, split), this.hash(split, end));
   }

@@ -34,14 +34,16 @@ export function checkpointFromRow(row: Record<string, unknown>): Checkpoint {
 }
 
 /**
- * Removes group/other write and other read from the store file and its -wal/-shm (files of
- * older versions were created 0644). Group read (0640) is left to the operator who set it.
+ * Store files readable by others (older versions created them 0644) become 0600, with their
+ * -wal/-shm. A file without access for others keeps its group bits (0640 for a log-reader
+ * group is the operator's documented choice), minus group write.
  */
 export function restrictFileModes(dbPath: string): void {
   for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) {
     try {
       const mode = fs.statSync(file).mode & 0o777;
-      if (mode & 0o027) fs.chmodSync(file, mode & ~0o027);
+      if (mode & 0o007) fs.chmodSync(file, mode & 0o700);
+      else if (mode & 0o020) fs.chmodSync(file, mode & ~0o020);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
