@@ -158,10 +158,10 @@ class Pipeline implements AuditPipeline {
     this.normalizeOptions = { redactor: opts.redactor, includeClientSpans: opts.includeClientSpans ?? false, ...opts.limits };
 
     this.ready = this.store.stagedCount().then(
-      (n) => {
+      async (n) => {
         this.staged += n;
-        // The genesis checkpoint of a new chain, or the tail a crash left unsigned.
-        void this.checkpointIfBehind().catch((err: unknown) => this.logFailure('checkpoint', err));
+        // The genesis checkpoint of a new chain, or the tail a crash left unsigned (before any write of ours).
+        await this.checkpointIfBehind().catch((err: unknown) => this.logFailure('checkpoint', err));
         // Drafts acknowledged before a restart are sealed as soon as they are due.
         if (n > 0) {
           this.logger.info('sealing audit drafts staged before restart', { staged: n });

@@ -22,18 +22,20 @@ export async function verifyAlertHistory(store: AuditStore, chainId: string, cps
   const hashes = new Map<number, string>();
   let prev = GENESIS_HASH;
   let expected = 1;
-  if (rows.length > 0 && rows[0]!.seq > 1) {
-    const anchor = cps.find((cp) => cp.alerts_seq === rows[0]!.seq - 1);
+  // Retention may have purged the events the oldest checkpoint covers: it anchors the rest.
+  const start = rows[0]?.seq ?? (cps[0]?.alerts_seq ?? 0) + 1;
+  if (start > 1) {
+    const anchor = cps.find((cp) => cp.alerts_seq === start - 1);
     if (!anchor) {
       report.problem = {
         kind: 'alert_deleted',
         seq: 1,
-        detail: `alert events ${rows[0]!.seq > 2 ? `1..${rows[0]!.seq - 1}` : '1'} are missing and no checkpoint anchors the history after them`,
+        detail: `alert events ${start > 2 ? `1..${start - 1}` : '1'} are missing and no checkpoint anchors the history after them`,
       };
       return report;
     }
     prev = anchor.alerts_hash;
-    expected = rows[0]!.seq;
+    expected = start;
   }
   hashes.set(expected - 1, prev);
   for (const row of rows) {

@@ -6,7 +6,7 @@ import { proveConsistency, proveInclusion } from '../chain/prove';
 import { publicKeyPathFor, toPublicKey } from '../chain/signing';
 import { verifyTrail, type VerifyOptions } from '../chain/verify';
 import type { ProcessorConfig } from '../config/schema';
-import { chainIdOf, signingKeyPathOf } from '../replica/open-trail';
+import { chainIdOf, signingKeyPathOf, usesPostgres } from '../replica/open-trail';
 import { uncoveredLimitMs } from '../service';
 import type { Checkpoint } from '../store/types';
 import { readWitnessFile } from '../witness/file-witness';
@@ -65,7 +65,8 @@ export async function verifyCommand(values: FlagValues, io: CliIo): Promise<numb
   const files = witnessFiles(values, config);
   const witnessed: Checkpoint[] | undefined = files ? files.flatMap((f) => readWitnessFile(f)) : undefined;
   const opts: VerifyOptions = {
-    chains: values['allow-empty'] ? [] : [chainIdOf(config)],
+    // The chain this configuration writes must exist (with PostgreSQL only when a replica is named).
+    chains: values['allow-empty'] || (usesPostgres(config) && !config.trail.replica_id) ? [] : [chainIdOf(config)],
     expectSize: expectedSizes(values, config),
     maxUncoveredMs: uncoveredLimitMs(config),
     ...(witnessed ? { witnessed } : {}),

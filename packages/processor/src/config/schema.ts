@@ -50,7 +50,7 @@ const store = z
       .describe('SQLite file of the audit trail (created on first start, WAL mode), or a `postgres://` URL for a trail shared by several replicas.'),
     state_dir: nullableString()
       .default(null)
-      .describe("With PostgreSQL: directory of this replica's local detection state (`mcptrail-<replica_id>.state.db`) and default signing key; null → the working directory."),
+      .describe("With PostgreSQL: directory of this replica's local detection state (`mcptrail-<replica_id>.state.db`); null → the working directory."),
   })
   .prefault({});
 
