@@ -21,6 +21,14 @@ export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 export const AUDIT_SOURCES = ['span', 'log', 'span+log'] as const;
 export type AuditSource = (typeof AUDIT_SOURCES)[number];
 
+/**
+ * How a record's `time` (the sender's clock) disagrees with `received_time` (the
+ * receiver's) beyond the processor's bounded skew: `ahead` = dated in the future,
+ * `behind` = dated too far in the past. Detection then uses `received_time`.
+ */
+export const CLOCK_ANOMALIES = ['ahead', 'behind'] as const;
+export type ClockAnomaly = (typeof CLOCK_ANOMALIES)[number];
+
 export interface ResultSummary {
   content_count: number;
   content_types: string[];
@@ -81,6 +89,14 @@ export interface AuditDraft {
    * Optional and additive: null or absent when unknown. Detection's credential rule reads it.
    */
   redaction_types?: string[] | null;
+  /**
+   * ISO 8601 UTC with milliseconds: the receiver's clock when the telemetry arrived
+   * (the earliest half of a span+log pair). Optional and additive: absent on records
+   * sealed before it existed. Detection's windows and profiles trust it, not `time`.
+   */
+  received_time?: string | null;
+  /** Set when `time` lies outside the receiver's bounded skew around `received_time`. */
+  clock_anomaly?: ClockAnomaly | null;
 }
 
 /** A record in the trail: a draft placed in a hash chain. */
@@ -159,6 +175,8 @@ export const AUDIT_RECORD_JSON_SCHEMA = {
     parent_span_id: { oneOf: [{ type: 'null' }, { type: 'string', pattern: '^[0-9a-f]{16}$' }] },
     source: { enum: [...AUDIT_SOURCES] },
     redaction_types: { oneOf: [{ type: 'null' }, { type: 'array', items: { type: 'string' } }] },
+    received_time: { oneOf: [{ type: 'null' }, { type: 'string', format: 'date-time' }] },
+    clock_anomaly: { oneOf: [{ type: 'null' }, { enum: [...CLOCK_ANOMALIES] }] },
     prev_hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
     hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
   },

@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import type { AuditRecord } from '@mcptrail/conventions';
 import type { Redactor } from '@mcptrail/redact';
 import { createApiHandler } from './api/routes';
+import { CONSOLE_PUBLIC_PATHS, createAlertStateBook, createConsoleHandler } from './console';
 import { type AuditPipeline, createAuditPipeline } from './audit/pipeline';
 import { purgeBefore } from './chain/retention';
 import { defaultOrigin } from './chain/checkpoint';
@@ -40,7 +41,10 @@ export interface ProcessorDeps {
   logger?: Logger;
   /** Where the stdout sink writes. @default process.stdout */
   stdout?: Writable;
-  /** Wall clock for ticks and retention. @default Date.now */
+  /**
+   * The processor's trusted clock: receive time of every record, pairing and ticks,
+   * retention. Injectable for tests and the detection benchmark only. @default Date.now
+   */
   clock?: () => number;
 }
 
@@ -196,6 +200,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       checkpointEvery: { records: config.trail.checkpoint_records, seconds: config.trail.checkpoint_seconds },
       pairingWindowMs: config.trail.pairing_window_ms,
       logger: logger.child({ component: 'trail' }),
+      clock,
     });
     opened.unshift(() => pipeline.close());
     pipeline.onCheckpoint((cp) => publisher.publish(cp));
@@ -242,6 +247,16 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       clock,
     });
 
+    // The console (src/console) answers /console/*; everything else goes on to the query API.
+    const consoleRoutes = createConsoleHandler({
+      store,
+      detector,
+      alertStates: detector ? createAlertStateBook(trail.stateDb) : null,
+      verify: () => verifyTrail(store, signer.publicKey),
+      logger: logger.child({ component: 'console' }),
+      clock,
+    });
+
     const tls =
       config.receiver.tls_cert_file && config.receiver.tls_key_file
         ? { certFile: config.receiver.tls_cert_file, keyFile: config.receiver.tls_key_file }
@@ -252,10 +267,11 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       maxBodyBytes: config.receiver.max_body_bytes,
       bearerToken: config.receiver.token,
       // Liveness probes carry no token; /healthz answers no data.
-      unauthenticatedPaths: ['/healthz'],
+      // The console's page shell and scripts hold no data; its /console/api/* needs the token.
+      unauthenticatedPaths: ['/healthz', ...CONSOLE_PUBLIC_PATHS],
       tls,
       sink: ingest,
-      api,
+      api: async (req, res, url) => (await consoleRoutes(req, res, url)) || api(req, res, url),
       logger: logger.child({ component: 'receiver' }),
     });
     const { url, port } = await receiver.listen();

@@ -5,13 +5,13 @@
 import { ATTR_MCPTRAIL_TELEMETRY_SIGNAL, METRIC_MCPTRAIL_TELEMETRY_DROPPED } from '@mcptrail/conventions';
 import { InMemorySpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StderrDiagLogger } from '../../src/sdk/diag-logger';
-import { reportNotInstrumented } from '../../src/sdk/not-instrumented';
-import { DropCounter } from '../../src/sdk/drop-counter';
-import { ENV_DEFAULTS, parseMcptrailEnv } from '../../src/sdk/env';
-import type { McptrailConfigError } from '../../src/sdk/errors';
-import { planExports } from '../../src/sdk/exporters';
-import { batchSpanProcessor, queueSizing } from '../../src/sdk/processors';
+import { StderrDiagLogger } from '../../src/otel-sdk/diag-logger';
+import { reportNotInstrumented } from '../../src/otel-sdk/not-instrumented';
+import { DropCounter } from '../../src/otel-sdk/drop-counter';
+import { ENV_DEFAULTS, parseMcptrailEnv } from '../../src/otel-sdk/env';
+import type { McptrailConfigError } from '../../src/otel-sdk/errors';
+import { planExports } from '../../src/otel-sdk/exporters';
+import { batchSpanProcessor, queueSizing } from '../../src/otel-sdk/processors';
 import { OtlpReceiver } from '../helpers/otlp-receiver';
 import { fixture, killAll, otlpEnv, REQUIRE_REGISTER, spawnNode } from '../helpers/processes';
 
@@ -124,7 +124,25 @@ describe('exporter choice', () => {
     expect(p.description).toBe('traces→otlp(http/protobuf), logs→otlp(http/protobuf), metrics→otlp(http/protobuf)');
   });
 
-  it('sends everything to Azure Monitor when APPLICATIONINSIGHTS_CONNECTION_STRING is set', () => {
+  const azureInstalled = (() => {
+    try {
+      require.resolve('@azure/monitor-opentelemetry-exporter');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.runIf(!azureInstalled)('without the Azure exporter installed: one error naming the package, OTLP only where asked', () => {
+    const cs = 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:1/';
+    const { plan: p, errors } = plan({ APPLICATIONINSIGHTS_CONNECTION_STRING: cs, OTEL_TRACES_EXPORTER: 'otlp' });
+    expect(p.description).toBe('traces→otlp(http/protobuf)');
+    expect(errors.map((e) => e.code)).toEqual(['MCPTRAIL_ERR_EXPORTER_UNAVAILABLE']);
+    expect(errors[0]?.message).toContain('npm install @azure/monitor-opentelemetry-exporter@1.0.0-beta.45');
+    expect(errors[0]?.message).not.toContain('\n');
+  });
+
+  it.runIf(azureInstalled)('sends everything to Azure Monitor when APPLICATIONINSIGHTS_CONNECTION_STRING is set', () => {
     const cs = 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:1/';
     expect(plan({ APPLICATIONINSIGHTS_CONNECTION_STRING: cs }).plan.description).toBe(
       'traces→azure-monitor, logs→azure-monitor, metrics→azure-monitor',

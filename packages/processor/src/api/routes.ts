@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Detector } from '../detect/types';
 import type { Logger } from '../logger';
+import { safeJsonStringify } from '../safe-text';
 import type { AuditStore } from '../store/types';
 import { ApiError } from './errors';
 import {
@@ -35,7 +36,7 @@ export type ApiHandler = (req: IncomingMessage, res: ServerResponse, url: URL) =
 const AUDIT_ALLOWED = [...Object.keys(AUDIT_PARAMS), 'order'];
 
 function send(res: ServerResponse, status: number, body: unknown, head: boolean, extra: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  const text = safeJsonStringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),

@@ -19,6 +19,9 @@ export function mergeSpanAndLog(span: AuditDraft, log: AuditDraft): AuditDraft {
   out.outcome = log.outcome !== 'ok' ? log.outcome : span.outcome;
   const types = new Set([...(span.redaction_types ?? []), ...(log.redaction_types ?? [])]);
   out.redaction_types = types.size > 0 ? [...types].sort() : null;
+  // Time comes from the span, so does its clock verdict; received when the first half arrived.
+  out.clock_anomaly = span.clock_anomaly ?? null;
+  if (span.received_time && log.received_time && log.received_time < span.received_time) out.received_time = log.received_time;
   out.source = 'span+log';
   return out;
 }

@@ -40,10 +40,12 @@ import {
   MCP_SIDE_SERVER,
   canonicalJson,
   type AuditDraft,
+  type ClockAnomaly,
   type AuditOutcome,
   type ResultSummary,
 } from '@mcptrail/conventions';
 import { SPAN_KIND, STATUS_CODE, type OtlpAttributes, type OtlpLogRecord, type OtlpSpan, type OtlpValue } from '../otlp/types';
+import { escapeUnsafe } from '../safe-text';
 import type { NormalizeOptions, TrailRedactor } from './types';
 
 /** What the normalizer makes of one span or log record. */
@@ -65,6 +67,11 @@ export const DEFAULT_MAX_FIELD_CHARS = 1024;
 /** `service.name` when the resource has none (the OTel SDK default is `unknown_service:<process>`). */
 export const UNKNOWN_SERVICE = 'unknown_service';
 
+/** Sender clocks may run this far ahead of the receiver's before a record is flagged `ahead`. */
+export const DEFAULT_MAX_CLOCK_AHEAD_MS = 5 * 60_000;
+/** ... or be this far behind it (export batching, retries, a Collector's queue) before `behind`. */
+export const DEFAULT_MAX_CLOCK_BEHIND_MS = 15 * 60_000;
+
 const DENIED_ERROR_TYPE = /denied|forbidden|unauthori[sz]ed|permission|\b40[13]\b/i;
 const TRACE_FLAG_SAMPLED = 0x01;
 
@@ -74,7 +81,7 @@ const TRACE_FLAG_SAMPLED = 0x01;
  * did they look at" is part of the trail and these requests are few next to tool calls.
  * Notifications (`notifications/*`) are not requests and are ignored.
  */
-export function normalizeSpan(span: OtlpSpan, opts: NormalizeOptions): Normalized {
+export function normalizeSpan(span: OtlpSpan, opts: NormalizeOptions, receivedMs: number = Date.now()): Normalized {
   const attrs = span.attributes;
   const method = attrs[ATTR_MCP_METHOD_NAME];
   if (typeof method !== 'string' || method.length === 0) return { kind: 'ignored' };
@@ -107,11 +114,12 @@ export function normalizeSpan(span: OtlpSpan, opts: NormalizeOptions): Normalize
     parentSpanId: span.parentSpanId,
     source: 'span',
     sealNow: false,
+    receivedMs,
   });
 }
 
 /** `mcp.audit.tool_call` log records become drafts too; every other log record is ignored. */
-export function normalizeLog(log: OtlpLogRecord, opts: NormalizeOptions): Normalized {
+export function normalizeLog(log: OtlpLogRecord, opts: NormalizeOptions, receivedMs: number = Date.now()): Normalized {
   const named = log.attributes[ATTR_EVENT_NAME];
   const eventName = log.eventName ?? (typeof named === 'string' ? named : null);
   if (eventName !== EVENT_MCP_AUDIT_TOOL_CALL) return { kind: 'ignored' };
@@ -140,6 +148,7 @@ export function normalizeLog(log: OtlpLogRecord, opts: NormalizeOptions): Normal
     source: 'log',
     // Without trace context, or unsampled, no span will be exported for this call.
     sealNow: !hasContext || !sampled,
+    receivedMs,
   });
 }
 
@@ -155,12 +164,15 @@ interface Frame {
   parentSpanId: string | null;
   source: 'span' | 'log';
   sealNow: boolean;
+  /** The receiver's clock when the telemetry arrived (epoch ms). */
+  receivedMs: number;
 }
 
 function build(attrs: OtlpAttributes, resource: OtlpAttributes, opts: NormalizeOptions, f: Frame): Normalized {
   const r = opts.redactor;
   const maxField = opts.maxFieldChars ?? DEFAULT_MAX_FIELD_CHARS;
-  const text = (v: OtlpValue | undefined) => redactedText(r, v, maxField);
+  // Names and ids: unsafe characters (controls, bidi, invisible) stored as visible escapes (see safe-text).
+  const text = (v: OtlpValue | undefined) => safeName(redactedText(r, v, maxField), maxField);
   const where = `${f.source === 'span' ? 'MCP span' : 'audit log record'} ${f.spanId ?? '(no span id)'} '${f.method}'`;
 
   const tool = text(attrs[ATTR_GEN_AI_TOOL_NAME] ?? attrs[ATTR_MCP_TOOL_NAME]);
@@ -189,7 +201,7 @@ function build(attrs: OtlpAttributes, resource: OtlpAttributes, opts: NormalizeO
     service_instance: text(resource[ATTR_SERVICE_INSTANCE_ID]),
     side: f.side,
     session_id: text(attrs[ATTR_MCP_SESSION_ID]),
-    method: truncate(r.redactText(f.method).value, maxField),
+    method: safeName(truncate(r.redactText(f.method).value, maxField), maxField) as string,
     tool,
     resource_uri: resourceUri,
     prompt,
@@ -217,8 +229,27 @@ function build(attrs: OtlpAttributes, resource: OtlpAttributes, opts: NormalizeO
     parent_span_id: f.parentSpanId,
     source: f.source,
     redaction_types: redactionTypes.size > 0 ? [...redactionTypes].sort() : null,
+    received_time: new Date(f.receivedMs).toISOString(),
+    clock_anomaly: clockAnomalyOf(f.time, f.receivedMs, opts),
   };
   return { kind: 'draft', draft, sealNow: f.sealNow };
+}
+
+/**
+ * Trusted time: the sender's `time` is kept as sent, but when it lies outside the bounded
+ * skew around the receiver's clock the record is flagged, and detection uses `received_time`.
+ */
+export function clockAnomalyOf(time: string, receivedMs: number, opts: NormalizeOptions): ClockAnomaly | null {
+  const t = Date.parse(time);
+  if (t > receivedMs + (opts.maxClockAheadMs ?? DEFAULT_MAX_CLOCK_AHEAD_MS)) return 'ahead';
+  if (t < receivedMs - (opts.maxClockBehindMs ?? DEFAULT_MAX_CLOCK_BEHIND_MS)) return 'behind';
+  return null;
+}
+
+function safeName(s: string | null, max: number): string | null {
+  if (s === null) return null;
+  const safe = escapeUnsafe(s);
+  return safe === s ? s : truncate(safe, max);
 }
 
 function spanSide(span: OtlpSpan): 'server' | 'client' | null {

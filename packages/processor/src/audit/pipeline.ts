@@ -3,11 +3,12 @@ import { sealDraft, type SealedRecord } from '../chain/hash';
 import { buildCheckpoint, defaultOrigin } from '../chain/checkpoint';
 import type { CheckpointSigner } from '../chain/signing';
 import type { DecodedLogs, DecodedTraces, IngestResult, IngestSink } from '../otlp/types';
-import type { Checkpoint, CheckpointState, ChainHead, SealPlan, StagedDraft, StagingRow, TrailStore } from '../store/types';
+import type { Checkpoint, CheckpointState, ChainHead, SealPlan, TrailStore } from '../store/types';
 import { OverloadError } from '../http/receiver';
 import { AuditError } from './errors';
-import { mergeSpanAndLog } from './merge';
+import { decodeDone, decodeInbox, encodeDone, encodeInbox, type InboxDraft } from './inbox-codec';
 import { normalizeLog, normalizeSpan, type Normalized } from './normalize';
+import { draftOf, inboxProgressOf, PairingBook, type EntryState, type PendingCall } from './pairing';
 import type { NormalizeOptions, TrailLogger, TrailRedactor } from './types';
 
 export interface AuditPipeline extends IngestSink {
@@ -48,7 +49,7 @@ export interface AuditPipelineOptions {
   clock?: () => number;
   /** See NormalizeOptions.includeClientSpans. Default false. */
   includeClientSpans?: boolean;
-  /** Bound on staged + pending drafts; past it ingestion throws OverloadError (503). Default 100000. */
+  /** Bound on acknowledged-but-unsealed + pending drafts; past it ingestion throws OverloadError (503). Default 100000. */
   maxStaged?: number;
   /**
    * Under load (the previous seal pass sealed at least 256 records) the next pass starts at
@@ -57,7 +58,7 @@ export interface AuditPipelineOptions {
    */
   sealCoalesceMs?: number;
   /** Size caps of the normalizer. */
-  limits?: Pick<NormalizeOptions, 'maxArgsBytes' | 'maxErrorMessageChars' | 'maxFieldChars'>;
+  limits?: Pick<NormalizeOptions, 'maxArgsBytes' | 'maxErrorMessageChars' | 'maxFieldChars' | 'maxClockAheadMs' | 'maxClockBehindMs'>;
 }
 
 export const DEFAULT_PAIRING_WINDOW_MS = 1000;
@@ -84,7 +85,7 @@ const EMIT_BATCH = 8000;
 const STORE_DOWN_RETRY_SECONDS = 2;
 
 interface PendingWrite {
-  rows: StagedDraft[];
+  rows: InboxDraft[];
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -103,9 +104,11 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 
 /**
  * Drives the store's TrailWriter seam. Three asynchronous loops, each with at most one
- * transaction in flight: staging (group commit: every request that arrives while a write
- * is in flight shares the next one), sealing (due drafts → chain, one bounded transaction
- * at a time) and emitting (listeners, in chain order).
+ * transaction in flight: appending (group commit: every request that arrives while an
+ * append is in flight shares the next one; acknowledged after COMMIT), sealing (paired
+ * calls from memory → chain, one bounded transaction at a time) and emitting (listeners,
+ * in chain order). Nothing is read back from the store except at start, when the inbox
+ * entries a previous process acknowledged but did not seal are paired again.
  */
 class Pipeline implements AuditPipeline {
   private readonly store: TrailStore;
@@ -122,10 +125,10 @@ class Pipeline implements AuditPipeline {
   private readonly maxStaged: number;
   private readonly coalesceMs: number;
   private readonly listeners: Array<(records: AuditRecord[]) => void | Promise<void>> = [];
+  private readonly book = new PairingBook();
 
   private pending: PendingWrite[] = [];
   private pendingRows = 0;
-  private staged = 0;
   private readonly ready: Promise<void>;
   private committing: Promise<void> | null = null;
   private commitScheduled = false;
@@ -157,24 +160,41 @@ class Pipeline implements AuditPipeline {
     this.coalesceMs = opts.sealCoalesceMs === 0 ? 0 : positive('sealCoalesceMs', opts.sealCoalesceMs, DEFAULT_SEAL_COALESCE_MS);
     this.normalizeOptions = { redactor: opts.redactor, includeClientSpans: opts.includeClientSpans ?? false, ...opts.limits };
 
-    this.ready = this.store.stagedCount().then(
-      async (n) => {
-        this.staged += n;
-        // The genesis checkpoint of a new chain, or the tail a crash left unsigned (before any write of ours).
-        await this.checkpointIfBehind().catch((err: unknown) => this.logFailure('checkpoint', err));
-        // Drafts acknowledged before a restart are sealed as soon as they are due.
-        if (n > 0) {
-          this.logger.info('sealing audit drafts staged before restart', { staged: n });
-          this.requestSeal();
-        }
-      },
-      (err: unknown) => {
-        this.logger.error('cannot read the staging backlog; will retry sealing', { error: (err as Error).message });
-        this.requestSeal();
-      },
-    );
+    this.ready = this.recover().catch((err: unknown) => {
+      // Acknowledged data we cannot read now stays in the inbox for the next start.
+      this.logger.error('cannot read the audit inbox; drafts acknowledged before the restart wait for the next start', { error: (err as Error).message });
+    });
     this.checkpointTimer = setInterval(() => void this.checkpointIfBehind().catch((err: unknown) => this.logFailure('checkpoint', err)), this.checkpointMs);
     this.checkpointTimer.unref();
+  }
+
+  /** Drafts acknowledged before a restart (inbox entries not yet consumed) are paired again. */
+  private async recover(): Promise<void> {
+    // The genesis checkpoint of a new chain, or the tail a crash left unsigned (before any write of ours).
+    await this.checkpointIfBehind().catch((err: unknown) => this.logFailure('checkpoint', err));
+    const entries = await this.store.readInbox();
+    if (entries.length === 0) return;
+    const now = this.clock();
+    let drafts = 0;
+    for (const e of entries) {
+      let items: InboxDraft[];
+      let done: Set<number>;
+      try {
+        items = decodeInbox(e.payload);
+        done = decodeDone(e.done);
+      } catch (err) {
+        this.logger.error('audit inbox entry unreadable; left in place', { id: e.id, error: (err as Error).message });
+        continue;
+      }
+      const entry: EntryState = { id: e.id, remaining: items.length - done.size, keylessDone: [...done] };
+      items.forEach((item, index) => {
+        if (done.has(index)) return;
+        this.book.add({ ...item, entry, index }, item.sealNow ? now : now + this.windowMs);
+        drafts++;
+      });
+    }
+    this.logger.info('sealing audit drafts acknowledged before restart', { entries: entries.length, drafts });
+    this.requestSeal();
   }
 
   onSealed(listener: (records: AuditRecord[]) => void | Promise<void>): void {
@@ -190,15 +210,17 @@ class Pipeline implements AuditPipeline {
   }
 
   stats(): AuditPipelineStats {
-    return { staged: this.staged + this.pendingRows, ...this.counters };
+    return { staged: this.book.halves + this.pendingRows, ...this.counters };
   }
 
   traces(batch: DecodedTraces): Promise<IngestResult> {
-    return this.ingest(batch.spans.map((s) => ['span', normalizeSpan(s, this.normalizeOptions)] as const), batch.rejected, batch.rejectReason);
+    const received = this.clock();
+    return this.ingest(batch.spans.map((s) => ['span', normalizeSpan(s, this.normalizeOptions, received)] as const), batch.rejected, batch.rejectReason);
   }
 
   logs(batch: DecodedLogs): Promise<IngestResult> {
-    return this.ingest(batch.logs.map((l) => ['log', normalizeLog(l, this.normalizeOptions)] as const), batch.rejected, batch.rejectReason);
+    const received = this.clock();
+    return this.ingest(batch.logs.map((l) => ['log', normalizeLog(l, this.normalizeOptions, received)] as const), batch.rejected, batch.rejectReason);
   }
 
   private async ingest(
@@ -209,29 +231,27 @@ class Pipeline implements AuditPipeline {
     if (this.closed) throw new OverloadError(1, 503);
     let rejected = decoderRejected;
     let message = decoderReason;
-    const rows: StagedDraft[] = [];
-    const now = this.clock();
+    const rows: InboxDraft[] = [];
     for (const [kind, n] of items) {
       if (n.kind === 'rejected') {
         rejected++;
         message ??= n.reason;
       } else if (n.kind === 'draft') {
-        const d = n.draft;
-        rows.push({ trace_id: d.trace_id, span_id: d.span_id, kind, draft: JSON.stringify(d), ready_at: n.sealNow ? now : now + this.windowMs });
+        rows.push({ kind, sealNow: n.sealNow, draft: n.draft });
       }
     }
     this.counters.rejected += rejected - decoderRejected;
     if (rows.length > 0) {
-      if (this.staged + this.pendingRows + rows.length > this.maxStaged) {
+      if (this.book.halves + this.pendingRows + rows.length > this.maxStaged) {
         throw new OverloadError(Math.max(1, Math.ceil(this.windowMs / 1000)), 503);
       }
-      await this.stage(rows);
+      await this.append(rows);
     }
     return { rejected, message: rejected > 0 ? message : null };
   }
 
-  /** Group commit: requests that arrive while a staging write is in flight share the next one. */
-  private stage(rows: StagedDraft[]): Promise<void> {
+  /** Group commit: requests that arrive while an append is in flight share the next one. */
+  private append(rows: InboxDraft[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ rows, resolve, reject });
       this.pendingRows += rows.length;
@@ -248,7 +268,7 @@ class Pipeline implements AuditPipeline {
     });
   }
 
-  /** The only way a staging write starts: at most one in flight, the next one picks up what queued meanwhile. */
+  /** The only way an append starts: at most one in flight, the next one picks up what queued meanwhile. */
   private runCommit(): Promise<void> {
     if (this.committing) return this.committing;
     this.committing = this.commitPending().finally(() => {
@@ -266,17 +286,23 @@ class Pipeline implements AuditPipeline {
     this.pendingRows = 0;
     if (writes.length === 0) return;
     const rows = writes.length === 1 ? writes[0]!.rows : writes.flatMap((w) => w.rows);
-    let inserted: number;
+    let id: number;
     try {
-      inserted = await this.store.stageDrafts(rows, this.clock());
+      id = await this.store.appendInbox(encodeInbox(rows));
     } catch (err) {
       // Nothing of these requests was acknowledged: the exporters retry after Retry-After.
-      this.logger.error('audit staging write failed; asking exporters to retry', { error: (err as Error).message, drafts: count });
+      this.logger.error('audit inbox append failed; asking exporters to retry', { error: (err as Error).message, drafts: count });
       const overload = new OverloadError(STORE_DOWN_RETRY_SECONDS, 503);
       for (const w of writes) w.reject(overload);
       return;
     }
-    this.staged += inserted;
+    // Durable: pair in memory, acknowledge, seal.
+    const now = this.clock();
+    const entry: EntryState = { id, remaining: rows.length, keylessDone: [] };
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      this.book.add({ ...row, entry, index: i }, row.sealNow ? now : now + this.windowMs);
+    }
     for (const w of writes) w.resolve();
     this.requestSeal();
   }
@@ -328,8 +354,8 @@ class Pipeline implements AuditPipeline {
     this.retryTimer.unref();
   }
 
-  private async armSealTimer(): Promise<void> {
-    const next = await this.store.nextReadyAt();
+  private armSealTimer(): void {
+    const next = this.book.nextReadyAt();
     if (next === null || this.closed) return;
     if (this.sealTimer && next >= this.sealTimerAt) return;
     if (this.sealTimer) clearTimeout(this.sealTimer);
@@ -338,7 +364,7 @@ class Pipeline implements AuditPipeline {
       this.sealTimer = null;
       this.sealTimerAt = Infinity;
       this.requestSeal();
-    }, Math.max(0, next - this.clock()) + 1);
+    }, Math.min(MAX_TIMER_MS, Math.max(0, next - this.clock()) + 1));
     this.sealTimer.unref();
   }
 
@@ -350,27 +376,40 @@ class Pipeline implements AuditPipeline {
       if (records === null) break;
       if (records.length > 0) this.emit(records);
     }
-    if (!this.closed) await this.armSealTimer();
+    if (!this.closed) this.armSealTimer();
   }
 
-  /** One transaction: staged rows → merged drafts → chain → checkpoint. null when nothing was due. */
+  /** One transaction: paired calls → chain → checkpoint, inbox entries consumed. null when nothing was due. */
   private async sealBatch(all: boolean): Promise<AuditRecord[] | null> {
-    const now = all ? Number.MAX_SAFE_INTEGER : this.clock();
+    const calls = this.book.take(all ? Infinity : this.clock(), SEAL_BATCH);
+    if (calls.length === 0) return null;
     const chainId = this.store.chainId;
-    const out = await this.store.sealDue(now, SEAL_BATCH, (groups, start, last): SealPlan => {
-      let head = start;
-      const records: SealedRecord[] = [];
-      for (const group of groups) {
-        const s = this.sealSafely(mergeGroup(group), chainId, head);
-        head = { seq: s.record.seq, hash: s.record.hash };
-        records.push(s);
-      }
-      const due = records.length > 0 && head.seq - (last?.seq ?? 0) >= this.checkpointRecords;
-      return { records, checkpoint: due ? (state) => this.sign(state) : null };
-    });
-    if (out === null) return null;
+    const progress = inboxProgressOf(calls);
+    let out;
+    try {
+      out = await this.store.sealCalls(
+        calls,
+        (fresh: PendingCall[], start, last): SealPlan => {
+          let head = start;
+          const records: SealedRecord[] = [];
+          for (const call of fresh) {
+            const s = this.sealSafely(draftOf(call), chainId, head);
+            head = { seq: s.record.seq, hash: s.record.hash };
+            records.push(s);
+          }
+          const due = records.length > 0 && head.seq - (last?.seq ?? 0) >= this.checkpointRecords;
+          return { records, checkpoint: due ? (state) => this.sign(state) : null };
+        },
+        { consumed: progress.consumed.map((e) => e.id), noted: progress.noted.map((n) => ({ id: n.entry.id, done: encodeDone(n.done) })) },
+      );
+    } catch (err) {
+      // Still acknowledged and in the inbox: kept in memory for the next pass.
+      this.book.putBack(calls);
+      throw err;
+    }
+    progress.apply();
+    this.book.release(calls);
     this.lastSealRecords += out.records.length;
-    this.staged -= out.removed;
     this.counters.duplicates += out.duplicates;
     this.counters.sealed += out.records.length;
     if (out.checkpointed) this.checkpointed();
@@ -476,11 +515,4 @@ class Pipeline implements AuditPipeline {
     await this.flush();
     await this.checkpointIfBehind();
   }
-}
-
-function mergeGroup(group: StagingRow[]): AuditDraft {
-  const span = group.find((r) => r.kind === 'span');
-  const log = group.find((r) => r.kind === 'log');
-  if (span && log) return mergeSpanAndLog(JSON.parse(span.draft) as AuditDraft, JSON.parse(log.draft) as AuditDraft);
-  return JSON.parse((span ?? log ?? group[0]!).draft) as AuditDraft;
 }

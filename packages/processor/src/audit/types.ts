@@ -31,4 +31,8 @@ export interface NormalizeOptions {
   maxErrorMessageChars?: number;
   /** Characters kept of any other string field (names, ids, URIs). Default 1024. */
   maxFieldChars?: number;
+  /** A record dated more than this ahead of the receiver's clock is flagged `clock_anomaly: ahead`. Default 5 min. */
+  maxClockAheadMs?: number;
+  /** ... more than this behind it, `clock_anomaly: behind`. Default 15 min. */
+  maxClockBehindMs?: number;
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/sources';
 import { CONFIG_FILE_ENV } from '../config/sources';
 import type { ProcessorConfig } from '../config/schema';
 import { openTrail, type OpenedTrail, usesPostgres } from '../replica/open-trail';
+import { safeLines } from '../safe-text';
 import { CliError } from './errors';
 
 export interface CliIo {
@@ -27,8 +28,13 @@ export async function openExistingStore(config: ProcessorConfig): Promise<Opened
   return openTrail(config);
 }
 
+/**
+ * Every line the CLI prints goes through here: control, bidi and invisible characters
+ * from telemetry (a tool named `x\u001b]0;owned\u0007`) are written as `\uXXXX` escapes,
+ * which are also valid inside JSON strings, so `--json` lines stay parseable.
+ */
 export function writeLine(stream: Writable, line: string): void {
-  stream.write(`${line}\n`);
+  stream.write(`${safeLines(line)}\n`);
 }
 
 /** Plain-text table for humans: columns padded to the widest cell, long cells cut. */

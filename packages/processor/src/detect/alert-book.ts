@@ -2,23 +2,33 @@
  * Alerts: persisted in `detect_alerts` (same SQLite file as the trail), deduplicated by
  * key within each rule's `dedup_window`: a repeat bumps `count` and `last_time` on the
  * stored alert and adds its evidence (up to a cap) instead of raising a new alert.
+ * Deduplication never hides a different finding: a firing whose `finding` (what was
+ * found: an injection category, a tool pair, ...) is new to the open alert, or whose
+ * level is higher, raises a new alert that `supersedes` the open one and takes its place.
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '@mcptrail/conventions';
 import type { Database, Statement } from 'better-sqlite3';
 import type { RefWithTrace } from './baseline-entry';
 import { LruMap } from './lru';
-import type { Alert, AlertLevel, AlertQuery, Rule } from './types';
+import { ALERT_LEVELS, type Alert, type AlertLevel, type AlertQuery, type Rule } from './types';
 
 /** Evidence kept per alert: the first records and a few repeats, never an unbounded list. */
 export const MAX_EVIDENCE = 20;
 const MAX_OPEN_KEYS = 50_000;
+/** Distinct findings remembered per alert (a new one notifies again). */
+export const MAX_FINDINGS = 32;
+const rank = (level: AlertLevel) => ALERT_LEVELS.indexOf(level);
 
 export interface Firing {
   group: Record<string, string>;
   summary: string;
   timeMs: number;
   refs: RefWithTrace[];
+  /** What was found, when a rule can find different things in one group (compared, never parsed). */
+  finding?: string;
+  /** Raises above the rule's level for this finding. */
+  level?: AlertLevel;
 }
 
 interface OpenAlert {
@@ -26,6 +36,8 @@ interface OpenAlert {
   firstMs: number;
   lastMs: number;
   count: number;
+  level: AlertLevel;
+  findings: string[];
   evidence: Alert['evidence'];
 }
 
@@ -67,43 +79,56 @@ export class AlertBook {
   /** A new alert, or null when it repeats an open one (whose count is bumped). */
   raise(rule: Rule, f: Firing): Alert | null {
     const dedupKey = `${rule.id}|${canonicalJson(f.group)}`;
+    const level = f.level && rank(f.level) > rank(rule.level) ? f.level : rule.level;
+    const finding = f.finding ?? null;
     const open = this.open.get(dedupKey) ?? this.loadOpen(dedupKey);
+    let supersedes: OpenAlert | null = null;
     if (open && f.timeMs >= open.firstMs && f.timeMs - open.firstMs < rule.dedup_window) {
-      open.count++;
-      if (f.timeMs > open.lastMs) open.lastMs = f.timeMs;
-      if (open.evidence.records.length < MAX_EVIDENCE) addEvidence(open.evidence, f.refs);
-      // Written once per batch by flush(): a burst of repeats costs one UPDATE, not one each.
-      this.repeated.add(open);
-      return null;
+      const newFinding = finding !== null && !open.findings.includes(finding);
+      if (!newFinding && rank(level) <= rank(open.level)) {
+        open.count++;
+        if (f.timeMs > open.lastMs) open.lastMs = f.timeMs;
+        if (open.evidence.records.length < MAX_EVIDENCE) addEvidence(open.evidence, f.refs);
+        // Written once per batch by flush(): a burst of repeats costs one UPDATE, not one each.
+        this.repeated.add(open);
+        return null;
+      }
+      supersedes = open;
     }
     const evidence: Alert['evidence'] = { records: [], trace_ids: [] };
     addEvidence(evidence, f.refs);
     const first = f.refs[0];
     const id = createHash('sha256')
-      .update(`${dedupKey}|${f.timeMs}|${first ? `${first.chain_id}:${first.seq}` : ''}`)
+      .update(`${dedupKey}|${f.timeMs}|${first ? `${first.chain_id}:${first.seq}` : ''}${finding !== null ? `|${finding}` : ''}`)
       .digest('hex')
       .slice(0, 32);
     const time = new Date(f.timeMs).toISOString();
+    const findings = supersedes ? [...supersedes.findings] : [];
+    if (finding !== null && !findings.includes(finding) && findings.length < MAX_FINDINGS) findings.push(finding);
     const alert: Alert = {
       id,
       rule_id: rule.id,
       title: rule.title,
-      level: rule.level,
+      level,
       tags: rule.tags,
       time,
       group: f.group,
       summary: f.summary,
+      finding,
+      findings,
+      supersedes: supersedes?.id ?? null,
       evidence,
       dedup_key: dedupKey,
       count: 1,
       last_time: time,
     };
+    if (supersedes && this.repeated.delete(supersedes)) this.write(supersedes);
     const { evidence: _e, count: _c, last_time: _l, ...body } = alert;
     this.insert.run({
       id,
       dedup_key: dedupKey,
       rule_id: rule.id,
-      level: rule.level,
+      level,
       time_ms: f.timeMs,
       last_ms: f.timeMs,
       count: 1,
@@ -112,7 +137,9 @@ export class AlertBook {
     });
     // The open copy grows with repeats; the returned alert stays as raised.
     const openEvidence = { records: [...evidence.records], trace_ids: [...evidence.trace_ids] };
-    this.open.set(dedupKey, { id, firstMs: f.timeMs, lastMs: f.timeMs, count: 1, evidence: openEvidence });
+    // A superseding alert keeps the group's window: repeats of any finding seen so far stay quiet.
+    const firstMs = supersedes ? supersedes.firstMs : f.timeMs;
+    this.open.set(dedupKey, { id, firstMs, lastMs: f.timeMs, count: 1, level, findings, evidence: openEvidence });
     return alert;
   }
 
@@ -129,11 +156,14 @@ export class AlertBook {
   private loadOpen(dedupKey: string): OpenAlert | undefined {
     const row = this.latestByKey.get(dedupKey) as AlertRow | undefined;
     if (!row) return undefined;
+    const body = JSON.parse(row.body) as Partial<Alert>;
     const open: OpenAlert = {
       id: row.id,
       firstMs: row.time_ms,
       lastMs: row.last_ms,
       count: row.count,
+      level: body.level ?? 'informational',
+      findings: Array.isArray(body.findings) ? body.findings : [],
       evidence: JSON.parse(row.evidence) as Alert['evidence'],
     };
     this.open.set(dedupKey, open);
@@ -167,6 +197,8 @@ export class AlertBook {
       )
       .all(...args) as AlertRow[];
     return rows.map((r) => ({
+      // Alerts stored before findings existed read as having none.
+      ...({ finding: null, findings: [], supersedes: null } as Pick<Alert, 'finding' | 'findings' | 'supersedes'>),
       ...(JSON.parse(r.body) as Omit<Alert, 'evidence' | 'count' | 'last_time'>),
       evidence: JSON.parse(r.evidence) as Alert['evidence'],
       count: r.count,

@@ -12,13 +12,13 @@ import { BaselineBook } from './baseline-book';
 import type { RefWithTrace } from './baseline-entry';
 import { hourOfWeekIn } from './hour-of-week';
 import { LruMap } from './lru';
-import { compileSuppress, type FieldSource, type SuppressTest } from './record-fields';
-import type { DefinitionContext, Evaluator, RecordContext, ServiceActivity, SessionStep } from './rule-kit';
+import { compileSuppress, type FieldSource, senderOf, type SuppressTest } from './record-fields';
+import type { DefinitionContext, Evaluator, RecordContext, ServiceActivity } from './rule-kit';
+import { SessionBook } from './session-book';
+import { trustedTimeMs } from './trusted-time';
 import { EVALUATORS } from './rules';
 import type { Alert, Detector, DetectorOptions, DetectorStats, Rule, ToolDefinitionEvent } from './types';
 
-/** Earlier tool calls remembered per session, for sequence rules. */
-export const SESSION_STEPS = 8;
 const SEP = '\u001f';
 const MARKER = /\[REDACTED:([A-Za-z0-9_.:-]{1,64})\]/g;
 const MAX_SERVICES = 10_000;
@@ -45,6 +45,7 @@ function emptyStats(): DetectorStats {
     baseline_evictions: 0,
     rule_group_evictions: 0,
     session_evictions: 0,
+    session_bytes: 0,
     records_processed: 0,
     alerts_raised: 0,
     alerts_repeated: 0,
@@ -60,8 +61,8 @@ export function createDetector(opts: DetectorOptions): Detector {
   const settings = opts.rules.settings;
   const baselines = new BaselineBook(db, settings.max_baseline_keys);
   const alerts = new AlertBook(db);
-  const sessions = new LruMap<string, SessionStep[]>(settings.max_sessions);
-  const traces = new LruMap<string, SessionStep[]>(settings.max_sessions);
+  // Sessions and traces share one budget (keys `s…` and `t…`).
+  const sessions = new SessionBook(settings.max_session_bytes, settings.max_sessions);
   const serviceWall = new LruMap<string, number>(MAX_SERVICES);
   const hourOfWeek = hourOfWeekIn(settings.timezone);
   let stats = emptyStats();
@@ -115,7 +116,7 @@ export function createDetector(opts: DetectorOptions): Detector {
   }
 
   function processOne(rec: AuditRecord, out: Alert[]): void {
-    const timeMs = Date.parse(rec.time);
+    const timeMs = trustedTimeMs(rec);
     if (Number.isNaN(timeMs) || typeof rec.service !== 'string') {
       stats.records_skipped++;
       return;
@@ -128,9 +129,9 @@ export function createDetector(opts: DetectorOptions): Detector {
     const actor = rec.actor_id !== null ? baselines.obtain('actor', { service: null, tool: null, actor: rec.actor_id }) : null;
     const actorTool = actor && rec.tool !== null ? baselines.obtain('actor_tool', ids) : null;
     const actorService = actor ? baselines.obtain('actor_service', { ...ids, tool: null }) : null;
-    const sessionKey = rec.session_id !== null ? `${rec.service}${SEP}${rec.session_id}` : null;
-    const steps = sessionKey !== null ? (sessions.get(sessionKey) ?? []) : [];
-    const traceSteps = rec.trace_id !== null ? (traces.get(rec.trace_id) ?? []) : [];
+    const sender = senderOf(rec);
+    const session = rec.session_id !== null && rec.tool !== null ? sessions.obtain(sender, `s${rec.service}${SEP}${rec.session_id}`) : null;
+    const trace = rec.trace_id !== null && rec.tool !== null ? sessions.obtain(sender, `t${rec.trace_id}`) : null;
     const how = hourOfWeek(timeMs);
 
     const ctx: RecordContext = {
@@ -143,8 +144,8 @@ export function createDetector(opts: DetectorOptions): Detector {
       actor,
       actorTool,
       actorService,
-      previousSteps: steps,
-      previousTraceSteps: traceSteps,
+      session,
+      trace,
       redactionTypes: redactionTypesOf(rec),
     };
     for (const a of onRecord) evaluate(a, rec, () => (a.evaluator.onRecord as NonNullable<Evaluator['onRecord']>)(ctx), out);
@@ -156,18 +157,16 @@ export function createDetector(opts: DetectorOptions): Detector {
     }
     if (timeMs >= service.lastMs) service.lastRef = ref;
     if (serviceTool && rec.tool_schema_version !== null) serviceTool.schemaVersion = rec.tool_schema_version;
-    if (sessionKey !== null && rec.tool !== null) {
-      const prev = steps[0];
+    // Rules have run (and left their marks): now this call becomes the previous step.
+    if (session && rec.tool !== null) {
+      const prev = session.prev;
       if (prev) service.addTransition(`${prev.tool}${SEP}${rec.tool}`);
-      // Rules have run: the session's steps can now change in place.
-      steps.unshift({ tool: rec.tool, timeMs, ref });
-      if (steps.length > SESSION_STEPS) steps.pop();
-      if (steps.length === 1) sessions.set(sessionKey, steps);
+      session.setPrev({ tool: rec.tool, timeMs, ref });
+      sessions.settle(session);
     }
-    if (rec.trace_id !== null && rec.tool !== null) {
-      traceSteps.unshift({ tool: rec.tool, timeMs, ref });
-      if (traceSteps.length > SESSION_STEPS) traceSteps.pop();
-      if (traceSteps.length === 1) traces.set(rec.trace_id, traceSteps);
+    if (trace && rec.tool !== null) {
+      trace.setPrev({ tool: rec.tool, timeMs, ref });
+      sessions.settle(trace);
     }
     serviceWall.set(rec.service, clock());
   }
@@ -275,7 +274,6 @@ export function createDetector(opts: DetectorOptions): Detector {
         alerts.reset();
       })();
       sessions.clear();
-      traces.clear();
       serviceWall.clear();
       for (const a of active) a.evaluator.reset?.();
       stats = emptyStats();
@@ -290,7 +288,8 @@ export function createDetector(opts: DetectorOptions): Detector {
         ...stats,
         baseline_keys_in_memory: baselines.size,
         baseline_evictions: baselines.evictions,
-        session_evictions: sessions.evictions + traces.evictions,
+        session_evictions: sessions.evictions,
+        session_bytes: sessions.bytes,
       };
     },
   };

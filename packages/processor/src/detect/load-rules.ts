@@ -31,6 +31,7 @@ export const DEFAULT_SETTINGS: DetectionSettings = {
   timezone: 'UTC',
   max_baseline_keys: 100_000,
   max_sessions: 50_000,
+  max_session_bytes: 64 * 1024 * 1024,
   max_rule_groups: 100_000,
 };
 
@@ -50,6 +51,7 @@ const SettingsSchema = z.strictObject({
   timezone: zTimeZone.optional(),
   max_baseline_keys: z.number().int().min(100).optional(),
   max_sessions: z.number().int().min(100).optional(),
+  max_session_bytes: z.number().int().min(65_536).optional(),
   max_rule_groups: z.number().int().min(100).optional(),
 });
 

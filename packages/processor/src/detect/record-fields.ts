@@ -71,3 +71,11 @@ export function compileSuppress(entries: readonly SuppressMatcher[]): SuppressTe
       }),
     );
 }
+
+/**
+ * Who sent a record, as far as the receiver knows: the key of fair-share quotas (session
+ * state). The asserted `service` until the receiver binds a credential to each emitter.
+ */
+export function senderOf(rec: { service: string }): string {
+  return rec.service;
+}

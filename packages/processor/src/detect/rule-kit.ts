@@ -7,13 +7,10 @@ import type { AuditRecord } from '@mcptrail/conventions';
 import type { z } from 'zod';
 import type { BaselineEntry, RefWithTrace } from './baseline-entry';
 import type { Firing } from './alert-book';
+import type { SessionState } from './session-book';
 import type { DetectionSettings, GroupableField, Rule, RuleType, ToolDefinitionEvent } from './types';
 
-export interface SessionStep {
-  tool: string;
-  timeMs: number;
-  ref: RefWithTrace;
-}
+export type { SessionStep } from './session-book';
 
 export interface RecordContext {
   rec: AuditRecord;
@@ -26,13 +23,14 @@ export interface RecordContext {
   actor: BaselineEntry | null;
   actorTool: BaselineEntry | null;
   actorService: BaselineEntry | null;
-  /** Earlier tool calls of the same session, most recent first (bounded). */
-  previousSteps: readonly SessionStep[];
   /**
-   * Earlier tool calls of the same trace, on any service, most recent first (bounded):
-   * one agent task spans several MCP servers, each with its own session.
+   * The session's memory (tool calls with a session id): its previous step, and marks
+   * rules leave for later calls (sequence rules: the latest `from` step per pair).
+   * Rules see the previous step before this call; marks they set are kept.
    */
-  previousTraceSteps: readonly SessionStep[];
+  session: SessionState | null;
+  /** The same for the trace, on any service: one agent task spans several MCP servers. */
+  trace: SessionState | null;
   /** Redaction types reported for this call (never values). */
   redactionTypes: readonly string[];
 }

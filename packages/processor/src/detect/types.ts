@@ -21,6 +21,7 @@ export const RULE_TYPES = [
   'unusual_sequence',
   'repeated_identical_calls',
   'service_silent',
+  'clock_anomaly',
 ] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
 
@@ -58,6 +59,16 @@ export interface Alert {
   time: string;
   group: Record<string, string>;
   summary: string;
+  /**
+   * What this alert found when its rule can find different things in one group (an
+   * injection category, a `from → to` tool pair), else null. A different finding (or a
+   * higher level) in an open dedup group raises a new alert instead of a silent repeat.
+   */
+  finding: string | null;
+  /** Every finding of the dedup group up to this alert (bounded). */
+  findings: string[];
+  /** Id of the open alert of the same dedup group this one escalates, or null. */
+  supersedes: string | null;
   evidence: { records: RecordRef[]; trace_ids: string[] };
   /** `rule_id` + canonical JSON of `group`. */
   dedup_key: string;
@@ -94,8 +105,14 @@ export interface DetectionSettings {
   timezone: string;
   /** Baseline entries kept in memory (least recently used evicted to the database). @default 100000 */
   max_baseline_keys: number;
-  /** Open sessions tracked for tool sequences (least recently used dropped). @default 50000 */
+  /** Sessions and traces tracked for tool sequences, at most. @default 50000 */
   max_sessions: number;
+  /**
+   * Estimated bytes of session and trace state, at most; when full, the oldest entry of
+   * the sender holding the most is dropped (fair share: one sender's flood never evicts
+   * another's sessions). @default 67108864 (64 MiB)
+   */
+  max_session_bytes: number;
   /** Per-rule window groups kept (least recently used dropped). @default 100000 */
   max_rule_groups: number;
 }
@@ -171,6 +188,8 @@ export interface DetectorStats {
   baseline_evictions: number;
   rule_group_evictions: number;
   session_evictions: number;
+  /** Estimated bytes of session and trace state held. */
+  session_bytes: number;
   records_processed: number;
   alerts_raised: number;
   alerts_repeated: number;

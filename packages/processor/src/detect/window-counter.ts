@@ -61,19 +61,20 @@ export class WindowCounter {
       if (!w.slotTotals) w.total = w.hits;
       w.newest = slot;
     }
-    // Records older than the window (late arrivals) are not counted.
-    if (slot > w.newest - SLOTS) {
-      const idx = mod(slot);
-      if (!hit && !w.slotTotals) w.slotTotals = [...w.slotHits];
-      if (w.slotTotals) w.slotTotals[idx] = (w.slotTotals[idx] as number) + 1;
-      w.total++;
-      if (hit) {
-        w.slotHits[idx] = (w.slotHits[idx] as number) + 1;
-        w.hits++;
-        if (!w.refs) w.refs = [];
-        w.refs.push({ ref, timeMs });
-        if (w.refs.length > REFS_KEPT) w.refs.shift();
-      }
+    // A record older than the window (a late arrival, or one that arrived after a record
+    // dated ahead within the clock skew) counts in the oldest slot still open: dropping it
+    // would let one record dated ahead switch the window off for everything after it.
+    const counted = Math.max(slot, w.newest - SLOTS + 1);
+    const idx = mod(counted);
+    if (!hit && !w.slotTotals) w.slotTotals = [...w.slotHits];
+    if (w.slotTotals) w.slotTotals[idx] = (w.slotTotals[idx] as number) + 1;
+    w.total++;
+    if (hit) {
+      w.slotHits[idx] = (w.slotHits[idx] as number) + 1;
+      w.hits++;
+      if (!w.refs) w.refs = [];
+      w.refs.push({ ref, timeMs: counted === slot ? timeMs : counted * this.slotMs });
+      if (w.refs.length > REFS_KEPT) w.refs.shift();
     }
     return w;
   }

@@ -1,5 +1,6 @@
 import { type AuditRecord, EVENT_MCPTRAIL_ALERT, EVENT_MCPTRAIL_AUDIT_RECORD } from '@mcptrail/conventions';
 import type { Alert } from '../detect/types';
+import { safeJsonStringify } from '../safe-text';
 
 /**
  * The line format shared by the stdout and file sinks (and the webhook body): an envelope
@@ -7,9 +8,9 @@ import type { Alert } from '../detect/types';
  * `{"event":"mcptrail.alert","alert":{…}}` / `{"event":"mcptrail.audit.record","record":{…}}`
  */
 export function alertLine(alert: Alert): string {
-  return JSON.stringify({ event: EVENT_MCPTRAIL_ALERT, alert });
+  return safeJsonStringify({ event: EVENT_MCPTRAIL_ALERT, alert });
 }
 
 export function recordLine(record: AuditRecord): string {
-  return JSON.stringify({ event: EVENT_MCPTRAIL_AUDIT_RECORD, record });
+  return safeJsonStringify({ event: EVENT_MCPTRAIL_AUDIT_RECORD, record });
 }

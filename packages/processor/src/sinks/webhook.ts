@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { type AuditRecord, EVENT_MCPTRAIL_ALERT, EVENT_MCPTRAIL_AUDIT_RECORD } from '@mcptrail/conventions';
 import type { Alert } from '../detect/types';
 import type { Logger } from '../logger';
+import { safeJsonStringify } from '../safe-text';
 import type { Sink, SinkStats } from './types';
 import { EVENT_MCPTRAIL_CHECKPOINT, type WitnessEntry } from '../witness/file-witness';
 
@@ -65,7 +66,7 @@ export function createWebhookSink(opts: WebhookSinkOptions): Sink & { stats(): S
   function enqueue(event: string, payload: Record<string, unknown>): void {
     if (closed) return;
     const id = randomUUID();
-    const body = JSON.stringify({ event, id, ...payload });
+    const body = safeJsonStringify({ event, id, ...payload });
     if (queue.length >= opts.queueSize) {
       queue.shift();
       stats.dropped += 1;

@@ -6,7 +6,7 @@
  * only (seq, hash, body). Every replica writes its own chain (chain_id = replica id); the
  * only cross-chain constraint is the call-once index.
  */
-export const POSTGRES_SCHEMA_VERSION = 2;
+export const POSTGRES_SCHEMA_VERSION = 3;
 
 /** Record fields copied into indexed columns for the query API's filters. */
 export const FILTER_COLUMNS = ['time', 'service', 'session_id', 'method', 'tool', 'actor_id', 'outcome', 'trace_id', 'span_id'] as const;
@@ -41,7 +41,7 @@ export const POSTGRES_SCHEMA_V1 = [
     key_id text NOT NULL,
     PRIMARY KEY (chain_id, seq)
   )`,
-  // Schema 2 (see sqlite-schema.ts): signed-note checkpoints over a Merkle tree, and the alert history.
+  // Schema 3 (see sqlite-schema.ts): signed-note checkpoints over a Merkle tree, and the alert history.
   `ALTER TABLE checkpoints ADD COLUMN IF NOT EXISTS origin text, ADD COLUMN IF NOT EXISTS root text, ADD COLUMN IF NOT EXISTS prev text,
      ADD COLUMN IF NOT EXISTS alerts_seq bigint, ADD COLUMN IF NOT EXISTS alerts_hash text, ADD COLUMN IF NOT EXISTS frontier text`,
   `CREATE TABLE IF NOT EXISTS alert_events (
@@ -51,17 +51,13 @@ export const POSTGRES_SCHEMA_V1 = [
     body text NOT NULL,
     PRIMARY KEY (chain_id, seq)
   )`,
-  // Drafts acknowledged but not yet in a chain, per replica (a restarted replica seals its own).
-  `CREATE TABLE IF NOT EXISTS audit_staging (
+  // Acknowledged but not yet sealed, per replica (a restarted replica seals its own): one
+  // row per group commit (v2; v1 staged one row per draft in audit_staging).
+  `CREATE TABLE IF NOT EXISTS audit_inbox (
     id bigserial PRIMARY KEY,
     chain_id text NOT NULL,
-    trace_id text,
-    span_id text,
-    kind text NOT NULL CHECK (kind IN ('span', 'log')),
-    draft text NOT NULL,
-    ready_at bigint NOT NULL
+    payload text NOT NULL,
+    done text
   )`,
-  `CREATE UNIQUE INDEX IF NOT EXISTS staging_once ON audit_staging (chain_id, trace_id, span_id, kind)
-     WHERE trace_id IS NOT NULL AND span_id IS NOT NULL`,
-  `CREATE INDEX IF NOT EXISTS staging_by_ready ON audit_staging (chain_id, ready_at, id)`,
+  `CREATE INDEX IF NOT EXISTS inbox_by_chain ON audit_inbox (chain_id, id)`,
 ];

@@ -4,20 +4,23 @@ import { sealAlertEvent } from '../chain/alert-events';
 import { GENESIS_HASH, recordFromRow } from '../chain/hash';
 import { checkpointFromRow, checkpointToRow } from './checkpoint-rows';
 import { StoreError } from './errors';
+import { type CountQuery, type CountRow, countQuerySql, countRowsOf } from './aggregate';
 import { pageChain, recordsOf } from './paging';
 import { FILTER_COLUMNS, POSTGRES_SCHEMA_V1, POSTGRES_SCHEMA_VERSION } from './postgres-schema';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
+import { legacyStagingToInbox } from './legacy-staging';
 import type {
   AlertEvent,
   AlertEventInput,
   AuditQuery,
+  CallKey,
   ChainHead,
   Checkpoint,
   CheckpointSigning,
+  InboxEntry,
+  InboxProgress,
   SealOutcome,
   SealPlan,
-  StagedDraft,
-  StagingRow,
   StoredRow,
   TrailStore,
 } from './types';
@@ -111,6 +114,7 @@ async function migrate(pool: Pool): Promise<void> {
     }
     if (found !== POSTGRES_SCHEMA_VERSION) {
       for (const stmt of POSTGRES_SCHEMA_V1) await client.query(stmt);
+      await migrateStaging(client);
       await client.query(
         `INSERT INTO mcptrail_schema (component, version) VALUES ('trail', $1) ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version`,
         [POSTGRES_SCHEMA_VERSION],
@@ -126,13 +130,21 @@ async function migrate(pool: Pool): Promise<void> {
   }
 }
 
-interface RawStaging {
-  id: string;
-  trace_id: string | null;
-  span_id: string | null;
-  kind: 'span' | 'log';
-  draft: string;
-  ready_at: string;
+/** v1 staged one row per acknowledged draft: what is still staged moves to the inbox, one entry per chain. */
+async function migrateStaging(client: PoolClient): Promise<void> {
+  const exists = await client.query(`SELECT to_regclass('audit_staging') IS NOT NULL AS e`);
+  if (!exists.rows[0]?.e) return;
+  const rows = await client.query<{ chain_id: string; kind: 'span' | 'log'; draft: string }>(`SELECT chain_id, kind, draft FROM audit_staging ORDER BY id`);
+  const byChain = new Map<string, Array<{ kind: 'span' | 'log'; draft: string }>>();
+  for (const r of rows.rows) {
+    const list = byChain.get(r.chain_id) ?? [];
+    list.push(r);
+    byChain.set(r.chain_id, list);
+  }
+  for (const [chainId, list] of byChain) {
+    await client.query(`INSERT INTO audit_inbox (chain_id, payload) VALUES ($1, $2)`, [chainId, legacyStagingToInbox(list)]);
+  }
+  await client.query(`DROP TABLE audit_staging`);
 }
 
 /** The query API's SQL (exported so a test can EXPLAIN exactly what runs). */
@@ -160,8 +172,6 @@ const INSERT_RECORDS =
 function filterValue(v: unknown): string | null {
   return v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v);
 }
-
-const stagingRow = (r: RawStaging): StagingRow => ({ ...r, id: Number(r.id), ready_at: Number(r.ready_at) });
 
 const checkpointRow = checkpointFromRow;
 
@@ -222,58 +232,29 @@ class PostgresStore implements PostgresAuditStore {
 
   // --- TrailWriter ---
 
-  async stagedCount(): Promise<number> {
+  async appendInbox(payload: string): Promise<number> {
     this.assertOpen();
-    const r = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM audit_staging WHERE chain_id = $1`, [this.chainId]);
-    return Number(r.rows[0]!.n);
+    const r = await this.pool.query<{ id: string }>(`INSERT INTO audit_inbox (chain_id, payload) VALUES ($1, $2) RETURNING id`, [this.chainId, payload]);
+    return Number(r.rows[0]!.id);
   }
 
-  async stageDrafts(rows: readonly StagedDraft[], now: number): Promise<number> {
+  async readInbox(): Promise<InboxEntry[]> {
     this.assertOpen();
-    if (rows.length === 0) return 0;
-    // One statement, one round trip: insert (a half whose partner is already staged is due
-    // now), then make those partners due. The UPDATE cannot see rows the INSERT adds, which
-    // is why the INSERT decides its own ready_at.
-    const r = await this.pool.query<{ inserted: string }>(
-      `WITH u AS (
-         SELECT * FROM json_to_recordset($2::json) AS u(trace_id text, span_id text, kind text, draft text, ready_at bigint)
-       ), ins AS (
-         INSERT INTO audit_staging (chain_id, trace_id, span_id, kind, draft, ready_at)
-         SELECT $1, u.trace_id, u.span_id, u.kind, u.draft,
-                CASE WHEN u.trace_id IS NOT NULL AND u.span_id IS NOT NULL AND EXISTS (
-                  SELECT 1 FROM audit_staging p
-                  WHERE p.chain_id = $1 AND p.trace_id = u.trace_id AND p.span_id = u.span_id AND p.kind <> u.kind
-                ) THEN $3 ELSE u.ready_at END
-         FROM u
-         ON CONFLICT DO NOTHING
-         RETURNING trace_id, span_id, kind
-       ), due AS (
-         UPDATE audit_staging p SET ready_at = $3 FROM ins
-         WHERE p.chain_id = $1 AND ins.trace_id IS NOT NULL AND ins.span_id IS NOT NULL
-           AND p.trace_id = ins.trace_id AND p.span_id = ins.span_id AND p.kind <> ins.kind
-         RETURNING 1
-       )
-       SELECT (SELECT count(*) FROM ins) AS inserted`,
-      [this.chainId, JSON.stringify(rows), now],
+    const r = await this.pool.query<{ id: string; payload: string; done: string | null }>(
+      `SELECT id, payload, done FROM audit_inbox WHERE chain_id = $1 ORDER BY id`,
+      [this.chainId],
     );
-    return Number(r.rows[0]!.inserted);
+    return r.rows.map((row) => ({ id: Number(row.id), payload: row.payload, done: row.done }));
   }
 
-  async nextReadyAt(): Promise<number | null> {
-    this.assertOpen();
-    const r = await this.pool.query<{ m: string | null }>(`SELECT min(ready_at) AS m FROM audit_staging WHERE chain_id = $1`, [this.chainId]);
-    const m = r.rows[0]?.m;
-    return m === null || m === undefined ? null : Number(m);
-  }
-
-  async sealDue(
-    now: number,
-    limit: number,
-    plan: (groups: StagingRow[][], head: ChainHead, last: Checkpoint | null) => SealPlan,
-  ): Promise<SealOutcome | null> {
+  async sealCalls<C extends CallKey>(
+    calls: readonly C[],
+    plan: (fresh: C[], head: ChainHead, last: Checkpoint | null) => SealPlan,
+    inbox: InboxProgress,
+  ): Promise<SealOutcome> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.tx((c) => this.sealIn(c, now, limit, plan));
+        return await this.tx((c) => this.sealIn(c, calls, plan, inbox));
       } catch (err) {
         const conflict = (err as { code?: string; constraint?: string }).code === UNIQUE_VIOLATION;
         if (!conflict || attempt >= CALL_CONFLICT_RETRIES) throw err;
@@ -281,62 +262,26 @@ class PostgresStore implements PostgresAuditStore {
     }
   }
 
-  private async sealIn(
+  private async sealIn<C extends CallKey>(
     c: PoolClient,
-    now: number,
-    limit: number,
-    plan: (groups: StagingRow[][], head: ChainHead, last: Checkpoint | null) => SealPlan,
-  ): Promise<SealOutcome | null> {
+    calls: readonly C[],
+    plan: (fresh: C[], head: ChainHead, last: Checkpoint | null) => SealPlan,
+    inbox: InboxProgress,
+  ): Promise<SealOutcome> {
     const chainId = this.chainId;
-    const ready = await c.query<RawStaging>(
-      `SELECT id, trace_id, span_id, kind, draft, ready_at FROM audit_staging
-       WHERE chain_id = $1 AND ready_at <= $2 ORDER BY ready_at, id LIMIT $3 FOR UPDATE SKIP LOCKED`,
-      [chainId, now, limit],
-    );
-    if (ready.rows.length === 0) return null;
-    // Group the span and the log record of one call (the other half may not be due yet); keep arrival order.
-    const groups = new Map<string, StagingRow[]>();
-    const keyed: Array<[string, string]> = [];
-    for (const raw of ready.rows) {
-      const row = stagingRow(raw);
-      const key = row.trace_id !== null && row.span_id !== null ? `${row.trace_id}/${row.span_id}` : `#${row.id}`;
-      const group = groups.get(key);
-      if (group) group.push(row);
-      else {
-        groups.set(key, [row]);
-        if (!key.startsWith('#')) keyed.push([row.trace_id!, row.span_id!]);
-      }
-    }
-    const seen = new Set(ready.rows.map((r) => r.id));
-    // Only a half that is due alone (its window expired) may have a partner not yet due.
-    const lonely = keyed.filter(([t, sp]) => groups.get(`${t}/${sp}`)!.length === 1);
-    if (lonely.length > 0) {
-      const partners = await c.query<RawStaging>(
-        `SELECT s.id, s.trace_id, s.span_id, s.kind, s.draft, s.ready_at FROM audit_staging s
-         JOIN unnest($2::text[], $3::text[]) AS k(trace_id, span_id) ON s.trace_id = k.trace_id AND s.span_id = k.span_id
-         WHERE s.chain_id = $1 FOR UPDATE OF s`,
-        [chainId, lonely.map((k) => k[0]), lonely.map((k) => k[1])],
-      );
-      for (const raw of partners.rows) {
-        if (seen.has(raw.id)) continue;
-        seen.add(raw.id);
-        groups.get(`${raw.trace_id}/${raw.span_id}`)?.push(stagingRow(raw));
-      }
-    }
-    const del = await c.query(`DELETE FROM audit_staging WHERE id = ANY($1::bigint[])`, [[...seen]]);
+    const keyed = calls.filter((k) => k.trace_id !== null && k.span_id !== null);
     let duplicates = 0;
-    let fresh = [...groups.values()];
+    let fresh = [...calls];
     if (keyed.length > 0) {
       const dup = await c.query<{ trace_id: string; span_id: string }>(
         `SELECT r.trace_id, r.span_id FROM audit_records r
          JOIN unnest($1::text[], $2::text[]) AS k(trace_id, span_id) ON r.trace_id = k.trace_id AND r.span_id = k.span_id`,
-        [keyed.map((k) => k[0]), keyed.map((k) => k[1])],
+        [keyed.map((k) => k.trace_id), keyed.map((k) => k.span_id)],
       );
       if (dup.rows.length > 0) {
         const inTrail = new Set(dup.rows.map((d) => `${d.trace_id}/${d.span_id}`));
-        fresh = fresh.filter((g) => {
-          const first = g[0]!;
-          const isDup = first.trace_id !== null && first.span_id !== null && inTrail.has(`${first.trace_id}/${first.span_id}`);
+        fresh = fresh.filter((k) => {
+          const isDup = k.trace_id !== null && k.span_id !== null && inTrail.has(`${k.trace_id}/${k.span_id}`);
           if (isDup) duplicates++;
           return !isDup;
         });
@@ -353,7 +298,14 @@ class PostgresStore implements PostgresAuditStore {
       await c.query(INSERT_RECORDS, [JSON.stringify(rows)]);
     }
     const checkpointed = out.checkpoint ? await this.checkpointIn(c, out.checkpoint) : false;
-    return { removed: del.rowCount ?? seen.size, duplicates, records: out.records.map((r) => r.record), checkpointed };
+    if (inbox.consumed.length > 0) await c.query(`DELETE FROM audit_inbox WHERE chain_id = $1 AND id = ANY($2::bigint[])`, [chainId, inbox.consumed]);
+    if (inbox.noted.length > 0) {
+      await c.query(
+        `UPDATE audit_inbox i SET done = u.done FROM unnest($2::bigint[], $3::text[]) AS u(id, done) WHERE i.chain_id = $1 AND i.id = u.id`,
+        [chainId, inbox.noted.map((n) => n.id), inbox.noted.map((n) => n.done)],
+      );
+    }
+    return { duplicates, records: out.records.map((r) => r.record), checkpointed };
   }
 
   private async insertCheckpoint(c: PoolClient, cp: Checkpoint): Promise<void> {
@@ -481,6 +433,15 @@ class PostgresStore implements PostgresAuditStore {
       if (alertsSeq !== null && alertsSeq !== undefined) await c.query(`DELETE FROM alert_events WHERE chain_id = $1 AND seq <= $2`, [chainId, alertsSeq]);
       return { purged: del.rowCount ?? 0 };
     });
+  }
+
+  // --- console read side ---
+
+  async countBy(q: CountQuery): Promise<CountRow[]> {
+    this.assertOpen();
+    const { sql, params } = countQuerySql(q, (n) => `$${n}`);
+    const r = await this.pool.query<Record<string, unknown>>(sql, params);
+    return countRowsOf(r.rows, q.by.length);
   }
 
   async close(): Promise<void> {

@@ -3,19 +3,19 @@
  * covers (`body`); the filter columns are GENERATED from it, so a filter column can
  * never disagree with what was hashed, and verification reads only (seq, hash, body).
  */
-export const SQLITE_SCHEMA_VERSION = 2;
+export const SQLITE_SCHEMA_VERSION = 3;
 
 const generated = (name: string, path = name) =>
   `${name} TEXT GENERATED ALWAYS AS (json_extract(body, '$.${path}')) VIRTUAL`;
 
 /**
- * Schema 2: checkpoints became C2SP signed notes over a Merkle tree, chained to each other
- * and to the alert history. Checkpoints of schema 1 keep null here and fail `verify` as
- * unchained (they signed a different payload).
+ * Schema 3: checkpoints became C2SP signed notes over a Merkle tree, chained to each other
+ * and to the alert history. Checkpoints of older schemas keep null here and fail `verify`
+ * as unchained (they signed a different payload).
  */
-const CHECKPOINT_V2_COLUMNS = ['origin TEXT', 'root TEXT', 'prev TEXT', 'alerts_seq INTEGER', 'alerts_hash TEXT', 'frontier TEXT'];
+const CHECKPOINT_V3_COLUMNS = ['origin TEXT', 'root TEXT', 'prev TEXT', 'alerts_seq INTEGER', 'alerts_hash TEXT', 'frontier TEXT'];
 
-/** Statements of schema 2 that only a schema-1 file needs (ALTER TABLE has no IF NOT EXISTS). */
+/** Statements only a file older than schema 3 needs (ALTER TABLE has no IF NOT EXISTS). */
 export const isUpgradeOnly = (stmt: string): boolean => stmt.startsWith('ALTER TABLE');
 
 export const SQLITE_SCHEMA_V1 = [
@@ -54,7 +54,7 @@ export const SQLITE_SCHEMA_V1 = [
     key_id TEXT NOT NULL,
     PRIMARY KEY (chain_id, seq)
   )`,
-  ...CHECKPOINT_V2_COLUMNS.map((c) => `ALTER TABLE checkpoints ADD COLUMN ${c}`),
+  ...CHECKPOINT_V3_COLUMNS.map((c) => `ALTER TABLE checkpoints ADD COLUMN ${c}`),
   `CREATE TABLE IF NOT EXISTS alert_events (
     chain_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -62,16 +62,10 @@ export const SQLITE_SCHEMA_V1 = [
     body TEXT NOT NULL,
     PRIMARY KEY (chain_id, seq)
   )`,
-  // Drafts acknowledged to an exporter but not yet in the chain (pairing window).
-  `CREATE TABLE IF NOT EXISTS audit_staging (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    trace_id TEXT,
-    span_id TEXT,
-    kind TEXT NOT NULL CHECK (kind IN ('span', 'log')),
-    draft TEXT NOT NULL,
-    ready_at INTEGER NOT NULL
+  // Acknowledged but not yet sealed: one row per group commit (v2; v1 staged one row per draft).
+  `CREATE TABLE IF NOT EXISTS audit_inbox (
+    id INTEGER PRIMARY KEY,
+    payload TEXT NOT NULL,
+    done TEXT
   )`,
-  `CREATE UNIQUE INDEX IF NOT EXISTS staging_once ON audit_staging (trace_id, span_id, kind)
-     WHERE trace_id IS NOT NULL AND span_id IS NOT NULL`,
-  `CREATE INDEX IF NOT EXISTS staging_by_ready ON audit_staging (ready_at)`,
 ];

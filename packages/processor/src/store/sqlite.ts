@@ -6,21 +6,24 @@ import { sealAlertEvent } from '../chain/alert-events';
 import { GENESIS_HASH, recordFromRow, type SealedRecord } from '../chain/hash';
 import { checkpointFromRow, checkpointToRow, restrictFileModes } from './checkpoint-rows';
 import { StoreError } from './errors';
+import { type CountQuery, type CountRow, countQuerySql, countRowsOf } from './aggregate';
 import { pageChain, recordsOf } from './paging';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { isUpgradeOnly, SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
+import { legacyStagingToInbox } from './legacy-staging';
 import type {
   AlertEvent,
   AlertEventInput,
   AuditQuery,
+  CallKey,
   ChainHead,
   Checkpoint,
   CheckpointSigning,
   CheckpointState,
+  InboxEntry,
+  InboxProgress,
   SealOutcome,
   SealPlan,
-  StagedDraft,
-  StagingRow,
   StoredRow,
   TrailStore,
 } from './types';
@@ -90,7 +93,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteAuditStore {
     // The trail's indexes (time, session, actor, trace…) take random inserts: with the 2 MiB
     // default most of them re-read pages on every seal. 64 MiB keeps the hot index pages.
     db.pragma(`cache_size = -${CACHE_KIB}`);
-    // Staging rows are written and deleted within a second, so most WAL frames are
+    // Inbox rows are written and deleted within a second, so most WAL frames are
     // rewrites of the same pages: a longer WAL copies each page to the file once.
     db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
     migrate(db);
@@ -114,6 +117,13 @@ function migrate(db: Database.Database): void {
   const upgrade = !row || row.version < SQLITE_SCHEMA_VERSION;
   db.transaction(() => {
     for (const stmt of SQLITE_SCHEMA_V1) if (upgrade || !isUpgradeOnly(stmt)) db.exec(stmt);
+    // v1 files: drafts acknowledged into the per-draft staging table move to the inbox.
+    const legacy = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_staging'`).get();
+    if (legacy) {
+      const rows = db.prepare(`SELECT kind, draft FROM audit_staging ORDER BY id`).all() as Array<{ kind: 'span' | 'log'; draft: string }>;
+      if (rows.length > 0) db.prepare(`INSERT INTO audit_inbox (payload) VALUES (?)`).run(legacyStagingToInbox(rows));
+      db.exec(`DROP TABLE audit_staging`);
+    }
     db.prepare(`INSERT OR REPLACE INTO mcptrail_schema (component, version) VALUES ('trail', ?)`).run(SQLITE_SCHEMA_VERSION);
   })();
 }
@@ -148,17 +158,12 @@ class SqliteStore implements SqliteAuditStore {
           `SELECT DISTINCT chain_id FROM audit_records UNION SELECT DISTINCT chain_id FROM checkpoints UNION SELECT DISTINCT chain_id FROM alert_events ORDER BY 1`,
         )
         .pluck(),
-      // Staging (the SQLite file holds one replica's staging: no chain column).
-      stage: db.prepare(`INSERT OR IGNORE INTO audit_staging (trace_id, span_id, kind, draft, ready_at) VALUES (?, ?, ?, ?, ?)`),
-      stagedCount: db.prepare(`SELECT count(*) FROM audit_staging`).pluck(),
-      // A completed pair is made due at once when its second half is staged.
-      ready: db.prepare(`SELECT * FROM audit_staging WHERE ready_at <= @now ORDER BY ready_at, id LIMIT @limit`),
-      duePartner: db.prepare(`UPDATE audit_staging SET ready_at = ? WHERE trace_id = ? AND span_id = ? AND kind <> ?`),
-      dueRow: db.prepare(`UPDATE audit_staging SET ready_at = ? WHERE id = ?`),
-      byKey: db.prepare(`SELECT * FROM audit_staging WHERE trace_id = ? AND span_id = ?`),
+      // The inbox (the SQLite file holds one replica's inbox: no chain column).
+      appendInbox: db.prepare(`INSERT INTO audit_inbox (payload) VALUES (?)`),
+      readInbox: db.prepare(`SELECT id, payload, done FROM audit_inbox ORDER BY id`),
       // One statement for a whole seal batch (ids as a JSON array).
-      removeMany: db.prepare(`DELETE FROM audit_staging WHERE id IN (SELECT value FROM json_each(?))`),
-      nextReady: db.prepare(`SELECT min(ready_at) FROM audit_staging`).pluck(),
+      consumeInbox: db.prepare(`DELETE FROM audit_inbox WHERE id IN (SELECT value FROM json_each(?))`),
+      noteInbox: db.prepare(`UPDATE audit_inbox SET done = ? WHERE id = ?`),
     };
   }
 
@@ -196,7 +201,7 @@ class SqliteStore implements SqliteAuditStore {
     const last = this.stmts.lastAlert.get(chainId) as ChainHead | undefined;
     const cp = this.lastCheckpoint(chainId);
     // After retention purged every event, the anchor checkpoint names the head.
-    if (cp && cp.alerts_seq !== null && (!last || cp.alerts_seq > last.seq)) return { seq: cp.alerts_seq, hash: cp.alerts_hash };
+    if (cp && (!last || cp.alerts_seq > last.seq)) return { seq: cp.alerts_seq, hash: cp.alerts_hash };
     return last ?? { seq: 0, hash: GENESIS_HASH };
   }
 
@@ -240,68 +245,35 @@ class SqliteStore implements SqliteAuditStore {
 
   // --- TrailWriter: synchronous better-sqlite3 transactions behind the async seam ---
 
-  async stagedCount(): Promise<number> {
+  async appendInbox(payload: string): Promise<number> {
     this.assertOpen();
-    return this.stmts.stagedCount.get() as number;
+    return Number(this.stmts.appendInbox.run(payload).lastInsertRowid);
   }
 
-  async stageDrafts(rows: readonly StagedDraft[], now: number): Promise<number> {
+  async readInbox(): Promise<InboxEntry[]> {
     this.assertOpen();
-    let inserted = 0;
-    this.db.transaction(() => {
-      for (const r of rows) {
-        const res = this.stmts.stage.run(r.trace_id, r.span_id, r.kind, r.draft, r.ready_at);
-        inserted += res.changes;
-        // Second half of a call: both halves are due now, no need to wait for the window.
-        if (res.changes > 0 && r.trace_id !== null && r.span_id !== null && this.stmts.duePartner.run(now, r.trace_id, r.span_id, r.kind).changes > 0) {
-          this.stmts.dueRow.run(now, res.lastInsertRowid);
-        }
-      }
-    }).immediate();
-    return inserted;
+    return this.stmts.readInbox.all() as InboxEntry[];
   }
 
-  async nextReadyAt(): Promise<number | null> {
+  async sealCalls<C extends CallKey>(
+    calls: readonly C[],
+    plan: (fresh: C[], head: ChainHead, last: Checkpoint | null) => SealPlan,
+    inbox: InboxProgress,
+  ): Promise<SealOutcome> {
     this.assertOpen();
-    return (this.stmts.nextReady.get() as number | null) ?? null;
-  }
-
-  async sealDue(
-    now: number,
-    limit: number,
-    plan: (groups: StagingRow[][], head: ChainHead, last: Checkpoint | null) => SealPlan,
-  ): Promise<SealOutcome | null> {
-    this.assertOpen();
-    return this.db.transaction((): SealOutcome | null => {
-      const rows = this.stmts.ready.all({ now, limit }) as StagingRow[];
-      if (rows.length === 0) return null;
-      // Group the span and the log record of one call; keep arrival order. A completed pair
-      // is due as a whole (both halves made due at staging), so only a half due alone needs
-      // a look-up of its partner.
-      const groups = new Map<string, StagingRow[]>();
-      for (const row of rows) {
-        const key = row.trace_id !== null && row.span_id !== null ? `${row.trace_id}/${row.span_id}` : `#${row.id}`;
-        const group = groups.get(key);
-        if (group) group.push(row);
-        else groups.set(key, [row]);
-      }
-      const ids: number[] = [];
+    return this.db.transaction((): SealOutcome => {
       let duplicates = 0;
-      const fresh: StagingRow[][] = [];
-      for (let group of groups.values()) {
-        const first = group[0]!;
-        if (group.length === 1 && first.trace_id !== null && first.span_id !== null) {
-          group = this.stmts.byKey.all(first.trace_id, first.span_id) as StagingRow[];
-        }
-        for (const row of group) ids.push(row.id);
-        if (first.trace_id !== null && first.span_id !== null && this.hasCall(first.trace_id, first.span_id)) duplicates++;
-        else fresh.push(group);
+      const fresh: C[] = [];
+      for (const call of calls) {
+        if (call.trace_id !== null && call.span_id !== null && this.hasCall(call.trace_id, call.span_id)) duplicates++;
+        else fresh.push(call);
       }
-      const removed = this.stmts.removeMany.run(JSON.stringify(ids)).changes;
       const out = plan(fresh, this.head(), this.lastCheckpoint());
       this.insertSealed(out.records);
       const checkpointed = out.checkpoint ? this.checkpointIn(out.checkpoint) : false;
-      return { removed, duplicates, records: out.records.map((r) => r.record), checkpointed };
+      if (inbox.consumed.length > 0) this.stmts.consumeInbox.run(JSON.stringify(inbox.consumed));
+      for (const n of inbox.noted) this.stmts.noteInbox.run(n.done, n.id);
+      return { duplicates, records: out.records.map((r) => r.record), checkpointed };
     }).immediate();
   }
 
@@ -359,6 +331,14 @@ class SqliteStore implements SqliteAuditStore {
       if (typeof anchor === 'number') this.db.prepare(`DELETE FROM alert_events WHERE chain_id = ? AND seq <= ?`).run(chainId, anchor);
       return { purged };
     })();
+  }
+
+  // --- console read side ---
+
+  async countBy(q: CountQuery): Promise<CountRow[]> {
+    this.assertOpen();
+    const { sql, params } = countQuerySql(q, () => '?');
+    return countRowsOf(this.db.prepare(sql).all(...params) as Array<Record<string, unknown>>, q.by.length);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { AuditOutcome, AuditRecord } from '@mcptrail/conventions';
+import type { CountQuery, CountRow } from './aggregate';
 
 /** Filters of the query API and `mcptrail query`. All given filters must match (AND). */
 export interface AuditQuery {
@@ -117,6 +118,10 @@ export interface AuditStore {
   /** Raw alert events of one chain in seq order, as stored (body = the hashed canonical text). */
   alertEvents(chainId: string): Promise<StoredRow[]>;
   close(): Promise<void>;
+
+  // --- console read side (src/console): aggregation in the database, see ./aggregate.ts ---
+  /** Counts of records matching `q.where`, grouped by `q.by` (GROUP BY in the database). */
+  countBy(q: CountQuery): Promise<CountRow[]>;
 }
 
 /** The head of a chain: what the next record links to. */
@@ -125,19 +130,31 @@ export interface ChainHead {
   hash: string;
 }
 
-/** A draft acknowledged to an exporter and waiting in staging for its pairing window. */
-export interface StagedDraft {
-  trace_id: string | null;
-  span_id: string | null;
-  kind: 'span' | 'log';
-  /** JSON of the AuditDraft. */
-  draft: string;
-  /** Epoch ms from which it may be sealed. */
-  ready_at: number;
+/**
+ * One durable append of the inbox: the drafts of one group commit (every request that
+ * arrived while the previous append was in flight), acknowledged once it committed and
+ * deleted in the seal transaction that consumes its last draft.
+ */
+export interface InboxEntry {
+  id: number;
+  /** The pipeline's encoding of the drafts (the store never looks inside). */
+  payload: string;
+  /** The pipeline's progress note on a partly sealed entry (null: none). */
+  done: string | null;
 }
 
-export interface StagingRow extends StagedDraft {
-  id: number;
+/** A call to seal: the store only needs its key for the call-once check. */
+export interface CallKey {
+  trace_id: string | null;
+  span_id: string | null;
+}
+
+/** Inbox bookkeeping done by the same transaction that seals. */
+export interface InboxProgress {
+  /** Entries whose every draft is now sealed (or dropped as a duplicate): deleted. */
+  consumed: number[];
+  /** Entries still holding drafts: their new progress note. */
+  noted: Array<{ id: number; done: string }>;
 }
 
 /** Signs a checkpoint from the state read in the transaction; null: nothing to sign. */
@@ -156,8 +173,6 @@ export interface SealedRecordLike {
 }
 
 export interface SealOutcome {
-  /** Staging rows consumed (sealed or dropped as duplicates). */
-  removed: number;
   /** Calls dropped because a record for (trace_id, span_id) is already in the trail (any chain). */
   duplicates: number;
   records: AuditRecord[];
@@ -166,30 +181,26 @@ export interface SealOutcome {
 
 /**
  * The write side the audit pipeline needs, the same for SQLite and PostgreSQL. Each call
- * is ONE transaction, so the pipeline batches: one staging write per group commit, one
- * seal transaction per batch of due drafts. The pipeline keeps all chain logic (pairing,
- * merging, hashing, when to checkpoint); the store only moves rows.
+ * is ONE transaction and the pipeline decides the batching for both: one inbox append per
+ * group commit, one seal transaction per batch of paired calls. The pipeline keeps all
+ * chain logic (pairing in memory, merging, hashing, when to checkpoint); the store only
+ * moves rows.
  */
 export interface TrailWriter {
-  /** Drafts of this chain waiting in staging. */
-  stagedCount(): Promise<number>;
+  /** Appends one inbox entry (durably, before the exporters are acknowledged); returns its id. */
+  appendInbox(payload: string): Promise<number>;
+  /** This chain's inbox, oldest first: what was acknowledged but not yet sealed (read at start). */
+  readInbox(): Promise<InboxEntry[]>;
   /**
-   * Stages drafts (a repeat of a staged (trace_id, span_id, kind) is ignored). When the
-   * second half of a call is staged, both halves become due at `now`. Returns rows inserted.
+   * One transaction: drops calls already in the trail of any chain, appends what
+   * `plan(fresh, head, lastCheckpoint)` returns, and applies `inbox` (delete consumed
+   * entries, note partly sealed ones).
    */
-  stageDrafts(rows: readonly StagedDraft[], now: number): Promise<number>;
-  /** Earliest ready_at in this chain's staging, or null when it is empty. */
-  nextReadyAt(): Promise<number | null>;
-  /**
-   * One transaction: takes the drafts of up to `limit` due calls (both halves of each),
-   * removes them from staging, drops calls already in the trail of any chain, and appends
-   * what `plan(groups, head, lastCheckpoint)` returns. null when nothing was due.
-   */
-  sealDue(
-    now: number,
-    limit: number,
-    plan: (groups: StagingRow[][], head: ChainHead, last: Checkpoint | null) => SealPlan,
-  ): Promise<SealOutcome | null>;
+  sealCalls<C extends CallKey>(
+    calls: readonly C[],
+    plan: (fresh: C[], head: ChainHead, last: Checkpoint | null) => SealPlan,
+    inbox: InboxProgress,
+  ): Promise<SealOutcome>;
   /** One transaction: reads this chain's checkpoint state, stores what `sign` returns. */
   checkpointHead(sign: CheckpointSigning): Promise<boolean>;
   /** One transaction: appends alert events to this chain's alert history, chained. */

@@ -57,8 +57,8 @@ describe('durability', () => {
 
     // Restart: staged drafts of the dead process are sealed by the new pipeline.
     const store = openSqliteStore({ path: dbPath });
-    // The kill left acknowledged drafts waiting in staging (span-only calls inside their pairing window).
-    expect(store.db.prepare(`SELECT count(*) FROM audit_staging`).pluck().get()).toBeGreaterThan(0);
+    // The kill left acknowledged drafts in the inbox (span-only calls inside their pairing window).
+    expect(store.db.prepare(`SELECT count(*) FROM audit_inbox`).pluck().get()).toBeGreaterThan(0);
     const pipeline = createAuditPipeline({
       store,
       redactor: testRedactor(),
@@ -78,7 +78,7 @@ describe('durability', () => {
       }
     }
     expect(missing).toEqual([]);
-    const staging = store.db.prepare(`SELECT count(*) FROM audit_staging`).pluck().get();
+    const staging = store.db.prepare(`SELECT count(*) FROM audit_inbox`).pluck().get();
     expect(staging).toBe(0);
     const report = await verifyTrail(store, fs.readFileSync(publicKeyPathFor(defaultSigningKeyPath(dbPath)), 'utf8'));
     expect(report.chains[0]!.problem).toBeNull();

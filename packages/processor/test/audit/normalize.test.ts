@@ -30,7 +30,8 @@ function draftOf(n: Normalized) {
 describe('normalizeSpan', () => {
   it('maps a SERVER tools/call span to a complete draft', () => {
     const span = toolSpan({ args: { city: 'Paris' }, extra: { [ATTR_MCP_TOOL_DESTRUCTIVE_HINT]: false, [ATTR_ENDUSER_SCOPE]: ['read', 'write'] } });
-    const d = draftOf(normalizeSpan(span, opts));
+    const received = Date.parse('2025-11-21T04:40:03.000Z');
+    const d = draftOf(normalizeSpan(span, opts, received));
     expect(d).toEqual({
       schema_version: '1',
       time: '2025-11-21T04:40:00.000Z',
@@ -66,6 +67,8 @@ describe('normalizeSpan', () => {
       parent_span_id: null,
       source: 'span',
       redaction_types: null,
+      received_time: '2025-11-21T04:40:03.000Z',
+      clock_anomaly: null,
     });
   });
 

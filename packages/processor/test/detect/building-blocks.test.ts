@@ -23,11 +23,13 @@ describe('WindowCounter', () => {
     expect([c.hits, c.total]).toEqual([1, 1]);
   });
 
-  it('counts late records still inside the window, ignores older ones', () => {
+  it('counts late records in the oldest open slot instead of dropping them (a record dated ahead cannot switch the window off)', () => {
     const w = new WindowCounter(60_000, 100, () => {});
     w.add('g', 100_000, true, ref(1));
     expect(w.add('g', 70_000, true, ref(2)).hits).toBe(2);
-    expect(w.add('g', 10_000, true, ref(3)).hits).toBe(2);
+    expect(w.add('g', 10_000, true, ref(3)).hits).toBe(3);
+    // ... and they leave the window as it moves on.
+    expect(w.add('g', 100_000 + 60_000, true, ref(4)).hits).toBe(1);
   });
 
   it('keeps groups apart and bounded', () => {

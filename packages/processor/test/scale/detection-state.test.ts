@@ -33,6 +33,8 @@ beforeEach(async () => {
     signer: loadOrCreateSigningKey(path.join(dir, 'key.pem')),
     logger: memoryLogger(),
     pairingWindowMs: 0,
+    // The receiver's clock at the fixtures' time: they are not clock anomalies.
+    clock: () => Number(START_NS / 1_000_000n),
   });
   const spans = Array.from({ length: 30 }, (_, i) =>
     toolSpan({

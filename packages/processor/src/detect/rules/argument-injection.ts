@@ -9,6 +9,7 @@ import { compileGlobs } from '../glob';
 import { defineEvaluator } from '../rule-kit';
 import { groupOf } from '../record-fields';
 import { zGlobs, zRegexList } from '../schema-helpers';
+import { ALERT_LEVELS } from '../types';
 
 export const INJECTION_CATEGORIES = ['shell', 'sql', 'path_traversal', 'template'] as const;
 export type InjectionCategory = (typeof INJECTION_CATEGORIES)[number];
@@ -65,6 +66,8 @@ const params = z.strictObject({
   skip_fields: zGlobs.default([]),
   max_string_length: z.number().int().min(16).default(8_192),
   max_strings: z.number().int().min(1).default(1_000),
+  /** A level per category above the rule's (e.g. `shell: critical`). */
+  levels: z.partialRecord(z.enum(INJECTION_CATEGORIES), z.enum(ALERT_LEVELS)).default({}),
 });
 
 const MAX_DEPTH = 32;
@@ -153,6 +156,8 @@ export const argumentInjection = defineEvaluator({
           group,
           timeMs: ctx.timeMs,
           refs: [ctx.ref],
+          finding: hit.category,
+          level: p.levels[hit.category],
           summary: `${CATEGORY_TEXT[hit.category]} in argument '${shortPath(hit.path)}' of ${rec.tool ?? rec.method}`,
         };
       },

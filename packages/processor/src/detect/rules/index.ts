@@ -2,6 +2,7 @@
 import type { EvaluatorSpec } from '../rule-kit';
 import type { RuleType } from '../types';
 import { argumentInjection } from './argument-injection';
+import { clockAnomaly } from './clock-anomaly';
 import { credentialOutput } from './credential-output';
 import { newActorTool } from './new-actor-tool';
 import { offHoursHighRisk } from './off-hours-high-risk';
@@ -26,4 +27,5 @@ export const EVALUATORS: Record<RuleType, EvaluatorSpec<any>> = {
   unusual_sequence: unusualSequence,
   repeated_identical_calls: repeatedIdenticalCalls,
   service_silent: serviceSilent,
+  clock_anomaly: clockAnomaly,
 };

@@ -1,9 +1,11 @@
 /**
  * Tool sequences within a session (or, for the explicit list, within one trace across
  * services): a dangerous pair from an explicit list (a secret-reading tool followed by
- * a send/fetch tool within `within`), and, when
+ * a send/fetch tool within the pair's `maxspan`, however many calls come in between, as
+ * Sigma/EQL correlation rules bound sequences by time, not steps), and, when
  * `new_transitions` is on, a `prev → tool` transition never seen on the service once
- * its baseline is warm.
+ * its baseline is warm. Per session and trace only the latest `from` step of each pair
+ * is kept (see session-book), so state does not grow with the calls in between.
  */
 import { z } from 'zod';
 import { compileGlobs } from '../glob';
@@ -14,6 +16,9 @@ import { zDuration, zGlobs, zWarmup } from '../schema-helpers';
 const sequence = z.strictObject({
   from: zGlobs.min(1),
   to: zGlobs.min(1),
+  /** Longest time from `from` to `to` (default: the rule's window). */
+  maxspan: zDuration.optional(),
+  /** Former name of `maxspan`. */
   within: zDuration.optional(),
 });
 
@@ -28,44 +33,55 @@ export const unusualSequence = defineEvaluator({
   }),
   defaults: { group_by: ['service', 'session_id'], window: '10m', threshold: 1 },
   create(rule, p) {
-    const pairs = p.sequences.map((s) => ({
+    const pairs = p.sequences.map((s, i) => ({
       from: compileGlobs(s.from),
       to: compileGlobs(s.to),
-      within: s.within ?? rule.window,
+      maxspan: s.maxspan ?? s.within ?? rule.window,
+      mark: `${rule.id}#${i}`,
     }));
     return {
       onRecord(ctx) {
-        const { rec } = ctx;
+        const { rec, session, trace } = ctx;
         if (rec.tool === null) return null;
+        const tool = rec.tool;
+        let firing: { earlier: SessionStep; scope: string } | null = null;
+        for (const pair of pairs) {
+          if (firing || !pair.to(tool)) continue;
+          const inSpan = (s: SessionStep | undefined) => (s && ctx.timeMs - s.timeMs <= pair.maxspan ? s : undefined);
+          const inSession = inSpan(session?.markOf(pair.mark));
+          const inTrace = p.across_trace ? inSpan(trace?.markOf(pair.mark)) : undefined;
+          if (inSession) firing = { earlier: inSession, scope: 'session' };
+          else if (inTrace) firing = { earlier: inTrace, scope: 'trace' };
+        }
+        // This call is the latest `from` of its pairs for the calls after it.
+        const step: SessionStep = { tool, timeMs: ctx.timeMs, ref: ctx.ref };
+        for (const pair of pairs) {
+          if (!pair.from(tool)) continue;
+          session?.mark(pair.mark, step);
+          if (p.across_trace) trace?.mark(pair.mark, step);
+        }
         const group = groupOf(rec, rule.group_by);
         if (!group) return null;
-        for (const pair of pairs) {
-          if (!pair.to(rec.tool)) continue;
-          const match = (s: SessionStep) => ctx.timeMs - s.timeMs <= pair.within && pair.from(s.tool);
-          let earlier = ctx.previousSteps.find(match);
-          let scope = 'session';
-          if (!earlier && p.across_trace) {
-            earlier = ctx.previousTraceSteps.find(match);
-            scope = 'trace';
-          }
-          if (earlier) {
-            return {
-              group,
-              timeMs: ctx.timeMs,
-              refs: [earlier.ref, ctx.ref],
-              summary: `${earlier.tool} then ${rec.tool} in one ${scope} within ${Math.round((ctx.timeMs - earlier.timeMs) / 1000)} s`,
-            };
-          }
+        if (firing) {
+          const { earlier, scope } = firing;
+          return {
+            group,
+            timeMs: ctx.timeMs,
+            refs: [earlier.ref, ctx.ref],
+            finding: `${earlier.tool} → ${tool}`,
+            summary: `${earlier.tool} then ${tool} in one ${scope} within ${Math.round((ctx.timeMs - earlier.timeMs) / 1000)} s`,
+          };
         }
         if (rec.session_id === null) return null;
-        const prev = ctx.previousSteps[0];
+        const prev = session?.prev;
         if (p.new_transitions && prev && ctx.service.isWarm(ctx.timeMs, p.warmup)) {
-          if (!ctx.service.transitions?.has(`${prev.tool}\u001f${rec.tool}`)) {
+          if (!ctx.service.transitions?.has(`${prev.tool}\u001f${tool}`)) {
             return {
               group,
               timeMs: ctx.timeMs,
               refs: [prev.ref, ctx.ref],
-              summary: `never-seen tool sequence ${prev.tool} → ${rec.tool}`,
+              finding: `${prev.tool} → ${tool}`,
+              summary: `never-seen tool sequence ${prev.tool} → ${tool}`,
             };
           }
         }

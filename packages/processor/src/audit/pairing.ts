@@ -1,0 +1,195 @@
+import type { AuditDraft } from '@mcptrail/conventions';
+import type { InboxDraft } from './inbox-codec';
+import { mergeSpanAndLog } from './merge';
+
+/** An inbox entry as the pairing book tracks it: how many of its drafts are not sealed yet. */
+export interface EntryState {
+  id: number;
+  remaining: number;
+  /** Indexes of keyless drafts already sealed (they have no call-once key to be caught by). */
+  keylessDone: number[];
+}
+
+/** One acknowledged half, with where it lives in the inbox. */
+export interface Half extends InboxDraft {
+  entry: EntryState;
+  index: number;
+}
+
+/** The halves of one call (a span and its audit log record, plus any exporter retries of either). */
+export interface PendingCall {
+  trace_id: string | null;
+  span_id: string | null;
+  halves: Half[];
+  /** Epoch ms from which it is sealed even without its partner. */
+  readyAt: number;
+  /** Both halves are here (or none can come): sealed at the next pass. */
+  complete: boolean;
+  /** Taken by a seal pass (or sealed): no longer in the queues. */
+  taken: boolean;
+}
+
+/**
+ * In-memory pairing of acknowledged halves (every one of them is in the durable inbox):
+ * keyed calls wait for their partner until `readyAt`; a call whose second half arrives
+ * is due at once. Two FIFOs, no sorting: complete calls in the order they completed,
+ * waiting calls in arrival order (readyAt = arrival + window, so also readyAt order).
+ */
+export class PairingBook {
+  private readonly open = new Map<string, PendingCall>();
+  private ready: PendingCall[] = [];
+  private readyHead = 0;
+  private waiting: PendingCall[] = [];
+  private waitingHead = 0;
+  /** Halves held (not yet taken by a successful seal). */
+  halves = 0;
+
+  add(half: Half, readyAt: number): void {
+    this.halves++;
+    const d = half.draft;
+    const keyed = d.trace_id !== null && d.trace_id !== undefined && d.span_id !== null && d.span_id !== undefined;
+    if (!keyed || half.sealNow) {
+      const call: PendingCall = { trace_id: keyed ? d.trace_id : null, span_id: keyed ? d.span_id : null, halves: [half], readyAt, complete: true, taken: false };
+      // A keyed half that cannot wait (unsampled) still joins a call already open for it.
+      const existing = keyed ? this.open.get(`${d.trace_id}/${d.span_id}`) : undefined;
+      if (existing) this.join(existing, half);
+      else this.ready.push(call);
+      return;
+    }
+    const key = `${d.trace_id}/${d.span_id}`;
+    const existing = this.open.get(key);
+    if (existing) {
+      this.join(existing, half);
+      return;
+    }
+    const call: PendingCall = { trace_id: d.trace_id, span_id: d.span_id, halves: [half], readyAt, complete: false, taken: false };
+    this.open.set(key, call);
+    this.waiting.push(call);
+  }
+
+  private join(call: PendingCall, half: Half): void {
+    call.halves.push(half);
+    if (!call.complete && call.halves.some((h) => h.kind !== half.kind)) {
+      call.complete = true;
+      this.ready.push(call);
+    }
+  }
+
+  /** Takes up to `limit` calls due at `now` (every call when `now` is Infinity), in due order. */
+  take(now: number, limit: number): PendingCall[] {
+    const out: PendingCall[] = [];
+    while (out.length < limit && this.readyHead < this.ready.length) {
+      const call = this.ready[this.readyHead++]!;
+      if (!call.taken) out.push(this.mark(call));
+    }
+    while (out.length < limit && this.waitingHead < this.waiting.length) {
+      const call = this.waiting[this.waitingHead]!;
+      if (call.taken || call.complete) {
+        this.waitingHead++;
+        continue;
+      }
+      if (call.readyAt > now) break;
+      this.waitingHead++;
+      out.push(this.mark(call));
+    }
+    this.compact();
+    return out;
+  }
+
+  private mark(call: PendingCall): PendingCall {
+    call.taken = true;
+    if (call.trace_id !== null) {
+      const key = `${call.trace_id}/${call.span_id}`;
+      if (this.open.get(key) === call) this.open.delete(key);
+    }
+    return call;
+  }
+
+  /** A seal transaction failed: its calls go back to the front, due at once. */
+  putBack(calls: readonly PendingCall[]): void {
+    for (const call of calls) {
+      call.taken = false;
+      call.complete = true;
+      if (call.trace_id !== null) this.open.set(`${call.trace_id}/${call.span_id}`, call);
+    }
+    this.ready = [...calls, ...this.ready.slice(this.readyHead)];
+    this.readyHead = 0;
+  }
+
+  /** Halves of calls sealed: no longer held. */
+  release(calls: readonly PendingCall[]): void {
+    for (const call of calls) this.halves -= call.halves.length;
+  }
+
+  /** When the oldest waiting call is due (null: none waits); Infinity-free. */
+  nextReadyAt(): number | null {
+    for (let i = this.waitingHead; i < this.waiting.length; i++) {
+      const call = this.waiting[i]!;
+      if (!call.taken && !call.complete) return call.readyAt;
+    }
+    return null;
+  }
+
+  hasReady(): boolean {
+    for (let i = this.readyHead; i < this.ready.length; i++) if (!this.ready[i]!.taken) return true;
+    return false;
+  }
+
+  private compact(): void {
+    if (this.readyHead > 4096 && this.readyHead * 2 > this.ready.length) {
+      this.ready = this.ready.slice(this.readyHead);
+      this.readyHead = 0;
+    }
+    if (this.waitingHead > 4096 && this.waitingHead * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.waitingHead);
+      this.waitingHead = 0;
+    }
+  }
+}
+
+/** The draft a call seals as: span and log merged when both came, else the half that did. */
+export function draftOf(call: PendingCall): AuditDraft {
+  let span: Half | undefined;
+  let log: Half | undefined;
+  for (const h of call.halves) {
+    if (h.kind === 'span') span ??= h;
+    else log ??= h;
+  }
+  if (span && log) return mergeSpanAndLog(span.draft, log.draft);
+  return (span ?? log ?? call.halves[0]!).draft;
+}
+
+/**
+ * The inbox bookkeeping of sealing `calls`: entries whose last drafts they are (deleted
+ * by the seal transaction) and partly sealed entries that gain keyless sealed drafts
+ * (noted, so a restart does not seal them twice). Pure: applied only after COMMIT.
+ */
+export function inboxProgressOf(calls: readonly PendingCall[]): {
+  consumed: EntryState[];
+  noted: Array<{ entry: EntryState; done: number[] }>;
+  apply: () => void;
+} {
+  const taken = new Map<EntryState, { count: number; keyless: number[] }>();
+  for (const call of calls) {
+    for (const h of call.halves) {
+      let t = taken.get(h.entry);
+      if (!t) taken.set(h.entry, (t = { count: 0, keyless: [] }));
+      t.count++;
+      if (call.trace_id === null) t.keyless.push(h.index);
+    }
+  }
+  const consumed: EntryState[] = [];
+  const noted: Array<{ entry: EntryState; done: number[] }> = [];
+  for (const [entry, t] of taken) {
+    if (entry.remaining - t.count <= 0) consumed.push(entry);
+    else if (t.keyless.length > 0) noted.push({ entry, done: [...entry.keylessDone, ...t.keyless] });
+  }
+  return {
+    consumed,
+    noted,
+    apply: () => {
+      for (const [entry, t] of taken) entry.remaining -= t.count;
+      for (const n of noted) n.entry.keylessDone = n.done;
+    },
+  };
+}
