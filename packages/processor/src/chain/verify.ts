@@ -150,6 +150,17 @@ function bodySeq(body: string): number {
   return i === at + 6 ? -1 : n;
 }
 
+/** received_time (the processor's clock) or, for records without it, time; NaN-safe. */
+function recordTime(body: string): number | null {
+  try {
+    const r = JSON.parse(body) as { received_time?: unknown; time?: unknown };
+    const t = Date.parse(String(r.received_time ?? r.time));
+    return Number.isNaN(t) ? null : t;
+  } catch {
+    return null;
+  }
+}
+
 function bodyPrevHash(body: string): string {
   const at = body.lastIndexOf('"prev_hash":"');
   return at < 0 ? '' : body.slice(at + 13, at + 13 + 64);
@@ -261,6 +272,9 @@ async function verifyChain(store: AuditStore, chainId: string, ctx: ChainContext
   let vouchedThrough = 0;
   /** Last witnessed size the records matched. */
   let consistentThrough: number | null = null;
+  /** Receive time of the first record after the newest checkpoint (sender's time for older records). */
+  const newestCp = cps[cps.length - 1];
+  let firstUncoveredAt: number | null = null;
   const checkWitness = (): void => {
     const w = witnessedAt.get(tree.size);
     if (!w || witnessProblem) return;
@@ -319,6 +333,7 @@ async function verifyChain(store: AuditStore, chainId: string, ctx: ChainContext
       // (forging that needs recomputed hashes, which the checkpoints catch).
       if (chainHash(prevHash, body) === row.hash && claimedSeq === row.seq) {
         tree.push(leafHash(row.hash));
+        if (firstUncoveredAt === null && row.seq > (newestCp?.seq ?? 0)) firstUncoveredAt = recordTime(body);
         const cp = bySeq.get(row.seq);
         if (cp) {
           if (cp.hash !== row.hash || (cp.root && cp.root !== tree.root().toString('hex'))) {
@@ -367,7 +382,7 @@ async function verifyChain(store: AuditStore, chainId: string, ctx: ChainContext
   const chainProblem = checkpointChainProblem(chainId, cps, report.records > 0 ? report.first_seq : null, ctx.keys);
   if (chainProblem) problems.push(chainProblem);
   if (!problem) problem = tailProblem(report, bySeq, expected);
-  if (!problem) problem = uncoveredProblem(report, cps, ctx);
+  if (!problem) problem = uncoveredProblem(report, cps, ctx, firstUncoveredAt);
   if (problem) problems.push(problem);
   if (cps.length === 0 && report.records > 0) {
     problems.push({
@@ -440,13 +455,15 @@ function reachProblems(
 }
 
 /** Records after the newest checkpoint, when both they and that checkpoint are older than the signing interval allows. */
-function uncoveredProblem(report: ChainReport, cps: readonly Checkpoint[], ctx: ChainContext): VerifyProblem | null {
+function uncoveredProblem(report: ChainReport, cps: readonly Checkpoint[], ctx: ChainContext, firstUncoveredAt: number | null): VerifyProblem | null {
   if (report.records === 0) return null;
   const last = cps[cps.length - 1];
   const coveredThrough = last?.seq ?? report.first_seq - 1;
   if (report.last_seq <= coveredThrough) return null;
   const limit = ctx.now - ctx.maxUncoveredMs;
   if (last && Date.parse(last.time) > limit) return null;
+  // A record received just now after a long idle time is not late yet: the timer signs it soon.
+  if (firstUncoveredAt !== null && firstUncoveredAt > limit) return null;
   return {
     kind: 'uncovered',
     seq: coveredThrough + 1,
