@@ -15,7 +15,7 @@ export { openFileWitness, readWitnessFile } from './witness/file-witness';
 export type { AlertEventInput, AlertEvent } from './store/types';
 export { createDetector, loadRules } from './detect';
 export { createApiHandler } from './api/routes';
-export { createFileSink, createOtlpLogsSink, createStdoutSink, createWebhookSink, signBody, SIGNATURE_HEADER } from './sinks';
+export { createFileSink, createOtlpLogsSink, createStdoutSink, createWebhookSink, signBody, SIGNATURE_HEADER, verifyWebhookSignature, WEBHOOK_TOLERANCE_SECONDS } from './sinks';
 export { createLogger, silentLogger } from './logger';
 export { main } from './cli/main';
 export * from './errors';

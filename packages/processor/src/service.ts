@@ -8,6 +8,8 @@ import type { Writable } from 'node:stream';
 import type { AuditRecord } from '@mcptrail/conventions';
 import type { Redactor } from '@mcptrail/redact';
 import { createApiHandler } from './api/routes';
+import { verifyInWorker } from './api/verify-runner';
+import type { RouteHandler } from './http/receiver';
 import { CONSOLE_PUBLIC_PATHS, createAlertStateBook, createConsoleHandler } from './console';
 import { type AuditPipeline, createAuditPipeline } from './audit/pipeline';
 import { purgeBefore } from './chain/retention';
@@ -18,6 +20,7 @@ import type { ProcessorConfig } from './config/schema';
 import { createDetector } from './detect/engine';
 import { loadRules } from './detect/load-rules';
 import type { Alert, Detector } from './detect/types';
+import { createAuthenticator, credentialsFromConfig } from './http/auth';
 import { createReceiver } from './http/receiver';
 import { createGrpcReceiver } from './otlp/grpc-receiver';
 import { createLogger, type Logger } from './logger';
@@ -33,8 +36,7 @@ import { trackDetection } from './replica/detection-state';
 import type { TrailStore } from './store/types';
 import { toolDefinitionsOf } from './tool-definitions';
 import { createCheckpointPublisher, openWitnessFor } from './witness/publish';
-import { readWitnessFile } from './witness/file-witness';
-import { existsSync } from 'node:fs';
+import { verifyOptionsOf } from './witness/verify-options';
 
 export interface ProcessorDeps {
   /** Diagnostics; default: JSON lines on stderr at `config.log_level`, redacted. */
@@ -46,6 +48,8 @@ export interface ProcessorDeps {
    * retention. Injectable for tests and the detection benchmark only. @default Date.now
    */
   clock?: () => number;
+  /** Extra read-side routes (the web console), mounted before the query API's own. */
+  routes?: readonly RouteHandler[];
 }
 
 export interface RunningProcessor {
@@ -65,10 +69,6 @@ export interface RunningProcessor {
 
 const RETENTION_INTERVAL_MS = 3_600_000;
 
-/** How long records may stay after the newest checkpoint before verify calls them uncovered: two signing intervals and a minute. */
-export function uncoveredLimitMs(config: ProcessorConfig): number {
-  return (2 * config.trail.checkpoint_seconds + 60) * 1000;
-}
 const DAY_MS = 86_400_000;
 
 /** Opens the sinks the configuration enables. */
@@ -90,6 +90,8 @@ export function createSinks(config: ProcessorConfig, logger: Logger, stdout?: Wr
         timeoutMs: s.webhook.timeout_ms,
         queueSize: s.webhook.queue_size,
         flushTimeoutMs: s.webhook.shutdown_timeout_ms,
+        deadLetterFile: s.webhook.dead_letter_file,
+        allowLinkLocal: s.webhook.allow_link_local,
         logger: logger.child({ sink: 'webhook' }),
       }),
     );
@@ -199,6 +201,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       origin: config.trail.origin ?? defaultOrigin(store.chainId),
       checkpointEvery: { records: config.trail.checkpoint_records, seconds: config.trail.checkpoint_seconds },
       pairingWindowMs: config.trail.pairing_window_ms,
+      identityMismatch: config.auth.identity_mismatch,
       logger: logger.child({ component: 'trail' }),
       clock,
     });
@@ -231,17 +234,16 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       },
     };
 
+    // A worker thread with its own connection: hashing the trail must not stall ingestion.
+    // Against this chain's witness file and signing interval, as `mcptrail verify` does.
+    const verifyOffThread = () =>
+      config.store.path === ':memory:' ? verifyTrail(store, signer.publicKey, verifyOptionsOf(config, store.chainId)) : verifyInWorker(config, signer.publicKeyPem);
     const api = createApiHandler({
       store,
       detector,
-      verify: () =>
-        verifyTrail(store, signer.publicKey, {
-          chains: [store.chainId],
-          ...(publisher.witnessFile && existsSync(publisher.witnessFile) ? { witnessed: readWitnessFile(publisher.witnessFile) } : {}),
-          maxUncoveredMs: uncoveredLimitMs(config),
-        }),
-      // The receiver checks the bearer token for every route before the API sees it.
-      authorize: null,
+      verify: verifyOffThread,
+      // Console and other read-side routes mount here (see ApiOptions.routes).
+      routes: deps.routes ?? [],
       logger: logger.child({ component: 'api' }),
       health: () => ({ chain_id: store.chainId }),
       clock,
@@ -252,26 +254,32 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       store,
       detector,
       alertStates: detector ? createAlertStateBook(trail.stateDb) : null,
-      verify: () => verifyTrail(store, signer.publicKey),
+      verify: verifyOffThread,
       logger: logger.child({ component: 'console' }),
       clock,
     });
 
     const tls =
       config.receiver.tls_cert_file && config.receiver.tls_key_file
-        ? { certFile: config.receiver.tls_cert_file, keyFile: config.receiver.tls_key_file }
+        ? { certFile: config.receiver.tls_cert_file, keyFile: config.receiver.tls_key_file, clientCaFile: config.receiver.tls_client_ca_file }
         : null;
+    // One set of credentials for OTLP/HTTP, OTLP/gRPC and the API: write to send, read to query.
+    const auth = createAuthenticator(credentialsFromConfig(config), { clientCerts: config.receiver.tls_client_ca_file !== null });
     const receiver = createReceiver({
       host: config.receiver.host,
       port: config.receiver.port,
       maxBodyBytes: config.receiver.max_body_bytes,
-      bearerToken: config.receiver.token,
+      auth,
       // Liveness probes carry no token; /healthz answers no data.
-      // The console's page shell and scripts hold no data; its /console/api/* needs the token.
+      // The console's page shell and scripts hold no data; its /console/api/* needs the read token.
       unauthenticatedPaths: ['/healthz', ...CONSOLE_PUBLIC_PATHS],
+      allowedHosts: config.receiver.allowed_hosts,
+      allowedOrigins: config.receiver.allowed_origins,
+      trustedProxies: config.receiver.trusted_proxies,
       tls,
       sink: ingest,
-      api: async (req, res, url) => (await consoleRoutes(req, res, url)) || api(req, res, url),
+      // Read-side routes: the console first, then the query API (which tries deps.routes first).
+      api: async (req, res, url, ctx) => (await consoleRoutes(req, res, url)) || api(req, res, url, ctx),
       logger: logger.child({ component: 'receiver' }),
     });
     const { url, port } = await receiver.listen();
@@ -284,7 +292,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
             host: config.receiver.host,
             port: config.receiver.grpc_port,
             maxMessageBytes: config.receiver.max_body_bytes,
-            bearerToken: config.receiver.token,
+            auth,
             tls,
             sink: ingest,
             logger: logger.child({ component: 'grpc-receiver' }),

@@ -7,7 +7,7 @@ import { publicKeyPathFor, toPublicKey } from '../chain/signing';
 import { verifyTrail, type VerifyOptions } from '../chain/verify';
 import type { ProcessorConfig } from '../config/schema';
 import { chainIdOf, signingKeyPathOf, usesPostgres } from '../replica/open-trail';
-import { uncoveredLimitMs } from '../service';
+import { uncoveredLimitMs } from '../witness/verify-options';
 import type { Checkpoint } from '../store/types';
 import { readWitnessFile } from '../witness/file-witness';
 import { trailNameOf, witnessDirOf } from '../witness/paths';

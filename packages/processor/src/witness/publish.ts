@@ -10,7 +10,7 @@ import type { ProcessorConfig } from '../config/schema';
 import type { Logger } from '../logger';
 import type { Sink } from '../sinks/types';
 import type { AuditStore, Checkpoint } from '../store/types';
-import { openFileWitness, witnessEntry, type FileWitness } from './file-witness';
+import { EVENT_MCPTRAIL_CHECKPOINT, openFileWitness, witnessEntry, type FileWitness } from './file-witness';
 import { storeDirOf, witnessFileOf } from './paths';
 
 export interface CheckpointPublisher {
@@ -50,9 +50,11 @@ export function createCheckpointPublisher(opts: {
     }
     seen = Math.max(seen, cp.seq);
     const entry = witnessEntry(cp, opts.publicKey);
-    for (const sink of opts.sinks) {
+    for (const sink of opts.sinks as ReadonlyArray<Sink & { deliver?(event: string, payload: Record<string, unknown>): void }>) {
       try {
-        sink.checkpoint?.(entry);
+        // The webhook publishes any event through its public deliver(); the others take checkpoints.
+        if (sink.checkpoint) sink.checkpoint(entry);
+        else sink.deliver?.(EVENT_MCPTRAIL_CHECKPOINT, { checkpoint: entry });
       } catch (err) {
         opts.logger.error('sink failed to take a checkpoint', { sink: sink.name, err });
       }

@@ -17,7 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
 import { loadConfig } from '../../src/config/sources';
 import { createLogger } from '../../src/logger';
-import { signBody } from '../../src/sinks/webhook';
+import { verifyWebhookSignature } from '../../src/sinks/webhook';
 import { startProcessor } from '../../src/service';
 import { captureServer } from './helpers';
 import { createEmitter } from './telemetry';
@@ -74,7 +74,7 @@ describe('sealed records → detector → alerts → every sink', () => {
     const fileEvents = readFileSync(alertsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const fileRules = fileEvents.filter((e) => e.event === 'mcptrail.alert').map((e) => e.alert.rule_id);
     const hookEvents = webhook.requests.map((r) => {
-      expect(r.headers['x-mcptrail-signature']).toBe(signBody('hook-secret-1234', r.body.toString()));
+      expect(verifyWebhookSignature('hook-secret-1234', r.headers['x-mcptrail-signature'] as string, r.body)).toMatchObject({ ok: true });
       return JSON.parse(r.body.toString());
     });
     const hookRules = hookEvents.filter((e) => e.event === 'mcptrail.alert').map((e) => e.alert.rule_id);
