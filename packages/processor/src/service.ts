@@ -31,7 +31,7 @@ import { createOtlpLogsSink } from './sinks/otlp-logs';
 import { createStdoutSink } from './sinks/stdout';
 import type { Sink } from './sinks/types';
 import { createWebhookSink } from './sinks/webhook';
-import { openTrail, signingKeyPathOf, usesPostgres } from './replica/open-trail';
+import { openTrail, signingKeyPathOf, trailSpecOf, usesPostgres } from './replica/open-trail';
 import { trackDetection } from './replica/detection-state';
 import type { TrailStore } from './store/types';
 import { toolDefinitionsOf } from './tool-definitions';
@@ -201,9 +201,19 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       origin: config.trail.origin ?? defaultOrigin(store.chainId),
       checkpointEvery: { records: config.trail.checkpoint_records, seconds: config.trail.checkpoint_seconds },
       pairingWindowMs: config.trail.pairing_window_ms,
+      clientFallback: config.trail.client_fallback_window_ms > 0,
+      clientFallbackWindowMs: config.trail.client_fallback_window_ms,
       identityMismatch: config.auth.identity_mismatch,
       logger: logger.child({ component: 'trail' }),
       clock,
+      // The sealer thread keeps its own (real) clock: an injected clock keeps sealing on this thread.
+      ...(config.trail.sealer_thread && config.store.path !== ':memory:' && !deps.clock ? {
+            sealerThread: {
+              trail: trailSpecOf(config, store.chainId),
+              signingKeyPath: signingKeyPathOf(config),
+              ...(config.trail.signer_command ? { signerCommand: { argv: config.trail.signer_command, publicKeyFile: config.trail.public_key_file! } } : {}),
+            },
+          } : {}),
     });
     opened.unshift(() => pipeline.close());
     pipeline.onCheckpoint((cp) => publisher.publish(cp));
@@ -337,10 +347,10 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
         // Order matters: no new requests, then seal what was acknowledged (its alerts reach
         // the sinks through onSealed), then drain the sinks, then the store.
         await Promise.all([receiver.close(), grpcReceiver?.close()]);
-        await pipeline.close();
-        // Alerts raised by the last records are in the alert history before the final checkpoint.
+        // Alerts raised by the last records reach the alert history before the final checkpoint (signed by close()).
+        await pipeline.flush().catch((err: unknown) => logger.error('final flush failed', { err }));
         await alertWrites.get(store);
-        await pipeline.checkpointNow().catch((err: unknown) => logger.error('final checkpoint failed', { err }));
+        await pipeline.close();
         for (const sink of sinks) {
           try {
             await sink.close();

@@ -13,6 +13,7 @@ import { StoreError } from '../store/errors';
 import { openSqliteStore } from '../store/sqlite';
 import type { TrailStore } from '../store/types';
 import { keyDirOf, trailNameOf } from '../witness/paths';
+import type { TrailSpec } from '../audit/sealer-thread';
 
 export interface OpenedTrail {
   store: TrailStore;
@@ -54,6 +55,11 @@ export function statePathOf(config: ProcessorConfig): string {
 export function signingKeyPathOf(config: ProcessorConfig): string {
   if (config.trail.signing_key_file) return config.trail.signing_key_file;
   return path.join(keyDirOf(config), `${trailNameOf(config.store.path)}.ed25519.pem`);
+}
+
+/** How another thread opens its own connection to this trail. */
+export function trailSpecOf(config: ProcessorConfig, chainId: string): TrailSpec {
+  return usesPostgres(config) ? { kind: 'postgres', url: config.store.path, chainId } : { kind: 'sqlite', path: config.store.path, chainId };
 }
 
 export function openStateDb(file: string): Database.Database {
