@@ -111,11 +111,15 @@ async function runPhase(phase) {
   const dbArg = pg ? pg.url : path.join(dir, 'trail.db');
   const config = path.join(dir, 'config.yaml');
   writeFileSync(config, `detection:\n  enabled: ${detection}\n`);
+  // Key and witness off the store's directory, as the processor requires by default.
+  const keyFile = path.join(dir, 'keys', 'bench.ed25519.pem');
+  const trustEnv = { MCPTRAIL_WITNESS_DIR: path.join(dir, 'witness') };
   async function startServe(replica) {
     const args = [...opts.serverNodeArgs.split(' ').filter(Boolean), cli, 'serve', '--port', '0', '--db', dbArg, '--config', config, '--webhook-url', `http://127.0.0.1:${webhook.address().port}/alerts`, '--log-level', 'warn'];
     // Replicas share one signing key (created by the first), so one public key verifies every chain.
-    if (pg) args.push('--replica-id', `r${replica}`, '--state-dir', dir, '--signing-key', path.join(dir, 'bench.ed25519.pem'));
-    const child = spawn(process.execPath, args, { env: { ...process.env, MCPTRAIL_WEBHOOK_SECRET: 'bench-webhook-secret' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    args.push('--signing-key', keyFile);
+    if (pg) args.push('--replica-id', `r${replica}`, '--state-dir', dir);
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...trustEnv, MCPTRAIL_WEBHOOK_SECRET: 'bench-webhook-secret' }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     const url = await new Promise((resolve, reject) => {
       child.stderr.on('data', (c) => {
@@ -293,23 +297,54 @@ async function runPhase(phase) {
   let inProcess;
   let verifyS = Number.NaN;
   if (phase === 'full') {
-    const verifyArgs = [cli, 'verify', '--db', dbArg, '--json'];
-    if (pg) verifyArgs.push('--state-dir', dir, '--replica-id', 'r0', '--signing-key', path.join(dir, 'bench.ed25519.pem'));
+    const verifyArgs = [cli, 'verify', '--db', dbArg, '--json', '--signing-key', keyFile];
+    if (pg) verifyArgs.push('--state-dir', dir, '--replica-id', 'r0');
     const v0 = performance.now();
     try {
-      verify = JSON.parse(execFileSync(process.execPath, verifyArgs, { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 }));
+      verify = JSON.parse(execFileSync(process.execPath, verifyArgs, { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, ...trustEnv } }));
     } catch (err) {
       verify = { ok: false, error: String(err.stdout ?? err.message).slice(0, 500) };
     }
     verifyS = (performance.now() - v0) / 1000;
     // In-process as well (SQLite), for CPU time without the CLI's start-up.
     if (!pg) {
-      const { openSqliteStore, verifyTrail } = require('@mcptrail/processor');
+      const { openSqliteStore, verifyTrail, proveInclusion, buildCheckpoint, createSigner, openFileWitness } = require('@mcptrail/processor');
       const store = openSqliteStore({ path: dbArg });
+      const pub = keyFile.replace(/\.pem$/, '.pub.pem');
       const c0 = process.cpuUsage();
-      const report = await verifyTrail(store, `${dbArg}.ed25519.pub.pem`);
+      const report = await verifyTrail(store, pub, { chains: ['main'] });
       const c = process.cpuUsage(c0);
       inProcess = { ok: report.ok, records: report.records, cpuSeconds: (c.user + c.system) / 1e6 };
+      // `mcptrail prove --seq`: each proof reads the chain's hash column and rebuilds the tree (O(n)).
+      const { createPublicKey, generateKeyPairSync, randomBytes } = require('node:crypto');
+      const key = createPublicKey(require('node:fs').readFileSync(pub));
+      const proofSeqs = [1, Math.ceil(report.records / 3), Math.ceil((2 * report.records) / 3), report.records - 1, 7].filter((n) => n >= 1);
+      const p0 = process.cpuUsage();
+      for (const seq of proofSeqs) await proveInclusion(store, 'main', seq, key);
+      const pc = process.cpuUsage(p0);
+      inProcess.proof = { proofs: proofSeqs.length, cpuMsPerProof: (pc.user + pc.system) / 1e3 / proofSeqs.length };
+      // Checkpoint cost: one signed note over 1,000 new leaves (frontier + root + Ed25519), then one fsync'd witness line.
+      const signer = createSigner(generateKeyPairSync('ed25519').privateKey);
+      const leaves = Array.from({ length: 1000 }, () => randomBytes(32).toString('hex'));
+      const witness = openFileWitness(path.join(dir, 'bench-witness', 'cost.witness'));
+      let last = null;
+      const rounds = 200;
+      let signCpu = 0;
+      let publishWall = 0;
+      for (let i = 0; i < rounds; i++) {
+        const s0 = process.cpuUsage();
+        const cp = buildCheckpoint(
+          { head: { seq: (i + 1) * 1000, hash: leaves[999] }, last, leaves, alerts: { seq: 0, hash: '0'.repeat(64) } },
+          { chainId: 'main', origin: 'mcptrail/bench', time: new Date().toISOString(), signer },
+        );
+        const s1 = process.cpuUsage(s0);
+        signCpu += s1.user + s1.system;
+        const w0 = performance.now();
+        witness.publish(cp, signer.publicKey);
+        publishWall += performance.now() - w0;
+        last = cp;
+      }
+      inProcess.checkpoint = { rounds, leavesEach: 1000, cpuUsPerCheckpoint: signCpu / rounds, witnessAppendMsWall: publishWall / rounds };
       await store.close?.();
     }
   }
@@ -346,7 +381,9 @@ async function runPhase(phase) {
     baselineKeys,
     dbMiB,
     exitCodes,
-    verify: { ok: verify.ok === true && (inProcess?.ok ?? true), records: verify.records ?? inProcess?.records, cliSeconds: verifyS, cpuSeconds: inProcess?.cpuSeconds, error: verify.error },
+    verify: { ok: verify.ok === true && (inProcess?.ok ?? true), records: verify.records ?? inProcess?.records, cliSeconds: verifyS, cpuSeconds: inProcess?.cpuSeconds, error: verify.error ?? (verify.ok === false ? JSON.stringify(verify.chains?.map((c) => c.problem)).slice(0, 500) : undefined) },
+    proof: inProcess?.proof,
+    checkpoint: inProcess?.checkpoint,
   };
   r.verify.recordsPerSecondCli = r.verify.records / verifyS;
   r.verify.recordsPerSecondCpu = inProcess ? inProcess.records / inProcess.cpuSeconds : undefined;
@@ -393,6 +430,8 @@ if (f) {
       ? `${fmt(f.verify.cliSeconds, 2)} s wall via the CLI for ${fmt(f.verify.records, 0)} records (${fmt(f.verify.recordsPerSecondCli, 0)} records/s)${f.verify.cpuSeconds !== undefined ? `; \`verifyTrail\` in-process: ${fmt(f.verify.cpuSeconds, 2)} s CPU → **${fmt(f.verify.recordsPerSecondCpu, 0)} records/s**` : ''}; intact`
       : `failed: ${f.verify.error ?? 'not intact'}`,
   ]);
+  if (f.proof) rows.push(['… `mcptrail prove --seq N` (inclusion proof, in-process)', `**${fmt(f.proof.cpuMsPerProof, 1)} ms CPU per proof** over ${fmt(f.verify.records, 0)} records (reads the hash column and rebuilds the RFC 6962 tree; ${f.proof.proofs} proofs)`]);
+  if (f.checkpoint) rows.push(['… checkpoint cost (1,000 new leaves: Merkle frontier + root + Ed25519 signed note; then the witness line)', `**${fmt(f.checkpoint.cpuUsPerCheckpoint, 0)} µs CPU** per checkpoint; witness append + fsync ${fmt(f.checkpoint.witnessAppendMsWall, 2)} ms wall (${f.checkpoint.rounds} rounds)`]);
 }
 const p = results.paced;
 if (p) {
