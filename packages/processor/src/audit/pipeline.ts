@@ -10,7 +10,21 @@ import { normalizeLog, normalizeSpan, type Normalized } from './normalize';
 import { draftOf, inboxProgressOf, PairingBook, type EntryState, type PendingCall } from './pairing';
 import type { NormalizeOptions, TrailLogger, TrailRedactor } from './types';
 
+/** Drafts normalized elsewhere (the ingest worker), ready for the inbox. */
+export interface PreparedDrafts {
+  rows: InboxDraft[];
+  /** Items refused by the decoder and the normalizer together, and the first reason. */
+  rejected: number;
+  /** Of `rejected`, those the normalizer refused (counted in stats). */
+  normalizerRejected: number;
+  message: string | null;
+}
+
 export interface AuditPipeline extends IngestSink {
+  /** Ingests drafts another thread normalized with normalizeSettings(); acknowledges like traces()/logs(). */
+  ingestPrepared(prepared: PreparedDrafts): Promise<IngestResult>;
+  /** The normalizer's settings (everything but the redactor), for a worker to normalize the same way. */
+  normalizeSettings(): Omit<NormalizeOptions, 'redactor' | 'emitter'>;
   /** Called after records are committed into the chain, in chain order, one call at a time. */
   onSealed(listener: (records: AuditRecord[]) => void | Promise<void>): void;
   /** Seals everything staged (pairing window or not) and waits for the listeners. */
@@ -60,8 +74,15 @@ export const DEFAULT_PAIRING_WINDOW_MS = 1000;
 export const DEFAULT_CHECKPOINT_RECORDS = 1000;
 export const DEFAULT_CHECKPOINT_SECONDS = 60;
 export const DEFAULT_MAX_STAGED = 100_000;
-/** Rows sealed per transaction: keeps each event-loop block short under backlog. */
-const SEAL_BATCH = 2000;
+/**
+ * Rows sealed per transaction. A transaction is one synchronous block of the event loop
+ * (hashing, inserts, the commit's fsync), so its size adapts: halved when one took longer
+ * than SEAL_TARGET_MS, doubled (up to SEAL_BATCH_MAX) when a full one took less than half.
+ * Health checks and acknowledgements wait at most about one transaction (bench/latency.bench.mjs).
+ */
+const SEAL_BATCH_MAX = 2000;
+const SEAL_BATCH_MIN = 32;
+const SEAL_TARGET_MS = 15;
 
 /**
  * Under load (the previous pass sealed at least SEAL_COALESCE_MIN records) a seal pass
@@ -73,8 +94,11 @@ export const DEFAULT_SEAL_COALESCE_MS = 25;
 const SEAL_COALESCE_MIN = 256;
 /** setTimeout's ceiling (a longer delay fires at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-/** Records handed to the onSealed listeners in one call at most (detection: one transaction each). */
-const EMIT_BATCH = 8000;
+/**
+ * Records handed to the onSealed listeners in one call at most (detection: one transaction
+ * each, synchronous); the event loop gets a turn between calls.
+ */
+export const EMIT_BATCH = 1000;
 
 /** Retry-After (seconds) answered while the store cannot take writes. */
 const STORE_DOWN_RETRY_SECONDS = 2;
@@ -138,6 +162,7 @@ class Pipeline implements AuditPipeline {
   private emitScheduled = false;
   private closed = false;
   private counters = { sealed: 0, duplicates: 0, rejected: 0, checkpoints: 0 };
+  private sealBatchSize = 256;
 
   constructor(opts: AuditPipelineOptions) {
     this.store = opts.store;
@@ -216,24 +241,23 @@ class Pipeline implements AuditPipeline {
     return emitter ? { ...this.normalizeOptions, emitter } : this.normalizeOptions;
   }
 
-  private async ingest(
+  private ingest(
     items: ReadonlyArray<readonly ['span' | 'log', Normalized]>,
     decoderRejected: number,
     decoderReason: string | null,
   ): Promise<IngestResult> {
+    return this.ingestPrepared(inboxRowsOf(items, decoderRejected, decoderReason));
+  }
+
+  normalizeSettings(): Omit<NormalizeOptions, 'redactor' | 'emitter'> {
+    const { redactor: _r, emitter: _e, ...settings } = this.normalizeOptions;
+    return settings;
+  }
+
+  async ingestPrepared(prepared: PreparedDrafts): Promise<IngestResult> {
     if (this.closed) throw new OverloadError(1, 503);
-    let rejected = decoderRejected;
-    let message = decoderReason;
-    const rows: InboxDraft[] = [];
-    for (const [kind, n] of items) {
-      if (n.kind === 'rejected') {
-        rejected++;
-        message ??= n.reason;
-      } else if (n.kind === 'draft') {
-        rows.push({ kind, sealNow: n.sealNow, draft: n.draft });
-      }
-    }
-    this.counters.rejected += rejected - decoderRejected;
+    const { rows, rejected, message } = prepared;
+    this.counters.rejected += prepared.normalizerRejected;
     if (rows.length > 0) {
       if (this.book.halves + this.pendingRows + rows.length > this.maxStaged) {
         throw new OverloadError(Math.max(1, Math.ceil(this.windowMs / 1000)), 503);
@@ -294,7 +318,8 @@ class Pipeline implements AuditPipeline {
     const entry: EntryState = { id, remaining: rows.length, keylessDone: [] };
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      this.book.add({ ...row, entry, index: i }, row.sealNow ? now : now + this.windowMs);
+      // The inbox has the encoded text now; keep only the draft in memory.
+      this.book.add({ ...row, encoded: undefined, entry, index: i }, row.sealNow ? now : now + this.windowMs);
     }
     for (const w of writes) w.resolve();
     this.requestSeal();
@@ -362,19 +387,28 @@ class Pipeline implements AuditPipeline {
   }
 
   /** Seals what is due (or everything when `all`), one bounded transaction at a time. */
+  private adaptSealBatch(ms: number, sealed: number): void {
+    if (ms > SEAL_TARGET_MS) this.sealBatchSize = Math.max(SEAL_BATCH_MIN, Math.floor(this.sealBatchSize / 2));
+    else if (ms < SEAL_TARGET_MS / 2 && sealed >= this.sealBatchSize) this.sealBatchSize = Math.min(SEAL_BATCH_MAX, this.sealBatchSize * 2);
+  }
+
   private async sealReady(all: boolean): Promise<void> {
     await this.ready;
     for (;;) {
+      const started = performance.now();
       const records = await this.sealBatch(all);
       if (records === null) break;
+      this.adaptSealBatch(performance.now() - started, records.length);
       if (records.length > 0) this.emit(records);
+      // A macrotask turn between transactions: requests and health checks get in.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (!this.closed) this.armSealTimer();
   }
 
   /** One transaction: paired calls → chain → checkpoint, inbox entries consumed. null when nothing was due. */
   private async sealBatch(all: boolean): Promise<AuditRecord[] | null> {
-    const calls = this.book.take(all ? Infinity : this.clock(), SEAL_BATCH);
+    const calls = this.book.take(all ? Infinity : this.clock(), this.sealBatchSize);
     if (calls.length === 0) return null;
     const chainId = this.store.chainId;
     const progress = inboxProgressOf(calls);
@@ -455,6 +489,7 @@ class Pipeline implements AuditPipeline {
           this.logger.error('audit onSealed listener failed', { error: (err as Error).message, records: records.length });
         }
       }
+      if (this.emitQueue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.emitScheduled = false;
   }
@@ -486,4 +521,24 @@ class Pipeline implements AuditPipeline {
     await this.flush();
     await this.checkpointIfBehind();
   }
+}
+
+/** Normalized items → inbox rows and the rejection count (shared with the ingest worker). */
+export function inboxRowsOf(
+  items: ReadonlyArray<readonly ['span' | 'log', Normalized]>,
+  decoderRejected: number,
+  decoderReason: string | null,
+): PreparedDrafts {
+  let rejected = decoderRejected;
+  let message = decoderReason;
+  const rows: InboxDraft[] = [];
+  for (const [kind, n] of items) {
+    if (n.kind === 'rejected') {
+      rejected++;
+      message ??= n.reason;
+    } else if (n.kind === 'draft') {
+      rows.push({ kind, sealNow: n.sealNow, draft: n.draft });
+    }
+  }
+  return { rows, rejected, normalizerRejected: rejected - decoderRejected, message };
 }
