@@ -81,6 +81,8 @@ export const DEFAULT_MAX_STAGED = 100_000;
  * Health checks and acknowledgements wait at most about one transaction (bench/latency.bench.mjs).
  */
 const SEAL_BATCH_MAX = 2000;
+/** Drafts per inbox entry at most: bounds one append's synchronous write and fsync. */
+const INBOX_SLICE = 1000;
 const SEAL_BATCH_MIN = 32;
 const SEAL_TARGET_MS = 15;
 
@@ -303,23 +305,32 @@ class Pipeline implements AuditPipeline {
     this.pendingRows = 0;
     if (writes.length === 0) return;
     const rows = writes.length === 1 ? writes[0]!.rows : writes.flatMap((w) => w.rows);
-    let id: number;
-    try {
-      id = await this.store.appendInbox(encodeInbox(rows));
-    } catch (err) {
-      // Nothing of these requests was acknowledged: the exporters retry after Retry-After.
-      this.logger.error('audit inbox append failed; asking exporters to retry', { error: (err as Error).message, drafts: count });
-      const overload = new OverloadError(STORE_DOWN_RETRY_SECONDS, 503);
-      for (const w of writes) w.reject(overload);
-      return;
-    }
-    // Durable: pair in memory, acknowledge, seal.
-    const now = this.clock();
-    const entry: EntryState = { id, remaining: rows.length, keylessDone: [] };
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      // The inbox has the encoded text now; keep only the draft in memory.
-      this.book.add({ ...row, encoded: undefined, entry, index: i }, row.sealNow ? now : now + this.windowMs);
+    // A large group commit goes in as several inbox entries, one synchronous append (and fsync)
+    // each, with a turn of the event loop between them; the requests are acknowledged after the
+    // last. A crash in between leaves unacknowledged entries that seal; the exporter's retry then
+    // meets the (trace_id, span_id) dedup.
+    for (let from = 0; from < rows.length; from += INBOX_SLICE) {
+      const slice = from === 0 && rows.length <= INBOX_SLICE ? rows : rows.slice(from, from + INBOX_SLICE);
+      let id: number;
+      try {
+        id = await this.store.appendInbox(encodeInbox(slice));
+      } catch (err) {
+        // Nothing of these requests was acknowledged: the exporters retry after Retry-After.
+        this.logger.error('audit inbox append failed; asking exporters to retry', { error: (err as Error).message, drafts: count });
+        const overload = new OverloadError(STORE_DOWN_RETRY_SECONDS, 503);
+        for (const w of writes) w.reject(overload);
+        if (from > 0) this.requestSeal();
+        return;
+      }
+      // Durable: pair in memory, then (after the last slice) acknowledge and seal.
+      const now = this.clock();
+      const entry: EntryState = { id, remaining: slice.length, keylessDone: [] };
+      for (let i = 0; i < slice.length; i++) {
+        const row = slice[i]!;
+        // The inbox has the encoded text now; keep only the draft in memory.
+        this.book.add({ ...row, encoded: undefined, entry, index: i }, row.sealNow ? now : now + this.windowMs);
+      }
+      if (from + INBOX_SLICE < rows.length) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     for (const w of writes) w.resolve();
     this.requestSeal();

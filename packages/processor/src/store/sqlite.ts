@@ -43,6 +43,8 @@ export interface SqliteStoreOptions {
   path: string;
   /** This replica's chain. Default `main`. */
   chainId?: string;
+  /** A second, read-only connection to an existing trail (the verify worker): no schema changes, no writes. */
+  readOnly?: boolean;
 }
 
 export function openSqliteStore(opts: SqliteStoreOptions): SqliteAuditStore {
@@ -55,12 +57,18 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteAuditStore {
   }
   let db: Database.Database;
   try {
-    if (opts.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(opts.path)), { recursive: true });
-    db = new Database(opts.path);
+    if (opts.path !== ':memory:' && !opts.readOnly) fs.mkdirSync(path.dirname(path.resolve(opts.path)), { recursive: true });
+    db = opts.readOnly ? new Database(opts.path, { readonly: true, fileMustExist: true }) : new Database(opts.path);
   } catch (err) {
     throw new StoreError('MCPTRAIL_ERR_STORE_OPEN', `cannot open store '${opts.path}': ${(err as Error).message}`, { cause: err });
   }
+  if (opts.readOnly) {
+    db.pragma('busy_timeout = 5000');
+    return new SqliteStore(db, opts.path, chainId);
+  }
   try {
+    // First: the journal_mode pragma below takes a lock, and another connection may be writing.
+    db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
     // FULL: in WAL mode NORMAL may lose the last commits on power loss, and we acknowledge
     // exporters only after commit.

@@ -99,6 +99,15 @@ describe('large requests (ingest worker)', () => {
     expect(p.pipeline.stats().sealed).toBe(1500);
   });
 
+  it('/api/verify (a worker with its own read-only connection) succeeds while the service is writing', async () => {
+    const writes = Array.from({ length: 4 }, (_, k) => post(request([{ service: 'weather-mcp', spans: spans(600, 10 + k) }])));
+    const verify = fetch(`${p.url}/api/verify`, { headers: { authorization: `Bearer ${READ}` } });
+    const [res, ...statuses] = await Promise.all([verify, ...writes]);
+    expect(statuses.map((w) => w.status)).toEqual([200, 200, 200, 200]);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { ok: boolean }).ok).toBe(true);
+  });
+
   it('answers 400 to an undecodable large body, and keeps serving', async () => {
     const junk = Buffer.alloc(200 * 1024, 0xff);
     const r = await post(junk);
