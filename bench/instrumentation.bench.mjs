@@ -6,14 +6,18 @@ import { runWorker } from './lib/child.mjs';
 import { commandLine, flags, fmt, machineLine, median, table } from './lib/stats.mjs';
 import { writeResult } from './lib/results.mjs';
 
-const MODES = ['none', 'provider', 'mcptrail', 'traceloop', 'arize'];
+const MODES = ['none', 'provider', 'mcptrail', 'traceloop', 'arize', 'provider-v2', 'mcptrail-v2'];
 const LABELS = {
   none: 'no tracer provider',
   provider: 'provider, no instrumentation',
   mcptrail: '@mcptrail/instrumentation-mcp (defaults)',
   traceloop: '@traceloop/instrumentation-mcp 0.27.0',
   arize: '@arizeai/openinference-instrumentation-mcp 0.2.33',
+  'provider-v2': 'SDK 2.x: provider, no instrumentation',
+  'mcptrail-v2': 'SDK 2.x: @mcptrail/instrumentation-mcp (defaults)',
 };
+/** The provider-only run each mode is compared with: the same SDK major's. */
+const baselineOf = (mode) => (mode.endsWith('-v2') ? 'provider-v2' : 'provider');
 const EXPORTERS = ['counting', 'memory'];
 const opts = flags({ rounds: 5, calls: 5000, warmup: 2000, concurrency: 64, heapCalls: 100_000, label: 'instrumentation' });
 const worker = fileURLToPath(new URL('./lib/instrumentation-worker.cjs', import.meta.url));
@@ -47,7 +51,7 @@ const paired = (mode, exporter, phase, f) => {
   const values = [];
   for (let round = 0; round < opts.rounds; round++) {
     const a = runs.find((r) => r.round === round && r.mode === mode && r.exporter === exporter);
-    const b = runs.find((r) => r.round === round && r.mode === 'provider' && r.exporter === exporter);
+    const b = runs.find((r) => r.round === round && r.mode === baselineOf(mode) && r.exporter === exporter);
     values.push(f(a.result[phase].usPerCall, b.result[phase].usPerCall));
   }
   return median(values);
@@ -72,15 +76,15 @@ for (const exporter of EXPORTERS) {
     rows.push([
       LABELS[mode],
       fmt(seq),
-      mode === 'provider' ? '—' : `${fmt(addedSeq)} (×${fmt(ratioSeq, 2)})`,
+      mode === baselineOf(mode) ? '—' : `${fmt(addedSeq)} (×${fmt(ratioSeq, 2)})`,
       fmt(conc),
-      mode === 'provider' ? '—' : `${fmt(addedConc)} (×${fmt(ratioConc, 2)})`,
+      mode === baselineOf(mode) ? '—' : `${fmt(addedConc)} (×${fmt(ratioConc, 2)})`,
       fmt(spans, 2),
       fmt(logsPerCall, 2),
       exporter === 'counting' && heap[mode] ? fmt(heap[mode].growthKiB, 0) : '',
     ]);
   }
-  lines.push(`**${exporter} exporter** (median of ${opts.rounds} rounds × ${opts.calls} calls per phase; CPU µs; "added" and "×" = medians of same-round differences and ratios against the provider-only baseline)`, '');
+  lines.push(`**${exporter} exporter** (median of ${opts.rounds} rounds × ${opts.calls} calls per phase; CPU µs; "added" and "×" = medians of same-round differences and ratios against the provider-only baseline of the same SDK major)`, '');
   lines.push(table(['mode', 'seq µs/call', 'seq added µs (× provider)', `${opts.concurrency}-way µs/call`, `${opts.concurrency}-way added µs (× provider)`, 'spans/call', 'log records/call', exporter === 'counting' ? `heap growth KiB / ${opts.heapCalls} calls` : ''], rows), '');
 }
 const sample = Object.fromEntries(MODES.map((mode) => [mode, runs.find((r) => r.mode === mode && r.exporter === 'memory')?.result.sample]));

@@ -10,10 +10,13 @@ const { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } = requir
 const { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider } = require('@opentelemetry/sdk-logs');
 const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics');
 
-const MODES = ['none', 'provider', 'mcptrail', 'traceloop', 'arize'];
+// `-v2` modes run the same calls on MCP SDK 2.x (`@modelcontextprotocol/server` + `/client`).
+const MODES = ['none', 'provider', 'mcptrail', 'traceloop', 'arize', 'provider-v2', 'mcptrail-v2'];
 const opts = JSON.parse(process.argv[2] ?? '{}');
-const { mode, exporter, calls = 5000, warmup = 2000, concurrency = 64, heapCalls = 0 } = opts;
-if (!MODES.includes(mode)) throw new Error(`mode must be one of ${MODES.join(', ')}, got '${mode}'`);
+const { exporter, calls = 5000, warmup = 2000, concurrency = 64, heapCalls = 0 } = opts;
+if (!MODES.includes(opts.mode)) throw new Error(`mode must be one of ${MODES.join(', ')}, got '${opts.mode}'`);
+const v2 = opts.mode.endsWith('-v2');
+const mode = opts.mode.replace(/-v2$/, '');
 if (exporter !== 'counting' && exporter !== 'memory') throw new Error(`exporter must be 'counting' or 'memory', got '${exporter}'`);
 
 /** Counts what it is given and keeps nothing: the cheapest real exporter. */
@@ -99,12 +102,19 @@ if (mode === 'mcptrail') {
     });
 }
 
-const sdk = {
-  McpServer: require('@modelcontextprotocol/sdk/server/mcp.js').McpServer,
-  Server: require('@modelcontextprotocol/sdk/server/index.js').Server,
-  Client: require('@modelcontextprotocol/sdk/client/index.js').Client,
-  InMemoryTransport: require('@modelcontextprotocol/sdk/inMemory.js').InMemoryTransport,
-};
+const sdk = v2
+  ? {
+      McpServer: require('@modelcontextprotocol/server').McpServer,
+      Server: require('@modelcontextprotocol/server').Server,
+      Client: require('@modelcontextprotocol/client').Client,
+      InMemoryTransport: require('@modelcontextprotocol/server').InMemoryTransport,
+    }
+  : {
+      McpServer: require('@modelcontextprotocol/sdk/server/mcp.js').McpServer,
+      Server: require('@modelcontextprotocol/sdk/server/index.js').Server,
+      Client: require('@modelcontextprotocol/sdk/client/index.js').Client,
+      InMemoryTransport: require('@modelcontextprotocol/sdk/inMemory.js').InMemoryTransport,
+    };
 afterLoad(sdk);
 const { z } = require('zod');
 
@@ -130,7 +140,12 @@ async function main() {
     'lookup_order',
     {
       description: 'Look up an order by id',
-      inputSchema: { orderId: z.string(), include: z.array(z.string()).optional(), customer: z.object({ email: z.string(), tier: z.string() }).optional(), limit: z.number().optional() },
+      inputSchema: (v2 ? z.object : (shape) => shape)({
+        orderId: z.string(),
+        include: z.array(z.string()).optional(),
+        customer: z.object({ email: z.string(), tier: z.string() }).optional(),
+        limit: z.number().optional(),
+      }),
       annotations: { readOnlyHint: true },
     },
     async (args) => ({ content: [{ type: 'text', text: `order ${args.orderId}: shipped, 2 items` }] }),
@@ -187,7 +202,7 @@ async function main() {
 
   await sequential(warmup);
   await concurrent(warmup);
-  const result = { mode, exporter, calls, concurrency };
+  const result = { mode: opts.mode, exporter, calls, concurrency };
   result.sequential = await timed(sequential, calls);
   result.concurrent = await timed(concurrent, calls);
 

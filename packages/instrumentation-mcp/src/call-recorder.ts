@@ -16,6 +16,7 @@ import { safeExecuteInTheMiddle } from '@opentelemetry/instrumentation';
 import type { AuditOutcome, ResultSummary } from '@mcptrail/conventions';
 import * as conventions from '@mcptrail/conventions';
 import { emitAuditRecord } from './audit-log';
+import { metricMethodName, metricToolName } from './metric-attributes';
 import { isInputRequired } from './mcp-sdk/adapter';
 import { connectionOf, implementationOf, networkTransportOf, serverAddressOf, sessionIdOf, type ToolVersionInfo } from './connection';
 import { errorType, failureOutcome, isDenied, toFailure, type FailureInfo } from './outcome';
@@ -207,7 +208,7 @@ export class CallRecorder {
     const sessionless = sdk.sessionless(protocolVersion);
     if (protocolVersion) attributes[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
     const sessionId = sessionless ? undefined : sessionIdOf(transport);
-    if (sessionId) attributes[ATTR_MCP_SESSION_ID] = sessionId;
+    if (sessionId) attributes[ATTR_MCP_SESSION_ID] = redaction.identifier(sessionId, tally);
     const server = side === 'client' ? serverAddressOf(transport) : undefined;
     if (server) {
       attributes[ATTR_SERVER_ADDRESS] = server.address;
@@ -279,7 +280,8 @@ export class CallRecorder {
     if (authInfo && typeof authInfo === 'object') {
       const { clientId, scopes } = authInfo as { clientId?: unknown; scopes?: unknown };
       if (typeof clientId === 'string' && clientId.length > 0) {
-        record.actorId = this.deps.redaction().text(clientId, 256, record.tally);
+        // A keyed pseudonym when the id holds personal data (an email): actors stay distinct.
+        record.actorId = this.deps.redaction().identifier(clientId.slice(0, 256), record.tally);
         attributes[ATTR_ENDUSER_ID] = record.actorId;
       }
       if (Array.isArray(scopes)) {
@@ -370,7 +372,7 @@ export class CallRecorder {
     if ('result' in end) this.learnFromResult(record, end.result);
 
     const sessionId = record.sessionless ? undefined : sessionIdOf(transport);
-    if (sessionId) attrs[ATTR_MCP_SESSION_ID] = sessionId;
+    if (sessionId) attrs[ATTR_MCP_SESSION_ID] = redaction.identifier(sessionId, record.tally);
     const protocolVersion =
       record.protocolVersion ??
       record.sdk.protocolVersionOf(protocol, record.request) ??
@@ -462,8 +464,12 @@ export class CallRecorder {
       );
     }
 
-    const metricAttrs: Attributes = { [ATTR_MCP_METHOD_NAME]: method };
-    if (description.toolName !== undefined) metricAttrs[ATTR_GEN_AI_TOOL_NAME] = description.toolName;
+    // Bounded and clean: unknown or ill-formed names collapse to `_OTHER` (see metric-attributes).
+    const metricAttrs: Attributes = { [ATTR_MCP_METHOD_NAME]: metricMethodName(method) };
+    if (description.toolName !== undefined) {
+      const known = toolInfo !== undefined || (transport !== undefined && connectionOf(transport).toolVersions.has(description.toolName));
+      metricAttrs[ATTR_GEN_AI_TOOL_NAME] = metricToolName(description.toolName, known, (t) => redaction.text(t));
+    }
     if (type) metricAttrs[ATTR_ERROR_TYPE] = type;
     const networkTransport = networkTransportOf(transport);
     if (networkTransport) metricAttrs[ATTR_NETWORK_TRANSPORT] = networkTransport;

@@ -32,7 +32,7 @@ import { createOtlpLogsSink } from './sinks/otlp-logs';
 import { createStdoutSink } from './sinks/stdout';
 import type { Sink } from './sinks/types';
 import { createWebhookSink } from './sinks/webhook';
-import { openTrail, signingKeyPathOf, usesPostgres } from './replica/open-trail';
+import { openTrail, signingKeyPathOf, trailSpecOf, usesPostgres } from './replica/open-trail';
 import { trackDetection } from './replica/detection-state';
 import type { TrailStore } from './store/types';
 import { toolDefinitionsOf } from './tool-definitions';
@@ -168,9 +168,13 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       signer,
       checkpointEvery: { records: config.trail.checkpoint_records, seconds: config.trail.checkpoint_seconds },
       pairingWindowMs: config.trail.pairing_window_ms,
+      clientFallback: config.trail.client_fallback_window_ms > 0,
+      clientFallbackWindowMs: config.trail.client_fallback_window_ms,
       identityMismatch: config.auth.identity_mismatch,
       logger: logger.child({ component: 'trail' }),
       clock,
+      // The sealer thread keeps its own (real) clock: an injected clock keeps sealing on this thread.
+      ...(config.trail.sealer_thread && config.store.path !== ':memory:' && !deps.clock ? { sealerThread: { trail: trailSpecOf(config, store.chainId), signingKeyPath: keyPath } } : {}),
     });
     opened.unshift(() => pipeline.close());
 

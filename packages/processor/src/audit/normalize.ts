@@ -6,6 +6,7 @@ import {
   ATTR_EVENT_NAME,
   ATTR_GEN_AI_PROMPT_NAME,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_JSONRPC_REQUEST_ID,
   ATTR_MCPTRAIL_REDACTION_TYPES,
@@ -92,7 +93,7 @@ export function normalizeSpan(span: OtlpSpan, opts: NormalizeOptions, receivedMs
   if (side === null) {
     return { kind: 'rejected', reason: `MCP span ${span.spanId} '${method}' has span kind ${span.kind}, expected SERVER or CLIENT` };
   }
-  if (side === MCP_SIDE_CLIENT && !opts.includeClientSpans) return { kind: 'ignored' };
+  if (side === MCP_SIDE_CLIENT && !opts.includeClientSpans && !opts.clientFallback) return { kind: 'ignored' };
 
   const time = isoFromNanos(span.startTimeUnixNano);
   if (time === null) return { kind: 'rejected', reason: `MCP span ${span.spanId} '${method}' has no valid start time` };
@@ -131,7 +132,7 @@ export function normalizeLog(log: OtlpLogRecord, opts: NormalizeOptions, receive
   }
   const sideAttr = attrs[ATTR_MCP_SIDE];
   const side = sideAttr === MCP_SIDE_CLIENT ? MCP_SIDE_CLIENT : MCP_SIDE_SERVER;
-  if (side === MCP_SIDE_CLIENT && !opts.includeClientSpans) return { kind: 'ignored' };
+  if (side === MCP_SIDE_CLIENT && !opts.includeClientSpans && !opts.clientFallback) return { kind: 'ignored' };
   const time = isoFromNanos(log.timeUnixNano) ?? isoFromNanos(log.observedTimeUnixNano);
   if (time === null) return { kind: 'rejected', reason: `audit log record for '${method}' has no valid timestamp` };
   const hasContext = log.traceId !== null && log.spanId !== null;
@@ -203,6 +204,10 @@ function build(attrs: OtlpAttributes, resource: OtlpAttributes, opts: NormalizeO
     redactionTypes,
   );
   const args = redactedArgs(r, attrs[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS], opts.maxArgsBytes ?? DEFAULT_MAX_ARGS_BYTES, redactionTypes);
+  // A result sent as text (any emitter's `gen_ai.tool.call.result`) is never stored, but what it
+  // holds is: its redaction types join the record's, so credential output is detected.
+  scanResultText(r, attrs[ATTR_GEN_AI_TOOL_CALL_RESULT], redactionTypes);
+  const id = (v: OtlpValue | undefined) => safeName(redactedIdentifier(r, v, maxField, redactionTypes), maxField);
 
   const draft: AuditDraft = {
     schema_version: AUDIT_SCHEMA_VERSION,
@@ -210,13 +215,13 @@ function build(attrs: OtlpAttributes, resource: OtlpAttributes, opts: NormalizeO
     service: text(resource[ATTR_SERVICE_NAME]) ?? UNKNOWN_SERVICE,
     service_instance: text(resource[ATTR_SERVICE_INSTANCE_ID]),
     side: f.side,
-    session_id: text(attrs[ATTR_MCP_SESSION_ID]),
+    session_id: id(attrs[ATTR_MCP_SESSION_ID]),
     method: safeName(truncate(r.redactText(f.method).value, maxField), maxField) as string,
     tool,
     resource_uri: resourceUri,
     prompt,
     jsonrpc_request_id: text(attrs[ATTR_JSONRPC_REQUEST_ID]),
-    actor_id: text(attrs[ATTR_ENDUSER_ID]),
+    actor_id: id(attrs[ATTR_ENDUSER_ID]),
     actor_scope: text(attrs[ATTR_ENDUSER_SCOPE]),
     client_name: text(attrs[ATTR_MCP_CLIENT_NAME]),
     client_version: text(attrs[ATTR_MCP_CLIENT_VERSION]),
@@ -312,6 +317,36 @@ function redactedText(r: TrailRedactor, v: OtlpValue | undefined, max: number, t
   const out = r.redactText(truncate(s, max * 4));
   if (types) for (const t of out.types ?? []) types.add(t);
   return truncate(out.value, max);
+}
+
+/**
+ * Actor and session ids: an id holding an email (or anything a rule catches) becomes one keyed
+ * pseudonym, so two actors stay two actors in the trail and in the baselines; none in clear.
+ */
+function redactedIdentifier(r: TrailRedactor, v: OtlpValue | undefined, max: number, types: Set<string>): string | null {
+  if (r.redactIdentifier === undefined) return redactedText(r, v, max, types);
+  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint') return null;
+  const s = String(v);
+  if (s.length === 0) return null;
+  const out = r.redactIdentifier(truncate(s, max * 4));
+  for (const t of out.types ?? []) types.add(t);
+  return truncate(out.value, max);
+}
+
+/** Bytes of result text scanned for credential types (the rest is not looked at). */
+const MAX_RESULT_SCAN = 262_144;
+
+function scanResultText(r: TrailRedactor, v: OtlpValue | undefined, types: Set<string>): void {
+  if (typeof v !== 'string' || v.length === 0) return;
+  const s = v.length > MAX_RESULT_SCAN ? v.slice(0, MAX_RESULT_SCAN) : v;
+  let out: { types?: string[] };
+  try {
+    const parsed: unknown = s.startsWith('{') || s.startsWith('[') ? JSON.parse(s) : s;
+    out = typeof parsed === 'string' ? r.redactText(parsed) : r.redact(parsed);
+  } catch {
+    out = r.redactText(s);
+  }
+  for (const t of out.types ?? []) types.add(t);
 }
 
 function num(v: OtlpValue | undefined): number | null {

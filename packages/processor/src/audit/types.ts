@@ -9,6 +9,8 @@ import type { IdentityMismatchAction } from './identity';
 export interface TrailRedactor {
   redact(value: unknown): { value: unknown; types?: string[] };
   redactText(text: string): { value: string; types?: string[] };
+  /** Ids that must stay distinct (actor, session): one keyed pseudonym instead of masks. Without it, redactText. */
+  redactIdentifier?(id: string): { value: string; types?: string[] };
 }
 
 export interface TrailLogger {
@@ -32,6 +34,12 @@ export interface NormalizeOptions {
    * be instrumented (third-party/remote MCP servers).
    */
   includeClientSpans?: boolean;
+  /**
+   * Keep CLIENT-side MCP telemetry as a fallback (when `includeClientSpans` is off): a client call
+   * becomes a record, marked `side: client`, only when no server-side record of it arrives (the server
+   * span whose parent is the client span); when both arrive, the server's record is the one kept.
+   */
+  clientFallback?: boolean;
   /** Bytes of canonical JSON kept of redacted arguments; larger args become a truncation marker. Default 16384. */
   maxArgsBytes?: number;
   /** Characters kept of a redacted error message. Default 1000. */

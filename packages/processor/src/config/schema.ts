@@ -137,7 +137,11 @@ const trail = z
     checkpoint_records: positiveInt().default(1000).describe('Sign a checkpoint after this many new records…'),
     checkpoint_seconds: positiveInt().default(60).describe('…or after this many seconds with new records, whichever comes first.'),
     pairing_window_ms: nonNegativeInt().default(2000).describe("How long a span waits for its audit log record (and vice versa) before it is sealed alone."),
+    client_fallback_window_ms: nonNegativeInt()
+      .default(30000)
+      .describe('How long a client-side call waits for the server-side record of the same call before the client\'s is sealed as the record (servers you cannot instrument); 0 turns client-side records off.'),
     retention_days: positiveInt().nullable().default(null).describe('Purge whole checkpointed segments older than this; null keeps everything.'),
+    sealer_thread: bool().default(true).describe('Pair and seal on a worker thread with its own store connection, beside the receiving thread (false: on the receiving thread; always false for a `:memory:` store).'),
   })
   .prefault({});
 

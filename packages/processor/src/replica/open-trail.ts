@@ -13,6 +13,7 @@ import { isPostgresUrl, openPostgresStore, safeDbLabel } from '../store/postgres
 import { StoreError } from '../store/errors';
 import { openSqliteStore } from '../store/sqlite';
 import type { TrailStore } from '../store/types';
+import type { TrailSpec } from '../audit/sealer-thread';
 
 export interface OpenedTrail {
   store: TrailStore;
@@ -54,6 +55,11 @@ export function signingKeyPathOf(config: ProcessorConfig): string {
   if (config.trail.signing_key_file) return config.trail.signing_key_file;
   if (!usesPostgres(config)) return defaultSigningKeyPath(config.store.path);
   return path.join(config.store.state_dir ?? '.', 'mcptrail.ed25519.pem');
+}
+
+/** How another thread opens its own connection to this trail. */
+export function trailSpecOf(config: ProcessorConfig, chainId: string): TrailSpec {
+  return usesPostgres(config) ? { kind: 'postgres', url: config.store.path, chainId } : { kind: 'sqlite', path: config.store.path, chainId };
 }
 
 export function openStateDb(file: string): Database.Database {
