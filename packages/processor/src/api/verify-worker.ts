@@ -8,6 +8,7 @@ import { verifyTrail } from '../chain/verify';
 import type { ProcessorConfig } from '../config/schema';
 import { openTrail, usesPostgres } from '../replica/open-trail';
 import { openSqliteStore } from '../store/sqlite';
+import { verifyOptionsOf } from '../witness/verify-options';
 
 async function run(): Promise<void> {
   const { config, publicKeyPem } = workerData as { config: ProcessorConfig; publicKeyPem: string };
@@ -15,7 +16,7 @@ async function run(): Promise<void> {
     // A read-only second connection: it never takes the write lock the service is using.
     const store = openSqliteStore({ path: config.store.path, chainId: config.trail.chain_id, readOnly: true });
     try {
-      parentPort?.postMessage({ report: await verifyTrail(store, publicKeyPem) });
+      parentPort?.postMessage({ report: await verifyTrail(store, publicKeyPem, verifyOptionsOf(config, store.chainId)) });
     } finally {
       await store.close();
     }
@@ -23,7 +24,7 @@ async function run(): Promise<void> {
   }
   const trail = await openTrail(config);
   try {
-    parentPort?.postMessage({ report: await verifyTrail(trail.store, publicKeyPem) });
+    parentPort?.postMessage({ report: await verifyTrail(trail.store, publicKeyPem, verifyOptionsOf(config, trail.store.chainId)) });
   } finally {
     await trail.close();
   }
