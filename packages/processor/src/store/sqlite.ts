@@ -261,7 +261,7 @@ class SqliteStore implements SqliteAuditStore {
 
   async countBy(q: CountQuery): Promise<CountRow[]> {
     this.assertOpen();
-    const { sql, params } = countQuerySql(q, () => '?');
+    const { sql, params } = countQuerySql(q, () => '?', 'sqlite');
     return countRowsOf(this.db.prepare(sql).all(...params) as Array<Record<string, unknown>>, q.by.length);
   }
 
