@@ -281,6 +281,22 @@ export function percentDecode(text: string): { text: string; map: Uint32Array } 
         i += 3;
         continue;
       }
+      // UTF-8 of two or three bytes (`f%C3%B8dselsnummer`): one character, mapped to all its escapes.
+      const need = byte >= 0xc2 && byte <= 0xdf ? 1 : byte >= 0xe0 && byte <= 0xef ? 2 : 0;
+      let cp = need === 1 ? byte & 0x1f : byte & 0x0f;
+      let j = i + 3;
+      let k = 0;
+      for (; k < need; k++, j += 3) {
+        if (j + 2 >= text.length || text.charCodeAt(j) !== 37 || !isHex(text.charCodeAt(j + 1)) || !isHex(text.charCodeAt(j + 2))) break;
+        const b = hexValue(text.charCodeAt(j + 1)) * 16 + hexValue(text.charCodeAt(j + 2));
+        if ((b & 0xc0) !== 0x80) break;
+        cp = (cp << 6) | (b & 0x3f);
+      }
+      if (need > 0 && k === need && cp >= 0x80 && (cp < 0xd800 || cp > 0xdfff)) {
+        codes[n] = cp;
+        i = j;
+        continue;
+      }
     }
     codes[n] = c === 43 ? 32 : c;
     i++;
@@ -373,7 +389,21 @@ const isKeyChar = (c: number) =>
  * Brackets do not end it: over-redacting a `)` is harmless, leaking a password's tail is not.
  */
 const isValueEnd = (c: number, query: boolean) =>
-  c === 32 || c === 9 || c === 10 || c === 13 || c === 44 || c === 59 || c === 34 || c === 39 || (query && c === 38);
+  c === 32 || c === 9 || c === 10 || c === 13 || c === 44 || c === 59 || c === 34 || c === 39 || (query && (c === 38 || c === 63 || c === 35));
+
+/**
+ * Is the key part of a URL (`memo://notes/X-Auth-Key: …?q=…`)? Then `?`, `&` and `#` end its value,
+ * so a second key in the query is still seen. Looks back over the current word only, at most 2 KiB.
+ */
+function inUrl(text: string, keyStart: number): boolean {
+  const stop = Math.max(0, keyStart - 2048);
+  for (let j = keyStart - 1; j >= stop + 2; j--) {
+    const c = text.charCodeAt(j);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 34 || c === 39) return false;
+    if (c === 47 && text.charCodeAt(j - 1) === 47 && text.charCodeAt(j - 2) === 58) return true;
+  }
+  return false;
+}
 /** Header-like keys whose unquoted value runs to the end of the line (`Authorization: Bearer x`). */
 const LINE_VALUED = new Set(['authorization', 'cookie']);
 const AUTH_SCHEMES = new Set([
@@ -476,7 +506,7 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
       if (label !== null && LINE_VALUED.has(label) && atLineStart(text, keyStart)) {
         while (end < n && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
       } else {
-        const query = keyStart > 0 && (text.charCodeAt(keyStart - 1) === 63 || text.charCodeAt(keyStart - 1) === 38);
+        const query = (keyStart > 0 && (text.charCodeAt(keyStart - 1) === 63 || text.charCodeAt(keyStart - 1) === 38)) || inUrl(text, keyStart);
         while (end < n && !isValueEnd(text.charCodeAt(end), query)) end++;
         // `authorization=Bearer abc`, `"Authorization: SSWS 00ab…"`: any scheme word takes its credential with it.
         if (label !== null && LINE_VALUED.has(label) && text.charCodeAt(end) === 32 && isSchemeWord(text, v, end)) {

@@ -10,7 +10,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError } from './errors';
 import { type ProcessorConfig, processorConfigSchema } from './schema';
 
-type Kind = 'string' | 'int' | 'bool' | 'headers';
+type Kind = 'string' | 'int' | 'bool' | 'headers' | 'list';
 
 /** One setting that can come from the environment and/or a flag. */
 export interface SettingSource {
@@ -26,6 +26,11 @@ export const SETTING_SOURCES: readonly SettingSource[] = [
   { key: 'receiver.host', env: 'MCPTRAIL_HOST', flag: 'host', kind: 'string' },
   { key: 'receiver.port', env: 'MCPTRAIL_PORT', flag: 'port', kind: 'int' },
   { key: 'receiver.token', env: 'MCPTRAIL_TOKEN', flag: 'token', kind: 'string' },
+  { key: 'receiver.read_token', env: 'MCPTRAIL_READ_TOKEN', flag: 'read-token', kind: 'string' },
+  { key: 'receiver.insecure_no_auth', env: null, flag: 'insecure-no-auth', kind: 'bool' },
+  { key: 'receiver.tls_client_ca_file', env: 'MCPTRAIL_TLS_CLIENT_CA_FILE', flag: 'tls-client-ca', kind: 'string' },
+  { key: 'receiver.allowed_hosts', env: 'MCPTRAIL_ALLOWED_HOSTS', flag: 'allowed-hosts', kind: 'list' },
+  { key: 'receiver.trusted_proxies', env: 'MCPTRAIL_TRUSTED_PROXIES', flag: 'trusted-proxies', kind: 'list' },
   { key: 'receiver.grpc_port', env: 'MCPTRAIL_GRPC_PORT', flag: 'grpc-port', kind: 'int' },
   { key: 'receiver.max_body_bytes', env: 'MCPTRAIL_MAX_BODY_BYTES', flag: 'max-body-bytes', kind: 'int' },
   { key: 'receiver.tls_cert_file', env: 'MCPTRAIL_TLS_CERT_FILE', flag: 'tls-cert', kind: 'string' },
@@ -34,6 +39,11 @@ export const SETTING_SOURCES: readonly SettingSource[] = [
   { key: 'trail.replica_id', env: 'MCPTRAIL_REPLICA_ID', flag: 'replica-id', kind: 'string' },
   { key: 'store.state_dir', env: 'MCPTRAIL_STATE_DIR', flag: 'state-dir', kind: 'string' },
   { key: 'trail.signing_key_file', env: 'MCPTRAIL_SIGNING_KEY_FILE', flag: 'signing-key', kind: 'string' },
+  { key: 'trail.key_dir', env: 'MCPTRAIL_KEY_DIR', flag: 'key-dir', kind: 'string' },
+  { key: 'trail.public_key_file', env: 'MCPTRAIL_PUBLIC_KEY_FILE', flag: null, kind: 'string' },
+  { key: 'trail.origin', env: 'MCPTRAIL_ORIGIN', flag: null, kind: 'string' },
+  { key: 'witness.enabled', env: 'MCPTRAIL_WITNESS', flag: null, kind: 'bool' },
+  { key: 'witness.dir', env: 'MCPTRAIL_WITNESS_DIR', flag: 'witness-dir', kind: 'string' },
   { key: 'trail.retention_days', env: 'MCPTRAIL_RETENTION_DAYS', flag: 'retention-days', kind: 'int' },
   { key: 'detection.rules_file', env: 'MCPTRAIL_RULES', flag: 'rules', kind: 'string' },
   { key: 'log_level', env: 'MCPTRAIL_LOG_LEVEL', flag: 'log-level', kind: 'string' },
@@ -77,6 +87,8 @@ function convert(kind: Kind, text: string): unknown {
       return /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : text;
     case 'bool':
       return /^(1|true|yes|on)$/i.test(text) ? true : /^(0|false|no|off)$/i.test(text) ? false : text;
+    case 'list':
+      return text.split(',').map((v) => v.trim()).filter(Boolean);
     case 'headers':
       // OTEL_EXPORTER_OTLP_HEADERS format: k1=v1,k2=v2 (values may be percent-encoded).
       return Object.fromEntries(
