@@ -1,7 +1,7 @@
 import type { AuditRecord } from '@mcptrail/conventions';
 import type { CheckpointSigner } from '../chain/signing';
 import type { DecodedLogs, DecodedTraces, IngestResult, IngestSink } from '../otlp/types';
-import type { TrailStore } from '../store/types';
+import type { Checkpoint, TrailStore } from '../store/types';
 import { OverloadError } from '../http/receiver';
 import { AuditError } from './errors';
 import { encodeInbox, type InboxDraft } from './inbox-codec';
@@ -13,6 +13,10 @@ import type { NormalizeOptions, TrailLogger, TrailRedactor } from './types';
 export interface AuditPipeline extends IngestSink {
   /** Called after records are committed into the chain, in chain order, one call at a time. */
   onSealed(listener: (records: AuditRecord[]) => void | Promise<void>): void;
+  /** Called with each checkpoint after it is committed (witness publication). */
+  onCheckpoint(listener: (checkpoint: Checkpoint) => void): void;
+  /** Signs a checkpoint now when the chain or its alert history moved since the last one. */
+  checkpointNow(): Promise<void>;
   /** Seals everything staged (pairing window or not) and waits for the listeners. */
   flush(): Promise<void>;
   /** Stops accepting, flushes, signs a final checkpoint. Does not close the store. */
@@ -36,6 +40,8 @@ export interface AuditPipelineOptions {
   store: TrailStore;
   redactor: TrailRedactor;
   signer: CheckpointSigner;
+  /** Origin line of the checkpoint notes. Default `mcptrail/<chain_id>`. */
+  origin?: string;
   /** Sign a checkpoint after this many records or seconds, whichever comes first. Default 1000 / 60. */
   checkpointEvery?: { records: number; seconds: number };
   /** How long a span waits for its audit log record (and vice versa) before sealing alone. Default 1000. */
@@ -65,7 +71,7 @@ export interface AuditPipelineOptions {
    * Seal on a worker thread with its own connection to the trail (`trail`) and the signing
    * key at `signingKeyPath` (the same key `signer` holds). Default: on the receiving thread.
    */
-  sealerThread?: { trail: TrailSpec; signingKeyPath: string; workerPath?: string };
+  sealerThread?: { trail: TrailSpec; signingKeyPath: string; signerCommand?: { argv: string[]; publicKeyFile: string }; workerPath?: string };
   /** Size caps of the normalizer. */
   limits?: Pick<NormalizeOptions, 'maxArgsBytes' | 'maxErrorMessageChars' | 'maxFieldChars' | 'maxClockAheadMs' | 'maxClockBehindMs'>;
 }
@@ -117,6 +123,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  */
 class Pipeline implements AuditPipeline {
   private readonly store: TrailStore;
+  private readonly checkpointListeners: Array<(checkpoint: Checkpoint) => void> = [];
   private readonly logger: TrailLogger;
   private readonly clock: () => number;
   private readonly normalizeOptions: NormalizeOptions;
@@ -160,15 +167,26 @@ class Pipeline implements AuditPipeline {
     const clientWindowMs = !clientFallback
       ? 0
       : Math.max(1, opts.clientFallbackWindowMs === undefined ? DEFAULT_CLIENT_FALLBACK_WINDOW_MS : opts.clientFallbackWindowMs);
-    const timing = { windowMs: this.windowMs, clientWindowMs, checkpointRecords, checkpointMs, coalesceMs };
+    const timing = { windowMs: this.windowMs, clientWindowMs, checkpointRecords, checkpointMs, coalesceMs, ...(opts.origin ? { origin: opts.origin } : {}) };
     this.stage = opts.sealerThread
       ? new SealerThread({ ...opts.sealerThread, ...timing, logger: opts.logger })
       : new LocalSealStage({ store: opts.store, signer: opts.signer, logger: opts.logger, clock: this.clock, ...timing });
     this.ready = this.stage
-      .start((records, released) => {
-        this.held -= released;
-        this.emit(records);
-      })
+      .start(
+        (records, released) => {
+          this.held -= released;
+          this.emit(records);
+        },
+        (cp) => {
+          for (const listener of this.checkpointListeners) {
+            try {
+              listener(cp);
+            } catch (err) {
+              this.logger.error('checkpoint listener failed', { error: (err as Error).message });
+            }
+          }
+        },
+      )
       .then(
         (recovered) => void (this.held += recovered),
         (err: unknown) => {
@@ -181,6 +199,16 @@ class Pipeline implements AuditPipeline {
 
   onSealed(listener: (records: AuditRecord[]) => void | Promise<void>): void {
     this.listeners.push(listener);
+  }
+
+  onCheckpoint(listener: (checkpoint: Checkpoint) => void): void {
+    this.checkpointListeners.push(listener);
+  }
+
+  async checkpointNow(): Promise<void> {
+    await this.ready;
+    if (this.startFailed) throw this.startFailed;
+    await this.stage.checkpoint();
   }
 
   stats(): AuditPipelineStats {
