@@ -470,7 +470,7 @@ function isCardSpan(text: string, from: number, to: number): boolean {
 }
 
 
-/** National identifiers of 22 countries (rules/national-ids.ts), checksums checked. */
+/** National identifiers of 26 countries (rules/national-ids.ts), checksums checked. */
 const nationalIds: ValueRule = {
   types: NATIONAL_ID_TYPES,
   applies: (f) => f.digits >= 6 || (f.upper >= 5 && f.digits >= 4),

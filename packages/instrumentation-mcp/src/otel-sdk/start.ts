@@ -128,7 +128,7 @@ export function startMcptrail(options: StartMcptrailOptions = {}): McptrailSdk |
         spanProcessors,
         logRecordProcessors,
         metricReaders: plan.metricReaders,
-        ...(env.OTEL_NODE_RESOURCE_DETECTORS === undefined ? { resourceDetectors: defaultResourceDetectors() } : {}),
+        ...(env.OTEL_NODE_RESOURCE_DETECTORS === undefined ? { resourceDetectors: defaultResourceDetectors(redactor) } : {}),
       }),
   );
   sdk.start();

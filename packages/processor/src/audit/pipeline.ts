@@ -1,7 +1,7 @@
 import type { AuditRecord } from '@mcptrail/conventions';
 import type { CheckpointSigner } from '../chain/signing';
 import type { DecodedLogs, DecodedTraces, IngestResult, IngestSink } from '../otlp/types';
-import type { TrailStore } from '../store/types';
+import type { Checkpoint, TrailStore } from '../store/types';
 import { OverloadError } from '../http/receiver';
 import { AuditError } from './errors';
 import { encodeInbox, type InboxDraft } from './inbox-codec';
@@ -10,9 +10,27 @@ import { LocalSealStage, type SealStage } from './seal-stage';
 import { SealerThread, type TrailSpec } from './sealer-thread';
 import type { NormalizeOptions, TrailLogger, TrailRedactor } from './types';
 
+/** Drafts normalized elsewhere (the ingest worker), ready for the inbox. */
+export interface PreparedDrafts {
+  rows: InboxDraft[];
+  /** Items refused by the decoder and the normalizer together, and the first reason. */
+  rejected: number;
+  /** Of `rejected`, those the normalizer refused (counted in stats). */
+  normalizerRejected: number;
+  message: string | null;
+}
+
 export interface AuditPipeline extends IngestSink {
+  /** Ingests drafts another thread normalized with normalizeSettings(); acknowledges like traces()/logs(). */
+  ingestPrepared(prepared: PreparedDrafts): Promise<IngestResult>;
+  /** The normalizer's settings (everything but the redactor), for a worker to normalize the same way. */
+  normalizeSettings(): Omit<NormalizeOptions, 'redactor' | 'emitter'>;
   /** Called after records are committed into the chain, in chain order, one call at a time. */
   onSealed(listener: (records: AuditRecord[]) => void | Promise<void>): void;
+  /** Called with each checkpoint after it is committed (witness publication). */
+  onCheckpoint(listener: (checkpoint: Checkpoint) => void): void;
+  /** Signs a checkpoint now when the chain or its alert history moved since the last one. */
+  checkpointNow(): Promise<void>;
   /** Seals everything staged (pairing window or not) and waits for the listeners. */
   flush(): Promise<void>;
   /** Stops accepting, flushes, signs a final checkpoint. Does not close the store. */
@@ -36,6 +54,8 @@ export interface AuditPipelineOptions {
   store: TrailStore;
   redactor: TrailRedactor;
   signer: CheckpointSigner;
+  /** Origin line of the checkpoint notes. Default `mcptrail/<chain_id>`. */
+  origin?: string;
   /** Sign a checkpoint after this many records or seconds, whichever comes first. Default 1000 / 60. */
   checkpointEvery?: { records: number; seconds: number };
   /** How long a span waits for its audit log record (and vice versa) before sealing alone. Default 1000. */
@@ -65,7 +85,7 @@ export interface AuditPipelineOptions {
    * Seal on a worker thread with its own connection to the trail (`trail`) and the signing
    * key at `signingKeyPath` (the same key `signer` holds). Default: on the receiving thread.
    */
-  sealerThread?: { trail: TrailSpec; signingKeyPath: string; workerPath?: string };
+  sealerThread?: { trail: TrailSpec; signingKeyPath: string; signerCommand?: { argv: string[]; publicKeyFile: string }; workerPath?: string };
   /** Size caps of the normalizer. */
   limits?: Pick<NormalizeOptions, 'maxArgsBytes' | 'maxErrorMessageChars' | 'maxFieldChars' | 'maxClockAheadMs' | 'maxClockBehindMs'>;
 }
@@ -84,7 +104,14 @@ export const DEFAULT_MAX_STAGED = 100_000;
  */
 export const DEFAULT_SEAL_COALESCE_MS = 25;
 /** Records handed to the onSealed listeners in one call at most (detection: one transaction each). */
-const EMIT_BATCH = 8000;
+/**
+ * Records handed to the onSealed listeners in one call at most (detection: one synchronous
+ * transaction each, on the receiving thread); the event loop gets a turn between calls, so
+ * /healthz and acknowledgements wait for at most one (bench/latency.bench.mjs).
+ */
+export const EMIT_BATCH = 1000;
+/** Drafts per inbox entry at most: bounds one append's synchronous write and fsync. */
+const INBOX_SLICE = 1000;
 
 /** Retry-After (seconds) answered while the store cannot take writes. */
 const STORE_DOWN_RETRY_SECONDS = 2;
@@ -117,6 +144,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  */
 class Pipeline implements AuditPipeline {
   private readonly store: TrailStore;
+  private readonly checkpointListeners: Array<(checkpoint: Checkpoint) => void> = [];
   private readonly logger: TrailLogger;
   private readonly clock: () => number;
   private readonly normalizeOptions: NormalizeOptions;
@@ -160,15 +188,26 @@ class Pipeline implements AuditPipeline {
     const clientWindowMs = !clientFallback
       ? 0
       : Math.max(1, opts.clientFallbackWindowMs === undefined ? DEFAULT_CLIENT_FALLBACK_WINDOW_MS : opts.clientFallbackWindowMs);
-    const timing = { windowMs: this.windowMs, clientWindowMs, checkpointRecords, checkpointMs, coalesceMs };
+    const timing = { windowMs: this.windowMs, clientWindowMs, checkpointRecords, checkpointMs, coalesceMs, ...(opts.origin ? { origin: opts.origin } : {}) };
     this.stage = opts.sealerThread
       ? new SealerThread({ ...opts.sealerThread, ...timing, logger: opts.logger })
       : new LocalSealStage({ store: opts.store, signer: opts.signer, logger: opts.logger, clock: this.clock, ...timing });
     this.ready = this.stage
-      .start((records, released) => {
-        this.held -= released;
-        this.emit(records);
-      })
+      .start(
+        (records, released) => {
+          this.held -= released;
+          this.emit(records);
+        },
+        (cp) => {
+          for (const listener of this.checkpointListeners) {
+            try {
+              listener(cp);
+            } catch (err) {
+              this.logger.error('checkpoint listener failed', { error: (err as Error).message });
+            }
+          }
+        },
+      )
       .then(
         (recovered) => void (this.held += recovered),
         (err: unknown) => {
@@ -181,6 +220,16 @@ class Pipeline implements AuditPipeline {
 
   onSealed(listener: (records: AuditRecord[]) => void | Promise<void>): void {
     this.listeners.push(listener);
+  }
+
+  onCheckpoint(listener: (checkpoint: Checkpoint) => void): void {
+    this.checkpointListeners.push(listener);
+  }
+
+  async checkpointNow(): Promise<void> {
+    await this.ready;
+    if (this.startFailed) throw this.startFailed;
+    await this.stage.checkpoint();
   }
 
   stats(): AuditPipelineStats {
@@ -209,24 +258,23 @@ class Pipeline implements AuditPipeline {
     return this.startFailed !== null || (this.stage instanceof SealerThread && this.stage.failure() !== null);
   }
 
-  private async ingest(
+  private ingest(
     items: ReadonlyArray<readonly ['span' | 'log', Normalized]>,
     decoderRejected: number,
     decoderReason: string | null,
   ): Promise<IngestResult> {
+    return this.ingestPrepared(inboxRowsOf(items, decoderRejected, decoderReason));
+  }
+
+  normalizeSettings(): Omit<NormalizeOptions, 'redactor' | 'emitter'> {
+    const { redactor: _r, emitter: _e, ...settings } = this.normalizeOptions;
+    return settings;
+  }
+
+  async ingestPrepared(prepared: PreparedDrafts): Promise<IngestResult> {
     if (this.closed || this.broken()) throw new OverloadError(this.closed ? 1 : STORE_DOWN_RETRY_SECONDS, 503);
-    let rejected = decoderRejected;
-    let message = decoderReason;
-    const rows: InboxDraft[] = [];
-    for (const [kind, n] of items) {
-      if (n.kind === 'rejected') {
-        rejected++;
-        message ??= n.reason;
-      } else if (n.kind === 'draft') {
-        rows.push({ kind, sealNow: n.sealNow, draft: n.draft });
-      }
-    }
-    this.rejected += rejected - decoderRejected;
+    const { rows, rejected, message } = prepared;
+    this.rejected += prepared.normalizerRejected;
     if (rows.length > 0) {
       // Backpressure from the seal stage: what it holds counts against the bound.
       if (this.held + this.pendingRows + rows.length > this.maxStaged) {
@@ -279,20 +327,30 @@ class Pipeline implements AuditPipeline {
       return;
     }
     const rows = writes.length === 1 ? writes[0]!.rows : writes.flatMap((w) => w.rows);
-    const payload = encodeInbox(rows);
-    let id: number;
-    try {
-      id = await this.store.appendInbox(payload);
-    } catch (err) {
-      // Nothing of these requests was acknowledged: the exporters retry after Retry-After.
-      this.logger.error('audit inbox append failed; asking exporters to retry', { error: (err as Error).message, drafts: count });
-      const overload = new OverloadError(STORE_DOWN_RETRY_SECONDS, 503);
-      for (const w of writes) w.reject(overload);
-      return;
+    // A large group commit goes in as several inbox entries, one synchronous append (and fsync)
+    // each, with a turn of the event loop between them; the requests are acknowledged after the
+    // last. A crash in between leaves unacknowledged entries that seal; the exporter's retry then
+    // meets the (trace_id, span_id) dedup.
+    for (let from = 0; from < rows.length; from += INBOX_SLICE) {
+      const slice = from === 0 && rows.length <= INBOX_SLICE ? rows : rows.slice(from, from + INBOX_SLICE);
+      const payload = encodeInbox(slice);
+      // The inbox text is made: keep only the drafts in memory.
+      for (const row of slice) row.encoded = undefined;
+      let id: number;
+      try {
+        id = await this.store.appendInbox(payload);
+      } catch (err) {
+        // Nothing of these requests was acknowledged: the exporters retry after Retry-After.
+        this.logger.error('audit inbox append failed; asking exporters to retry', { error: (err as Error).message, drafts: count });
+        const overload = new OverloadError(STORE_DOWN_RETRY_SECONDS, 503);
+        for (const w of writes) w.reject(overload);
+        return;
+      }
+      // Durable: hand over to the seal stage; acknowledge after the last slice.
+      this.held += slice.length;
+      this.stage.add(id, payload, slice);
+      if (from + INBOX_SLICE < rows.length) await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    // Durable: hand over to the seal stage, acknowledge.
-    this.held += rows.length;
-    this.stage.add(id, payload, rows);
     for (const w of writes) w.resolve();
   }
 
@@ -319,6 +377,7 @@ class Pipeline implements AuditPipeline {
           this.logger.error('audit onSealed listener failed', { error: (err as Error).message, records: records.length });
         }
       }
+      if (this.emitQueue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.emitScheduled = false;
   }
@@ -345,4 +404,24 @@ class Pipeline implements AuditPipeline {
     if (!this.startFailed) await this.stage.close();
     await this.emitting;
   }
+}
+
+/** Normalized items → inbox rows and the rejection count (shared with the ingest worker). */
+export function inboxRowsOf(
+  items: ReadonlyArray<readonly ['span' | 'log', Normalized]>,
+  decoderRejected: number,
+  decoderReason: string | null,
+): PreparedDrafts {
+  let rejected = decoderRejected;
+  let message = decoderReason;
+  const rows: InboxDraft[] = [];
+  for (const [kind, n] of items) {
+    if (n.kind === 'rejected') {
+      rejected++;
+      message ??= n.reason;
+    } else if (n.kind === 'draft') {
+      rows.push({ kind, sealNow: n.sealNow, draft: n.draft });
+    }
+  }
+  return { rows, rejected, normalizerRejected: rejected - decoderRejected, message };
 }

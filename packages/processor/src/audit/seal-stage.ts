@@ -1,4 +1,5 @@
 import type { AuditRecord } from '@mcptrail/conventions';
+import type { Checkpoint } from '../store/types';
 import type { InboxDraft } from './inbox-codec';
 import { Sealer, type SealerCounters, type SealerOptions } from './sealer';
 
@@ -12,7 +13,9 @@ export interface SealStage {
    * Pairs again what the inbox holds from before a restart; resolves with how many drafts
    * (the pipeline appends nothing before, so no entry is seen twice).
    */
-  start(onSealed: (records: AuditRecord[], released: number) => void): Promise<number>;
+  start(onSealed: (records: AuditRecord[], released: number) => void, onCheckpoint?: (checkpoint: Checkpoint) => void): Promise<number>;
+  /** Signs a checkpoint now when the chain or its alert history moved since the last. */
+  checkpoint(): Promise<void>;
   /** Inbox entry `id` committed: `payload` is its encoding, `rows` the same drafts decoded. */
   add(id: number, payload: string, rows: readonly InboxDraft[]): void;
   counters(): SealerCounters;
@@ -22,16 +25,20 @@ export interface SealStage {
   close(): Promise<void>;
 }
 
-export type SealerSettings = Omit<SealerOptions, 'onSealed'>;
+export type SealerSettings = Omit<SealerOptions, 'onSealed' | 'onCheckpoint'>;
 
 export class LocalSealStage implements SealStage {
   private sealer: Sealer | null = null;
 
   constructor(private readonly settings: SealerSettings) {}
 
-  start(onSealed: (records: AuditRecord[], released: number) => void): Promise<number> {
-    this.sealer = new Sealer({ ...this.settings, onSealed });
+  start(onSealed: (records: AuditRecord[], released: number) => void, onCheckpoint?: (checkpoint: Checkpoint) => void): Promise<number> {
+    this.sealer = new Sealer({ ...this.settings, onSealed, ...(onCheckpoint ? { onCheckpoint } : {}) });
     return this.sealer.recover();
+  }
+
+  checkpoint(): Promise<void> {
+    return this.sealer!.checkpointIfBehind();
   }
 
   add(id: number, _payload: string, rows: readonly InboxDraft[]): void {

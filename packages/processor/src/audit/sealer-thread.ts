@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { AuditRecord } from '@mcptrail/conventions';
+import type { Checkpoint } from '../store/types';
 import type { InboxDraft } from './inbox-codec';
 import type { SealStage } from './seal-stage';
 import type { SealerCounters } from './sealer';
@@ -13,6 +14,10 @@ export type TrailSpec = { kind: 'sqlite'; path: string; chainId: string } | { ki
 export interface SealerThreadOptions {
   trail: TrailSpec;
   signingKeyPath: string;
+  /** An external signer instead of the key file (trail.signer_command). */
+  signerCommand?: { argv: string[]; publicKeyFile: string };
+  /** Origin line of the checkpoint notes. */
+  origin?: string;
   windowMs: number;
   clientWindowMs: number;
   checkpointRecords: number;
@@ -37,11 +42,12 @@ export type FromSealer =
   | { t: 'started'; recovered: number }
   | { t: 'sealed'; records: AuditRecord[]; released: number; counters: SealerCounters }
   | { t: 'done'; n: number; error: string | null }
+  | { t: 'checkpoint'; checkpoint: Checkpoint }
   | { t: 'log'; level: keyof TrailLogger; msg: string; fields?: Record<string, unknown> }
   | { t: 'failed'; error: string };
 
 /** Messages of the receiving thread to the sealer thread. */
-export type ToSealer = { t: 'add'; id: number; payload: string } | { t: 'flush' | 'close'; n: number };
+export type ToSealer = { t: 'add'; id: number; payload: string } | { t: 'flush' | 'close' | 'checkpoint'; n: number };
 
 /**
  * Sealing (pairing, canonical JSON, SHA-256, the INSERTs, checkpoints) on a worker thread,
@@ -60,7 +66,7 @@ export class SealerThread implements SealStage {
 
   constructor(private readonly o: SealerThreadOptions) {}
 
-  start(onSealed: (records: AuditRecord[], released: number) => void): Promise<number> {
+  start(onSealed: (records: AuditRecord[], released: number) => void, onCheckpoint?: (checkpoint: Checkpoint) => void): Promise<number> {
     const { logger, workerPath, ...data } = this.o;
     const worker = new Worker(workerPath ?? defaultWorkerPath(), { workerData: data });
     this.worker = worker;
@@ -83,6 +89,9 @@ export class SealerThread implements SealStage {
           }
           case 'log':
             logger[m.level](m.msg, m.fields);
+            break;
+          case 'checkpoint':
+            onCheckpoint?.(m.checkpoint);
             break;
           case 'failed':
             this.die(new Error(m.error));
@@ -127,7 +136,11 @@ export class SealerThread implements SealStage {
     this.worker!.postMessage(m);
   }
 
-  private call(t: 'flush' | 'close'): Promise<void> {
+  checkpoint(): Promise<void> {
+    return this.call('checkpoint');
+  }
+
+  private call(t: 'flush' | 'close' | 'checkpoint'): Promise<void> {
     if (this.dead) return Promise.reject(this.dead);
     const n = ++this.nextN;
     return new Promise<void>((resolve, reject) => {

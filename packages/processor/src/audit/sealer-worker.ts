@@ -3,7 +3,7 @@
  * trail and the signing key, runs the Sealer, and answers the receiving thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadOrCreateSigningKey } from '../chain/signing';
+import { createCommandSigner, loadOrCreateSigningKey } from '../chain/signing';
 import { openPostgresStore } from '../store/postgres';
 import { openSqliteStore } from '../store/sqlite';
 import type { TrailStore } from '../store/types';
@@ -33,7 +33,8 @@ async function main(): Promise<void> {
       : await openPostgresStore({ url: data.trail.url, chainId: data.trail.chainId, poolSize: 2, onError: (err) => logger.warn('store connection lost', { error: err.message }) });
   const sealer = new Sealer({
     store,
-    signer: loadOrCreateSigningKey(data.signingKeyPath),
+    signer: data.signerCommand ? createCommandSigner(data.signerCommand.argv, data.signerCommand.publicKeyFile) : loadOrCreateSigningKey(data.signingKeyPath),
+    ...(data.origin ? { origin: data.origin } : {}),
     logger,
     clock: Date.now,
     windowMs: data.windowMs,
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     checkpointMs: data.checkpointMs,
     coalesceMs: data.coalesceMs,
     onSealed: (records, released) => send({ t: 'sealed', records, released, counters: { ...sealer.counters } }),
+    onCheckpoint: (checkpoint) => send({ t: 'checkpoint', checkpoint }),
   });
   // Messages that arrive while recovering wait: nothing is appended before 'started' anyway.
   const recovered = await sealer.recover();
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
       sealer.add(m.id, decodeInbox(m.payload));
       return;
     }
-    const run = m.t === 'flush' ? sealer.flush() : sealer.close().finally(() => store.close());
+    const run = m.t === 'flush' ? sealer.flush() : m.t === 'checkpoint' ? sealer.checkpointIfBehind() : sealer.close().finally(() => store.close());
     run.then(
       () => send({ t: 'done', n: m.n, error: null }),
       (err: unknown) => send({ t: 'done', n: m.n, error: (err as Error).message }),

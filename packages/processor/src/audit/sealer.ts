@@ -1,7 +1,8 @@
 import type { AuditDraft, AuditRecord } from '@mcptrail/conventions';
 import { sealDraft, type SealedRecord } from '../chain/hash';
+import { buildCheckpoint, defaultOrigin } from '../chain/checkpoint';
 import type { CheckpointSigner } from '../chain/signing';
-import type { Checkpoint, ChainHead, SealPlan, TrailWriter } from '../store/types';
+import type { Checkpoint, CheckpointState, ChainHead, SealPlan, TrailWriter } from '../store/types';
 import { decodeDone, decodeInbox, encodeDone, type InboxDraft } from './inbox-codec';
 import { draftOf, inboxProgressOf, PairingBook, type EntryState, type PendingCall } from './pairing';
 import type { TrailLogger } from './types';
@@ -24,6 +25,8 @@ export interface SealerCounters {
 export interface SealerOptions {
   store: TrailWriter & { readonly chainId: string };
   signer: CheckpointSigner;
+  /** Origin line of the checkpoint notes. Default `mcptrail/<chain_id>`. */
+  origin?: string;
   logger: TrailLogger;
   clock: () => number;
   windowMs: number;
@@ -37,6 +40,8 @@ export interface SealerOptions {
   coalesceMs: number;
   /** Records just committed into the chain, in chain order, and how many acknowledged halves they consumed. */
   onSealed: (records: AuditRecord[], released: number) => void;
+  /** Each checkpoint just committed (witness publication). */
+  onCheckpoint?: (checkpoint: Checkpoint) => void;
 }
 
 /**
@@ -58,6 +63,7 @@ export class Sealer {
   private readonly checkpointTimer: NodeJS.Timeout;
   private closed = false;
   readonly counters: SealerCounters = { sealed: 0, duplicates: 0, superseded: 0, checkpoints: 0 };
+  private lastSigned: Checkpoint | null = null;
 
   constructor(private readonly o: SealerOptions) {
     this.book = new PairingBook(o.clientWindowMs > 0);
@@ -75,6 +81,8 @@ export class Sealer {
    * returns how many. Call before the first add().
    */
   async recover(): Promise<number> {
+    // The genesis checkpoint of a new chain, or the tail a crash left unsigned (before any write of ours).
+    await this.checkpointIfBehind().catch((err: unknown) => this.logFailure('checkpoint', err));
     const entries = await this.o.store.readInbox();
     if (entries.length === 0) return 0;
     const now = this.o.clock();
@@ -215,7 +223,7 @@ export class Sealer {
             records.push(s);
           }
           const due = records.length > 0 && head.seq - (last?.seq ?? 0) >= this.o.checkpointRecords;
-          return { records, checkpoint: due ? this.sign(head) : null };
+          return { records, checkpoint: due ? (state) => this.sign(state) : null };
         },
         { consumed: progress.consumed.map((e) => e.id), noted: progress.noted.map((n) => ({ id: n.entry.id, done: encodeDone(n.done) })) },
       );
@@ -231,7 +239,7 @@ export class Sealer {
     this.counters.duplicates += out.duplicates;
     this.counters.superseded += superseded;
     this.counters.sealed += out.records.length;
-    if (out.checkpointed) this.counters.checkpoints++;
+    if (out.checkpointed) this.checkpointed();
     return { records: out.records, released: before - this.book.halves };
   }
 
@@ -248,14 +256,34 @@ export class Sealer {
     }
   }
 
-  private sign(head: ChainHead): Checkpoint {
-    return this.o.signer.sign({ chain_id: this.o.store.chainId, seq: head.seq, hash: head.hash, time: new Date(this.o.clock()).toISOString() });
+  private sign(state: CheckpointState): Checkpoint {
+    // Never earlier than the previous checkpoint, whatever the wall clock did.
+    const time = new Date(Math.max(this.o.clock(), state.last ? Date.parse(state.last.time) || 0 : 0)).toISOString();
+    const chainId = this.o.store.chainId;
+    this.lastSigned = buildCheckpoint(state, { chainId, origin: this.o.origin ?? defaultOrigin(chainId), time, signer: this.o.signer });
+    return this.lastSigned;
   }
 
-  /** Time-based checkpoint (and the final one at close): only when the chain moved since the last. */
-  private async checkpointIfBehind(): Promise<void> {
-    const signed = await this.o.store.checkpointHead((head, last) => (head.seq > 0 && head.seq > (last?.seq ?? 0) ? this.sign(head) : null));
-    if (signed) this.counters.checkpoints++;
+  /** After the transaction that stored `lastSigned` committed. */
+  private checkpointed(): void {
+    this.counters.checkpoints++;
+    if (!this.lastSigned || !this.o.onCheckpoint) return;
+    try {
+      this.o.onCheckpoint(this.lastSigned);
+    } catch (err) {
+      this.logFailure('checkpoint publication', err);
+    }
+  }
+
+  /**
+   * Time-based checkpoint (and the genesis one, and the final one at close): only when the
+   * chain or its alert history moved since the last.
+   */
+  async checkpointIfBehind(): Promise<void> {
+    const signed = await this.o.store.checkpointHead((state) =>
+      state.last === null || state.head.seq > state.last.seq || state.alerts.seq > state.last.alerts_seq ? this.sign(state) : null,
+    );
+    if (signed) this.checkpointed();
   }
 
   private logFailure(what: string, err: unknown): void {
