@@ -154,6 +154,7 @@ class SqliteStore implements SqliteAuditStore {
         `INSERT INTO checkpoints (chain_id, seq, hash, time, signature, key_id, origin, root, prev, alerts_seq, alerts_hash, frontier)
          VALUES (@chain_id, @seq, @hash, @time, @signature, @key_id, @origin, @root, @prev, @alerts_seq, @alerts_hash, @frontier)`,
       ),
+      scanHashes: db.prepare(`SELECT seq, hash, '' AS body FROM audit_records WHERE chain_id = ? AND seq >= ? ORDER BY seq LIMIT ?`),
       leavesAfter: db.prepare(`SELECT hash FROM audit_records WHERE chain_id = ? AND seq > ? ORDER BY seq`).pluck(),
       lastAlert: db.prepare(`SELECT seq, hash FROM alert_events WHERE chain_id = ? ORDER BY seq DESC LIMIT 1`),
       insertAlert: db.prepare(`INSERT INTO alert_events (chain_id, seq, hash, body) VALUES (?, ?, ?, ?)`),
@@ -311,6 +312,10 @@ class SqliteStore implements SqliteAuditStore {
     return pageChain((from, size) => this.stmts.scan.all(opts.chainId, from, size) as StoredRow[], opts, () => this.assertOpen());
   }
 
+  scanHashes(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]> {
+    return pageChain((from, size) => this.stmts.scanHashes.all(opts.chainId, from, size) as StoredRow[], opts, () => this.assertOpen());
+  }
+
   async chains(): Promise<string[]> {
     this.assertOpen();
     return this.stmts.chains.all() as string[];
@@ -345,7 +350,7 @@ class SqliteStore implements SqliteAuditStore {
 
   async countBy(q: CountQuery): Promise<CountRow[]> {
     this.assertOpen();
-    const { sql, params } = countQuerySql(q, () => '?');
+    const { sql, params } = countQuerySql(q, () => '?', 'sqlite');
     return countRowsOf(this.db.prepare(sql).all(...params) as Array<Record<string, unknown>>, q.by.length);
   }
 
