@@ -161,6 +161,12 @@ export interface BaselineView {
   args_size: { median: number | null; mad: number | null; samples: number };
   /** 168 counts, index = day-of-week (0 = Sunday) × 24 + hour, in the configured time zone. */
   hour_of_week: number[];
+  /**
+   * Distinct local days with calls per hour of day (0..23), on weekdays and on weekend
+   * days, and how many active days of each type were seen (what `off_hours_high_risk`
+   * judges by default).
+   */
+  day_profile: { weekday: number[]; weekend: number[]; weekdays_active: number; weekend_days_active: number };
   /** service_tool: last tool schema version and description fingerprint. */
   schema_version: string | null;
   description_fingerprint: string | null;

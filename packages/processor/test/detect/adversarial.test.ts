@@ -138,6 +138,40 @@ describe('trusted time', () => {
 const at = (timeMs: number, over: Partial<AuditRecord> = {}) =>
   record({ timeMs, received_time: new Date(timeMs).toISOString(), clock_anomaly: null, ...over });
 
+describe('profiles a sender cannot rewrite', () => {
+  /** Two working weeks: agent-a calls tools Monday to Friday, 09:00 to 17:00 UTC. */
+  const officeWeeks = () => {
+    const out: AuditRecord[] = [];
+    for (let d = 0; d < 14; d++) {
+      const day = T0 - 9 * 3_600_000 + d * DAY;
+      const dow = new Date(day).getUTCDay();
+      if (dow === 0 || dow === 6) continue;
+      for (let h = 9; h < 17; h++) out.push(at(day + h * 3_600_000 + 5 * MINUTE, { tool: h === 10 ? 'delete_record' : 'get_forecast' }));
+    }
+    return out;
+  };
+  const sundayNight = Date.parse('2026-03-15T03:12:00.000Z');
+  const offHours = (alerts: Alert[]) => alerts.filter((a) => a.rule_id === 'off-hours-high-risk-tool');
+
+  it('eight back-dated calls in the current hour of the week do not stop off-hours-high-risk-tool', () => {
+    const { detector } = harness();
+    detector.process(officeWeeks());
+    // Received now, dated at this hour on earlier Sundays: the profile would see a habit.
+    const forged = Array.from({ length: 8 }, (_, i) =>
+      at(sundayNight - (1 + (i % 2)) * 7 * DAY + i * MINUTE, { tool: 'get_forecast', received_time: new Date(sundayNight - 60_000 + i).toISOString(), clock_anomaly: 'behind' }),
+    );
+    detector.process(forged);
+    const out = offHours(detector.process([at(sundayNight, { tool: 'delete_record' })]));
+    expect(out.map((a) => a.group)).toEqual([{ service: 'weather-server', actor_id: 'agent-a', tool: 'delete_record' }]);
+  });
+
+  it('control: the same delete at 10:00 on a weekday, where the actor works, raises nothing', () => {
+    const { detector } = harness();
+    detector.process(officeWeeks());
+    expect(offHours(detector.process([at(Date.parse('2026-03-16T10:40:00.000Z'), { tool: 'delete_record' })]))).toEqual([]);
+  });
+});
+
 describe('sequence rules bounded by time, not steps (built-in secret-then-send, maxspan 10m)', () => {
   const sequenceAlerts = (alerts: Alert[]) => alerts.filter((a) => a.rule_id === 'secret-then-send');
 

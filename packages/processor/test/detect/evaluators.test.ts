@@ -195,7 +195,7 @@ describe('off_hours_high_risk', () => {
     const rec = record({ timeMs: sundayNight, tool: 'delete_record' });
     const alerts = detector.process([rec]);
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]?.summary).toBe("high-risk tool delete_record used Sunday 03:00 UTC (0.0% of this actor's calls fall in that hour)");
+    expect(alerts[0]?.summary).toBe("high-risk tool delete_record used Sunday 03:00 UTC (this actor was active around that hour on 0 of its 0 active weekend days)");
     expect(alerts[0]?.group).toEqual({ service: 'weather-server', actor_id: 'agent-a', tool: 'delete_record' });
   });
 
@@ -203,7 +203,7 @@ describe('off_hours_high_risk', () => {
     const { detector } = harness(rules);
     detector.process(officeWeeks());
     const alerts = detector.process([record({ timeMs: Date.parse('2026-03-15T03:12:00.000Z'), actor_id: 'newcomer', tool: 'delete_record' })]);
-    expect(alerts[0]?.summary).toContain("of this service's calls");
+    expect(alerts[0]?.summary).toContain('this service was active around that hour');
   });
 
   it('fires on destructiveHint tools too, and stays quiet in usual hours or for low-risk tools', () => {
@@ -228,7 +228,7 @@ describe('off_hours_high_risk', () => {
     const tuesday10 = Date.parse('2026-03-17T10:20:00.000Z');
     expect(detector.process([record({ timeMs: tuesday10, actor_id: 'night-owl', tool: 'delete_record' })])).toEqual([]);
     const alerts = detector.process([record({ timeMs: Date.parse('2026-03-15T03:12:00.000Z'), actor_id: 'night-owl', tool: 'delete_record' })]);
-    expect(alerts[0]?.summary).toContain("of this service's calls");
+    expect(alerts[0]?.summary).toContain('this service was active around that hour');
   });
 
   it('business_hours mode uses the configured hours in the rule set time zone', () => {
