@@ -204,6 +204,16 @@ export class BaselineEntry {
     return { mean: this.rateMean * buckets, stddev: Math.sqrt(Math.max(this.rateVar, 0) * buckets) };
   }
 
+  /**
+   * Calls this entry usually makes in an hour like `hourOfWeek`: its hour-of-week count
+   * over the weeks that day type was seen (active days / 5 weekdays or / 2 weekend days).
+   */
+  expectedPerHour(hourOfWeek: number): number {
+    const dt = dayTypeOf(hourOfWeek);
+    const weeks = Math.max(1, (this.activeDays[dt] as number) / (dt === WEEKEND ? 2 : 5));
+    return (this.hours[hourOfWeek] as number) / weeks;
+  }
+
   /** Share of this entry's calls that fell in `hourOfWeek` (0 when none yet). */
   hourShare(hourOfWeek: number): number {
     return this.hoursTotal === 0 ? 0 : (this.hours[hourOfWeek] as number) / this.hoursTotal;

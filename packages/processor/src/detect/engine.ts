@@ -258,7 +258,7 @@ export function createDetector(opts: DetectorOptions): Detector {
         for (const a of onTick) {
           let firings: Firing[] = [];
           try {
-            firings = (a.evaluator.onTick as NonNullable<Evaluator['onTick']>)(now, { services });
+            firings = (a.evaluator.onTick as NonNullable<Evaluator['onTick']>)(now, { services, localTime });
           } catch (err) {
             stats.evaluator_errors++;
             logger.warn('detection rule failed on tick', { rule_id: a.rule.id, error: err });

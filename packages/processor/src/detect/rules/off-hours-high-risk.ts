@@ -25,6 +25,11 @@ const params = z.strictObject({
   destructive: z.boolean().default(true),
   /** Whose hour-of-week profile judges the hour: the actor's (the service's while the actor's is not warm), or the service's. */
   profile: z.enum(['actor', 'service']).default('actor'),
+  /**
+   * `service_tool`: an hour the caller rarely works is still usual when the tool itself is
+   * habitually used then on its service (its peers: an on-call rotation's night runbooks).
+   */
+  peers: z.enum(['service_tool', 'none']).default('service_tool'),
   /** `profile`: unusual for the caller; `business_hours`: outside them; `either` / `both`. */
   mode: z.enum(['profile', 'business_hours', 'either', 'both']).default('profile'),
   /** `day_type`: hour of day × weekday/weekend, distinct days of support; `hour_of_week`: 168-bin call share. */
@@ -76,7 +81,8 @@ export const offHoursHighRisk = defineEvaluator({
         // An actor without enough history is judged by its service's habits.
         const profile = p.profile === 'actor' && ctx.actor?.isWarm(ctx.timeMs, p.warmup) ? ctx.actor : ctx.service;
         const how = ctx.hourOfWeek;
-        const profileSays = profile.isWarm(ctx.timeMs, p.warmup) && rare(profile, how);
+        const peers = p.peers === 'service_tool' && ctx.serviceTool?.isWarm(ctx.timeMs, p.warmup) ? ctx.serviceTool : null;
+        const profileSays = profile.isWarm(ctx.timeMs, p.warmup) && rare(profile, how) && (peers === null || rare(peers, how));
         const clockSays = outsideBusiness(ctx.hourOfWeek);
         let unusual: boolean;
         switch (p.mode) {
