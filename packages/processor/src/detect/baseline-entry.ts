@@ -34,10 +34,6 @@ export const MAX_TRANSITIONS_PER_SERVICE = 4_096;
 export const WEEKDAY = 0;
 export const WEEKEND = 1;
 const DAY_BIN_CAP = 0xffff;
-export const dayTypeOf = (hourOfWeek: number) => {
-  const dow = Math.floor(hourOfWeek / 24);
-  return dow === 0 || dow === 6 ? WEEKEND : WEEKDAY;
-};
 
 /** The warm-up `BaselineView.warm` reports; rules carry their own warm-up parameters. */
 export const DEFAULT_WARMUP = { minObservations: 50, minAgeMs: 3_600_000 } as const;
@@ -132,7 +128,7 @@ export class BaselineEntry {
   }
 
   private observeDay(local: LocalTime): void {
-    const dt = dayTypeOf(local.hourOfWeek);
+    const dt = local.dayType;
     if (local.day > this.lastActiveDay) {
       this.lastActiveDay = local.day;
       this.activeDays[dt] = (this.activeDays[dt] as number) + 1;
@@ -149,18 +145,18 @@ export class BaselineEntry {
     return (this.activeDays[WEEKDAY] as number) + (this.activeDays[WEEKEND] as number);
   }
 
-  /** Distinct active days of the day type of `hourOfWeek`. */
-  activeDaysOf(hourOfWeek: number): number {
-    return this.activeDays[dayTypeOf(hourOfWeek)] as number;
+  /** Distinct active days of the day type of `local`. */
+  activeDaysOf(local: LocalTime): number {
+    return this.activeDays[local.dayType] as number;
   }
 
   /**
    * Support of an hour in the day profile: the distinct days with calls in that hour
    * of that day type, plus `smoothing` × those of each neighbouring hour (wrapping).
    */
-  hourSupport(hourOfWeek: number, smoothing: number): number {
-    const dt = dayTypeOf(hourOfWeek);
-    const h = hourOfWeek % 24;
+  hourSupport(local: LocalTime, smoothing: number): number {
+    const dt = local.dayType;
+    const h = local.hourOfWeek % 24;
     const at = (hh: number) => this.dayHours[dt * 24 + ((hh + 24) % 24)] as number;
     return at(h) + smoothing * (at(h - 1) + at(h + 1));
   }
@@ -205,13 +201,19 @@ export class BaselineEntry {
   }
 
   /**
-   * Calls this entry usually makes in an hour like `hourOfWeek`: its hour-of-week count
-   * over the weeks that day type was seen (active days / 5 weekdays or / 2 weekend days).
+   * Calls this entry usually makes in an hour like `local`: its hour-of-week count over
+   * the weeks that day type was seen (active days / 5 weekdays or / 2 weekend days); on
+   * a holiday, the weekend's hours (Saturday's and Sunday's counts over weekend days).
    */
-  expectedPerHour(hourOfWeek: number): number {
-    const dt = dayTypeOf(hourOfWeek);
-    const weeks = Math.max(1, (this.activeDays[dt] as number) / (dt === WEEKEND ? 2 : 5));
-    return (this.hours[hourOfWeek] as number) / weeks;
+  expectedPerHour(local: LocalTime): number {
+    const how = local.hourOfWeek;
+    const dow = Math.floor(how / 24);
+    if (local.dayType === WEEKEND && dow !== 0 && dow !== 6) {
+      const h = how % 24;
+      return ((this.hours[h] as number) + (this.hours[144 + h] as number)) / Math.max(1, this.activeDays[WEEKEND] as number);
+    }
+    const weeks = Math.max(1, (this.activeDays[local.dayType] as number) / (local.dayType === WEEKEND ? 2 : 5));
+    return (this.hours[how] as number) / weeks;
   }
 
   /** Share of this entry's calls that fell in `hourOfWeek` (0 when none yet). */

@@ -64,7 +64,7 @@ export function createDetector(opts: DetectorOptions): Detector {
   // Sessions and traces share one budget (keys `s…` and `t…`).
   const sessions = new SessionBook(settings.max_session_bytes, settings.max_sessions);
   const serviceWall = new LruMap<string, number>(MAX_SERVICES);
-  const localTime = localTimeIn(settings.timezone);
+  const localTime = localTimeIn(settings.timezone, settings.holidays);
   let stats = emptyStats();
 
   const env = { settings, onGroupEvicted: () => void stats.rule_group_evictions++ };
@@ -139,6 +139,7 @@ export function createDetector(opts: DetectorOptions): Detector {
       rec,
       timeMs,
       hourOfWeek: how,
+      local,
       ref,
       service,
       serviceTool,

@@ -11,13 +11,29 @@ export interface LocalTime {
   hourOfWeek: number;
   /** Days since 1970-01-01 of the local calendar date (distinct days of activity). */
   day: number;
+  /** 0 = weekday, 1 = weekend day or configured holiday (the day profile's two kinds of day). */
+  dayType: 0 | 1;
 }
 
-export function localTimeIn(timezone: string): (timeMs: number) => LocalTime {
+const typeOf = (hourOfWeek: number, day: number, holidays: ReadonlySet<number>): 0 | 1 => {
+  const dow = Math.floor(hourOfWeek / 24);
+  return dow === 0 || dow === 6 || holidays.has(day) ? 1 : 0;
+};
+
+/** `YYYY-MM-DD` → the local day number LocalTime.day uses. */
+export function dayNumberOf(date: string): number {
+  return Math.floor(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+}
+
+/** `holidays`: local dates (`YYYY-MM-DD`) that count as weekend days. */
+export function localTimeIn(timezone: string, holidays: readonly string[] = []): (timeMs: number) => LocalTime {
+  const off = new Set(holidays.map(dayNumberOf));
   if (timezone === 'UTC' || timezone === 'Etc/UTC') {
     return (ms) => {
       const d = new Date(ms);
-      return { hourOfWeek: d.getUTCDay() * 24 + d.getUTCHours(), day: Math.floor(ms / DAY_MS) };
+      const hourOfWeek = d.getUTCDay() * 24 + d.getUTCHours();
+      const day = Math.floor(ms / DAY_MS);
+      return { hourOfWeek, day, dayType: typeOf(hourOfWeek, day, off) };
     };
   }
   const fmt = new Intl.DateTimeFormat('en-US', {
@@ -46,7 +62,9 @@ export function localTimeIn(timezone: string): (timeMs: number) => LocalTime {
       else if (part.type === 'month') month = Number(part.value);
       else if (part.type === 'day') date = Number(part.value);
     }
-    const local = { hourOfWeek: weekday * 24 + hour, day: Math.floor(Date.UTC(year, month - 1, date) / DAY_MS) };
+    const hourOfWeek = weekday * 24 + hour;
+    const day = Math.floor(Date.UTC(year, month - 1, date) / DAY_MS);
+    const local: LocalTime = { hourOfWeek, day, dayType: typeOf(hourOfWeek, day, off) };
     cache.set(slot, local);
     return local;
   };

@@ -18,6 +18,8 @@ export interface RecordContext {
   timeMs: number;
   /** 0..167 in the configured time zone. */
   hourOfWeek: number;
+  /** Hour of week, local day and day type (holidays count as weekend days) of `timeMs`. */
+  local: LocalTime;
   ref: RefWithTrace;
   service: BaselineEntry;
   serviceTool: BaselineEntry | null;

@@ -103,6 +103,8 @@ export interface Rule {
 export interface DetectionSettings {
   /** IANA time zone of the hour-of-week profiles and business hours. @default 'UTC' */
   timezone: string;
+  /** Local dates (`YYYY-MM-DD`) the day profiles treat as weekend days (public holidays). @default [] */
+  holidays: string[];
   /** Baseline entries kept in memory (least recently used evicted to the database). @default 100000 */
   max_baseline_keys: number;
   /** Sessions and traces tracked for tool sequences, at most. @default 50000 */

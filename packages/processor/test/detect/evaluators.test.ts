@@ -195,7 +195,7 @@ describe('off_hours_high_risk', () => {
     const rec = record({ timeMs: sundayNight, tool: 'delete_record' });
     const alerts = detector.process([rec]);
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]?.summary).toBe("high-risk tool delete_record used Sunday 03:00 UTC (this actor was active around that hour on 0 of its 0 active weekend days)");
+    expect(alerts[0]?.summary).toBe("high-risk tool delete_record used Sunday 03:00 UTC (this actor was active around that hour on 0 of its 0 active weekend days and holidays)");
     expect(alerts[0]?.group).toEqual({ service: 'weather-server', actor_id: 'agent-a', tool: 'delete_record' });
   });
 

@@ -15,7 +15,8 @@ import { compileGlobs } from '../glob';
 import { defineEvaluator } from '../rule-kit';
 import { groupOf } from '../record-fields';
 import { zGlobs, zWarmup } from '../schema-helpers';
-import { type BaselineEntry, dayTypeOf, WEEKEND } from '../baseline-entry';
+import { type BaselineEntry, WEEKEND } from '../baseline-entry';
+import type { LocalTime } from '../hour-of-week';
 
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
@@ -63,10 +64,10 @@ export const offHoursHighRisk = defineEvaluator({
     const highRisk = compileGlobs(p.tools);
     const business = p.business_hours;
     const businessDays = new Set(business?.days ?? []);
-    const rare = (profile: BaselineEntry, how: number): boolean =>
+    const rare = (profile: BaselineEntry, local: LocalTime): boolean =>
       p.shape === 'day_type'
-        ? profile.activeDaysTotal() >= p.min_profile_days && profile.hourSupport(how, p.smoothing) < p.min_support
-        : profile.hourShare(how) < p.rare_fraction;
+        ? profile.activeDaysTotal() >= p.min_profile_days && profile.hourSupport(local, p.smoothing) < p.min_support
+        : profile.hourShare(local.hourOfWeek) < p.rare_fraction;
     const outsideBusiness = (how: number): boolean | null => {
       if (!business) return null;
       const day = Math.floor(how / 24);
@@ -82,7 +83,7 @@ export const offHoursHighRisk = defineEvaluator({
         const profile = p.profile === 'actor' && ctx.actor?.isWarm(ctx.timeMs, p.warmup) ? ctx.actor : ctx.service;
         const how = ctx.hourOfWeek;
         const peers = p.peers === 'service_tool' && ctx.serviceTool?.isWarm(ctx.timeMs, p.warmup) ? ctx.serviceTool : null;
-        const profileSays = profile.isWarm(ctx.timeMs, p.warmup) && rare(profile, how) && (peers === null || rare(peers, how));
+        const profileSays = profile.isWarm(ctx.timeMs, p.warmup) && rare(profile, ctx.local) && (peers === null || rare(peers, ctx.local));
         const clockSays = outsideBusiness(ctx.hourOfWeek);
         let unusual: boolean;
         switch (p.mode) {
@@ -107,7 +108,7 @@ export const offHoursHighRisk = defineEvaluator({
         const why = [
           profileSays
             ? p.shape === 'day_type'
-              ? `${whose} was active around that hour on ${profile.hourSupport(how, p.smoothing)} of its ${profile.activeDaysOf(how)} active ${dayTypeOf(how) === WEEKEND ? 'weekend days' : 'weekdays'}`
+              ? `${whose} was active around that hour on ${profile.hourSupport(ctx.local, p.smoothing)} of its ${profile.activeDaysOf(ctx.local)} active ${ctx.local.dayType === WEEKEND ? 'weekend days and holidays' : 'weekdays'}`
               : `${(profile.hourShare(how) * 100).toFixed(1)}% of ${whose}'s calls fall in that hour`
             : null,
           clockSays ? 'outside business hours' : null,

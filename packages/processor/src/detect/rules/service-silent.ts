@@ -31,7 +31,7 @@ export const serviceSilent = defineEvaluator({
           if (s.entry.observations < p.min_observations) continue;
           if (now - s.lastWallMs <= rule.window) continue;
           if (reported.get(s.service) === s.lastWallMs) continue;
-          const expected = (s.entry.expectedPerHour(ctx.localTime(now).hourOfWeek) * rule.window) / 3_600_000;
+          const expected = (s.entry.expectedPerHour(ctx.localTime(now)) * rule.window) / 3_600_000;
           if (expected < p.min_expected) continue;
           reported.set(s.service, s.lastWallMs);
           const group = groupOf({ service: s.service }, rule.group_by) as Record<string, string>;
