@@ -200,6 +200,17 @@ export class BaselineEntry {
     return { mean: this.rateMean * buckets, stddev: Math.sqrt(Math.max(this.rateVar, 0) * buckets) };
   }
 
+  /** Distinct days with calls within ± `hours` of `local`'s hour, weekdays and weekend days pooled. */
+  bandSupport(local: LocalTime, hours: number): number {
+    const h = local.hourOfWeek % 24;
+    let sum = 0;
+    for (let d = -hours; d <= hours; d++) {
+      const hh = (((h + d) % 24) + 24) % 24;
+      sum += (this.dayHours[hh] as number) + (this.dayHours[24 + hh] as number);
+    }
+    return sum;
+  }
+
   /**
    * Calls this entry usually makes in an hour like `local`: its hour-of-week count over
    * the weeks that day type was seen (active days / 5 weekdays or / 2 weekend days); on

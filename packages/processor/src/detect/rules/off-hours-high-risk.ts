@@ -31,6 +31,12 @@ const params = z.strictObject({
    * habitually used then on its service (its peers: an on-call rotation's night runbooks).
    */
   peers: z.enum(['service_tool', 'none']).default('service_tool'),
+  /**
+   * Peers judge a band, not an hour: the tool's distinct days of use within ± this many
+   * hours (weekdays and weekends pooled) must reach `min_support` (night incidents of a
+   * rotation fall at scattered hours and days).
+   */
+  peer_hours: z.number().int().min(0).max(11).default(3),
   /** `profile`: unusual for the caller; `business_hours`: outside them; `either` / `both`. */
   mode: z.enum(['profile', 'business_hours', 'either', 'both']).default('profile'),
   /** `day_type`: hour of day × weekday/weekend, distinct days of support; `hour_of_week`: 168-bin call share. */
@@ -83,7 +89,7 @@ export const offHoursHighRisk = defineEvaluator({
         const profile = p.profile === 'actor' && ctx.actor?.isWarm(ctx.timeMs, p.warmup) ? ctx.actor : ctx.service;
         const how = ctx.hourOfWeek;
         const peers = p.peers === 'service_tool' && ctx.serviceTool?.isWarm(ctx.timeMs, p.warmup) ? ctx.serviceTool : null;
-        const profileSays = profile.isWarm(ctx.timeMs, p.warmup) && rare(profile, ctx.local) && (peers === null || rare(peers, ctx.local));
+        const profileSays = profile.isWarm(ctx.timeMs, p.warmup) && rare(profile, ctx.local) && (peers === null || peers.bandSupport(ctx.local, p.peer_hours) < p.min_support);
         const clockSays = outsideBusiness(ctx.hourOfWeek);
         let unusual: boolean;
         switch (p.mode) {
