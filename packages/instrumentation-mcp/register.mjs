@@ -45,6 +45,8 @@ try {
   } else {
     nodeModule.register(hookUrl, import.meta.url);
   }
+  // Tells the CommonJS register that ES modules are covered (no "ESM under --require" warning).
+  globalThis[Symbol.for('mcptrail.instrumentation-mcp.esmLoader')] = true;
   require('./dist/register.js');
 } catch (error) {
   notInstrumented(error);

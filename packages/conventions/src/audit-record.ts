@@ -90,6 +90,20 @@ export interface AuditDraft {
    */
   redaction_types?: string[] | null;
   /**
+   * Who sent it, as the receiver established it (never a claim of the payload): the id of the
+   * credential (token or client certificate) it authenticated with, null when the listener
+   * runs without auth. Optional and additive.
+   */
+  credential_id?: string | null;
+  /** The sender's network address: the connection's peer (or a configured trusted proxy's X-Forwarded-For). */
+  emitter_address?: string | null;
+  /**
+   * Claims the credential does not own, stored because `auth.identity_mismatch` is `flag`:
+   * `service` (service.name), `actor` (enduser.id), `paired-credential` (span and log record
+   * of one call came with different credentials). null when none.
+   */
+  identity_flags?: string[] | null;
+  /**
    * ISO 8601 UTC with milliseconds: the receiver's clock when the telemetry arrived
    * (the earliest half of a span+log pair). Optional and additive: absent on records
    * sealed before it existed. Detection's windows and profiles trust it, not `time`.
@@ -175,6 +189,9 @@ export const AUDIT_RECORD_JSON_SCHEMA = {
     parent_span_id: { oneOf: [{ type: 'null' }, { type: 'string', pattern: '^[0-9a-f]{16}$' }] },
     source: { enum: [...AUDIT_SOURCES] },
     redaction_types: { oneOf: [{ type: 'null' }, { type: 'array', items: { type: 'string' } }] },
+    credential_id: nullable('string'),
+    emitter_address: nullable('string'),
+    identity_flags: { oneOf: [{ type: 'null' }, { type: 'array', items: { type: 'string' } }] },
     received_time: { oneOf: [{ type: 'null' }, { type: 'string', format: 'date-time' }] },
     clock_anomaly: { oneOf: [{ type: 'null' }, { enum: [...CLOCK_ANOMALIES] }] },
     prev_hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },

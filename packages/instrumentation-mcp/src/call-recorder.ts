@@ -8,6 +8,7 @@ import {
   type Context,
   type DiagLogger,
   type Histogram,
+  type Link,
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
@@ -15,6 +16,8 @@ import { safeExecuteInTheMiddle } from '@opentelemetry/instrumentation';
 import type { AuditOutcome, ResultSummary } from '@mcptrail/conventions';
 import * as conventions from '@mcptrail/conventions';
 import { emitAuditRecord } from './audit-log';
+import { metricMethodName, metricToolName } from './metric-attributes';
+import { isInputRequired } from './mcp-sdk/adapter';
 import { connectionOf, implementationOf, networkTransportOf, serverAddressOf, sessionIdOf, type ToolVersionInfo } from './connection';
 import { errorType, failureOutcome, isDenied, toFailure, type FailureInfo } from './outcome';
 import { peersOf } from './peers';
@@ -22,6 +25,7 @@ import { newTally, type RedactionTally, type TelemetryRedaction } from './redact
 import { describeRequest, type RequestDescription } from './request-attributes';
 import { summarizeToolResult, toolErrorText } from './result-summary';
 import type { ToolDefinitionRegistry } from './tool-definitions';
+import type { SdkAdapter } from './mcp-sdk/adapter';
 import type {
   McpClientAuditMode,
   McpInstrumentationConfig,
@@ -71,6 +75,8 @@ const {
 export interface CallRecord {
   side: McpSpanSide;
   span: Span;
+  /** The context the request was started in (its span's parent). */
+  parent: Context;
   /** The span's context: the handler (server side) or the transport send (client side) runs in it. */
   ctx: Context;
   startEpochMs: number;
@@ -79,6 +85,12 @@ export interface CallRecord {
   request: McpRequestLike;
   protocol: object;
   transport: object | undefined;
+  /** The SDK major's adapter that saw this request. */
+  sdk: SdkAdapter;
+  /** The protocol revision of this request, when known at its start (per request from 2026-07-28). */
+  protocolVersion?: string;
+  /** A sessionless revision (2026-07-28+): no `mcp.session.id` is invented for it. */
+  sessionless: boolean;
   /** What redaction changed for this call (reported as counts and types, never values). */
   tally: RedactionTally;
   /** Attributes the span started with (copied into the audit record). */
@@ -132,6 +144,8 @@ const MAX_URI_LENGTH = 2048;
 export class CallRecorder {
   // The record rides in its span's context (a WeakMap keyed by span cost a GC-traced ephemeron per call).
   private readonly recordKey = createContextKey('mcptrail.instrumentation-mcp.callRecord');
+  /** Set while the SDK retries a multi-round-trip call: the leg the next request continues. */
+  private readonly previousLegKey = createContextKey('mcptrail.instrumentation-mcp.previousLeg');
 
   constructor(private readonly deps: RecorderDeps) {}
 
@@ -144,9 +158,11 @@ export class CallRecorder {
     transport: object | undefined,
     requestId: string | number | undefined,
     extra: unknown,
+    sdk: SdkAdapter,
+    links?: Link[],
   ): CallRecord | undefined {
     try {
-      return this.startUnsafe(side, protocol, request, parent, transport, requestId, extra);
+      return this.startUnsafe(side, protocol, request, parent, transport, requestId, extra, sdk, links);
     } catch (err) {
       this.deps.diag.error('mcptrail: could not start MCP span', err);
       return undefined;
@@ -161,6 +177,8 @@ export class CallRecorder {
     transport: object | undefined,
     requestId: string | number | undefined,
     extra: unknown,
+    sdk: SdkAdapter,
+    links: Link[] | undefined,
   ): CallRecord | undefined {
     const settings = this.deps.settings();
     const method = typeof request.method === 'string' ? request.method : 'unknown';
@@ -186,8 +204,11 @@ export class CallRecorder {
     if (requestId !== undefined) attributes[ATTR_JSONRPC_REQUEST_ID] = String(requestId);
     const networkTransport = networkTransportOf(transport);
     if (networkTransport) attributes[ATTR_NETWORK_TRANSPORT] = networkTransport;
-    const sessionId = sessionIdOf(transport);
-    if (sessionId) attributes[ATTR_MCP_SESSION_ID] = sessionId;
+    const protocolVersion = sdk.protocolVersionOf(protocol, request);
+    const sessionless = sdk.sessionless(protocolVersion);
+    if (protocolVersion) attributes[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
+    const sessionId = sessionless ? undefined : sessionIdOf(transport);
+    if (sessionId) attributes[ATTR_MCP_SESSION_ID] = redaction.identifier(sessionId, tally);
     const server = side === 'client' ? serverAddressOf(transport) : undefined;
     if (server) {
       attributes[ATTR_SERVER_ADDRESS] = server.address;
@@ -197,6 +218,7 @@ export class CallRecorder {
     const record: CallRecord = {
       side,
       span: undefined as unknown as Span,
+      parent,
       ctx: parent,
       startEpochMs: nowEpochMs(),
       startPerfMs: performance.now(),
@@ -204,6 +226,9 @@ export class CallRecorder {
       request,
       protocol,
       transport,
+      sdk,
+      protocolVersion,
+      sessionless,
       startAttributes: attributes,
       tally,
       done: false,
@@ -225,9 +250,15 @@ export class CallRecorder {
             : transport && connectionOf(transport).toolVersions.get(description.toolName);
       }
     }
+    const previousLeg = parent.getValue(this.previousLegKey) as CallRecord | undefined;
+    if (previousLeg) {
+      links = [...(links ?? []), { context: previousLeg.span.spanContext() }];
+      parent = parent.deleteValue(this.previousLegKey);
+      record.parent = parent;
+    }
     const span = this.deps.tracer().startSpan(
       description.spanName,
-      { kind: side === 'server' ? SpanKind.SERVER : SpanKind.CLIENT, attributes, startTime: record.startEpochMs },
+      { kind: side === 'server' ? SpanKind.SERVER : SpanKind.CLIENT, attributes, links, startTime: record.startEpochMs },
       parent,
     );
     record.span = span;
@@ -249,7 +280,8 @@ export class CallRecorder {
     if (authInfo && typeof authInfo === 'object') {
       const { clientId, scopes } = authInfo as { clientId?: unknown; scopes?: unknown };
       if (typeof clientId === 'string' && clientId.length > 0) {
-        record.actorId = this.deps.redaction().text(clientId, 256, record.tally);
+        // A keyed pseudonym when the id holds personal data (an email): actors stay distinct.
+        record.actorId = this.deps.redaction().identifier(clientId.slice(0, 256), record.tally);
         attributes[ATTR_ENDUSER_ID] = record.actorId;
       }
       if (Array.isArray(scopes)) {
@@ -260,9 +292,18 @@ export class CallRecorder {
         }
       }
     }
+    // 1.x: `requestInfo.headers` (a plain object); 2.x: `request`, a web `Request` with `headers.get()`.
     const headers = (requestInfo as { headers?: Record<string, unknown> } | undefined)?.headers;
-    const version = headers?.['mcp-protocol-version'];
+    const webHeaders = (extra as { request?: { headers?: { get?: unknown } } }).request?.headers;
+    const version =
+      headers?.['mcp-protocol-version'] ??
+      (typeof webHeaders?.get === 'function' ? (webHeaders as Headers).get('mcp-protocol-version') : undefined);
     if (typeof version === 'string' && /^[0-9A-Za-z.-]{1,32}$/.test(version)) record.headerProtocolVersion = version;
+  }
+
+  /** The context a multi-round-trip retry runs in: the first leg's parent, with that leg to link to. */
+  nextLegContext(record: CallRecord): Context {
+    return record.parent.setValue(this.previousLegKey, record);
   }
 
   /** The record of the request whose span is active, for errors seen inside handlers. */
@@ -330,9 +371,13 @@ export class CallRecorder {
     // Learn from the exchange: protocol version on initialize, tool versions on tools/list.
     if ('result' in end) this.learnFromResult(record, end.result);
 
-    const sessionId = sessionIdOf(transport);
-    if (sessionId) attrs[ATTR_MCP_SESSION_ID] = sessionId;
-    const protocolVersion = (transport && connectionOf(transport).protocolVersion) ?? record.headerProtocolVersion;
+    const sessionId = record.sessionless ? undefined : sessionIdOf(transport);
+    if (sessionId) attrs[ATTR_MCP_SESSION_ID] = redaction.identifier(sessionId, record.tally);
+    const protocolVersion =
+      record.protocolVersion ??
+      record.sdk.protocolVersionOf(protocol, record.request) ??
+      (transport && connectionOf(transport).protocolVersion) ??
+      record.headerProtocolVersion;
     if (protocolVersion) attrs[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
     const peers = peersOf(protocol);
     // The client stores serverInfo only after our completion handler runs; take it from the result.
@@ -355,8 +400,10 @@ export class CallRecorder {
     let summary: ResultSummary | undefined;
     let toolError = false;
     let rpcCode: number | undefined;
+    // One leg of a multi-round-trip call (2026-07-28): the call goes on in the next request, audited there.
+    const interim = 'result' in end && isInputRequired(end.result);
     if ('result' in end) {
-      if (method === 'tools/call') {
+      if (method === 'tools/call' && !interim) {
         summary = summarizeToolResult(end.result);
         attrs[ATTR_MCP_TOOL_RESULT_SIZE] = summary.size;
         attrs[ATTR_MCP_TOOL_RESULT_CONTENT_COUNT] = summary.content_count;
@@ -387,7 +434,7 @@ export class CallRecorder {
       attrs[ATTR_MCP_ERROR_MESSAGE] = errorMessage;
       span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage });
     }
-    const audit = settings.auditLogs && this.shouldAudit(record, end, outcome, settings);
+    const audit = settings.auditLogs && !interim && this.shouldAudit(record, end, outcome, settings);
     const redactedArguments =
       audit && settings.auditArguments && method === 'tools/call'
         ? redaction.json(description.toolArguments ?? {}, record.tally)
@@ -417,8 +464,12 @@ export class CallRecorder {
       );
     }
 
-    const metricAttrs: Attributes = { [ATTR_MCP_METHOD_NAME]: method };
-    if (description.toolName !== undefined) metricAttrs[ATTR_GEN_AI_TOOL_NAME] = description.toolName;
+    // Bounded and clean: unknown or ill-formed names collapse to `_OTHER` (see metric-attributes).
+    const metricAttrs: Attributes = { [ATTR_MCP_METHOD_NAME]: metricMethodName(method) };
+    if (description.toolName !== undefined) {
+      const known = toolInfo !== undefined || (transport !== undefined && connectionOf(transport).toolVersions.has(description.toolName));
+      metricAttrs[ATTR_GEN_AI_TOOL_NAME] = metricToolName(description.toolName, known, (t) => redaction.text(t));
+    }
     if (type) metricAttrs[ATTR_ERROR_TYPE] = type;
     const networkTransport = networkTransportOf(transport);
     if (networkTransport) metricAttrs[ATTR_NETWORK_TRANSPORT] = networkTransport;

@@ -17,28 +17,34 @@ import {
 import type { Redactor } from '@mcptrail/redact';
 import { CallRecorder, type ResolvedSettings } from './call-recorder';
 import { McpInstrumentationError, invalidOption } from './errors';
+import type { SdkAdapter } from './mcp-sdk/adapter';
+import { isV1Version, v1Adapter, V1_MODULES, V1_PACKAGE, V1_VERSIONS, type V1ModuleName } from './mcp-sdk/v1';
+import { isV2Version, v2Adapter, V2_PACKAGES, V2_VERSIONS, type V2PackageName } from './mcp-sdk/v2';
+import { warnUnsupportedVersion } from './mcp-sdk/warn';
 import { patchMcpServer, unpatchMcpServer } from './patch-mcp-server';
-import { patchProtocol, unpatchProtocol, type Unwrap, type Wrap } from './patch-protocol';
+import { patchMultiRoundTrip, patchProtocol, unpatchMultiRoundTrip, unpatchProtocol, type Unwrap, type Wrap } from './patch-protocol';
 import { buildRedactor, telemetryRedaction, type TelemetryRedaction } from './redaction';
 import { ToolDefinitionRegistry } from './tool-definitions';
 import type { McpClientAuditMode, McpInstrumentationConfig } from './types';
-import { PACKAGE_NAME, PACKAGE_VERSION, SUPPORTED_SDK_VERSIONS } from './version';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 
-const SDK = '@modelcontextprotocol/sdk';
+const SDK = V1_PACKAGE;
+/** Every version: the patch functions check the range themselves, so an unsupported SDK is never silent. */
+const ANY_VERSION = ['*'];
 
-/** SDK module files we patch, relative to `dist/{cjs,esm}/`, and the export holding the class. */
-export const SDK_MODULES = {
-  'shared/protocol': 'Protocol',
-  'server/mcp': 'McpServer',
-} as const;
-export type SdkModuleName = keyof typeof SDK_MODULES;
+/** 1.x SDK module files we patch, relative to `dist/{cjs,esm}/`, and the export holding the class. */
+export const SDK_MODULES = V1_MODULES;
+export type SdkModuleName = V1ModuleName;
+/** 2.x package entries we patch (`@modelcontextprotocol/server`, `@modelcontextprotocol/client`). */
+export const SDK_V2_PACKAGES = Object.keys(V2_PACKAGES) as V2PackageName[];
 
 const CLIENT_AUDIT_MODES: readonly McpClientAuditMode[] = ['undelivered', 'all', 'off'];
 const SETTINGS = Symbol('mcptrail.settings');
 const CJS_HOOK = Symbol('mcptrail.cjsHook');
 
 /**
- * OpenTelemetry instrumentation for `@modelcontextprotocol/sdk` 1.x: spans, `mcp.audit.*` log records and
+ * OpenTelemetry instrumentation for the MCP TypeScript SDK (`@modelcontextprotocol/sdk` 1.x and
+ * `@modelcontextprotocol/server`/`client` 2.x, one adapter per major in `mcp-sdk/`): spans, `mcp.audit.*` log records and
  * duration metrics for every MCP request on both Client and Server, with trace context in `params._meta`.
  */
 export class McpInstrumentation extends InstrumentationBase<McpInstrumentationConfig> {
@@ -78,14 +84,86 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
         files.push(
           new InstrumentationNodeModuleFile(
             `${SDK}/dist/${flavor}/${name}.js`,
-            SUPPORTED_SDK_VERSIONS,
-            (moduleExports) => this.patchSdkModule(moduleExports, name),
+            ANY_VERSION,
+            (moduleExports, version) => this.patchV1File(moduleExports, name, version),
             (moduleExports) => this.unpatchSdkModule(moduleExports, name),
           ),
         );
       }
     }
-    return [new InstrumentationNodeModuleDefinition(SDK, SUPPORTED_SDK_VERSIONS, undefined, undefined, files)];
+    // The v1 definition stays first: `moduleDefinition` below relies on it.
+    const v1 = new InstrumentationNodeModuleDefinition(SDK, ANY_VERSION, undefined, undefined, files);
+    const v2 = SDK_V2_PACKAGES.map(
+      (pkg) =>
+        new InstrumentationNodeModuleDefinition(
+          pkg,
+          ANY_VERSION,
+          (moduleExports, version) => this.patchV2Package(moduleExports, pkg, version),
+          (moduleExports) => this.unpatchV2Package(moduleExports, pkg),
+        ),
+    );
+    return [v1, ...v2];
+  }
+
+  private patchV1File<T>(moduleExports: T, name: SdkModuleName, version: string | undefined): T {
+    if (!isV1Version(version)) {
+      warnUnsupportedVersion(SDK, version, `${SDK} ${V1_VERSIONS} and @modelcontextprotocol/server|client ${V2_VERSIONS}`);
+      return moduleExports;
+    }
+    return this.patchSdkModule(moduleExports, name);
+  }
+
+  /**
+   * Patches the classes a 2.x package entry exports (`Protocol`, and `McpServer` on the server): the
+   * escape hatch for bundlers and test runners whose loader bypasses Node's hooks, too. Undone by `disable()`.
+   */
+  patchV2Package<T>(moduleExports: T, pkg: V2PackageName, version?: string): T {
+    if (version !== undefined && !isV2Version(version)) {
+      warnUnsupportedVersion(pkg, version, `${pkg} ${V2_VERSIONS} and ${SDK} ${V1_VERSIONS}`);
+      return moduleExports;
+    }
+    const names = V2_PACKAGES[pkg];
+    if (!names) {
+      throw new McpInstrumentationError('MCPTRAIL_ERR_INSTR_UNKNOWN_MODULE', `patchV2Package: unknown package ${JSON.stringify(pkg)}`);
+    }
+    const exportsObj = moduleExports as Record<string, unknown> | undefined;
+    const protocol = exportsObj?.[names.protocol];
+    const mcpServer = names.mcpServer ? exportsObj?.[names.mcpServer] : undefined;
+    try {
+      if (typeof protocol === 'function') this.patchProtocolClass(protocol.prototype, v2Adapter);
+      else this._diag.warn(`mcptrail: ${pkg} has no ${names.protocol} export; not patched`);
+      if (typeof mcpServer === 'function') {
+        patchMcpServer(mcpServer.prototype, this.wrapFn, { recorder: this.recorder, definitions: this.definitions });
+      }
+      const client = names.client ? exportsObj?.[names.client] : undefined;
+      if (typeof client === 'function') patchMultiRoundTrip(client.prototype, this.wrapFn, this.recorder);
+      this.rememberManualPatch(moduleExports, pkg);
+    } catch (err) {
+      this._diag.error(`mcptrail: could not patch ${pkg}`, err);
+    }
+    return moduleExports;
+  }
+
+  unpatchV2Package<T>(moduleExports: T, pkg: V2PackageName): T {
+    const names = V2_PACKAGES[pkg];
+    const exportsObj = moduleExports as Record<string, unknown> | undefined;
+    const protocol = exportsObj?.[names.protocol];
+    const mcpServer = names.mcpServer ? exportsObj?.[names.mcpServer] : undefined;
+    if (typeof protocol === 'function') unpatchProtocol(protocol.prototype, this.unwrapFn, v2Adapter);
+    if (typeof mcpServer === 'function') unpatchMcpServer(mcpServer.prototype, this.unwrapFn);
+    const client = names.client ? exportsObj?.[names.client] : undefined;
+    if (typeof client === 'function') unpatchMultiRoundTrip(client.prototype, this.unwrapFn);
+    return moduleExports;
+  }
+
+  private patchProtocolClass(proto: object, sdk: SdkAdapter): void {
+    patchProtocol(proto, this.wrapFn, {
+      sdk,
+      recorder: this.recorder,
+      diag: this._diag,
+      emitLog: (r) => this.logger.emit(r),
+      auditEnabled: () => this.settings.auditLogs,
+    });
   }
 
   /**
@@ -107,8 +185,9 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       const version = baseDir ? readPackageVersion(baseDir) : undefined;
       if (definition) definition.moduleVersion = version;
       const fileDef = definition?.files.find((f) => f.name === file);
-      if (!fileDef || !isSupportedVersion(version)) {
-        this._diag.debug(`mcptrail: not patching ${file} (SDK version ${version ?? 'unknown'})`);
+      if (!fileDef) return exports;
+      if (!isV1Version(version)) {
+        warnUnsupportedVersion(SDK, version, `${SDK} ${V1_VERSIONS} and @modelcontextprotocol/server|client ${V2_VERSIONS}`);
         return exports;
       }
       fileDef.moduleExports = exports;
@@ -127,12 +206,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     try {
       const proto = cls.prototype as Record<string, unknown>;
       if (name === 'shared/protocol') {
-        patchProtocol(proto, this.wrapFn, {
-          recorder: this.recorder,
-          diag: this._diag,
-          emitLog: (r) => this.logger.emit(r),
-          auditEnabled: () => this.settings.auditLogs,
-        });
+        this.patchProtocolClass(proto, v1Adapter);
       } else {
         patchMcpServer(proto, this.wrapFn, { recorder: this.recorder, definitions: this.definitions });
       }
@@ -147,7 +221,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   unpatchSdkModule<T>(moduleExports: T, name: SdkModuleName): T {
     const cls = this.classOf(moduleExports, name);
     if (!cls) return moduleExports;
-    if (name === 'shared/protocol') unpatchProtocol(cls.prototype, this.unwrapFn);
+    if (name === 'shared/protocol') unpatchProtocol(cls.prototype, this.unwrapFn, v1Adapter);
     else unpatchMcpServer(cls.prototype, this.unwrapFn);
     return moduleExports;
   }
@@ -155,7 +229,10 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   override disable(): void {
     super.disable();
     // Modules patched by hand (patchSdkModule) are not known to the base class.
-    for (const [exports, name] of this.manualPatches) this.unpatchSdkModule(exports, name);
+    for (const [exports, name] of this.manualPatches) {
+      if (name in V2_PACKAGES) this.unpatchV2Package(exports, name as V2PackageName);
+      else this.unpatchSdkModule(exports, name as SdkModuleName);
+    }
     this.manualPatches.clear();
   }
 
@@ -220,13 +297,14 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
     if (isWrapped((target as Record<string, unknown>)[name])) this._unwrap(target as Record<string, any>, name);
   };
 
-  declare private manualPatchStore: Map<unknown, SdkModuleName> | undefined;
-  private get manualPatches(): Map<unknown, SdkModuleName> {
+  declare private manualPatchStore: Map<unknown, SdkModuleName | V2PackageName> | undefined;
+  private get manualPatches(): Map<unknown, SdkModuleName | V2PackageName> {
     return (this.manualPatchStore ??= new Map());
   }
 
-  private rememberManualPatch(moduleExports: unknown, name: SdkModuleName): void {
-    const known = this.moduleDefinition?.files.some((f) => f.moduleExports === moduleExports);
+  private rememberManualPatch(moduleExports: unknown, name: SdkModuleName | V2PackageName): void {
+    const modules = (this as unknown as { _modules?: InstrumentationModuleDefinition[] })._modules ?? [];
+    const known = modules.some((m) => m.moduleExports === moduleExports || m.files.some((f) => f.moduleExports === moduleExports));
     if (!known) this.manualPatches.set(moduleExports, name);
   }
 
@@ -261,12 +339,6 @@ function readPackageVersion(baseDir: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Same range as SUPPORTED_SDK_VERSIONS (`>=1.13.0 <2`), without pulling semver in. */
-function isSupportedVersion(version: string | undefined): boolean {
-  const m = version === undefined ? null : /^1\.(\d+)\.\d+/.exec(version);
-  return m !== null && Number(m[1]) >= 13;
 }
 
 /** Validates the options up front, so a typo fails at construction with the option's name. */

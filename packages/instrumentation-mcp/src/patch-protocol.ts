@@ -1,4 +1,4 @@
-import { context, type DiagLogger } from '@opentelemetry/api';
+import { context, trace, type DiagLogger, type Link } from '@opentelemetry/api';
 import type { CallRecord, CallRecorder } from './call-recorder';
 import { peersOf } from './peers';
 import { sessionIdOf } from './connection';
@@ -6,13 +6,7 @@ import { toFailure, withoutMcpPrefix } from './outcome';
 import { extractFromMeta, withInjectedMeta } from './trace-context';
 import type { McpRequestLike } from './types';
 import { emitListChanged, type EmitLog } from './audit-log';
-
-/** The parts of the SDK's `Protocol` (shared/protocol.js, 1.x) the patches touch. */
-interface ProtocolLike {
-  _transport?: TransportLike;
-  _requestMessageId?: number;
-  _requestHandlerAbortControllers?: Map<unknown, AbortController>;
-}
+import { isInputRequired, type SdkAdapter } from './mcp-sdk/adapter';
 
 interface TransportLike {
   send(message: unknown, options?: unknown): Promise<void>;
@@ -29,8 +23,8 @@ type AnyFn = (...args: any[]) => any;
 export type Wrap = (target: object, name: string, wrapper: (original: AnyFn) => AnyFn) => void;
 export type Unwrap = (target: object, name: string) => void;
 
+/** Methods of `Protocol.prototype` wrapped on every SDK major (plus the adapter's outbound funnel). */
 export const PROTOCOL_METHODS = [
-  'request',
   '_onrequest',
   '_onresponse',
   'setRequestHandler',
@@ -42,17 +36,20 @@ export const PROTOCOL_METHODS = [
 const LIST_CHANGED = 'notifications/tools/list_changed';
 
 export interface ProtocolPatchDeps {
+  sdk: SdkAdapter;
   recorder: CallRecorder;
   diag: DiagLogger;
   emitLog: EmitLog;
   auditEnabled(): boolean;
 }
 
+/** The request object each outgoing call handed to the SDK, to its record (multi-round-trip flows name it). */
+const sentRequests = new WeakMap<object, CallRecord>();
 /** Outgoing requests in flight per Protocol instance, by JSON-RPC id (ours are numbers). */
 const outgoing = new WeakMap<object, Map<number, CallRecord>>();
 /** Incoming requests in flight per transport, by JSON-RPC id: their span ends when the response is sent. */
 const incoming = new WeakMap<object, Map<string | number, CallRecord>>();
-/** Transports whose `send` we wrapped (once per instance; the wrapper is inert when nothing is pending). */
+/** Holds a wrapped transport's original `send` (once per instance; the wrapper is inert when nothing is pending). */
 const SEND_WRAPPED = Symbol.for('mcptrail.instrumentation-mcp.sendWrapped');
 
 function mapOf<K extends object, V>(store: WeakMap<K, V>, key: K, make: () => V): V {
@@ -68,24 +65,28 @@ function mapOf<K extends object, V>(store: WeakMap<K, V>, key: K, make: () => V)
 export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps): void {
   const { recorder, diag } = deps;
 
-  wrap(proto, 'request', (original) =>
-    function request(this: ProtocolLike, req: McpRequestLike, ...rest: unknown[]) {
-      if (!req || typeof req !== 'object' || typeof req.method !== 'string') return original.call(this, req, ...rest);
-      const requestId = typeof this._requestMessageId === 'number' ? this._requestMessageId : undefined;
-      const record = recorder.start('client', this, req, context.active(), this._transport, requestId, undefined);
-      if (!record) return original.call(this, req, ...rest);
-      let sent: McpRequestLike = req;
+  const { method: outboundMethod, requestArg } = deps.sdk.outbound;
+  const sdk = deps.sdk;
+  wrap(proto, outboundMethod, (original) =>
+    function outboundRequest(this: object, ...args: unknown[]) {
+      const req = args[requestArg] as McpRequestLike;
+      if (!req || typeof req !== 'object' || typeof req.method !== 'string') return original.apply(this, args);
+      const requestId = sdk.nextRequestId(this);
+      const transport = sdk.transportOf(this);
+      const record = recorder.start('client', this, req, context.active(), transport, requestId, undefined, sdk);
+      if (!record) return original.apply(this, args);
       try {
-        sent = withInjectedMeta(req, record.ctx);
+        args[requestArg] = withInjectedMeta(req, record.ctx);
       } catch (err) {
         diag.warn('mcptrail: could not inject trace context into _meta', err);
       }
+      sentRequests.set(args[requestArg] as object, record);
       const pending = requestId === undefined ? undefined : mapOf(outgoing, this, () => new Map());
       pending?.set(requestId!, record);
       const settle = () => pending?.get(requestId!) === record && pending.delete(requestId!);
       let promise: Promise<unknown>;
       try {
-        promise = context.with(record.ctx, () => original.call(this, sent, ...rest));
+        promise = context.with(record.ctx, () => original.apply(this, args));
       } catch (err) {
         settle();
         recorder.finish(record, { failure: toFailure(err), rpcError: false });
@@ -109,12 +110,14 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
   );
 
   wrap(proto, '_onresponse', (original) =>
-    function _onresponse(this: ProtocolLike, response: JsonRpcResponseLike, ...rest: unknown[]) {
+    function _onresponse(this: object, response: JsonRpcResponseLike, ...rest: unknown[]) {
       try {
         const record = outgoing.get(this)?.get(Number(response?.id));
         if (record) {
           record.peerResponded = true;
           if (response.result !== undefined) record.rawResult = response.result;
+          // One leg of a multi-round-trip call: it ends here; the SDK retries as a new request.
+          if (isInputRequired(response.result)) recorder.finish(record, { result: response.result });
         }
       } catch (err) {
         diag.debug('mcptrail: _onresponse bookkeeping failed', err);
@@ -124,13 +127,17 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
   );
 
   wrap(proto, '_onrequest', (original) =>
-    function _onrequest(this: ProtocolLike, req: McpRequestLike & { id?: string | number }, extra: unknown, ...rest: unknown[]) {
-      const transport = this._transport;
+    function _onrequest(this: object, req: McpRequestLike & { id?: string | number }, extra: unknown, ...rest: unknown[]) {
+      const transport = sdk.transportOf(this) as TransportLike | undefined;
       if (!transport || !req || typeof req !== 'object' || req.id === undefined) {
         return original.call(this, req, extra, ...rest);
       }
-      const parent = extractFromMeta(req, context.active());
-      const record = recorder.start('server', this, req, parent, transport, req.id, extra);
+      const ambient = context.active();
+      const parent = extractFromMeta(req, ambient);
+      // The semantic conventions: a server span whose parent came from `_meta` links the ambient HTTP span.
+      const ambientSpan = parent === ambient ? undefined : trace.getSpan(ambient)?.spanContext();
+      const links: Link[] | undefined = ambientSpan && trace.isSpanContextValid(ambientSpan) ? [{ context: ambientSpan }] : undefined;
+      const record = recorder.start('server', this, req, parent, transport, req.id, extra, sdk, links);
       if (!record) return original.call(this, req, extra, ...rest);
       wrapSend(transport, recorder, diag);
       const pending = mapOf(incoming, transport, () => new Map());
@@ -144,8 +151,7 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
         throw err;
       }
       // A cancelled request (or a closed connection) never sends a response: end its span on abort.
-      const controller = this._requestHandlerAbortControllers?.get(req.id);
-      controller?.signal.addEventListener(
+      sdk.abortSignalOf(this, req.id)?.addEventListener(
         'abort',
         () => {
           if (pending.get(req.id!) === record) pending.delete(req.id!);
@@ -159,10 +165,11 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
 
   // Task-augmented requests queue their response instead of sending it.
   wrap(proto, '_enqueueTaskMessage', (original) =>
-    function _enqueueTaskMessage(this: ProtocolLike, taskId: unknown, message: { type?: string; message?: unknown }, ...rest: unknown[]) {
+    function _enqueueTaskMessage(this: object, taskId: unknown, message: { type?: string; message?: unknown }, ...rest: unknown[]) {
       try {
-        if (message && (message.type === 'response' || message.type === 'error') && this._transport) {
-          finishIncoming(this._transport, message.message as JsonRpcResponseLike, recorder);
+        const transport = sdk.transportOf(this);
+        if (message && (message.type === 'response' || message.type === 'error') && transport) {
+          finishIncoming(transport, message.message as JsonRpcResponseLike, recorder);
         }
       } catch (err) {
         diag.debug('mcptrail: _enqueueTaskMessage bookkeeping failed', err);
@@ -172,13 +179,16 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
   );
 
   // A thrown handler error knows its class (ForbiddenError, EACCES…); the response only keeps code and message.
+  // 1.x: setRequestHandler(schema, handler); 2.x: (method, handler) or (method, schemas, handler).
   wrap(proto, 'setRequestHandler', (original) =>
-    function setRequestHandler(this: ProtocolLike, schema: unknown, handler: unknown, ...rest: unknown[]) {
-      if (typeof handler !== 'function') return original.call(this, schema, handler, ...rest);
+    function setRequestHandler(this: object, ...args: unknown[]) {
+      const at = typeof args[2] === 'function' ? 2 : typeof args[1] === 'function' ? 1 : -1;
+      if (at < 0) return original.apply(this, args);
+      const handler = args[at] as AnyFn;
       const noteThrown = (err: unknown) => recorder.noteThrown(context.active(), err);
-      const wrapped = function (this: unknown, ...args: unknown[]) {
+      args[at] = function (this: unknown, ...handlerArgs: unknown[]) {
         try {
-          const out = (handler as AnyFn).apply(this, args);
+          const out = handler.apply(this, handlerArgs);
           if (out && typeof out.then === 'function') {
             return out.then(undefined, (err: unknown) => {
               noteThrown(err);
@@ -191,18 +201,18 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
           throw err;
         }
       };
-      return original.call(this, schema, wrapped, ...rest);
+      return original.apply(this, args);
     },
   );
 
-  const listChanged = (self: ProtocolLike, direction: 'sent' | 'received') => {
+  const listChanged = (self: object, direction: 'sent' | 'received') => {
     if (!deps.auditEnabled()) return;
     try {
       const peers = peersOf(self);
       emitListChanged(deps.emitLog, {
         side: direction === 'sent' ? 'server' : 'client',
         direction,
-        sessionId: sessionIdOf(self._transport),
+        sessionId: sessionIdOf(sdk.transportOf(self)),
         serverName: peers.server?.name,
         ctx: context.active(),
       });
@@ -212,22 +222,48 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
   };
 
   wrap(proto, 'notification', (original) =>
-    function notification(this: ProtocolLike, note: { method?: unknown }, ...rest: unknown[]) {
-      if (note?.method === LIST_CHANGED && this._transport) listChanged(this, 'sent');
+    function notification(this: object, note: { method?: unknown }, ...rest: unknown[]) {
+      if (note?.method === LIST_CHANGED && sdk.transportOf(this)) listChanged(this, 'sent');
       return original.call(this, note, ...rest);
     },
   );
 
   wrap(proto, '_onnotification', (original) =>
-    function _onnotification(this: ProtocolLike, note: { method?: unknown }, ...rest: unknown[]) {
+    function _onnotification(this: object, note: { method?: unknown }, ...rest: unknown[]) {
       if (note?.method === LIST_CHANGED) listChanged(this, 'received');
       return original.call(this, note, ...rest);
     },
   );
 }
 
-export function unpatchProtocol(proto: object, unwrap: Unwrap): void {
+/**
+ * 2026-07-28 multi-round-trip calls: when a result says `input_required`, the 2.x `Client` fulfils the
+ * embedded requests and retries the call on a fresh request id (`flow.retry`). The retry runs in the first
+ * leg's parent context with that leg remembered, so its span links to the previous leg.
+ */
+export function patchMultiRoundTrip(clientProto: object, wrap: Wrap, recorder: CallRecorder): void {
+  wrap(clientProto, '_resolveNonCompleteResult', (original) =>
+    function _resolveNonCompleteResult(this: object, decoded: unknown, flow: { request?: object; retry?: AnyFn }, ...rest: unknown[]) {
+      const record = flow && flow.request ? sentRequests.get(flow.request) : undefined;
+      const retry = flow?.retry;
+      if (record && typeof retry === 'function') {
+        flow.retry = function (this: unknown, ...args: unknown[]) {
+          return context.with(recorder.nextLegContext(record), () => retry.apply(this, args));
+        };
+      }
+      return original.call(this, decoded, flow, ...rest);
+    },
+  );
+}
+
+export function unpatchMultiRoundTrip(clientProto: object, unwrap: Unwrap): void {
+  unwrap(clientProto, '_resolveNonCompleteResult');
+}
+
+export function unpatchProtocol(proto: object, unwrap: Unwrap, sdk: SdkAdapter): void {
+  unwrap(proto, sdk.outbound.method);
   for (const name of PROTOCOL_METHODS) unwrap(proto, name);
+  restoreSends();
 }
 
 /** Ends the SERVER span of the incoming request this response answers, if we are tracking it. */
@@ -246,12 +282,35 @@ function finishIncoming(transport: object, message: JsonRpcResponseLike | undefi
   }
 }
 
+/**
+ * Transports whose `send` is wrapped, weakly (stateless HTTP makes one per request), so that
+ * `unpatchProtocol` can put each original back.
+ */
+const wrappedSends = new Set<WeakRef<TransportLike>>();
+
+function restoreSends(): void {
+  for (const ref of wrappedSends) {
+    const transport = ref.deref() as (TransportLike & { [SEND_WRAPPED]?: TransportLike['send'] }) | undefined;
+    if (transport?.[SEND_WRAPPED]) {
+      transport.send = transport[SEND_WRAPPED];
+      delete transport[SEND_WRAPPED];
+    }
+  }
+  wrappedSends.clear();
+}
+
+function rememberWrappedSend(transport: TransportLike): void {
+  if (wrappedSends.size >= 1024) for (const ref of wrappedSends) if (!ref.deref()) wrappedSends.delete(ref);
+  wrappedSends.add(new WeakRef(transport));
+}
+
 /** Wraps a transport's `send` once, so the response to an incoming request ends that request's span. */
 function wrapSend(transport: TransportLike, recorder: CallRecorder, diag: DiagLogger): void {
-  const marked = transport as TransportLike & { [SEND_WRAPPED]?: boolean };
+  const marked = transport as TransportLike & { [SEND_WRAPPED]?: TransportLike['send'] };
   if (marked[SEND_WRAPPED] || typeof transport.send !== 'function') return;
   const originalSend = transport.send;
-  marked[SEND_WRAPPED] = true;
+  marked[SEND_WRAPPED] = originalSend;
+  rememberWrappedSend(transport);
   transport.send = function send(this: TransportLike, message: unknown, ...rest: unknown[]) {
     try {
       finishIncoming(transport, message as JsonRpcResponseLike, recorder);

@@ -14,6 +14,8 @@ export interface TelemetryRedaction {
   scan(value: unknown, tally: RedactionTally): void;
   /** Redacted free text (error messages, URIs), cut to `maxLength` characters. */
   text(value: string, maxLength?: number, tally?: RedactionTally): string;
+  /** An id that must stay distinct (actor, session): as is when clean, else one keyed pseudonym of the whole id. */
+  identifier(value: string, tally?: RedactionTally): string;
   /** `{ hash, size }` of the canonical JSON: keyed HMAC and byte length (computed before redaction). */
   fingerprint(value: unknown): { hash?: string; size?: number };
 }
@@ -66,6 +68,16 @@ export function telemetryRedaction(redactor: Redactor): TelemetryRedaction {
         return REDACTION_FAILED;
       }
       return maxLength !== undefined && out.length > maxLength ? `${out.slice(0, maxLength)}…` : out;
+    },
+    identifier(value, tally) {
+      try {
+        // A Redactor from an older @mcptrail/redact has no redactIdentifier: masks then, as before.
+        const result = typeof redactor.redactIdentifier === 'function' ? redactor.redactIdentifier(value) : redactor.redactText(value);
+        addTo(tally, result);
+        return result.value;
+      } catch {
+        return REDACTION_FAILED;
+      }
     },
     fingerprint(value) {
       if (value === undefined) return {};

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import * as conventions from '@mcptrail/conventions';
+import { spanMethodName } from './metric-attributes';
 import type { McpRequestLike } from './types';
 
 // Read once: `@mcptrail/conventions` re-exports through CommonJS getters, too slow to read per call.
@@ -61,15 +62,20 @@ export function describeRequest(request: McpRequestLike, redactText: (s: string)
       break;
     }
   }
-  const target = toolName ?? promptName ?? resourceUri;
+  // Tool and prompt names are chosen by the client: a name can carry a secret, so the exported
+  // copies (attributes, span name) are redacted; `toolName` stays raw for lookups.
+  const shownTool = redactOptional(toolName, redactText);
+  const shownPrompt = redactOptional(promptName, redactText);
+  const shownMethod = spanMethodName(method, redactText);
+  const target = shownTool ?? shownPrompt ?? resourceUri;
   const attributes: Attributes = {};
-  attributes[ATTR_MCP_METHOD_NAME] = method;
-  if (toolName !== undefined) {
-    attributes[ATTR_GEN_AI_TOOL_NAME] = toolName;
-    attributes[ATTR_MCP_TOOL_NAME] = toolName;
+  attributes[ATTR_MCP_METHOD_NAME] = shownMethod;
+  if (shownTool !== undefined) {
+    attributes[ATTR_GEN_AI_TOOL_NAME] = shownTool;
+    attributes[ATTR_MCP_TOOL_NAME] = shownTool;
     attributes[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_EXECUTE_TOOL;
   }
-  if (promptName !== undefined) attributes[ATTR_GEN_AI_PROMPT_NAME] = promptName;
+  if (shownPrompt !== undefined) attributes[ATTR_GEN_AI_PROMPT_NAME] = shownPrompt;
   if (resourceUri !== undefined) attributes[ATTR_MCP_RESOURCE_URI] = resourceUri;
   return {
     method,
@@ -78,7 +84,7 @@ export function describeRequest(request: McpRequestLike, redactText: (s: string)
     promptName,
     resourceUri,
     toolArguments: method === 'tools/call' ? params['arguments'] : undefined,
-    spanName: target === undefined ? method : `${method} ${target}`,
+    spanName: target === undefined ? shownMethod : `${shownMethod} ${target}`,
     attributes,
   };
 }

@@ -11,7 +11,7 @@ export { purgeBefore } from './chain/retention';
 export { loadOrCreateSigningKey } from './chain/signing';
 export { createDetector, loadRules } from './detect';
 export { createApiHandler } from './api/routes';
-export { createFileSink, createOtlpLogsSink, createStdoutSink, createWebhookSink, signBody, SIGNATURE_HEADER } from './sinks';
+export { createFileSink, createOtlpLogsSink, createStdoutSink, createWebhookSink, signBody, SIGNATURE_HEADER, verifyWebhookSignature, WEBHOOK_TOLERANCE_SECONDS } from './sinks';
 export { createLogger, silentLogger } from './logger';
 export { main } from './cli/main';
 export * from './errors';

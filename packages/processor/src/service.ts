@@ -8,6 +8,9 @@ import type { Writable } from 'node:stream';
 import type { AuditRecord } from '@mcptrail/conventions';
 import type { Redactor } from '@mcptrail/redact';
 import { createApiHandler } from './api/routes';
+import { verifyInWorker } from './api/verify-runner';
+import type { RouteHandler } from './http/receiver';
+import { CONSOLE_PUBLIC_PATHS, createAlertStateBook, createConsoleHandler } from './console';
 import { type AuditPipeline, createAuditPipeline } from './audit/pipeline';
 import { purgeBefore } from './chain/retention';
 import { loadOrCreateSigningKey } from './chain/signing';
@@ -16,6 +19,7 @@ import type { ProcessorConfig } from './config/schema';
 import { createDetector } from './detect/engine';
 import { loadRules } from './detect/load-rules';
 import type { Alert, Detector } from './detect/types';
+import { createAuthenticator, credentialsFromConfig } from './http/auth';
 import { createReceiver } from './http/receiver';
 import { createGrpcReceiver } from './otlp/grpc-receiver';
 import { createLogger, type Logger } from './logger';
@@ -41,6 +45,8 @@ export interface ProcessorDeps {
    * retention. Injectable for tests and the detection benchmark only. @default Date.now
    */
   clock?: () => number;
+  /** Extra read-side routes (the web console), mounted before the query API's own. */
+  routes?: readonly RouteHandler[];
 }
 
 export interface RunningProcessor {
@@ -80,6 +86,8 @@ export function createSinks(config: ProcessorConfig, logger: Logger, stdout?: Wr
         timeoutMs: s.webhook.timeout_ms,
         queueSize: s.webhook.queue_size,
         flushTimeoutMs: s.webhook.shutdown_timeout_ms,
+        deadLetterFile: s.webhook.dead_letter_file,
+        allowLinkLocal: s.webhook.allow_link_local,
         logger: logger.child({ sink: 'webhook' }),
       }),
     );
@@ -156,6 +164,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       signer,
       checkpointEvery: { records: config.trail.checkpoint_records, seconds: config.trail.checkpoint_seconds },
       pairingWindowMs: config.trail.pairing_window_ms,
+      identityMismatch: config.auth.identity_mismatch,
       logger: logger.child({ component: 'trail' }),
       clock,
     });
@@ -187,31 +196,50 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       },
     };
 
+    // A worker thread with its own connection: hashing the trail must not stall ingestion.
+    const verifyOffThread = () => (config.store.path === ':memory:' ? verifyTrail(store, signer.publicKey) : verifyInWorker(config, signer.publicKeyPem));
     const api = createApiHandler({
       store,
       detector,
-      verify: () => verifyTrail(store, signer.publicKey),
-      // The receiver checks the bearer token for every route before the API sees it.
-      authorize: null,
+      verify: verifyOffThread,
+      // Console and other read-side routes mount here (see ApiOptions.routes).
+      routes: deps.routes ?? [],
       logger: logger.child({ component: 'api' }),
       health: () => ({ chain_id: store.chainId }),
       clock,
     });
 
+    // The console (src/console) answers /console/*; everything else goes on to the query API.
+    const consoleRoutes = createConsoleHandler({
+      store,
+      detector,
+      alertStates: detector ? createAlertStateBook(trail.stateDb) : null,
+      verify: verifyOffThread,
+      logger: logger.child({ component: 'console' }),
+      clock,
+    });
+
     const tls =
       config.receiver.tls_cert_file && config.receiver.tls_key_file
-        ? { certFile: config.receiver.tls_cert_file, keyFile: config.receiver.tls_key_file }
+        ? { certFile: config.receiver.tls_cert_file, keyFile: config.receiver.tls_key_file, clientCaFile: config.receiver.tls_client_ca_file }
         : null;
+    // One set of credentials for OTLP/HTTP, OTLP/gRPC and the API: write to send, read to query.
+    const auth = createAuthenticator(credentialsFromConfig(config), { clientCerts: config.receiver.tls_client_ca_file !== null });
     const receiver = createReceiver({
       host: config.receiver.host,
       port: config.receiver.port,
       maxBodyBytes: config.receiver.max_body_bytes,
-      bearerToken: config.receiver.token,
+      auth,
       // Liveness probes carry no token; /healthz answers no data.
-      unauthenticatedPaths: ['/healthz'],
+      // The console's page shell and scripts hold no data; its /console/api/* needs the read token.
+      unauthenticatedPaths: ['/healthz', ...CONSOLE_PUBLIC_PATHS],
+      allowedHosts: config.receiver.allowed_hosts,
+      allowedOrigins: config.receiver.allowed_origins,
+      trustedProxies: config.receiver.trusted_proxies,
       tls,
       sink: ingest,
-      api,
+      // Read-side routes: the console first, then the query API (which tries deps.routes first).
+      api: async (req, res, url, ctx) => (await consoleRoutes(req, res, url)) || api(req, res, url, ctx),
       logger: logger.child({ component: 'receiver' }),
     });
     const { url, port } = await receiver.listen();
@@ -224,7 +252,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
             host: config.receiver.host,
             port: config.receiver.grpc_port,
             maxMessageBytes: config.receiver.max_body_bytes,
-            bearerToken: config.receiver.token,
+            auth,
             tls,
             sink: ingest,
             logger: logger.child({ component: 'grpc-receiver' }),

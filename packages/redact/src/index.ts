@@ -1,7 +1,10 @@
 export { createRedactor } from './redactor';
 export { RedactConfigError, REDACT_ERROR_CODES, type RedactErrorCode } from './errors';
 export { RedactingSpanProcessor, RedactingLogRecordProcessor } from './processors';
-export { BUILTIN_RULE_TYPES } from './builtin-types';
+export { BUILTIN_RULE_TYPES, CREDENTIAL_RULE_TYPES } from './builtin-types';
+export { REDACTION_MARKER_RE, REDACTION_MARKER_IN_TEXT_RE, isRedactionMarker, markerTypes } from './markers';
+export { PROVIDER_RULES, type ProviderRule } from './rules/provider-rules';
+export { NATIONAL_ID_RULES, type NationalIdRule } from './rules/national-ids';
 export { BUILTIN_KEY_LABELS } from './key-rules';
 export { DEFAULT_LIMITS } from './options';
 export type { RedactionMode, RedactionPattern, RedactionLimits, RedactorOptions, RedactionResult, Redactor } from './types';

@@ -65,6 +65,18 @@ const WEAK_TERMS: readonly Term[] = [
   { norm: 'cvc', label: 'card_number' },
   { norm: 'securitycode', label: 'card_number' },
   { norm: 'dsn', label: 'connection_string' },
+  { norm: 'signature', label: 'signature' },
+  { norm: 'subscriptionkey', label: 'api_key' },
+  { norm: 'authkey', label: 'api_key' },
+  { norm: 'clientkey', label: 'private_key' },
+  { norm: 'tlskey', label: 'private_key' },
+  { norm: 'sslkey', label: 'private_key' },
+  { norm: 'pesel', label: 'national_id' },
+  { norm: 'nationalid', label: 'national_id' },
+  { norm: 'taxid', label: 'national_id' },
+  { norm: 'nino', label: 'national_id' },
+  { norm: 'aadhaar', label: 'national_id' },
+  { norm: 'passport', label: 'national_id' },
 ];
 
 /** Suffix words that do not change what a key holds (`auth_header`, `token_value`). */
@@ -196,8 +208,19 @@ export class KeyMatcher {
     }
     const last = words[end - 1]!;
     for (const t of this.weakGlued) if (last.length > t.norm.length && last.endsWith(t.norm)) return t.label;
+    if (last === 'key' && isExtensionHeader(key)) return 'api_key';
     return null;
   }
+}
+
+/**
+ * `X-<anything>-Key` header names (`X-Auth-Key`, `X-Functions-Key`, `X-Goog-Api-Key`), also as the
+ * last segment of a dotted attribute name (`http.request.header.x-auth-key`).
+ */
+function isExtensionHeader(key: string): boolean {
+  const seg = key.slice(key.lastIndexOf('.') + 1);
+  const words = splitKeyWords(seg);
+  return words.length >= 3 && words[0] === 'x';
 }
 
 function isDigits(word: string): boolean {

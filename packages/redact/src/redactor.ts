@@ -12,10 +12,14 @@ import {
 } from '@mcptrail/conventions';
 import { isCardNumber } from './checksums';
 import { KeyMatcher, keyType } from './key-rules';
+import { GENERIC_SECRET_TYPE, isGenericSecretName, looksLikeGenericSecret } from './generic-secrets';
+import { isRedactionMarker } from './markers';
+import { JWK_TYPE } from './text-redaction';
 import { resolveOptions } from './options';
 import { type Tally, TextRedactor, marker, newTally } from './text-redaction';
 import type { RedactionMode, RedactionResult, Redactor, RedactorOptions } from './types';
-import { BUILTIN_PII_RULES, BUILTIN_VALUE_RULES, highEntropy } from './value-rules';
+import { providerRule } from './rules/provider-scan';
+import { BUILTIN_PII_RULES, BUILTIN_VALUE_RULES, PROVIDER_TABLE, highEntropy } from './value-rules';
 
 /**
  * Attribute keys that identify rather than authenticate: key rules would flag them
@@ -33,6 +37,8 @@ const IDENTIFYING_ATTRIBUTE_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 const CIRCULAR = '[Circular]';
+/** Consecutive string items joined for the split-secret scan, at most (characters). */
+const MAX_JOINED = 16_384;
 const TRUNCATED = '[TRUNCATED]';
 /** Returned by walk() for values JSON has no form for (undefined, functions, symbols). */
 const OMIT: unique symbol = Symbol('omit');
@@ -78,8 +84,10 @@ class DefaultRedactor implements Redactor {
     this.cardsDisabled = o.disabled.has('card_number');
     this.keys = new KeyMatcher({ extraKeys: o.extraKeys, allowKeys: o.allowKeys, disabledLabels: o.disabledKeyLabels });
     const enabled = (r: { types: readonly string[] }) => r.types.some((t) => !o.disabled.has(t));
+    const provider = providerRule(o.disabled);
     this.text = new TextRedactor({
-      secretRules: [...o.customRules, ...BUILTIN_VALUE_RULES.filter(enabled)],
+      secretRules: [...o.customRules, ...BUILTIN_VALUE_RULES.filter(enabled).map((r) => (r === PROVIDER_TABLE ? provider : r))],
+      provider,
       piiRules: BUILTIN_PII_RULES.filter(enabled),
       highEntropy: o.highEntropy ? highEntropy : null,
       keys: this.keys,
@@ -110,12 +118,18 @@ class DefaultRedactor implements Redactor {
     const w = this.newWalk();
     const out: Record<string, unknown> = {};
     if (attrs === null || typeof attrs !== 'object') return result(out, w.tally);
-    for (const key of safeKeys(attrs)) {
-      const value = safeGet(attrs, key);
+    for (const rawKey of safeKeys(attrs)) {
+      const value = safeGet(attrs, rawKey);
       if (value === undefined) continue;
-      const label = IDENTIFYING_ATTRIBUTE_KEYS.has(key) ? null : this.keys.match(key);
+      const key = this.memberName(rawKey, out, w.tally);
+      const label = IDENTIFYING_ATTRIBUTE_KEYS.has(rawKey) ? null : this.keys.match(rawKey);
       if (label !== null) {
         const replaced = this.applyKeyRule(label, value, w.tally);
+        if (replaced !== OMIT) out[key] = replaced;
+        continue;
+      }
+      if (typeof value === 'string' && isGenericSecretName(rawKey) && looksLikeGenericSecret(value)) {
+        const replaced = this.applyType(GENERIC_SECRET_TYPE, value, w.tally);
         if (replaced !== OMIT) out[key] = replaced;
         continue;
       }
@@ -124,6 +138,16 @@ class DefaultRedactor implements Redactor {
       if (v !== OMIT && !w.drop) out[key] = v;
     }
     return result(out, w.tally);
+  }
+
+  redactIdentifier(id: string): RedactionResult<string> {
+    const tally = newTally();
+    if (typeof id !== 'string') return result('', tally);
+    if (isRedactionMarker(id)) return result(id, tally);
+    const r = this.text.redact(id, tally);
+    if (r === null) return result(id, tally);
+    // Distinct ids must stay distinct (baselines are per actor): the whole id becomes one pseudonym.
+    return result(this.pseudonym(id), tally);
   }
 
   keyedHash(data: string): string {
@@ -149,6 +173,16 @@ class DefaultRedactor implements Redactor {
 
   private pseudonym(secret: string): string {
     return `hmac:${this.keyId}:${createHmac('sha256', this.hmacKey).update(secret, 'utf8').digest('hex').slice(0, 16)}`;
+  }
+
+  /** Replaces a value found by a structural rule (JWK member, generic secret) under its type's mode. */
+  private applyType(type: string, value: string, tally: Tally): unknown {
+    const mode = this.modeFor(type);
+    tally.count++;
+    tally.types.add(type);
+    if (mode === 'drop') return OMIT;
+    if (mode === 'hmac') return this.pseudonym(value);
+    return marker(type);
   }
 
   /** Replaces the whole value of a sensitive key, or OMIT to drop the key. Null stays null: it holds no secret. */
@@ -183,11 +217,13 @@ class DefaultRedactor implements Redactor {
       return this.walkString(value, w);
     }
     if (Array.isArray(value)) {
-      return value.map((item) => {
+      const out = value.map((item) => {
         if (typeof item === 'string') return this.text.redact(item, w.tally)?.text ?? item; // drop → masked: arrays keep their length
         if (typeof item === 'number') return this.walkNumber(item, w);
         return item;
       });
+      if (out.length >= 2) this.joinSplitSecrets(value, out, w);
+      return out;
     }
     if (typeof value === 'number') return this.walkNumber(value, w);
     if (typeof value === 'boolean') return value;
@@ -303,6 +339,7 @@ class DefaultRedactor implements Redactor {
       out.push(v === OMIT ? null : v);
       w.budget -= 1;
     }
+    if (n >= 2) this.joinSplitSecrets(arr, out, w);
     if (arr.length > n) {
       w.tally.truncated = true;
       out.push(`[TRUNCATED ${arr.length - n} items]`);
@@ -315,13 +352,14 @@ class DefaultRedactor implements Redactor {
     w.budget -= 2;
     try {
       // for-in rather than Object.keys: a million-key object is not copied before the budget stops us.
+      const jwk = isJwk(obj);
       for (const key in obj) {
         if (!Object.hasOwn(obj, key)) continue;
         if (w.budget <= 0) {
           w.tally.truncated = true;
           break;
         }
-        this.walkMember(out, key, safeGet(obj, key), depth, w);
+        this.walkMember(out, key, safeGet(obj, key), depth, w, jwk);
       }
     } catch {
       // a Proxy whose traps throw: keep what was copied
@@ -329,19 +367,110 @@ class DefaultRedactor implements Redactor {
     return out;
   }
 
-  private walkMember(out: Record<string, unknown>, key: string, value: unknown, depth: number, w: Walk): void {
-    w.budget -= key.length + 4;
-    const label = this.keys.match(key);
+  private walkMember(out: Record<string, unknown>, rawKey: string, value: unknown, depth: number, w: Walk, jwkOwner = false): void {
+    w.budget -= rawKey.length + 4;
+    const key = this.memberName(rawKey, out, w.tally);
+    const label = this.keys.match(rawKey);
     if (label !== null) {
       if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return;
       const replaced = this.applyKeyRule(label, value, w.tally);
       if (replaced !== OMIT) defineMember(out, key, replaced);
       return;
     }
+    if (typeof value === 'string' && value.length >= 8) {
+      // A JWK's private members (`d`, `p`, `q`, …, `k`), and a random value under a name such as
+      // `access` or `billingKey` (gitleaks' generic-api-key).
+      const structural = jwkOwner === true && JWK_PRIVATE_MEMBERS.has(rawKey) ? JWK_TYPE : isGenericSecretName(rawKey) && looksLikeGenericSecret(value) ? GENERIC_SECRET_TYPE : null;
+      if (structural !== null) {
+        const replaced = this.applyType(structural, value, w.tally);
+        if (replaced !== OMIT) defineMember(out, key, replaced);
+        return;
+      }
+    }
     w.drop = false;
     const v = this.walk(value, depth + 1, w);
     if (v !== OMIT && !w.drop) defineMember(out, key, v);
     w.drop = false;
+  }
+
+  /**
+   * A property or attribute name with the value rules applied: a secret used as a key
+   * (`{"ghp_…": true}`, a header named after a token) must not survive as a name either. Clean
+   * names are cached; a redacted name that collides with one already present gets a ` #n` suffix.
+   */
+  private memberName(key: string, out: Record<string, unknown>, tally: Tally): string {
+    if (key.length < 8 || this.cleanNames.has(key)) return key;
+    const before = tally.count;
+    const r = this.text.redact(key, tally);
+    if (r === null || r.text === key) {
+      if (this.cleanNames.size >= 4096) this.cleanNames.clear();
+      this.cleanNames.add(key);
+      return key;
+    }
+    let name = r.text;
+    for (let n = 2; Object.hasOwn(out, name); n++) name = `${r.text} #${n}`;
+    if (tally.count === before) tally.count++;
+    return name;
+  }
+
+  private readonly cleanNames = new Set<string>();
+
+  /**
+   * Secrets split across consecutive string items (`["ghp_abc", "def…"]`): the items are joined and
+   * scanned once more; every item a hit spans is replaced by the hit's marker. Hits inside one
+   * item were already replaced by the item's own scan.
+   */
+  private joinSplitSecrets(arr: readonly unknown[], out: unknown[], w: Walk): void {
+    let from = 0;
+    while (from < out.length) {
+      if (typeof arr[from] !== 'string') {
+        from++;
+        continue;
+      }
+      let to = from;
+      let total = 0;
+      while (to < out.length && typeof arr[to] === 'string' && total <= MAX_JOINED) total += (arr[to++] as string).length;
+      if (to - from >= 2) this.scanJoined(arr, out, from, to, w);
+      from = to;
+    }
+  }
+
+  private scanJoined(arr: readonly unknown[], out: unknown[], from: number, to: number, w: Walk): void {
+    const starts: number[] = [];
+    let joined = '';
+    for (let i = from; i < to; i++) {
+      starts.push(joined.length);
+      joined += arr[i] as string;
+    }
+    const spans = this.text.spans(joined);
+    if (spans === null) return;
+    for (let h = 0; h < spans.starts.length; h++) {
+      const s = spans.starts[h]!;
+      const e = spans.ends[h]!;
+      let first = 0;
+      while (first + 1 < starts.length && starts[first + 1]! <= s) first++;
+      let last = first;
+      while (last + 1 < starts.length && starts[last + 1]! < e) last++;
+      if (last === first) continue; // inside one item: its own scan had it
+      // The first item already held a secret of its own: the joined hit may be that secret
+      // running on into its neighbour (`a@b.com` + `ok`); neighbours are taken only when they
+      // look like the rest of a token (8+ characters, no spaces).
+      const ownHit = out[from + first] !== arr[from + first];
+      if (ownHit && !this.continuesToken(arr, from + first + 1, from + last)) continue;
+      const type = spans.types[h]!;
+      const mode = this.modeFor(type);
+      for (let i = first; i <= last; i++) out[from + i] = mode === 'hmac' ? this.pseudonym(arr[from + i] as string) : marker(type);
+      w.tally.count++;
+      w.tally.types.add(type);
+    }
+  }
+
+  private continuesToken(arr: readonly unknown[], from: number, to: number): boolean {
+    for (let i = from; i <= to; i++) {
+      const s = arr[i] as string;
+      if (s.length < 8 || /\s/.test(s)) return false;
+    }
+    return true;
   }
 
   private walkObject(_obj: object, entries: Iterable<[string, unknown]>, depth: number, w: Walk): Record<string, unknown> {
@@ -355,6 +484,18 @@ class DefaultRedactor implements Redactor {
       this.walkMember(out, key, value, depth, w);
     }
     return out;
+  }
+}
+
+/** Private members of a JSON Web Key (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 `d`). */
+const JWK_PRIVATE_MEMBERS: ReadonlySet<string> = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth', 'priv']);
+
+/** An object with a string `kty` member: a JSON Web Key. */
+function isJwk(obj: object): boolean {
+  try {
+    return typeof (obj as { kty?: unknown }).kty === 'string' && Object.hasOwn(obj, 'kty');
+  } catch {
+    return false;
   }
 }
 
@@ -402,12 +543,6 @@ function leave(w: Walk): void {
   if (w.path.length >= SCAN_DEPTH) w.deep?.delete(obj);
 }
 
-const MARKER_RE = /^(?:\[REDACTED(?::[a-z0-9_:]+)?\]|hmac:[A-Za-z0-9._-]{1,32}:[0-9a-f]{16}(?:[0-9a-f]{48})?)$/;
-
-/** Output of a previous redaction (ours or the emitter's): redacting it again must change nothing. */
-function isRedactionMarker(value: string): boolean {
-  return value.length <= 120 && MARKER_RE.test(value);
-}
 
 function result<T>(value: T, tally: Tally): RedactionResult<T> {
   const types = tally.types.size === 0 ? [] : [...tally.types].sort();

@@ -4,6 +4,9 @@
  */
 import { scanCommandLines, scanLongOptions, scanProsePasswords } from './credential-phrases';
 import { type KeyMatcher, keyType } from './key-rules';
+import { foldText } from './unicode-fold';
+import { marker } from './markers';
+import { GENERIC_SECRET_TYPE, isGenericSecretName, looksLikeGenericSecret } from './generic-secrets';
 import type { RedactionMode } from './types';
 import { type Emit, Features, type TextFeatures, type ValueRule, textFeatures } from './value-rules';
 
@@ -22,9 +25,11 @@ const PLAIN_SUSPECT_RE = /bearer|basic|eyJ|pass|pwd|pin\b/i;
  * Every literal a built-in secret rule needs (see each rule's `applies`): one native scan decides
  * whether any of them can match. AWS key ids have no literal and are gated on upperDigitRun.
  */
-const SECRET_TRIGGER_RE = /eyJ|gh[pousr]_|github_pat_|xox|xapp-|hooks\.slack\.com|k_live_|k_test_|whsec_|sk-|AIza|-----BEGIN |bearer|basic|secret|accountkey|sharedaccess|sig=|:\/\//i;
+const SECRET_TRIGGER_RE = /eyJ|-----BEGIN |bearer|basic|secret|accountkey|sharedaccess|sig=|:\/\//i;
 /** The SECRET_TRIGGER_RE literals without a separator, in the cases their rules accept. */
-const WORD_TRIGGER_RE = /eyJ|AIza|earer|EARER|asic|ASIC|ecret|ECRET/;
+const WORD_TRIGGER_RE = /eyJ|earer|EARER|asic|ASIC|ecret|ECRET/;
+/** A 16+ letter run glued to a dot: the only provider-token shape plain prose can hold. */
+const LONG_DOTTED_WORD_RE = /[A-Za-z]{16}\./;
 /** Words announcing a password in prose (gate for scanProsePasswords). */
 const PROSE_GATE_RE = /pass|pwd|pin\b/i;
 
@@ -35,6 +40,8 @@ const EDGE_SLACK = 4096;
 export interface TextRedactorConfig {
   /** Custom rules then built-in secret rules, in priority order. */
   secretRules: readonly ValueRule[];
+  /** The provider table among secretRules: it has its own keyword prefilter, so it is not gated on the trigger literals. */
+  provider: ValueRule | null;
   /** Personal-data rules, after the key-in-text scan. */
   piiRules: readonly ValueRule[];
   highEntropy: ValueRule | null;
@@ -94,7 +101,17 @@ export class TextRedactor {
     }
     if (source.length < cfg.minLength) return null;
     // Reused: the nested scans (decoded text, base64 JSON) take their own features.
-    const f = textFeatures(source, this.features);
+    let f = textFeatures(source, this.features);
+    // Full-width and other Unicode forms are scanned folded to ASCII (same offsets); the
+    // original text is what gets rebuilt around the hits.
+    const original = source;
+    if (f.fold) {
+      const folded = foldText(source);
+      if (folded !== null) {
+        source = folded;
+        f = textFeatures(source, this.features);
+      }
+    }
     const open = cut || cfg.hasCustomRules;
     let hits = this.collect(source, f, open);
     // Percent-encoded text (query strings, form bodies) is scanned once more, decoded.
@@ -104,7 +121,14 @@ export class TextRedactor {
       hits = this.collectBase64Json(source, hits);
     }
     if (hits === null && !cut) return null;
-    return this.rebuild(source, limit, cut, hits ?? new Hits(source), tally);
+    return this.rebuild(original, limit, cut, hits ?? new Hits(source), tally);
+  }
+
+  /** The hits in `text` without rebuilding it (used to scan joined array items). */
+  spans(text: string): { readonly starts: readonly number[]; readonly ends: readonly number[]; readonly types: readonly string[] } | null {
+    if (text.length < this.cfg.minLength) return null;
+    const scan = (textFeatures(text, this.features).fold && foldText(text)) || text;
+    return this.collect(scan, textFeatures(scan, this.features), this.cfg.hasCustomRules);
   }
 
   /** Runs every rule family that can match `source`; null when none reported anything. */
@@ -112,20 +136,24 @@ export class TextRedactor {
     const { cfg } = this;
     // Fast path for words and prose: without digits or @ : = + - _ only a letters-only
     // Bearer/Basic credential, a JWT or `password is …` could hide here, and those announce themselves.
-    if (f.plain && !open && (f.length < 10 || !PLAIN_SUSPECT_RE.test(source))) return null;
+    if (f.plain && !open && (f.length < 10 || (!PLAIN_SUSPECT_RE.test(source) && !(f.length >= 30 && LONG_DOTTED_WORD_RE.test(source))))) return null;
 
     // Each family runs only when the features say it can match (see each rule's `applies`):
     // prefixed tokens need ≥ 14 chars, URL passwords ':' and '@', connection strings '='.
     const secrets = open || f.upperDigitRun >= 20 || ((f.length >= 14 || f.equals || (f.colon && f.at)) && this.secretTrigger(source, f));
+    // Plain prose only hides a provider token made of letters and dots (`SG.<22>.<43>`): a long word before a dot.
+    const provider = cfg.provider !== null && f.length >= 16 && (open || !f.plain || (f.length >= 30 && LONG_DOTTED_WORD_RE.test(source)));
     const keyValues = cfg.keyRulesInText && (f.colon || f.equals);
     const options = cfg.keyRulesInText && f.dash && f.length >= 6;
     const prose = cfg.keyRulesInText && f.length >= 10 && PROSE_GATE_RE.test(source);
-    const pii = f.cardRun >= 9 || f.phoneRun >= 8 || f.at || f.ibanStart;
-    if (!secrets && !keyValues && !options && !prose && !pii && !open && cfg.highEntropy === null) return null;
+    const pii = f.cardRun >= 9 || f.phoneRun >= 8 || f.at || f.ibanStart || f.digits >= 6 || (f.upper > 0 && f.digits + f.upper >= 3 && f.length >= 12);
+    if (!secrets && !provider && !keyValues && !options && !prose && !pii && !open && cfg.highEntropy === null) return null;
 
     this.source = source;
     this.hits = null;
-    if (secrets) for (const rule of cfg.secretRules) this.run(rule, f);
+    if (secrets || provider) {
+      for (const rule of cfg.secretRules) if (rule === cfg.provider ? provider : secrets) this.run(rule, f);
+    }
     if (keyValues) scanKeyValues(source, cfg.keys, this.keyHit);
     if (options) {
       if (source.includes('--')) scanLongOptions(source, cfg.keys, this.keyHit);
@@ -209,16 +237,7 @@ export class TextRedactor {
   }
 }
 
-const MARKERS = new Map<string, string>();
-/** `[REDACTED:<type>]`, built once per type (types come from rules and key labels: a bounded set). */
-export function marker(type: string): string {
-  let m = MARKERS.get(type);
-  if (m === undefined) {
-    m = `[REDACTED:${type}]`;
-    if (MARKERS.size < 1024) MARKERS.set(type, m);
-  }
-  return m;
-}
+export { marker } from './markers';
 
 /** Base64 or base64url of `{"`, `[{"` or `["`, not glued to a longer token. */
 const BASE64_JSON_RE = /(?<![A-Za-z0-9+/_-])(?:eyJ|W3si|WyJ)[A-Za-z0-9+/_-]{13,}={0,2}/g;
@@ -260,6 +279,22 @@ export function percentDecode(text: string): { text: string; map: Uint32Array } 
       if (byte < 128) {
         codes[n] = byte;
         i += 3;
+        continue;
+      }
+      // UTF-8 of two or three bytes (`f%C3%B8dselsnummer`): one character, mapped to all its escapes.
+      const need = byte >= 0xc2 && byte <= 0xdf ? 1 : byte >= 0xe0 && byte <= 0xef ? 2 : 0;
+      let cp = need === 1 ? byte & 0x1f : byte & 0x0f;
+      let j = i + 3;
+      let k = 0;
+      for (; k < need; k++, j += 3) {
+        if (j + 2 >= text.length || text.charCodeAt(j) !== 37 || !isHex(text.charCodeAt(j + 1)) || !isHex(text.charCodeAt(j + 2))) break;
+        const b = hexValue(text.charCodeAt(j + 1)) * 16 + hexValue(text.charCodeAt(j + 2));
+        if ((b & 0xc0) !== 0x80) break;
+        cp = (cp << 6) | (b & 0x3f);
+      }
+      if (need > 0 && k === need && cp >= 0x80 && (cp < 0xd800 || cp > 0xdfff)) {
+        codes[n] = cp;
+        i = j;
         continue;
       }
     }
@@ -354,10 +389,39 @@ const isKeyChar = (c: number) =>
  * Brackets do not end it: over-redacting a `)` is harmless, leaking a password's tail is not.
  */
 const isValueEnd = (c: number, query: boolean) =>
-  c === 32 || c === 9 || c === 10 || c === 13 || c === 44 || c === 59 || c === 34 || c === 39 || (query && c === 38);
+  c === 32 || c === 9 || c === 10 || c === 13 || c === 44 || c === 59 || c === 34 || c === 39 || (query && (c === 38 || c === 63 || c === 35));
+
+/**
+ * Is the key part of a URL (`memo://notes/X-Auth-Key: …?q=…`)? Then `?`, `&` and `#` end its value,
+ * so a second key in the query is still seen. Looks back over the current word only, at most 2 KiB.
+ */
+function inUrl(text: string, keyStart: number): boolean {
+  const stop = Math.max(0, keyStart - 2048);
+  for (let j = keyStart - 1; j >= stop + 2; j--) {
+    const c = text.charCodeAt(j);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 34 || c === 39) return false;
+    if (c === 47 && text.charCodeAt(j - 1) === 47 && text.charCodeAt(j - 2) === 58) return true;
+  }
+  return false;
+}
 /** Header-like keys whose unquoted value runs to the end of the line (`Authorization: Bearer x`). */
 const LINE_VALUED = new Set(['authorization', 'cookie']);
-const AUTH_SCHEMES = new Set(['bearer', 'basic', 'digest', 'token', 'negotiate', 'ntlm', 'hoba', 'mutual', 'aws4-hmac-sha256']);
+const AUTH_SCHEMES = new Set([
+  'bearer', 'basic', 'digest', 'token', 'negotiate', 'ntlm', 'hoba', 'mutual', 'aws4-hmac-sha256', 'ssws', 'bot', 'apikey',
+  'api-key', 'splunk', 'key', 'dsn', 'sharedaccesssignature', 'sharedkey', 'oauth', 'mac', 'hawk', 'genie', 'geniekey',
+  'klaviyo-api-key', 'ghost', 'gitlab', 'pat', 'pvesession', 'pveapitoken', 'sso-key', 'cloudflare',
+]);
+/** A scheme word before an `Authorization` credential: a known one, or any short word of letters (schemes are open-ended). */
+function isSchemeWord(text: string, from: number, to: number): boolean {
+  if (to - from > 32 || to === from) return false;
+  if (AUTH_SCHEMES.has(text.slice(from, to).toLowerCase())) return true;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    if (!letter && !(i > from && (c === 45 || (c >= 48 && c <= 57)))) return false;
+  }
+  return true;
+}
 const MAX_KEY = 64;
 
 /** Header-style line: only whitespace between the previous newline (or the start) and the key. */
@@ -377,6 +441,7 @@ const MAX_STRUCTURED = 8192;
  */
 export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: number, end: number, type: string) => void): void {
   const n = text.length;
+  let jwk: number | undefined;
   let nextColon = text.indexOf(':');
   let nextEquals = text.indexOf('=');
   for (let i = 0; i < n; i++) {
@@ -400,10 +465,21 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
     const keyEnd = k + 1;
     while (k >= 0 && keyEnd - k <= MAX_KEY && isKeyChar(text.charCodeAt(k))) k--;
     const keyStart = k + 1;
-    if (keyEnd - keyStart < 3 || keyEnd - keyStart > MAX_KEY) continue; // no key term is shorter than 3
-    if (!quoted && keyStart > 0 && text.charCodeAt(keyStart - 1) === 58 && c === 58) continue; // a:b:c chains (times, ids)
-    const label = keys.match(text.slice(keyStart, keyEnd));
-    if (!label) continue;
+    if (keyEnd - keyStart > MAX_KEY || keyEnd === keyStart) continue;
+    let label: string | null = null;
+    let type: string;
+    if (keyEnd - keyStart < 3) {
+      // JWK private members (`"d"`, `"p"`, `"q"`, `"dp"`, `"dq"`, `"qi"`, `"k"`) of a key object in the text.
+      if (!quoted || !JWK_PRIVATE.has(text.slice(keyStart, keyEnd)) || !(jwk ??= text.includes('kty') ? 1 : 0)) continue;
+      type = JWK_TYPE;
+    } else {
+      if (!quoted && keyStart > 0 && text.charCodeAt(keyStart - 1) === 58 && c === 58) continue; // a:b:c chains (times, ids)
+      const name = text.slice(keyStart, keyEnd);
+      label = keys.match(name);
+      if (label !== null) type = keyType(label);
+      else if (isGenericSecretName(name)) type = GENERIC_SECRET_TYPE;
+      else continue;
+    }
 
     let v = i + 1;
     while (v < n && v - i <= 4 && (text.charCodeAt(v) === 32 || text.charCodeAt(v) === 9)) v++;
@@ -427,13 +503,13 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
       resume = end;
     } else {
       end = v;
-      if (LINE_VALUED.has(label) && atLineStart(text, keyStart)) {
+      if (label !== null && LINE_VALUED.has(label) && atLineStart(text, keyStart)) {
         while (end < n && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
       } else {
-        const query = keyStart > 0 && (text.charCodeAt(keyStart - 1) === 63 || text.charCodeAt(keyStart - 1) === 38);
+        const query = (keyStart > 0 && (text.charCodeAt(keyStart - 1) === 63 || text.charCodeAt(keyStart - 1) === 38)) || inUrl(text, keyStart);
         while (end < n && !isValueEnd(text.charCodeAt(end), query)) end++;
-        // `authorization=Bearer abc`: an auth scheme word takes its credential with it.
-        if (LINE_VALUED.has(label) && text.charCodeAt(end) === 32 && AUTH_SCHEMES.has(text.slice(v, end).toLowerCase())) {
+        // `authorization=Bearer abc`, `"Authorization: SSWS 00ab…"`: any scheme word takes its credential with it.
+        if (label !== null && LINE_VALUED.has(label) && text.charCodeAt(end) === 32 && isSchemeWord(text, v, end)) {
           end++;
           while (end < n && !isValueEnd(text.charCodeAt(end), query)) end++;
         }
@@ -441,12 +517,16 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
       resume = end;
     }
     const value = text.slice(start, Math.min(end, start + 32));
-    if (end > start && value !== 'null' && !alreadyRedacted(value)) {
-      emit(start, end, keyType(label));
+    if (end > start && value !== 'null' && !alreadyRedacted(value) && (type !== GENERIC_SECRET_TYPE || looksLikeGenericSecret(text.slice(start, end)))) {
+      emit(start, end, type);
     }
     i = Math.max(i, resume - 1);
   }
 }
+
+/** Private members of a JSON Web Key (RFC 7518 §6.2.2, §6.3.2, §6.4). */
+const JWK_PRIVATE = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth', 'priv']);
+export const JWK_TYPE = 'jwk_private_key';
 
 /** Backslashes before a quote that JSON nested in strings can pile up (2^depth − 1). */
 const MAX_ESCAPES = 15;
@@ -467,7 +547,7 @@ function escapedClose(text: string, from: number, open: string): number {
 function alreadyRedacted(value: string): boolean {
   if (value.startsWith('[REDACTED') || value.startsWith('hmac:')) return true;
   const space = value.indexOf(' ');
-  if (space < 0 || !AUTH_SCHEMES.has(value.slice(0, space).toLowerCase())) return false;
+  if (space < 0 || !isSchemeWord(value, 0, space)) return false;
   const rest = value.slice(space).trimStart();
   return rest.startsWith('[REDACTED') || rest.startsWith('hmac:');
 }

@@ -69,6 +69,12 @@ export interface Redactor {
    * parsed, redacted and re-serialised. Dropped keys are absent from the result.
    */
   redactAttributes(attrs: Record<string, unknown>): RedactionResult<Record<string, unknown>>;
+  /**
+   * For identifiers that must stay distinct (actor ids, session ids): unchanged when clean; when a
+   * value rule fires anywhere in it (`jane@example.com`), the whole id becomes one keyed pseudonym
+   * `hmac:<keyId>:<16 hex>`, so two actors never merge into one `[REDACTED:email]`.
+   */
+  redactIdentifier(id: string): RedactionResult<string>;
   /** Keyed HMAC-SHA256 of `data`: `hmac:<keyId>:<64 hex>`. */
   keyedHash(data: string): string;
   readonly keyId: string;

@@ -7,6 +7,9 @@
  * with indexOf. Checks (Luhn, mod-97, NANP, SSN ranges) run only on candidates.
  */
 import { cardBrandValid, ibanValid, isCardNumber, luhnValid, shannonEntropy, ssnValid } from './checksums';
+import { PROVIDER_RULE_TYPES } from './rules/provider-rules';
+import { FOLD } from './unicode-fold';
+import { NATIONAL_ID_TYPES, scanNationalIds } from './rules/national-ids';
 
 /** Facts about a string computed in one pass, used to skip rules that cannot match. */
 export interface TextFeatures {
@@ -30,8 +33,12 @@ export interface TextFeatures {
   readonly phoneRun: number;
   /** Longest run of [A-Z0-9] (AWS key ids are 20). */
   readonly upperDigitRun: number;
-  /** Saw two capitals followed by two digits (an IBAN start). */
+  /** Longest digit run allowing single ' ' - . / between digits (national ids: `123.456.789-09`). */
+  readonly idRun: number;
+  /** Saw two letters followed by two digits (an IBAN start). */
   readonly ibanStart: boolean;
+  /** Saw a Unicode form of an ASCII character (full-width, other scripts' digits): scanned folded too. */
+  readonly fold: boolean;
 }
 
 const K_LOWER = 1;
@@ -79,7 +86,9 @@ export class Features implements TextFeatures {
   cardRun = 0;
   phoneRun = 0;
   upperDigitRun = 0;
+  idRun = 0;
   ibanStart = false;
+  fold = false;
 }
 
 /**
@@ -92,6 +101,7 @@ export function textFeatures(text: string, out: Features = new Features()): Text
   let upper = 0;
   let other = 0;
   let flags = 0;
+  let fold = false;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -102,8 +112,10 @@ export function textFeatures(text: string, out: Features = new Features()): Text
     else {
       other++;
       if (c < 128) flags |= OTHER_FLAG[c]!;
+      else if (FOLD[c] !== 0) fold = true;
     }
   }
+  out.fold = fold;
   out.length = n;
   out.digits = digits;
   out.upper = upper;
@@ -121,6 +133,7 @@ export function textFeatures(text: string, out: Features = new Features()): Text
     out.cardRun = 0;
     out.phoneRun = 0;
     out.upperDigitRun = 0;
+    out.idRun = 0;
     out.ibanStart = false;
   }
   return out;
@@ -139,6 +152,9 @@ function measureRuns(text: string, out: Features): void {
   let maxPhone = 0;
   let udRun = 0;
   let maxUd = 0;
+  let idRun = 0;
+  let idSep = 0;
+  let maxId = 0;
   let ibanStart = false;
   let k1 = 0;
   let k2 = 0;
@@ -151,19 +167,25 @@ function measureRuns(text: string, out: Features): void {
       udRun = 0;
       cardRun = 0;
       phoneRun = 0;
+      idRun = 0;
     } else if (k === K_DIGIT) {
+      if (++idRun > maxId) maxId = idRun;
+      idSep = 0;
       if (++cardRun > maxCard) maxCard = cardRun;
       cardSep = 0;
       if (++phoneRun > maxPhone) maxPhone = phoneRun;
       phoneSep = 0;
       if (++udRun > maxUd) maxUd = udRun;
-      if (k1 === K_DIGIT && k2 === K_UPPER && k3 === K_UPPER) ibanStart = true;
+      if (k1 === K_DIGIT && (k2 === K_UPPER || k2 === K_LOWER) && (k3 === K_UPPER || k3 === K_LOWER)) ibanStart = true;
     } else if (k === K_UPPER) {
       if (++udRun > maxUd) maxUd = udRun;
       cardRun = 0;
       phoneRun = 0;
+      idRun = 0;
     } else {
       udRun = 0;
+      if ((c === 32 || c === 45 || c === 46 || c === 47) && idSep === 0) idSep = 1;
+      else idRun = 0;
       if ((c === 32 || c === 45) && cardSep === 0) cardSep = 1;
       else cardRun = 0;
       if ((c === 32 || c === 45 || c === 46 || c === 40 || c === 41) && phoneSep < 2) phoneSep++;
@@ -176,6 +198,7 @@ function measureRuns(text: string, out: Features): void {
   out.cardRun = maxCard;
   out.phoneRun = maxPhone;
   out.upperDigitRun = maxUd;
+  out.idRun = maxId;
   out.ibanStart = ibanStart;
 }
 
@@ -295,6 +318,26 @@ const awsAccessKey = regexRule({
   locate: (m) => [m.index, m.index + m[1]!.length + (m[3] ? m[2]!.length + m[3].length : 0), 'aws_access_key'],
 });
 
+/**
+ * base64 of `user:password` outside an Authorization header (docker `auth`, npm `_auth`, pasted
+ * credentials): decoded only when the run has a capital or a digit and a length a padded
+ * base64 string can have, and kept only when it decodes to printable `name:secret`.
+ */
+const BASE64_RUN_RE = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{12,200}={0,2}(?![A-Za-z0-9+/=_-])/g;
+const USER_PASS_RE = /^[A-Za-z0-9._@+-]{1,64}:[\x21-\x7e]{4,128}$/;
+const base64UserPass: ValueRule = {
+  types: ['basic_auth'],
+  applies: (f) => f.length >= 12 && f.upper > 0 && f.digits + f.upper >= 3,
+  scan(text, emit) {
+    eachMatch(BASE64_RUN_RE, text, (m) => {
+      const run = m[0];
+      if (run.length % 4 !== 0 || !/[A-Z]/.test(run) || !/[a-z0-9]/.test(run)) return;
+      const decoded = Buffer.from(run, 'base64').toString('latin1');
+      if (USER_PASS_RE.test(decoded)) emit(m.index, m.index + run.length);
+    });
+  },
+};
+
 const awsSecretKey = regexRule({
   types: ['aws_secret_key'],
   re: /((?:aws_?)?secret_?access_?key|aws_?secret_?key|SecretAccessKey)(["']?\s{0,3}[:=]\s{0,3}["']?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi,
@@ -302,48 +345,12 @@ const awsSecretKey = regexRule({
   locate: (m) => groupSpan(m, 3),
 });
 
-const githubToken = regexRule({
-  types: ['github_token'],
-  re: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})/g,
-  applies: (f, t) => f.length >= 40 && (t.includes('gh') || t.includes('github_pat_')),
-});
 
-const slackToken = regexRule({
-  types: ['slack_token'],
-  re: /\b(?:xox[abposre]-[A-Za-z0-9-]{10,250}|xapp-\d-[A-Za-z0-9-]{10,250})/g,
-  applies: (f, t) => f.length >= 15 && (t.includes('xox') || t.includes('xapp-')),
-});
 
-const slackWebhook = regexRule({
-  types: ['slack_webhook'],
-  re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/-]{8,300}/g,
-  applies: (f, t) => f.length >= 40 && t.includes('hooks.slack.com'),
-});
 
-const stripeKey = regexRule({
-  types: ['stripe_key'],
-  re: /\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}|whsec_[A-Za-z0-9]{24,247})/g,
-  applies: (f, t) => f.length >= 24 && (t.includes('k_live_') || t.includes('k_test_') || t.includes('whsec_')),
-});
 
-const anthropicKey = regexRule({
-  types: ['anthropic_key'],
-  re: /\bsk-ant-[A-Za-z0-9_-]{20,400}/g,
-  applies: (f, t) => f.length >= 27 && t.includes('sk-ant-'),
-});
 
-const openaiKey = regexRule({
-  types: ['openai_key'],
-  re: /\bsk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?([A-Za-z0-9_-]{20,400})/g,
-  applies: (f, t) => f.length >= 23 && f.digits > 0 && t.includes('sk-'),
-  locate: (m) => (hasDigit(m[1]!) ? [m.index, m.index + m[0].length] : null),
-});
 
-const googleApiKey = regexRule({
-  types: ['google_api_key'],
-  re: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g,
-  applies: (f, t) => f.length >= 39 && t.includes('AIza'),
-});
 
 const azureKey = regexRule({
   types: ['azure_key'],
@@ -462,6 +469,15 @@ function isCardSpan(text: string, from: number, to: number): boolean {
 }
 
 
+/** National identifiers of 22 countries (rules/national-ids.ts), checksums checked. */
+const nationalIds: ValueRule = {
+  types: NATIONAL_ID_TYPES,
+  applies: (f) => f.digits >= 6 || (f.upper >= 5 && f.digits >= 4),
+  scan(text, emit, f) {
+    scanNationalIds(text, Math.max(f.cardRun, f.idRun), f.upper, emit);
+  },
+};
+
 const usSsn = regexRule({
   types: ['us_ssn'],
   re: /(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])/g,
@@ -471,9 +487,10 @@ const usSsn = regexRule({
 
 const iban = regexRule({
   types: ['iban'],
-  re: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g,
+  // Any case: `de89 3704 …` is as much an IBAN as `DE89 3704 …`.
+  re: /\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?\b/g,
   applies: (f) => f.ibanStart && f.length >= 15,
-  locate: (m) => (ibanValid(m[0].replace(/ /g, '')) ? [m.index, m.index + m[0].length] : null),
+  locate: (m) => (ibanValid(m[0].replace(/ /g, '').toUpperCase()) ? [m.index, m.index + m[0].length] : null),
 });
 
 const PHONE_INTERNATIONAL_RE = /(?<![\w+])\+[1-9][\d ().-]{6,22}\d(?!\d)/g;
@@ -572,19 +589,23 @@ export const highEntropy: ValueRule = {
 };
 
 /**
+ * Placeholder for the provider table (rules/provider-rules.ts) in the priority order: the redactor
+ * replaces it by the compiled table (`providerRule`), which needs the `disable` option.
+ */
+export const PROVIDER_TABLE: ValueRule = {
+  types: PROVIDER_RULE_TYPES,
+  applies: () => false,
+  scan() {},
+};
+
+/**
  * Built-in value rules in priority order: when two rules claim overlapping text, the earlier
  * one wins (so `sk-ant-…` is `anthropic_key`, not `openai_key`).
  */
 export const BUILTIN_VALUE_RULES: readonly ValueRule[] = [
   pemPrivateKey,
   jwt,
-  githubToken,
-  slackWebhook,
-  slackToken,
-  stripeKey,
-  anthropicKey,
-  openaiKey,
-  googleApiKey,
+  PROVIDER_TABLE,
   awsAccessKey,
   awsSecretKey,
   azureKey,
@@ -593,7 +614,7 @@ export const BUILTIN_VALUE_RULES: readonly ValueRule[] = [
 ];
 
 /** Personal data rules, run after the key-in-text scan so `ssn: 123-45-6789` reports `key:ssn`. */
-export const BUILTIN_PII_RULES: readonly ValueRule[] = [cardNumber, usSsn, iban, phone, email];
+export const BUILTIN_PII_RULES: readonly ValueRule[] = [base64UserPass, cardNumber, usSsn, iban, nationalIds, phone, email];
 
 /** Exposed for tests of the checks the rules rely on. */
 export const _checks = { luhnValid, cardBrandValid };

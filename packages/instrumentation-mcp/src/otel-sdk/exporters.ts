@@ -1,8 +1,10 @@
 import { diag } from '@opentelemetry/api';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
-import { type IMetricReader, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type * as SdkMetrics from '@opentelemetry/sdk-metrics';
+import type { IMetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { McptrailConfigError, REGISTER_ERRORS } from './errors';
+import { sdkRequire } from './sdk-packages';
 
 type Env = Record<string, string | undefined>;
 export type Signal = 'traces' | 'logs' | 'metrics';
@@ -77,6 +79,7 @@ function addExporter(plan: ExportPlan, signal: Signal, exporter: unknown, env: E
 function periodicReader(exporter: PushMetricExporter, env: Env): IMetricReader {
   const interval = positiveInt(env.OTEL_METRIC_EXPORT_INTERVAL) ?? 60_000;
   const timeout = Math.min(positiveInt(env.OTEL_METRIC_EXPORT_TIMEOUT) ?? 30_000, interval);
+  const { PeriodicExportingMetricReader } = sdkRequire<typeof SdkMetrics>('@opentelemetry/sdk-metrics');
   return new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: interval, exportTimeoutMillis: timeout });
 }
 
@@ -173,14 +176,20 @@ function makeOtlpExporter(signal: Signal, protocol: OtlpProtocol, report: (error
 
 function construct(packageName: string, className: string, options?: object): unknown {
   // Loaded on demand: only the chosen exporters (and the Azure SDK only on its path) are ever required.
-  const mod = require(packageName) as Record<string, new (options?: object) => unknown>;
+  const mod = sdkRequire<Record<string, new (options?: object) => unknown>>(packageName);
   const Ctor = mod[className];
   if (typeof Ctor !== 'function') throw new Error(`${packageName} has no ${className}`);
   return new Ctor(options);
 }
 
+/** First line only: a MODULE_NOT_FOUND message continues with the whole require stack. */
 function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}
+
+function isMissing(error: unknown, packageName: string): boolean {
+  const e = error as { code?: string; message?: string } | undefined;
+  return e?.code === 'MODULE_NOT_FOUND' && (e.message ?? '').includes(`'${packageName}'`);
 }
 
 /** The connection string when it is set and usable; never echoed (it carries the instrumentation key). */
@@ -201,13 +210,18 @@ export function azureConnectionString(env: Env, report: (error: McptrailConfigEr
 }
 
 const AZURE_PACKAGE = '@azure/monitor-opentelemetry-exporter';
+/** The maintained line (npm's `latest` tag points at a 2024 preview that ignores IngestionEndpoint). */
+const AZURE_VERSION = '1.0.0-beta.45';
 const AZURE_CLASS: Record<Signal, string> = {
   traces: 'AzureMonitorTraceExporter',
   logs: 'AzureMonitorLogExporter',
   metrics: 'AzureMonitorMetricExporter',
 };
 
-/** Required only on this path: the package is large and declares engines node>=22 (it runs on 20). */
+/**
+ * Required only on this path: an optional peer of `@mcptrail/register` (large, and it declares
+ * engines node>=22, so installing it on Node 20 warns EBADENGINE; it does run on 20).
+ */
 function makeAzureExporter(
   signal: Signal,
   connectionString: string,
@@ -216,6 +230,20 @@ function makeAzureExporter(
   try {
     return construct(AZURE_PACKAGE, AZURE_CLASS[signal], { connectionString });
   } catch (error) {
+    if (isMissing(error, AZURE_PACKAGE)) {
+      report(
+        new McptrailConfigError(
+          'MCPTRAIL_ERR_EXPORTER_UNAVAILABLE',
+          APPLICATIONINSIGHTS_CONNECTION_STRING,
+          REGISTER_ERRORS.MCPTRAIL_ERR_EXPORTER_UNAVAILABLE(
+            APPLICATIONINSIGHTS_CONNECTION_STRING,
+            AZURE_PACKAGE,
+            `not installed: npm install ${AZURE_PACKAGE}@${AZURE_VERSION} (it declares Node >= 22); not exporting to Application Insights`,
+          ),
+        ),
+      );
+      return undefined;
+    }
     report(
       new McptrailConfigError(
         'MCPTRAIL_ERR_EXPORTER_UNAVAILABLE',

@@ -1,8 +1,10 @@
 import type { LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import type * as SdkLogs from '@opentelemetry/sdk-logs';
+import type * as SdkTrace from '@opentelemetry/sdk-trace';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { DropCounter } from './drop-counter';
 import { positiveInt } from './exporters';
+import { sdkRequire } from './sdk-packages';
 
 type Env = Record<string, string | undefined>;
 
@@ -31,6 +33,7 @@ export function queueSizing(env: Env, prefix: 'OTEL_BSP' | 'OTEL_BLRP', maxQueue
 }
 
 export function batchSpanProcessor(exporter: SpanExporter, sizing: QueueSizing, drops: DropCounter): SpanProcessor {
+  const { BatchSpanProcessor } = sdkRequire<typeof SdkTrace>('@opentelemetry/sdk-trace');
   return new BatchSpanProcessor({ exporter, ...sizing, selfObsMeterProvider: drops.meterProviderFor('spans') });
 }
 
@@ -39,5 +42,6 @@ export function batchLogRecordProcessor(
   sizing: QueueSizing,
   drops: DropCounter,
 ): LogRecordProcessor {
+  const { BatchLogRecordProcessor } = sdkRequire<typeof SdkLogs>('@opentelemetry/sdk-logs');
   return new BatchLogRecordProcessor({ exporter, ...sizing, selfObsMeterProvider: drops.meterProviderFor('logs') });
 }

@@ -1,6 +1,6 @@
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import type * as SdkNode from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Redactor } from '@mcptrail/redact';
 import { McpInstrumentation } from '../instrumentation';
@@ -14,6 +14,7 @@ import { bounded, installExitHandlers } from './lifecycle';
 import { batchLogRecordProcessor, batchSpanProcessor, queueSizing } from './processors';
 import { buildEnvRedactor, redactingProcessors } from './redaction';
 import { defaultResourceDetectors } from './resource-detectors';
+import { checkSdkLine, sdkRequire } from './sdk-packages';
 
 type Env = Record<string, string | undefined>;
 
@@ -82,6 +83,8 @@ export function startMcptrail(options: StartMcptrailOptions = {}): McptrailSdk |
   for (const error of parsed.errors) report(error);
   const settings = parsed.options;
 
+  checkSdkLine();
+  const { NodeSDK } = sdkRequire<typeof SdkNode>('@opentelemetry/sdk-node');
   const redactor = buildEnvRedactor(settings, report);
   const plan = planExports(env, report);
   const drops = new DropCounter();

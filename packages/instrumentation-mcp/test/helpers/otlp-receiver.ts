@@ -40,6 +40,7 @@ interface RawSpan {
   startTimeUnixNano?: string | number;
   attributes?: KeyValue[];
   events?: Array<{ name: string; attributes?: KeyValue[] }>;
+  links?: Array<{ traceId: string; spanId: string }>;
   status?: { code?: number | string; message?: string };
 }
 interface RawLog {
@@ -68,6 +69,7 @@ export interface FlatSpan {
   start: bigint;
   attributes: Record<string, unknown>;
   events: Array<{ name: string; attributes: Record<string, unknown> }>;
+  links: Array<{ traceId: string; spanId: string }>;
   statusCode: number;
   resource: Record<string, unknown>;
   scope: string;
@@ -147,6 +149,7 @@ export class OtlpReceiver {
               start: BigInt(String(span.startTimeUnixNano ?? 0)),
               attributes: attributesOf(span.attributes),
               events: (span.events ?? []).map((e) => ({ name: e.name, attributes: attributesOf(e.attributes) })),
+              links: (span.links ?? []).map((l: { traceId: string; spanId: string }) => ({ traceId: l.traceId, spanId: l.spanId })),
               statusCode: statusNumber(span.status?.code),
               resource,
               scope: ss.scope?.name ?? '',

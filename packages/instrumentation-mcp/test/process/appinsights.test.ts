@@ -10,6 +10,7 @@ import {
   ATTR_MCP_SESSION_ID,
   ATTR_MCP_TOOL_SCHEMA_VERSION,
 } from '@mcptrail/conventions';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppInsightsReceiver, type TelemetryItem } from '../helpers/appinsights-receiver';
 import { type Finished, fixture, killAll, REQUIRE_REGISTER, readAgentResult, spawnNode, type TempDir, waitForPort, tempDir } from '../helpers/processes';
@@ -18,7 +19,39 @@ import { secretPlacements } from '../helpers/secrets';
 const IKEY = '00000000-1111-2222-3333-444444444444';
 const CLIENT_ID = 'agent-ai';
 
-describe('Application Insights export (Azure Monitor exporter, loopback ingestion)', () => {
+/**
+ * The exporter is an optional peer (it declares Node >= 22): the repository does not install it.
+ * CI's Node 24 leg installs it beside the repository and points NODE_PATH at it.
+ */
+const azureInstalled = (() => {
+  try {
+    createRequire(__filename).resolve('@azure/monitor-opentelemetry-exporter');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.runIf(!azureInstalled)('Application Insights without the exporter installed', () => {
+  it('prints one clear line naming the package to install, and keeps running uninstrumented for that path', async () => {
+    const run = await spawnNode(
+      [...REQUIRE_REGISTER, '-e', 'setTimeout(() => {}, 50)'],
+      { APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${IKEY};IngestionEndpoint=https://127.0.0.1:9/` },
+      20_000,
+    ).finished;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trim().split('\n');
+    const missing = lines.filter((l) => l.includes('@azure/monitor-opentelemetry-exporter'));
+    // One line for the variable, although traces, logs and metrics each wanted the exporter.
+    expect(missing).toHaveLength(1);
+    expect(missing[0]).toMatch(/MCPTRAIL_ERR_EXPORTER_UNAVAILABLE: APPLICATIONINSIGHTS_CONNECTION_STRING: .*not installed: npm install @azure\/monitor-opentelemetry-exporter@1\.0\.0-beta\.45/);
+    expect(run.stderr).not.toContain('Require stack');
+    expect(run.stderr).not.toContain(IKEY);
+  }, 30_000);
+});
+
+describe.runIf(azureInstalled)('Application Insights export (Azure Monitor exporter, loopback ingestion)', () => {
   let dir: TempDir;
   const ingestion = new AppInsightsReceiver();
   let server: Finished;

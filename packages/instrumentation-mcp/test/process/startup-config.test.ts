@@ -124,7 +124,25 @@ describe('exporter choice', () => {
     expect(p.description).toBe('traces→otlp(http/protobuf), logs→otlp(http/protobuf), metrics→otlp(http/protobuf)');
   });
 
-  it('sends everything to Azure Monitor when APPLICATIONINSIGHTS_CONNECTION_STRING is set', () => {
+  const azureInstalled = (() => {
+    try {
+      require.resolve('@azure/monitor-opentelemetry-exporter');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.runIf(!azureInstalled)('without the Azure exporter installed: one error naming the package, OTLP only where asked', () => {
+    const cs = 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:1/';
+    const { plan: p, errors } = plan({ APPLICATIONINSIGHTS_CONNECTION_STRING: cs, OTEL_TRACES_EXPORTER: 'otlp' });
+    expect(p.description).toBe('traces→otlp(http/protobuf)');
+    expect(errors.map((e) => e.code)).toEqual(['MCPTRAIL_ERR_EXPORTER_UNAVAILABLE']);
+    expect(errors[0]?.message).toContain('npm install @azure/monitor-opentelemetry-exporter@1.0.0-beta.45');
+    expect(errors[0]?.message).not.toContain('\n');
+  });
+
+  it.runIf(azureInstalled)('sends everything to Azure Monitor when APPLICATIONINSIGHTS_CONNECTION_STRING is set', () => {
     const cs = 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:1/';
     expect(plan({ APPLICATIONINSIGHTS_CONNECTION_STRING: cs }).plan.description).toBe(
       'traces→azure-monitor, logs→azure-monitor, metrics→azure-monitor',

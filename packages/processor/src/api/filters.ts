@@ -24,18 +24,25 @@ function bad(name: string, style: ParamStyle, detail: string): ApiError {
 }
 
 const RELATIVE = /^(\d+)(s|m|h|d|w)$/;
+/** 0000-01-01T00:00:00Z: earlier times have no 4-digit ISO 8601 form (and the store compares text). */
+const MIN_TIME_MS = -62_167_219_200_000;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** ISO 8601 date/time, or a relative age (`15m`, `24h`, `7d`) counted back from `now`. Returns ISO 8601 UTC with ms. */
 export function parseTimeBound(text: string, name: string, style: ParamStyle, now: number): string {
   const rel = RELATIVE.exec(text);
-  if (rel) return new Date(now - Number(rel[1]) * (UNIT_MS[rel[2] as string] as number)).toISOString();
+  if (rel) {
+    const ms = now - Number(rel[1]) * (UNIT_MS[rel[2] as string] as number);
+    // `99999999999999d` is a well-formed age that no Date can hold: name it rather than fail inside.
+    if (!Number.isFinite(ms) || ms < MIN_TIME_MS) throw bad(name, style, `is an age reaching before year 0 (${JSON.stringify(text.slice(0, 32))}); use a smaller age or an ISO 8601 time`);
+    return new Date(ms).toISOString();
+  }
   // Date-only or full date-time; a bare number is not accepted (ambiguous units).
   if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) {
     const ms = Date.parse(text);
-    if (Number.isFinite(ms)) return new Date(ms).toISOString();
+    if (Number.isFinite(ms) && ms >= MIN_TIME_MS) return new Date(ms).toISOString();
   }
-  throw bad(name, style, `must be an ISO 8601 time (2026-01-31T12:00:00Z) or an age like 15m, 24h, 7d; got ${JSON.stringify(text)}`);
+  throw bad(name, style, `must be an ISO 8601 time (2026-01-31T12:00:00Z) or an age like 15m, 24h, 7d; got ${JSON.stringify(text.slice(0, 64))}`);
 }
 
 function parseInteger(text: string, name: string, style: ParamStyle, min: number, max: number): number {

@@ -1,9 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Detector } from '../detect/types';
+import type { RouteHandler } from '../http/receiver';
 import type { Logger } from '../logger';
 import { safeJsonStringify } from '../safe-text';
 import type { AuditStore } from '../store/types';
 import { ApiError } from './errors';
+import { rateLimitedVerify, type VerifyFn } from './verify-runner';
 import {
   ALERT_PARAMS,
   AUDIT_PARAMS,
@@ -18,20 +20,22 @@ export interface ApiOptions {
   store: AuditStore;
   /** null when detection is disabled: /api/alerts and /api/baselines answer 503. */
   detector: Detector | null;
-  /** Verifies the whole trail (chains and checkpoint signatures). */
-  verify: () => Promise<{ ok: boolean }>;
+  /** Verifies the whole trail (chains and checkpoint signatures); service.ts runs it in a worker. */
+  verify: VerifyFn;
+  /** A new verification at most this often; callers in between get 429. @default 10000 */
+  verifyIntervalMs?: number;
   /**
-   * Bearer check for /api/* (the receiver's, so both speak the same auth); returns null
-   * when the request may pass, or the error to answer 401 with.
+   * MOUNT POINT for more read-side routes (the web console): tried in order before the API's
+   * own routes, each after the receiver's Host/Origin checks and its read-credential check.
    */
-  authorize: ((req: IncomingMessage) => { message: string; challenge: string } | null) | null;
+  routes?: readonly RouteHandler[];
   logger: Logger;
   /** Facts for /healthz besides `status` (no data, no config values). */
   health?: () => Record<string, unknown>;
   clock?: () => number;
 }
 
-export type ApiHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+export type ApiHandler = RouteHandler;
 
 const AUDIT_ALLOWED = [...Object.keys(AUDIT_PARAMS), 'order'];
 
@@ -67,10 +71,11 @@ function reader(url: URL): (name: string) => string | undefined {
  */
 export function createApiHandler(opts: ApiOptions): ApiHandler {
   const clock = opts.clock ?? Date.now;
-  // One verification at a time: concurrent callers share the running one.
-  let verifying: Promise<{ ok: boolean }> | null = null;
+  const verifier = rateLimitedVerify(opts.verify, opts.verifyIntervalMs, clock);
+  const mounted = opts.routes ?? [];
 
-  return async (req, res, url) => {
+  return async (req, res, url, ctx) => {
+    for (const route of mounted) if (await route(req, res, url, ctx)) return true;
     const path = url.pathname;
     if (path !== '/healthz' && path !== '/api' && !path.startsWith('/api/')) return false;
     const head = req.method === 'HEAD';
@@ -80,11 +85,6 @@ export function createApiHandler(opts: ApiOptions): ApiHandler {
     }
     if (path === '/healthz') {
       send(res, 200, { status: 'ok', ...(opts.health?.() ?? {}) }, head);
-      return true;
-    }
-    const denied = opts.authorize?.(req) ?? null;
-    if (denied) {
-      send(res, 401, { error: { code: 'MCPTRAIL_OTLP_UNAUTHORIZED', message: denied.message } }, head, { 'www-authenticate': denied.challenge });
       return true;
     }
     try {
@@ -124,8 +124,7 @@ export function createApiHandler(opts: ApiOptions): ApiHandler {
         }
         case '/api/verify': {
           rejectUnknown(names, [], 'query');
-          verifying ??= opts.verify().finally(() => (verifying = null));
-          send(res, 200, await verifying, head);
+          send(res, 200, await verifier.run(), head);
           return true;
         }
         default:
@@ -133,7 +132,7 @@ export function createApiHandler(opts: ApiOptions): ApiHandler {
       }
     } catch (err) {
       if (err instanceof ApiError) {
-        sendError(res, err, head);
+        sendError(res, err, head, err.retryAfterSeconds ? { 'retry-after': String(err.retryAfterSeconds) } : {});
       } else if ((err as { code?: string }).code === 'MCPTRAIL_ERR_STORE_QUERY') {
         sendError(res, new ApiError('MCPTRAIL_ERR_API_BAD_PARAM', (err as Error).message), head);
       } else {

@@ -19,6 +19,10 @@ export function mergeSpanAndLog(span: AuditDraft, log: AuditDraft): AuditDraft {
   out.outcome = log.outcome !== 'ok' ? log.outcome : span.outcome;
   const types = new Set([...(span.redaction_types ?? []), ...(log.redaction_types ?? [])]);
   out.redaction_types = types.size > 0 ? [...types].sort() : null;
+  // Span and log record may come from different senders: a mismatch is itself a flag.
+  const flags = new Set([...(span.identity_flags ?? []), ...(log.identity_flags ?? [])]);
+  if ((span.credential_id ?? null) !== (log.credential_id ?? null)) flags.add('paired-credential');
+  out.identity_flags = flags.size > 0 ? [...flags].sort() : null;
   // Time comes from the span, so does its clock verdict; received when the first half arrived.
   out.clock_anomaly = span.clock_anomaly ?? null;
   if (span.received_time && log.received_time && log.received_time < span.received_time) out.received_time = log.received_time;

@@ -6,6 +6,7 @@ import {
   ATTR_EVENT_NAME,
   ATTR_GEN_AI_PROMPT_NAME,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_JSONRPC_REQUEST_ID,
   ATTR_MCPTRAIL_REDACTION_TYPES,
@@ -45,6 +46,7 @@ import {
   type ResultSummary,
 } from '@mcptrail/conventions';
 import { SPAN_KIND, STATUS_CODE, type OtlpAttributes, type OtlpLogRecord, type OtlpSpan, type OtlpValue } from '../otlp/types';
+import { unownedClaims } from './identity';
 import { escapeUnsafe } from '../safe-text';
 import type { NormalizeOptions, TrailRedactor } from './types';
 
@@ -182,6 +184,15 @@ function build(attrs: OtlpAttributes, resource: OtlpAttributes, opts: NormalizeO
   if (f.method === 'prompts/get' && prompt === null) return { kind: 'rejected', reason: `${where} has no '${ATTR_GEN_AI_PROMPT_NAME}'` };
   if (f.method === 'resources/read' && resourceUri === null) return { kind: 'rejected', reason: `${where} has no '${ATTR_MCP_RESOURCE_URI}'` };
 
+  // The credential's bounds apply to the claims as sent, before redaction or truncation.
+  const claimedService = typeof resource[ATTR_SERVICE_NAME] === 'string' && resource[ATTR_SERVICE_NAME] !== '' ? (resource[ATTR_SERVICE_NAME] as string) : UNKNOWN_SERVICE;
+  const claimedActor = typeof attrs[ATTR_ENDUSER_ID] === 'string' ? (attrs[ATTR_ENDUSER_ID] as string) : null;
+  const unowned = unownedClaims(opts.emitter, claimedService, claimedActor);
+  if (unowned.length > 0 && (opts.identityMismatch ?? 'reject') === 'reject') {
+    const what = unowned.map((f) => (f === 'service' ? `service.name ${JSON.stringify(truncate(claimedService, 64))}` : `enduser.id ${JSON.stringify(truncate(claimedActor ?? '', 64))}`));
+    return { kind: 'rejected', reason: `${where}: credential '${opts.emitter?.credential}' may not assert ${what.join(' or ')}` };
+  }
+
   const errorType = text(attrs[ATTR_ERROR_TYPE]);
   const isError = attrs[ATTR_MCP_TOOL_RESULT_IS_ERROR] === true;
   // Secret types (never values) the emitter's redactor reported, plus what re-redaction here finds.
@@ -193,6 +204,10 @@ function build(attrs: OtlpAttributes, resource: OtlpAttributes, opts: NormalizeO
     redactionTypes,
   );
   const args = redactedArgs(r, attrs[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS], opts.maxArgsBytes ?? DEFAULT_MAX_ARGS_BYTES, redactionTypes);
+  // A result sent as text (any emitter's `gen_ai.tool.call.result`) is never stored, but what it
+  // holds is: its redaction types join the record's, so credential output is detected.
+  scanResultText(r, attrs[ATTR_GEN_AI_TOOL_CALL_RESULT], redactionTypes);
+  const id = (v: OtlpValue | undefined) => safeName(redactedIdentifier(r, v, maxField, redactionTypes), maxField);
 
   const draft: AuditDraft = {
     schema_version: AUDIT_SCHEMA_VERSION,
@@ -200,13 +215,13 @@ function build(attrs: OtlpAttributes, resource: OtlpAttributes, opts: NormalizeO
     service: text(resource[ATTR_SERVICE_NAME]) ?? UNKNOWN_SERVICE,
     service_instance: text(resource[ATTR_SERVICE_INSTANCE_ID]),
     side: f.side,
-    session_id: text(attrs[ATTR_MCP_SESSION_ID]),
+    session_id: id(attrs[ATTR_MCP_SESSION_ID]),
     method: safeName(truncate(r.redactText(f.method).value, maxField), maxField) as string,
     tool,
     resource_uri: resourceUri,
     prompt,
     jsonrpc_request_id: text(attrs[ATTR_JSONRPC_REQUEST_ID]),
-    actor_id: text(attrs[ATTR_ENDUSER_ID]),
+    actor_id: id(attrs[ATTR_ENDUSER_ID]),
     actor_scope: text(attrs[ATTR_ENDUSER_SCOPE]),
     client_name: text(attrs[ATTR_MCP_CLIENT_NAME]),
     client_version: text(attrs[ATTR_MCP_CLIENT_VERSION]),
@@ -229,6 +244,9 @@ function build(attrs: OtlpAttributes, resource: OtlpAttributes, opts: NormalizeO
     parent_span_id: f.parentSpanId,
     source: f.source,
     redaction_types: redactionTypes.size > 0 ? [...redactionTypes].sort() : null,
+    credential_id: opts.emitter?.credential ?? null,
+    emitter_address: opts.emitter?.address ?? null,
+    identity_flags: unowned.length > 0 ? [...unowned].sort() : null,
     received_time: new Date(f.receivedMs).toISOString(),
     clock_anomaly: clockAnomalyOf(f.time, f.receivedMs, opts),
   };
@@ -299,6 +317,36 @@ function redactedText(r: TrailRedactor, v: OtlpValue | undefined, max: number, t
   const out = r.redactText(truncate(s, max * 4));
   if (types) for (const t of out.types ?? []) types.add(t);
   return truncate(out.value, max);
+}
+
+/**
+ * Actor and session ids: an id holding an email (or anything a rule catches) becomes one keyed
+ * pseudonym, so two actors stay two actors in the trail and in the baselines; none in clear.
+ */
+function redactedIdentifier(r: TrailRedactor, v: OtlpValue | undefined, max: number, types: Set<string>): string | null {
+  if (r.redactIdentifier === undefined) return redactedText(r, v, max, types);
+  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint') return null;
+  const s = String(v);
+  if (s.length === 0) return null;
+  const out = r.redactIdentifier(truncate(s, max * 4));
+  for (const t of out.types ?? []) types.add(t);
+  return truncate(out.value, max);
+}
+
+/** Bytes of result text scanned for credential types (the rest is not looked at). */
+const MAX_RESULT_SCAN = 262_144;
+
+function scanResultText(r: TrailRedactor, v: OtlpValue | undefined, types: Set<string>): void {
+  if (typeof v !== 'string' || v.length === 0) return;
+  const s = v.length > MAX_RESULT_SCAN ? v.slice(0, MAX_RESULT_SCAN) : v;
+  let out: { types?: string[] };
+  try {
+    const parsed: unknown = s.startsWith('{') || s.startsWith('[') ? JSON.parse(s) : s;
+    out = typeof parsed === 'string' ? r.redactText(parsed) : r.redact(parsed);
+  } catch {
+    out = r.redactText(s);
+  }
+  for (const t of out.types ?? []) types.add(t);
 }
 
 function num(v: OtlpValue | undefined): number | null {

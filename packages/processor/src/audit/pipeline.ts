@@ -42,6 +42,8 @@ export interface AuditPipelineOptions {
   clock?: () => number;
   /** See NormalizeOptions.includeClientSpans. Default false. */
   includeClientSpans?: boolean;
+  /** See NormalizeOptions.identityMismatch. Default 'reject'. */
+  identityMismatch?: NormalizeOptions['identityMismatch'];
   /** Bound on acknowledged-but-unsealed + pending drafts; past it ingestion throws OverloadError (503). Default 100000. */
   maxStaged?: number;
   /**
@@ -147,7 +149,12 @@ class Pipeline implements AuditPipeline {
     this.checkpointMs = positive('checkpointEvery.seconds', opts.checkpointEvery?.seconds, DEFAULT_CHECKPOINT_SECONDS) * 1000;
     this.maxStaged = positive('maxStaged', opts.maxStaged, DEFAULT_MAX_STAGED);
     this.coalesceMs = opts.sealCoalesceMs === 0 ? 0 : positive('sealCoalesceMs', opts.sealCoalesceMs, DEFAULT_SEAL_COALESCE_MS);
-    this.normalizeOptions = { redactor: opts.redactor, includeClientSpans: opts.includeClientSpans ?? false, ...opts.limits };
+    this.normalizeOptions = {
+      redactor: opts.redactor,
+      includeClientSpans: opts.includeClientSpans ?? false,
+      identityMismatch: opts.identityMismatch ?? 'reject',
+      ...opts.limits,
+    };
 
     this.ready = this.recover().catch((err: unknown) => {
       // Acknowledged data we cannot read now stays in the inbox for the next start.
@@ -194,12 +201,19 @@ class Pipeline implements AuditPipeline {
 
   traces(batch: DecodedTraces): Promise<IngestResult> {
     const received = this.clock();
-    return this.ingest(batch.spans.map((s) => ['span', normalizeSpan(s, this.normalizeOptions, received)] as const), batch.rejected, batch.rejectReason);
+    const o = this.optionsFor(batch.emitter);
+    return this.ingest(batch.spans.map((s) => ['span', normalizeSpan(s, o, received)] as const), batch.rejected, batch.rejectReason);
   }
 
   logs(batch: DecodedLogs): Promise<IngestResult> {
     const received = this.clock();
-    return this.ingest(batch.logs.map((l) => ['log', normalizeLog(l, this.normalizeOptions, received)] as const), batch.rejected, batch.rejectReason);
+    const o = this.optionsFor(batch.emitter);
+    return this.ingest(batch.logs.map((l) => ['log', normalizeLog(l, o, received)] as const), batch.rejected, batch.rejectReason);
+  }
+
+  /** The sender's identity rides with its batch into the records (credential, address, bounds). */
+  private optionsFor(emitter: DecodedTraces['emitter']): NormalizeOptions {
+    return emitter ? { ...this.normalizeOptions, emitter } : this.normalizeOptions;
   }
 
   private async ingest(

@@ -1,3 +1,6 @@
+import type { EmitterIdentity } from '../otlp/types';
+import type { IdentityMismatchAction } from './identity';
+
 /**
  * The parts of other modules the audit pipeline relies on, as structural types, so the
  * trail can be built and tested on its own. `@mcptrail/redact`'s Redactor and the
@@ -6,6 +9,8 @@
 export interface TrailRedactor {
   redact(value: unknown): { value: unknown; types?: string[] };
   redactText(text: string): { value: string; types?: string[] };
+  /** Ids that must stay distinct (actor, session): one keyed pseudonym instead of masks. Without it, redactText. */
+  redactIdentifier?(id: string): { value: string; types?: string[] };
 }
 
 export interface TrailLogger {
@@ -17,6 +22,10 @@ export interface TrailLogger {
 
 export interface NormalizeOptions {
   redactor: TrailRedactor;
+  /** Who sent the batch (set by the receiver); its credential bounds the service/actor claims. */
+  emitter?: EmitterIdentity;
+  /** What to do with a claim the credential does not own. Default 'reject'. */
+  identityMismatch?: IdentityMismatchAction;
   /**
    * Turn CLIENT-side MCP telemetry into audit records too. Default false: every call a
    * client makes to an instrumented server is already recorded by the server (with the

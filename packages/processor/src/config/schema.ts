@@ -5,6 +5,9 @@
  * `configKeys()` so the doc and the schema cannot drift.
  */
 import { z } from 'zod';
+import { IDENTITY_MISMATCH_ACTIONS } from '../audit/identity';
+import { webhookUrlProblem } from '../sinks/webhook-target';
+import { listenerIssues } from './listener';
 
 const positiveInt = (what = 'must be a positive integer') =>
   z.number({ error: what }).int({ error: what }).positive({ error: what });
@@ -37,9 +40,67 @@ const receiver = z
       .default(null)
       .describe('Also serve OTLP/gRPC on this port (4317 by convention; the Collector load_balancing exporter speaks only gRPC). Same host, token, TLS and size cap. null disables it.'),
     max_body_bytes: positiveInt().default(8 * 1024 * 1024).describe('Largest request body accepted, measured after gzip decompression (413 past it).'),
-    token: nullableString().default(null).describe('Bearer token required on /v1/* and /api/* (constant-time compare). null disables auth.'),
+    token: nullableString()
+      .default(null)
+      .describe('Write (emitter) bearer token for /v1/* and OTLP/gRPC, allowed to assert any service.name; it cannot read /api/*. Per-emitter tokens: auth.credentials.'),
+    read_token: nullableString().default(null).describe('Read bearer token for /api/* (and the console); it cannot send OTLP.'),
     tls_cert_file: nullableString().default(null).describe('PEM certificate: serve HTTPS when set together with tls_key_file.'),
     tls_key_file: nullableString().default(null).describe('PEM private key for tls_cert_file.'),
+    tls_client_ca_file: nullableString()
+      .default(null)
+      .describe('mTLS: require a client certificate signed by this PEM CA; the certificate subject CN selects the credential (auth.credentials[].cert_cn).'),
+    insecure_no_auth: bool()
+      .default(false)
+      .describe('Allow a non-loopback host without any credential (token, read_token, auth.credentials or mTLS). Without it such a start is refused.'),
+    allowed_hosts: z
+      .array(nonEmpty(), { error: 'must be a list of host names' })
+      .default([])
+      .describe('Host header names accepted besides IP literals, localhost and *.localhost (DNS-rebinding guard; `.example.com` allows subdomains, `*` disables the check). Other names get 421.'),
+    allowed_origins: z
+      .array(nonEmpty(), { error: 'must be a list of origins' })
+      .default([])
+      .describe('Origins (`https://console.example.com`) allowed to call besides the processor\'s own; a browser request from any other Origin gets 403.'),
+    trusted_proxies: z
+      .array(nonEmpty(), { error: 'must be a list of IP addresses or CIDR ranges' })
+      .default([])
+      .describe('Peers whose X-Forwarded-For is believed for the emitter address (IP or CIDR). Empty: the address is always the connection\'s.'),
+  })
+  .prefault({});
+
+export const CREDENTIAL_ROLES = ['write', 'read'] as const;
+
+const credential = z
+  .strictObject({
+    id: z
+      .string({ error: 'must be 1-64 characters of [A-Za-z0-9._:@-]' })
+      .regex(/^[A-Za-z0-9._:@-]{1,64}$/, { error: 'must be 1-64 characters of [A-Za-z0-9._:@-]' })
+      .describe('Name of the credential, recorded in every audit record it sends (`credential_id`).'),
+    role: z.enum(CREDENTIAL_ROLES, { error: `must be one of ${CREDENTIAL_ROLES.join(', ')}` }).default('write'),
+    token: nullableString().default(null),
+    token_sha256: z
+      .string({ error: 'must be 64 hex characters' })
+      .regex(/^[0-9a-fA-F]{64}$/, { error: 'must be 64 hex characters' })
+      .nullable()
+      .default(null),
+    cert_cn: nullableString().default(null),
+    services: z.array(nonEmpty(), { error: 'must be a list of service.name globs' }).default(['*']),
+    actors: z.array(nonEmpty(), { error: 'must be a list of enduser.id globs' }).default(['*']),
+  })
+  .superRefine((c, ctx) => {
+    const ways = [c.token, c.token_sha256, c.cert_cn].filter((v) => v !== null).length;
+    if (ways !== 1) ctx.addIssue({ code: 'custom', path: ['token'], message: 'needs exactly one of token, token_sha256, cert_cn' });
+  });
+
+const auth = z
+  .strictObject({
+    credentials: z
+      .array(credential, { error: 'must be a list of credentials' })
+      .default([])
+      .describe('Per-emitter (write) and reader credentials: `{id, role, token | token_sha256 | cert_cn, services, actors}`; `services`/`actors` are globs of the service.name and enduser.id values a write credential may assert.'),
+    identity_mismatch: z
+      .enum(IDENTITY_MISMATCH_ACTIONS, { error: `must be one of ${IDENTITY_MISMATCH_ACTIONS.join(', ')}` })
+      .default('reject')
+      .describe('A record asserting a service.name or enduser.id its credential does not own: `reject` (counted in OTLP partial_success, never stored) or `flag` (stored with `identity_flags`).'),
   })
   .prefault({});
 
@@ -126,7 +187,7 @@ const webhookSink = z
       .describe('POST each alert as JSON to this URL; null disables the sink.'),
     secret: nullableString()
       .default(null)
-      .describe('HMAC-SHA256 key: the body is signed in `X-Mcptrail-Signature: sha256=<hex>`. Required with url.'),
+      .describe('HMAC-SHA256 key: each attempt is signed in `X-Mcptrail-Signature: t=<unix seconds>,v1=<hex HMAC(secret, "<t>.<body>")>`. Required with url.'),
     records: bool().default(false).describe('Also POST sealed audit records (one request per record batch).'),
     max_attempts: positiveInt().default(5).describe('Attempts per delivery before it is dropped (and logged).'),
     backoff_ms: positiveInt().default(500).describe('First retry delay; doubles each attempt, with full jitter.'),
@@ -135,6 +196,12 @@ const webhookSink = z
     shutdown_timeout_ms: positiveInt()
       .default(10000)
       .describe('At shutdown, how long to keep delivering what is queued before the rest is dropped (and logged).'),
+    dead_letter_file: nullableString()
+      .default(null)
+      .describe('Append deliveries that failed for good (last attempt, redirect, full queue, shutdown) to this NDJSON file (0600), for replay by hand; null only logs them.'),
+    allow_link_local: bool()
+      .default(false)
+      .describe('Allow a webhook URL (or a name resolving to an address) in 169.254.0.0/16, fe80::/10 or a cloud-metadata address.'),
   })
   .prefault({});
 
@@ -165,6 +232,7 @@ export const processorConfigSchema = z
       .default('info')
       .describe('Threshold of the JSON diagnostics written to stderr.'),
     receiver,
+    auth,
     store,
     trail,
     detection,
@@ -186,6 +254,9 @@ export const processorConfigSchema = z
       // fetch refuses such URLs, and credentials in a URL end up in logs and process lists.
       ctx.addIssue({ code: 'custom', path: ['sinks', 'webhook', 'url'], message: 'must not contain user:password (the body is authenticated by its HMAC signature)' });
     }
+    for (const issue of listenerIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
+    const hookProblem = cfg.sinks.webhook.url === null ? null : webhookUrlProblem(cfg.sinks.webhook.url, cfg.sinks.webhook.allow_link_local);
+    if (hookProblem) ctx.addIssue({ code: 'custom', path: ['sinks', 'webhook', 'url'], message: hookProblem });
     if (cfg.sinks.webhook.url !== null && cfg.sinks.webhook.secret === null) {
       ctx.addIssue({ code: 'custom', path: ['sinks', 'webhook', 'secret'], message: 'is required when sinks.webhook.url is set' });
     }

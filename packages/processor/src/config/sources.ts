@@ -10,7 +10,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError } from './errors';
 import { type ProcessorConfig, processorConfigSchema } from './schema';
 
-type Kind = 'string' | 'int' | 'bool' | 'headers';
+type Kind = 'string' | 'int' | 'bool' | 'headers' | 'list';
 
 /** One setting that can come from the environment and/or a flag. */
 export interface SettingSource {
@@ -26,6 +26,11 @@ export const SETTING_SOURCES: readonly SettingSource[] = [
   { key: 'receiver.host', env: 'MCPTRAIL_HOST', flag: 'host', kind: 'string' },
   { key: 'receiver.port', env: 'MCPTRAIL_PORT', flag: 'port', kind: 'int' },
   { key: 'receiver.token', env: 'MCPTRAIL_TOKEN', flag: 'token', kind: 'string' },
+  { key: 'receiver.read_token', env: 'MCPTRAIL_READ_TOKEN', flag: 'read-token', kind: 'string' },
+  { key: 'receiver.insecure_no_auth', env: null, flag: 'insecure-no-auth', kind: 'bool' },
+  { key: 'receiver.tls_client_ca_file', env: 'MCPTRAIL_TLS_CLIENT_CA_FILE', flag: 'tls-client-ca', kind: 'string' },
+  { key: 'receiver.allowed_hosts', env: 'MCPTRAIL_ALLOWED_HOSTS', flag: 'allowed-hosts', kind: 'list' },
+  { key: 'receiver.trusted_proxies', env: 'MCPTRAIL_TRUSTED_PROXIES', flag: 'trusted-proxies', kind: 'list' },
   { key: 'receiver.grpc_port', env: 'MCPTRAIL_GRPC_PORT', flag: 'grpc-port', kind: 'int' },
   { key: 'receiver.max_body_bytes', env: 'MCPTRAIL_MAX_BODY_BYTES', flag: 'max-body-bytes', kind: 'int' },
   { key: 'receiver.tls_cert_file', env: 'MCPTRAIL_TLS_CERT_FILE', flag: 'tls-cert', kind: 'string' },
@@ -77,6 +82,8 @@ function convert(kind: Kind, text: string): unknown {
       return /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : text;
     case 'bool':
       return /^(1|true|yes|on)$/i.test(text) ? true : /^(0|false|no|off)$/i.test(text) ? false : text;
+    case 'list':
+      return text.split(',').map((v) => v.trim()).filter(Boolean);
     case 'headers':
       // OTEL_EXPORTER_OTLP_HEADERS format: k1=v1,k2=v2 (values may be percent-encoded).
       return Object.fromEntries(

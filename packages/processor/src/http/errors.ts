@@ -8,8 +8,10 @@ import { OTLP_ERRORS, type OtlpErrorCode } from '../otlp/errors';
 export const HTTP_ERRORS = {
   MCPTRAIL_OTLP_BAD_COMPRESSION: { status: 400, grpc: 3, summary: 'the body is not valid gzip/deflate data' },
   MCPTRAIL_OTLP_UNAUTHORIZED: { status: 401, grpc: 16, summary: 'missing or wrong bearer token' },
+  MCPTRAIL_HTTP_FORBIDDEN: { status: 403, grpc: 7, summary: 'the credential lacks the role for this route (a write token on the query API, a read token on OTLP), or a foreign Origin' },
   MCPTRAIL_OTLP_NOT_FOUND: { status: 404, grpc: 5, summary: 'no such path' },
   MCPTRAIL_OTLP_METHOD_NOT_ALLOWED: { status: 405, grpc: 12, summary: 'OTLP paths accept POST only' },
+  MCPTRAIL_HTTP_MISDIRECTED: { status: 421, grpc: 7, summary: 'the Host header names a host this processor does not serve (DNS-rebinding guard; receiver.allowed_hosts)' },
   MCPTRAIL_OTLP_REQUEST_TIMEOUT: { status: 408, grpc: 4, summary: 'the client sent the body too slowly' },
   MCPTRAIL_OTLP_BODY_TOO_LARGE: { status: 413, grpc: 8, summary: 'the body exceeds maxBodyBytes (compressed or after decompression)' },
   MCPTRAIL_OTLP_UNSUPPORTED_MEDIA_TYPE: { status: 415, grpc: 3, summary: 'Content-Type is not application/x-protobuf or application/json' },

@@ -7,13 +7,29 @@ import type { OtlpFormat } from '../otlp/decode';
 import { CONTENT_TYPE, encodeExportResponse, encodeStatus, type OtlpSignal } from '../otlp/encode-response';
 import { OtlpDecodeError } from '../otlp/errors';
 import { ingestExport } from '../otlp/ingest';
-import type { IngestSink } from '../otlp/types';
-import { bearerChallenge, createBearerCheck } from './auth';
+import type { EmitterIdentity, IngestSink } from '../otlp/types';
+import { type Authenticator, bearerChallenge, clientCertCn, createAuthenticator, type Principal, requireRole } from './auth';
 import { drainRequest, parseContentEncoding, readBody } from './body';
 import { parseContentType, responseFormatFor } from './content-type';
 import { OverloadError, ReceiverError } from './errors';
+import { createHostPolicy } from './host-check';
+import { createPeerResolver } from './peer';
 
 export { OverloadError, ReceiverError } from './errors';
+
+/** What the receiver established about a request before any route sees it. */
+export interface RequestContext {
+  principal: Principal;
+  /** The caller's address (connection peer, or a trusted proxy's X-Forwarded-For). */
+  peer: string | null;
+}
+
+/**
+ * A read-side route (query API, console): mounted through ReceiverOptions.api and reached only
+ * after the Host/Origin checks and with a principal holding the `read` role. Return false
+ * to let the receiver answer 404.
+ */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL, ctx: RequestContext) => Promise<boolean>;
 
 /** Defaults match an OpenTelemetry SDK's default OTLP/HTTP endpoint (http://localhost:4318). */
 export const RECEIVER_DEFAULTS = {
@@ -44,16 +60,27 @@ export interface ReceiverOptions {
   port?: number;
   /** Cap on the body, compressed and after decompression; past it → 413. @default 8 MiB */
   maxBodyBytes?: number;
-  /** When set, every route (OTLP and api) needs `Authorization: Bearer <token>`. @default null */
+  /**
+   * Who may call. Without it (and without bearerToken) every caller is anonymous with every
+   * role: acceptable on loopback only (the configuration refuses anything else).
+   */
+  auth?: Authenticator;
+  /** Shorthand for one write credential `token` (tests, simple setups). @default null */
   bearerToken?: string | null;
-  /** Exact paths served without the token (e.g. `['/healthz']` for liveness probes). @default [] */
+  /** Exact paths served without a credential (e.g. `['/healthz']` for liveness probes). @default [] */
   unauthenticatedPaths?: readonly string[];
-  /** Serve HTTPS with this PEM certificate chain and key. @default null */
-  tls?: { certFile: string; keyFile: string } | null;
+  /** Serve HTTPS with this PEM certificate chain and key; `clientCaFile` turns on mTLS. @default null */
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string | null } | null;
+  /** Host names accepted besides IP literals and localhost (see host-check.ts). @default [] */
+  allowedHosts?: readonly string[];
+  /** Origins accepted besides the request's own. @default [] */
+  allowedOrigins?: readonly string[];
+  /** Peers whose X-Forwarded-For is believed (IPs or CIDRs). @default [] */
+  trustedProxies?: readonly string[];
   /** Receives decoded batches; the receiver answers 200 only after it resolves. */
   sink: IngestSink;
-  /** Other routes (query API). Return false to let the receiver answer 404. */
-  api?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+  /** Read-side routes (query API, console): see RouteHandler. */
+  api?: RouteHandler;
   logger: Logger;
   timeouts?: ReceiverTimeouts;
 }
@@ -63,6 +90,9 @@ export interface Receiver {
   /** Stops accepting, lets requests in flight finish (their sink calls included), then closes connections. */
   close(): Promise<void>;
 }
+
+/** An unauthenticated caller on an open path (/healthz): no role, no identity. */
+const ANONYMOUS_OPEN: Principal = Object.freeze({ id: null, role: 'read' as const, services: [], actors: [] });
 
 const OTLP_PATHS: Record<string, OtlpSignal> = { '/v1/traces': 'traces', '/v1/logs': 'logs', '/v1/metrics': 'metrics' };
 
@@ -90,7 +120,12 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
   const headersMs = Math.min(positive(t.headersMs, RECEIVER_DEFAULTS.headersTimeoutMs, 'timeouts.headersMs'), requestMs);
   const keepAliveMs = positive(t.keepAliveMs, RECEIVER_DEFAULTS.keepAliveTimeoutMs, 'timeouts.keepAliveMs');
   const closeGraceMs = positive(t.closeGraceMs, RECEIVER_DEFAULTS.closeGraceMs, 'timeouts.closeGraceMs');
-  const checkAuth = opts.bearerToken ? createBearerCheck(opts.bearerToken) : null;
+  const clientCa = opts.tls?.clientCaFile ?? null;
+  const auth =
+    opts.auth ??
+    createAuthenticator(opts.bearerToken ? [{ id: 'token', role: 'write', token: opts.bearerToken }] : [], { clientCerts: clientCa !== null });
+  const hosts = createHostPolicy(opts.allowedHosts, opts.allowedOrigins);
+  const peerOf = createPeerResolver(opts.trustedProxies ?? []);
   const openPaths = new Set(opts.unauthenticatedPaths ?? []);
   const log = opts.logger.child({ component: 'receiver' });
   const { sink, api } = opts;
@@ -103,6 +138,8 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
         ...serverOptions,
         cert: readTlsFile(opts.tls.certFile, 'certFile'),
         key: readTlsFile(opts.tls.keyFile, 'keyFile'),
+        // mTLS: the handshake itself refuses a client without a certificate from this CA.
+        ...(clientCa ? { ca: readTlsFile(clientCa, 'clientCaFile'), requestCert: true, rejectUnauthorized: true } : {}),
       })
     : http.createServer(serverOptions);
   server.headersTimeout = headersMs;
@@ -132,7 +169,7 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
     send(res, err.statusCode, CONTENT_TYPE[format], encodeStatus(format, err.grpcCode, err.message), headers);
   }
 
-  async function handleOtlp(req: IncomingMessage, res: ServerResponse, signal: OtlpSignal, path: string): Promise<void> {
+  async function handleOtlp(req: IncomingMessage, res: ServerResponse, signal: OtlpSignal, path: string, emitter: EmitterIdentity): Promise<void> {
     const fallbackFormat = responseFormatFor(req.headers['content-type']);
     if (req.method !== 'POST') {
       const err = new ReceiverError('MCPTRAIL_OTLP_METHOD_NOT_ALLOWED', `method ${req.method} not allowed on ${path}; use POST`);
@@ -153,7 +190,7 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
       throw err;
     }
     try {
-      const { rejected, message } = await ingestExport(sink, signal, format, body);
+      const { rejected, message } = await ingestExport(sink, signal, format, body, emitter);
       if (rejected > 0) log.debug('items rejected', { signal, rejected, reason: message });
       send(res, 200, CONTENT_TYPE[format], encodeExportResponse(signal, format, rejected, message));
     } catch (err) {
@@ -182,20 +219,39 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
       const err = new ReceiverError('MCPTRAIL_OTLP_NOT_FOUND', 'malformed request target');
       return sendError(req, res, 'json', err);
     }
-    if (checkAuth && !openPaths.has(url.pathname)) {
-      const err = checkAuth(req);
-      if (err) {
-        log.debug('unauthorized request', { path: url.pathname });
-        return sendError(req, res, responseFormatFor(req.headers['content-type']), err, {
-          'www-authenticate': bearerChallenge(err),
-        });
+    const signal = OTLP_PATHS[url.pathname];
+    const format = responseFormatFor(req.headers['content-type']);
+    const principal = auth.authenticate(req.headers.authorization, clientCertCn(req));
+    const open = openPaths.has(url.pathname);
+    if (principal instanceof ReceiverError && !open) {
+      log.debug('unauthenticated request', { path: url.pathname, code: principal.code });
+      const challenge: Record<string, string> = principal.statusCode === 401 ? { 'www-authenticate': bearerChallenge(principal) } : {};
+      return sendError(req, res, format, principal, challenge);
+    }
+    const caller = principal instanceof ReceiverError ? ANONYMOUS_OPEN : principal;
+    // Host/Origin: always on the read side; on OTLP only when no credential is required,
+    // since then the Host is all that tells a rebinding page from a local exporter.
+    if (!signal || !auth.required) {
+      const refused = hosts.checkHost(req.headers.host) ?? hosts.checkOrigin(req.headers.origin, req.headers.host);
+      if (refused) {
+        log.debug('request refused by the host/origin guard', { path: url.pathname, code: refused.code });
+        return sendError(req, res, format, refused);
       }
     }
-    const signal = OTLP_PATHS[url.pathname];
-    if (signal) return handleOtlp(req, res, signal, url.pathname);
-    if (api && (await api(req, res, url))) return;
+    const peer = peerOf(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    if (signal) {
+      const denied = requireRole(caller, 'write');
+      if (denied) return sendError(req, res, format, denied);
+      const emitter: EmitterIdentity = { credential: caller.id, address: peer, services: caller.services, actors: caller.actors };
+      return handleOtlp(req, res, signal, url.pathname, emitter);
+    }
+    if (!open) {
+      const denied = requireRole(caller, 'read');
+      if (denied) return sendError(req, res, format, denied);
+    }
+    if (api && (await api(req, res, url, { principal: caller, peer }))) return;
     const err = new ReceiverError('MCPTRAIL_OTLP_NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
-    return sendError(req, res, responseFormatFor(req.headers['content-type']), err);
+    return sendError(req, res, format, err);
   }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { createAuthorizationCheck } from '../http/auth';
+import { type Authenticator, createAuthenticator, requireRole } from '../http/auth';
+import { createPeerResolver } from '../http/peer';
 import { OverloadError, ReceiverError } from '../http/errors';
 import type { Logger } from '../logger';
 import { encodeExportResponse, type OtlpSignal } from './encode-response';
 import { OtlpDecodeError } from './errors';
 import { ingestExport } from './ingest';
 import { otlpRoot, otlpType } from './schema';
-import type { IngestSink } from './types';
+import type { EmitterIdentity, IngestSink } from './types';
 
 /** Defaults match an OpenTelemetry SDK's default OTLP/gRPC endpoint (localhost:4317). */
 export const GRPC_RECEIVER_DEFAULTS = { host: '127.0.0.1', port: 4317, maxMessageBytes: 8 * 1024 * 1024, closeGraceMs: 10_000 } as const;
@@ -19,10 +20,13 @@ export interface GrpcReceiverOptions {
   port?: number;
   /** Cap on one message, also after gzip decompression (grpc-js enforces it); past it → RESOURCE_EXHAUSTED. @default 8 MiB */
   maxMessageBytes?: number;
-  /** When set, calls need `authorization: Bearer <token>` metadata. @default null */
+  /** Who may call (the HTTP receiver's Authenticator: same credentials, write role needed). */
+  auth?: Authenticator;
+  /** Shorthand for one write credential `token`. @default null */
   bearerToken?: string | null;
-  /** Serve TLS with this PEM certificate chain and key. @default null */
-  tls?: { certFile: string; keyFile: string } | null;
+  /** Serve TLS with this PEM certificate chain and key; `clientCaFile` turns on mTLS. @default null */
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string | null } | null;
+  /** gRPC has no X-Forwarded-For: only the connection's peer is recorded. */
   sink: IngestSink;
   logger: Logger;
   /** @default 10000 */
@@ -89,12 +93,18 @@ export function createGrpcReceiver(opts: GrpcReceiverOptions): GrpcReceiver {
     throw new TypeError(`grpc receiver maxMessageBytes must be a positive integer; got ${maxMessageBytes}`);
   }
   const closeGraceMs = opts.closeGraceMs ?? GRPC_RECEIVER_DEFAULTS.closeGraceMs;
-  const checkAuth = opts.bearerToken ? createAuthorizationCheck(opts.bearerToken) : null;
+  const clientCa = opts.tls?.clientCaFile ?? null;
+  const auth =
+    opts.auth ??
+    createAuthenticator(opts.bearerToken ? [{ id: 'token', role: 'write', token: opts.bearerToken }] : [], { clientCerts: clientCa !== null });
+  const peerOf = createPeerResolver([]);
   const log = opts.logger.child({ component: 'grpc-receiver' });
   const credentials = opts.tls
-    ? grpc.ServerCredentials.createSsl(null, [
-        { cert_chain: readTls(opts.tls.certFile, 'certFile'), private_key: readTls(opts.tls.keyFile, 'keyFile') },
-      ])
+    ? grpc.ServerCredentials.createSsl(
+        clientCa ? readTls(clientCa, 'clientCaFile') : null,
+        [{ cert_chain: readTls(opts.tls.certFile, 'certFile'), private_key: readTls(opts.tls.keyFile, 'keyFile') }],
+        clientCa !== null,
+      )
     : grpc.ServerCredentials.createInsecure();
 
   const server = new grpc.Server({
@@ -114,13 +124,17 @@ export function createGrpcReceiver(opts: GrpcReceiverOptions): GrpcReceiver {
   }
 
   async function handle(signal: OtlpSignal, call: grpc.ServerUnaryCall<Buffer, Buffer>): Promise<Buffer> {
-    if (checkAuth) {
-      const header = call.metadata.get('authorization')[0];
-      const denied = checkAuth(typeof header === 'string' ? header : undefined);
-      if (denied) throw { code: grpc.status.UNAUTHENTICATED, details: denied.message };
+    const header = call.metadata.get('authorization')[0];
+    const cn = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN ?? null;
+    const principal = auth.authenticate(typeof header === 'string' ? header : undefined, typeof cn === 'string' ? cn : null);
+    const denied = principal instanceof ReceiverError ? principal : requireRole(principal, 'write');
+    if (denied) {
+      throw { code: denied.statusCode === 401 ? grpc.status.UNAUTHENTICATED : grpc.status.PERMISSION_DENIED, details: denied.message };
     }
+    const caller = principal as Exclude<typeof principal, ReceiverError>;
+    const emitter: EmitterIdentity = { credential: caller.id, address: peerOf(peerAddress(call.getPeer()), undefined), services: caller.services, actors: caller.actors };
     try {
-      const { rejected, message } = await ingestExport(opts.sink, signal, 'protobuf', call.request);
+      const { rejected, message } = await ingestExport(opts.sink, signal, 'protobuf', call.request, emitter);
       if (rejected > 0) log.debug('items rejected', { signal, rejected, reason: message });
       return encodeExportResponse(signal, 'protobuf', rejected, message);
     } catch (err) {
@@ -173,4 +187,13 @@ function readTls(file: string, field: string): Buffer {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new ReceiverError('MCPTRAIL_HTTP_TLS_FILES', `tls.${field} ${JSON.stringify(file)} cannot be read: ${code}`);
   }
+}
+
+/** grpc-js peers look like `ipv4:127.0.0.1:5000`, `ipv6:[::1]:5000` or `127.0.0.1:5000`. */
+function peerAddress(peer: string): string | undefined {
+  const p = peer.replace(/^ipv[46]:/, '');
+  const bracket = /^\[([^\]]+)\]/.exec(p);
+  if (bracket) return bracket[1];
+  const colon = p.lastIndexOf(':');
+  return colon > 0 && p.indexOf(':') === colon ? p.slice(0, colon) : p || undefined;
 }

@@ -1,6 +1,6 @@
 import { decodeLogs, decodeTraces, type OtlpFormat } from './decode';
 import type { OtlpSignal } from './encode-response';
-import type { IngestResult, IngestSink } from './types';
+import type { EmitterIdentity, IngestResult, IngestSink } from './types';
 
 /** What an export request came to: the total rejected (decoder's plus sink's) and why. */
 export interface ExportOutcome {
@@ -14,18 +14,26 @@ export interface ExportOutcome {
  * and dropped: the trail is built from spans and log records. Throws OtlpDecodeError for an
  * undecodable body and whatever the sink throws (OverloadError, …).
  */
-export async function ingestExport(sink: IngestSink, signal: OtlpSignal, format: OtlpFormat, body: Uint8Array): Promise<ExportOutcome> {
+export async function ingestExport(
+  sink: IngestSink,
+  signal: OtlpSignal,
+  format: OtlpFormat,
+  body: Uint8Array,
+  emitter?: EmitterIdentity,
+): Promise<ExportOutcome> {
   if (signal === 'metrics') return { rejected: 0, message: null };
   let rejected: number;
   let message: string | null;
   let result: IngestResult | null = null;
   if (signal === 'traces') {
     const batch = decodeTraces(body, format);
+    if (emitter) batch.emitter = emitter;
     rejected = batch.rejected;
     message = batch.rejectReason;
     if (batch.spans.length > 0) result = await sink.traces(batch);
   } else {
     const batch = decodeLogs(body, format);
+    if (emitter) batch.emitter = emitter;
     rejected = batch.rejected;
     message = batch.rejectReason;
     if (batch.logs.length > 0) result = await sink.logs(batch);

@@ -71,8 +71,25 @@ export interface OtlpLogRecord {
   flags: number;
 }
 
+/**
+ * Who sent a request, as the receiver established it (never read from the payload): the
+ * credential and what it may assert, and the connection's peer address.
+ */
+export interface EmitterIdentity {
+  /** Credential id; null when the listener runs without auth. */
+  credential: string | null;
+  /** Peer address of the connection (or of a trusted proxy's X-Forwarded-For). */
+  address: string | null;
+  /** Globs of the service.name values this credential may assert (`['*']`: any). */
+  services: readonly string[];
+  /** Globs of the enduser.id values this credential may assert. */
+  actors: readonly string[];
+}
+
 /** What a receiver hands to ingestion: decoded items plus the items the decoder already refused. */
 export interface DecodedTraces {
+  /** Set by the receiver; absent when ingestion is driven directly (tests, replay). */
+  emitter?: EmitterIdentity;
   spans: OtlpSpan[];
   /** Spans present in the request but unusable (bad id lengths, …), with the first reason. */
   rejected: number;
@@ -80,6 +97,7 @@ export interface DecodedTraces {
 }
 
 export interface DecodedLogs {
+  emitter?: EmitterIdentity;
   logs: OtlpLogRecord[];
   rejected: number;
   rejectReason: string | null;

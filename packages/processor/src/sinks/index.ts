@@ -4,4 +4,4 @@ export { alertLine, recordLine } from './ndjson';
 export { createOtlpLogsSink, type OtlpLogsSinkOptions } from './otlp-logs';
 export { createStdoutSink, type StdoutSinkOptions } from './stdout';
 export type { Sink, SinkStats } from './types';
-export { createWebhookSink, SIGNATURE_HEADER, signBody, type WebhookSinkOptions } from './webhook';
+export { createWebhookSink, SIGNATURE_HEADER, signBody, verifyWebhookSignature, WEBHOOK_TOLERANCE_SECONDS, type WebhookSink, type WebhookSinkOptions, type WebhookVerification } from './webhook';

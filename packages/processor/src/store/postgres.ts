@@ -2,6 +2,7 @@ import type { AuditRecord } from '@mcptrail/conventions';
 import { Pool, type PoolClient } from 'pg';
 import { GENESIS_HASH, recordFromRow } from '../chain/hash';
 import { StoreError } from './errors';
+import { type CountQuery, type CountRow, countQuerySql, countRowsOf } from './aggregate';
 import { pageChain, recordsOf } from './paging';
 import { FILTER_COLUMNS, POSTGRES_SCHEMA_V1, POSTGRES_SCHEMA_VERSION } from './postgres-schema';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
@@ -379,6 +380,15 @@ class PostgresStore implements PostgresAuditStore {
       await c.query(`DELETE FROM checkpoints WHERE chain_id = $1 AND seq < $2`, [chainId, seq]);
       return { purged: del.rowCount ?? 0 };
     });
+  }
+
+  // --- console read side ---
+
+  async countBy(q: CountQuery): Promise<CountRow[]> {
+    this.assertOpen();
+    const { sql, params } = countQuerySql(q, (n) => `$${n}`);
+    const r = await this.pool.query<Record<string, unknown>>(sql, params);
+    return countRowsOf(r.rows, q.by.length);
   }
 
   async close(): Promise<void> {

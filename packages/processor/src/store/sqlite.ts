@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { AuditRecord } from '@mcptrail/conventions';
 import { GENESIS_HASH, recordFromRow, type SealedRecord } from '../chain/hash';
 import { StoreError } from './errors';
+import { type CountQuery, type CountRow, countQuerySql, countRowsOf } from './aggregate';
 import { pageChain, recordsOf } from './paging';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
@@ -254,6 +255,14 @@ class SqliteStore implements SqliteAuditStore {
       this.db.prepare(`DELETE FROM checkpoints WHERE chain_id = ? AND seq < ?`).run(chainId, seq);
       return { purged };
     })();
+  }
+
+  // --- console read side ---
+
+  async countBy(q: CountQuery): Promise<CountRow[]> {
+    this.assertOpen();
+    const { sql, params } = countQuerySql(q, () => '?');
+    return countRowsOf(this.db.prepare(sql).all(...params) as Array<Record<string, unknown>>, q.by.length);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { AuditOutcome, AuditRecord } from '@mcptrail/conventions';
+import type { CountQuery, CountRow } from './aggregate';
 
 /** Filters of the query API and `mcptrail query`. All given filters must match (AND). */
 export interface AuditQuery {
@@ -62,6 +63,10 @@ export interface AuditStore {
   /** Retention: deletes records with seq <= `seq` and checkpoints before `seq` (the one at `seq` stays as the anchor). */
   purgeThrough(chainId: string, seq: number): Promise<{ purged: number }>;
   close(): Promise<void>;
+
+  // --- console read side (src/console): aggregation in the database, see ./aggregate.ts ---
+  /** Counts of records matching `q.where`, grouped by `q.by` (GROUP BY in the database). */
+  countBy(q: CountQuery): Promise<CountRow[]>;
 }
 
 /** The head of a chain: what the next record links to. */

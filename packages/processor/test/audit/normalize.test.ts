@@ -67,6 +67,9 @@ describe('normalizeSpan', () => {
       parent_span_id: null,
       source: 'span',
       redaction_types: null,
+      credential_id: null,
+      emitter_address: null,
+      identity_flags: null,
       received_time: '2025-11-21T04:40:03.000Z',
       clock_anomaly: null,
     });

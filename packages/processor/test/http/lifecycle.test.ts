@@ -39,7 +39,7 @@ describe('receiver lifecycle and exporter semantics', () => {
     try {
       const reply = await new Promise<string>((resolve, reject) => {
         const socket = net.connect(port, '127.0.0.1', () => {
-          socket.write('POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: 100\r\n\r\n0123456789');
+          socket.write('POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\nContent-Length: 100\r\n\r\n0123456789');
         });
         let data = '';
         socket.on('data', (c) => (data += c.toString()));
@@ -101,7 +101,7 @@ describe('receiver lifecycle and exporter semantics', () => {
     try {
       await new Promise<void>((resolve, reject) => {
         const socket = net.connect(port, '127.0.0.1', () => {
-          socket.write('POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Encoding: gzip\r\nContent-Length: 5000\r\n\r\n');
+          socket.write('POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\nContent-Encoding: gzip\r\nContent-Length: 5000\r\n\r\n');
           socket.write(Buffer.alloc(100, 7), () => {
             socket.destroy();
             resolve();

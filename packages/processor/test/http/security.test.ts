@@ -6,12 +6,14 @@ import path from 'node:path';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthenticator } from '../../src/http/auth';
 import { createReceiver, ReceiverError } from '../../src/http/receiver';
 import { silentLogger } from '../../src/logger';
 import { protoSpan, traceRequest } from '../otlp/fixtures';
 import { post, RecordingSink, startReceiver } from './helpers';
 
 const TOKEN = 'test-token-5f0c1e9a';
+const READ_TOKEN = 'read-token-77c0d2b1';
 
 describe('bearer-token auth', () => {
   let url: string;
@@ -19,7 +21,10 @@ describe('bearer-token auth', () => {
   let close: () => Promise<void>;
   beforeAll(async () => {
     const s = await startReceiver({
-      bearerToken: TOKEN,
+      auth: createAuthenticator([
+        { id: 'emitter', role: 'write', token: TOKEN },
+        { id: 'reader', role: 'read', token: READ_TOKEN },
+      ]),
       unauthenticatedPaths: ['/healthz'],
       api: async (_req, res) => {
         res.writeHead(200).end('api');
@@ -47,8 +52,12 @@ describe('bearer-token auth', () => {
 
   it('guards the api routes too', async () => {
     expect((await post(`${url}/api/audit`, '', { method: 'GET' })).status).toBe(401);
-    const ok = await post(`${url}/api/audit`, '', { method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } });
+    const ok = await post(`${url}/api/audit`, '', { method: 'GET', headers: { authorization: `Bearer ${READ_TOKEN}` } });
     expect(ok.status).toBe(200);
+    // The emitter's token authenticates but may not read.
+    const asEmitter = await post(`${url}/api/audit`, '', { method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(asEmitter.status).toBe(403);
+    expect(asEmitter.text).not.toBe('api');
     expect(ok.text).toBe('api');
     expect((await post(`${url}/healthz`, '', { method: 'GET' })).status).toBe(200);
     expect((await post(`${url}/healthz/x`, '', { method: 'GET' })).status).toBe(401);

@@ -17,7 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
 import { loadConfig } from '../../src/config/sources';
 import { createLogger } from '../../src/logger';
-import { signBody } from '../../src/sinks/webhook';
+import { verifyWebhookSignature } from '../../src/sinks/webhook';
 import { startProcessor } from '../../src/service';
 import { captureServer } from './helpers';
 import { createEmitter } from './telemetry';
@@ -72,7 +72,7 @@ describe('sealed records → detector → alerts → every sink', () => {
     const stdoutRules = out.trim().split('\n').map((l) => JSON.parse(l).alert.rule_id);
     const fileRules = readFileSync(alertsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l).alert.rule_id);
     const hookRules = webhook.requests.map((r) => {
-      expect(r.headers['x-mcptrail-signature']).toBe(signBody('hook-secret-1234', r.body.toString()));
+      expect(verifyWebhookSignature('hook-secret-1234', r.headers['x-mcptrail-signature'] as string, r.body)).toMatchObject({ ok: true });
       return JSON.parse(r.body.toString()).alert.rule_id;
     });
     const otlpText = otlp.requests.map((r) => r.body.toString('latin1')).join('');

@@ -9,9 +9,11 @@ import { type RunningProcessor, startProcessor } from '../../src/service';
 import { createEmitter } from './telemetry';
 
 const TOKEN = 'test-token-0123456789';
+const READ_TOKEN = 'read-token-9876543210';
 const dir = mkdtempSync(path.join(tmpdir(), 'mcptrail-api-'));
 let p: RunningProcessor;
-const auth = { authorization: `Bearer ${TOKEN}` };
+const auth = { authorization: `Bearer ${READ_TOKEN}` };
+const writeAuth = { authorization: `Bearer ${TOKEN}` };
 
 async function get(pathAndQuery: string, headers: Record<string, string> = auth) {
   const res = await fetch(`${p.url}${pathAndQuery}`, { headers });
@@ -19,9 +21,9 @@ async function get(pathAndQuery: string, headers: Record<string, string> = auth)
 }
 
 beforeAll(async () => {
-  const config = loadConfig({ flags: { db: path.join(dir, 'api.db'), port: '0' }, env: { MCPTRAIL_TOKEN: TOKEN } });
+  const config = loadConfig({ flags: { db: path.join(dir, 'api.db'), port: '0' }, env: { MCPTRAIL_TOKEN: TOKEN, MCPTRAIL_READ_TOKEN: READ_TOKEN } });
   p = await startProcessor(config, { logger: createLogger({ level: 'silent', redactor: null }) });
-  const emitter = createEmitter(p.url, { format: 'proto', gzip: true, headers: auth });
+  const emitter = createEmitter(p.url, { format: 'proto', gzip: true, headers: writeAuth });
   for (let i = 0; i < 6; i++) emitter.call({ tool: i < 4 ? 'search' : 'delete_file', session: `s-${i % 2}`, actor: i % 2 ? 'alice' : 'bob', outcome: i === 5 ? 'tool_error' : 'ok' });
   await emitter.shutdown();
   await p.pipeline.flush();
@@ -37,6 +39,19 @@ describe('query API', () => {
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expect((await get('/api/audit', { authorization: 'Bearer wrong' })).status).toBe(401);
+  });
+
+  it('keeps read and write apart: the emitter token gets 403 on the API, the read token 403 on OTLP', async () => {
+    const asEmitter = await fetch(`${p.url}/api/audit`, { headers: writeAuth });
+    expect(asEmitter.status).toBe(403);
+    expect(asEmitter.headers.get('mcptrail-error-code')).toBe('MCPTRAIL_HTTP_FORBIDDEN');
+    expect(await asEmitter.text()).not.toContain('"records"');
+    expect((await fetch(`${p.url}/api/verify`, { headers: writeAuth })).status).toBe(403);
+    const asReader = await fetch(`${p.url}/v1/traces`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"resourceSpans":[]}' });
+    expect(asReader.status).toBe(403);
+    // Control: the same request with the write token is accepted.
+    const asWriter = await fetch(`${p.url}/v1/traces`, { method: 'POST', headers: { ...writeAuth, 'content-type': 'application/json' }, body: '{"resourceSpans":[]}' });
+    expect(asWriter.status).toBe(200);
   });
 
   it('filters /api/audit by session, actor, tool and outcome', async () => {
@@ -74,6 +89,11 @@ describe('query API', () => {
       ['sesion=s-1', 'sesion'],
       ['tool=a&tool=b', 'tool'],
       ['order=sideways', 'order'],
+      ['since=99999999999999d', 'since'],
+      ['until=99999999999999w', 'until'],
+      ['since=2026-02-31T99:99', 'since'],
+      ['limit=1e3', 'limit'],
+      ['after_seq=99999999999999999999', 'after_seq'],
     ] as const) {
       const res = await get(`/api/audit?${q}`);
       expect(res.status, q).toBe(400);
@@ -83,6 +103,9 @@ describe('query API', () => {
       expect(error.message).toContain(`'${param}'`);
     }
     expect((await get('/api/alerts?level=severe')).status).toBe(400);
+    const alertSince = await get('/api/alerts?since=99999999999999d');
+    expect(alertSince.status).toBe(400);
+    expect((alertSince.body.error as { param: string }).param).toBe('since');
     expect((await get('/api/baselines?kind=planet')).status).toBe(400);
   });
 
@@ -98,6 +121,11 @@ describe('query API', () => {
     const verify = await get('/api/verify');
     expect(verify.status).toBe(200);
     expect(verify.body).toMatchObject({ ok: true, records: 6 });
+    // Rate-limited: a second run right after is refused with Retry-After, not queued.
+    const again = await get('/api/verify');
+    expect(again.status).toBe(429);
+    expect((again.body.error as { code: string }).code).toBe('MCPTRAIL_ERR_API_RATE_LIMITED');
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('/healthz carries no data; unknown routes and methods get JSON errors', async () => {

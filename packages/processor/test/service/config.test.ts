@@ -30,7 +30,7 @@ describe('loadConfig', () => {
   });
 
   it('precedence: flags > env > file > defaults', () => {
-    const f = file('prec.yaml', 'receiver:\n  port: 1000\n  host: 10.0.0.1\nstore:\n  path: /from/file.db\nlog_level: warn\n');
+    const f = file('prec.yaml', 'receiver:\n  port: 1000\n  host: 10.0.0.1\n  token: t\nstore:\n  path: /from/file.db\nlog_level: warn\n');
     const cfg = loadConfig({
       file: f,
       env: { MCPTRAIL_PORT: '2000', MCPTRAIL_DB: '/from/env.db' },

@@ -72,9 +72,11 @@ describe('webhook sink', () => {
     await sink.close();
     expect(srv.requests).toHaveLength(2);
     const [alertReq, recordReq] = srv.requests;
-    const expected = `sha256=${createHmac('sha256', 's3cr3t-key').update(alertReq!.body).digest('hex')}`;
-    expect(alertReq!.headers['x-mcptrail-signature']).toBe(expected);
-    expect(signBody('s3cr3t-key', alertReq!.body.toString())).toBe(expected);
+    const header = alertReq!.headers['x-mcptrail-signature'] as string;
+    const t = /^t=(\d+),/.exec(header)?.[1];
+    const expected = `t=${t},v1=${createHmac('sha256', 's3cr3t-key').update(`${t}.`).update(alertReq!.body).digest('hex')}`;
+    expect(header).toBe(expected);
+    expect(signBody('s3cr3t-key', alertReq!.body.toString(), Number(t))).toBe(expected);
     expect(JSON.parse(alertReq!.body.toString())).toMatchObject({ event: 'mcptrail.alert', alert: { id: 'a1' } });
     expect(JSON.parse(recordReq!.body.toString()).records.map((r: { seq: number }) => r.seq)).toEqual([1, 2]);
     expect(sink.stats()).toEqual({ delivered: 2, failed: 0, dropped: 0 });

@@ -5,20 +5,24 @@
  * handed to the model, or sent out through a tool's parameters). Key-name redactions
  * (`key:password` for an argument named password) are expected and excluded by default.
  */
+import { CREDENTIAL_RULE_TYPES, markerTypes } from '@mcptrail/redact';
 import { z } from 'zod';
 import { compileGlobs } from '../glob';
 import { defineEvaluator } from '../rule-kit';
 import { groupOf } from '../record-fields';
 import { zGlobs } from '../schema-helpers';
 
-/** @mcptrail/redact's credential value rules (aws_access_key, pem_private_key, url_password, …), with globs for families it may grow. */
+/**
+ * @mcptrail/redact's credential types (every provider rule, PEM/JWK keys, JWTs, URL passwords,
+ * generic secrets, …: its CREDENTIAL_RULE_TYPES), plus globs for other emitters' names.
+ */
 export const DEFAULT_CREDENTIAL_TYPES = [
-  'jwt', 'bearer*', '*private_key*', 'pem*', 'aws_*', 'github_*', 'gitlab_*', 'slack_*', 'stripe_*',
+  ...CREDENTIAL_RULE_TYPES,
+  'bearer*', '*private_key*', 'pem*', 'aws_*', 'github_*', 'gitlab_*', 'slack_*', 'stripe_*',
   'openai*', 'anthropic*', 'google_*', 'gcp_*', 'azure_*', '*api_key*', '*token*', '*secret*',
-  'connection_string*', 'ssh_*', 'npm_*', 'url_password', 'basic_auth', 'high_entropy',
+  'connection_string*', 'ssh_*', 'npm_*', 'high_entropy',
 ];
 
-const MARKER = /\[REDACTED:([A-Za-z0-9_.:-]{1,64})\]/g;
 const MAX_DEPTH = 32;
 const MAX_STRINGS = 1_000;
 
@@ -31,7 +35,7 @@ export function markerTypesIn(args: unknown): string[] {
     const [value, depth] = stack.pop() as [unknown, number];
     if (typeof value === 'string') {
       strings++;
-      if (value.includes('[REDACTED:')) for (const m of value.matchAll(MARKER)) out.push(m[1] as string);
+      for (const t of markerTypes(value)) out.push(t);
     } else if (value !== null && typeof value === 'object' && depth < MAX_DEPTH) {
       for (const v of Array.isArray(value) ? value : Object.values(value)) stack.push([v, depth + 1]);
     }

@@ -1,0 +1,127 @@
+/**
+ * The prefilter: one Aho–Corasick pass over a string finds every rule keyword in it, so only the
+ * rules whose keywords occur are run (gitleaks does the same). ASCII letters are folded to lower
+ * case; any other code unit resets the automaton to its root, which keeps the transition table
+ * dense and small (states × 64 columns) and the scan one table lookup per character.
+ */
+
+/** Column of each ASCII code unit in the transition table; 0 = "not a keyword character". */
+const COLUMN = new Uint8Array(128);
+{
+  let col = 1;
+  for (let c = 0x21; c < 0x7f; c++) {
+    if (c >= 65 && c <= 90) continue; // upper case shares the lower-case column
+    COLUMN[c] = col++;
+  }
+  for (let c = 65; c <= 90; c++) COLUMN[c] = COLUMN[c + 32]!;
+  COLUMN[32] = col++; // space: keywords may hold one (`kind: secret` does not, `api key` may)
+}
+const WIDTH = 96;
+
+export interface KeywordHit {
+  /** Index of the keyword in the list given to the index. */
+  readonly keyword: number;
+  /** Offset just past the keyword in the scanned text. */
+  readonly end: number;
+}
+
+export class KeywordIndex {
+  /** next[state * WIDTH + column] = next state (goto with failure links already followed). */
+  private readonly next: Int32Array;
+  /** Keywords ending at a state, including through failure links; null when none. */
+  private readonly outputs: (readonly number[] | null)[];
+  readonly keywords: readonly string[];
+
+  constructor(keywords: readonly string[]) {
+    this.keywords = keywords;
+    const gotoTable: Map<number, number>[] = [new Map()];
+    const out: number[][] = [[]];
+    keywords.forEach((kw, k) => {
+      let s = 0;
+      for (let i = 0; i < kw.length; i++) {
+        const c = kw.charCodeAt(i);
+        const col = c < 128 ? COLUMN[c]! : 0;
+        if (col === 0) throw new Error(`keyword '${kw}' holds a character the index cannot match`);
+        let t = gotoTable[s]!.get(col);
+        if (t === undefined) {
+          t = gotoTable.length;
+          gotoTable.push(new Map());
+          out.push([]);
+          gotoTable[s]!.set(col, t);
+        }
+        s = t;
+      }
+      out[s]!.push(k);
+    });
+    const n = gotoTable.length;
+    const next = new Int32Array(n * WIDTH);
+    const fail = new Int32Array(n);
+    const queue: number[] = [];
+    for (const [col, t] of gotoTable[0]!) {
+      next[col] = t;
+      queue.push(t);
+    }
+    for (let qi = 0; qi < queue.length; qi++) {
+      const s = queue[qi]!;
+      out[s] = out[s]!.concat(out[fail[s]!]!);
+      for (let col = 1; col < WIDTH; col++) {
+        const t = gotoTable[s]!.get(col);
+        if (t === undefined) next[s * WIDTH + col] = next[fail[s]! * WIDTH + col]!;
+        else {
+          fail[t] = next[fail[s]! * WIDTH + col]!;
+          next[s * WIDTH + col] = t;
+          queue.push(t);
+        }
+      }
+    }
+    this.next = next;
+    this.outputs = out.map((o) => (o.length === 0 ? null : o));
+  }
+
+  /**
+   * Every keyword occurrence in `text`, in order of where it ends, written to `out` as
+   * (keyword, end) pairs, at most `out.length / 2` of them; returns the number of pairs.
+   * Linear: one lookup per code unit plus one per hit.
+   */
+  scan(text: string, out: Int32Array): number {
+    const { next, outputs } = this;
+    const max = out.length;
+    let s = 0;
+    let n = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      const col = c < 128 ? COLUMN[c]! : 0;
+      if (col === 0) {
+        s = 0;
+        continue;
+      }
+      s = next[s * WIDTH + col]!;
+      const o = outputs[s] as readonly number[] | null;
+      if (o !== null) {
+        for (let j = 0; j < o.length && n < max; j++) {
+          out[n++] = o[j]!;
+          out[n++] = i + 1;
+        }
+        if (n >= max) break;
+      }
+    }
+    return n >> 1;
+  }
+
+  /** Does any keyword occur in `text`? */
+  test(text: string): boolean {
+    const { next, outputs } = this;
+    let s = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      const col = c < 128 ? COLUMN[c]! : 0;
+      if (col === 0) {
+        s = 0;
+        continue;
+      }
+      s = next[s * WIDTH + col]!;
+      if (outputs[s] !== null) return true;
+    }
+    return false;
+  }
+}
