@@ -40,6 +40,8 @@ export const GROUPABLE_FIELDS = [
   'prompt',
   'args_hash',
   'outcome',
+  'credential_id',
+  'emitter_address',
 ] as const;
 export type GroupableField = (typeof GROUPABLE_FIELDS)[number];
 

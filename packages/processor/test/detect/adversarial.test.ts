@@ -207,6 +207,14 @@ describe('sequence rules bounded by time, not steps (built-in secret-then-send, 
     expect(sequenceAlerts(out).map((a) => a.group)).toEqual([victim]);
   });
 
+  it("a flood that forges the victim's service name from another address cannot evict it (the receiver's peer address keys the quota)", () => {
+    const { detector } = harness(flooded('  max_sessions: 1000'));
+    detector.process([at(T0, { ...victim, emitter_address: '10.0.0.5', tool: 'read_secret' })]);
+    detector.process(Array.from({ length: 1_100 }, (_, i) => at(T0 + 1_000 + i, { ...victim, emitter_address: '203.0.113.9', session_id: `forged-${i}`, tool: 'read_secret' })));
+    const out = detector.process([at(T0 + 5 * MINUTE, { ...victim, emitter_address: '10.0.0.5', tool: 'fetch_url' })]);
+    expect(sequenceAlerts(out).map((a) => a.group)).toEqual([victim]);
+  });
+
   it("control: a flood under the victim's own sender identity does evict it (quotas key on the sender)", () => {
     const { detector } = harness(flooded('  max_sessions: 1000'));
     detector.process([at(T0, { ...victim, tool: 'read_secret' })]);
