@@ -164,6 +164,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       signer,
       checkpointEvery: { records: config.trail.checkpoint_records, seconds: config.trail.checkpoint_seconds },
       pairingWindowMs: config.trail.pairing_window_ms,
+      limits: { maxClockAheadMs: config.trail.max_clock_ahead_seconds * 1000, maxClockBehindMs: config.trail.max_clock_behind_seconds * 1000 },
       identityMismatch: config.auth.identity_mismatch,
       logger: logger.child({ component: 'trail' }),
       clock,

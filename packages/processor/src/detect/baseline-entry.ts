@@ -97,7 +97,7 @@ export class BaselineEntry {
   }
 
   /** Folds one call in. `local` is computed once per record by the caller (time-zone aware). */
-  observe(timeMs: number, local: LocalTime, outcome: string, argsSize: number | null): void {
+  observe(timeMs: number, local: LocalTime, outcome: string, argsSize: number | null, learnSchedule = true): void {
     const hourOfWeek = local.hourOfWeek;
     if (this.observations === 0) this.firstMs = timeMs;
     this.observations++;
@@ -123,7 +123,7 @@ export class BaselineEntry {
     }
     this.hours[hourOfWeek] = (this.hours[hourOfWeek] as number) + 1;
     this.hoursTotal++;
-    this.observeDay(local);
+    if (learnSchedule) this.observeDay(local);
     this.dirty = true;
   }
 

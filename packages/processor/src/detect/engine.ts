@@ -150,11 +150,15 @@ export function createDetector(opts: DetectorOptions): Detector {
       trace,
       redactionTypes: redactionTypesOf(rec),
     };
+    const firedBefore = stats.alerts_raised + stats.alerts_repeated;
     for (const a of onRecord) evaluate(a, rec, () => (a.evaluator.onRecord as NonNullable<Evaluator['onRecord']>)(ctx), out);
+    // A call that raised an alert is counted, but never teaches the day profiles its hour:
+    // repeated night attacks must not make the night look habitual.
+    const learnSchedule = stats.alerts_raised + stats.alerts_repeated === firedBefore;
 
     for (const entry of [service, serviceTool, actor, actorTool, actorService]) {
       if (!entry) continue;
-      entry.observe(timeMs, local, rec.outcome, rec.args_size);
+      entry.observe(timeMs, local, rec.outcome, rec.args_size, learnSchedule);
       baselines.touch(entry);
     }
     if (timeMs >= service.lastMs) service.lastRef = ref;

@@ -165,6 +165,13 @@ describe('profiles a sender cannot rewrite', () => {
     expect(out.map((a) => a.group)).toEqual([{ service: 'weather-server', actor_id: 'agent-a', tool: 'delete_record' }]);
   });
 
+  it('repeated night attacks do not teach the profile that the night is habitual', () => {
+    const { detector } = harness();
+    detector.process(officeWeeks());
+    const weekly = [0, 1, 2, 3].map((w) => offHours(detector.process([at(sundayNight + w * 7 * DAY, { tool: 'delete_record' })])).length);
+    expect(weekly).toEqual([1, 1, 1, 1]);
+  });
+
   it('control: the same delete at 10:00 on a weekday, where the actor works, raises nothing', () => {
     const { detector } = harness();
     detector.process(officeWeeks());

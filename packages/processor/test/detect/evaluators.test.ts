@@ -524,8 +524,8 @@ describe('service_silent', () => {
 
   it('with min_expected, silence matters only at hours the service is usually busy (not nights)', () => {
     const h = harness(rules.replace('min_expected: 0', 'min_expected: 20'));
-    // Three Mondays 09:00-10:00 at 2 calls a minute (120 an hour): 30 expected in 15 minutes.
-    for (let w = 0; w < 3; w++) h.detector.process(normalTraffic(T0 + w * 7 * DAY, 60, 2));
+    // Three Mondays 08:00-10:00 at 2 calls a minute (120 an hour): 30 expected in 15 minutes.
+    for (let w = 0; w < 3; w++) h.detector.process(normalTraffic(T0 - HOUR + w * 7 * DAY, 120, 2));
     h.now.value = T0 + 14 * DAY + 20 * MINUTE; // Monday 09:20, silent since the clock's last record
     h.detector.process([record({ timeMs: T0 + 14 * DAY })]);
     h.now.value += 16 * MINUTE;
@@ -534,7 +534,7 @@ describe('service_silent', () => {
     ]);
     // Control: the same silence at night (Monday 23:00, never busy) stays quiet.
     const n = harness(rules.replace('min_expected: 0', 'min_expected: 20'));
-    for (let w = 0; w < 3; w++) n.detector.process(normalTraffic(T0 + w * 7 * DAY, 60, 2));
+    for (let w = 0; w < 3; w++) n.detector.process(normalTraffic(T0 - HOUR + w * 7 * DAY, 120, 2));
     n.now.value = T0 + 14 * DAY + 14 * HOUR;
     n.detector.process([record({ timeMs: n.now.value })]);
     n.now.value += 60 * MINUTE;
