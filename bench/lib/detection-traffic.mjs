@@ -23,7 +23,10 @@ export function rng(seed) {
 function pick(r, weights) {
   const total = weights.reduce((s, [, w]) => s + w, 0);
   let x = r() * total;
-  for (const [v, w] of weights) if ((x -= w) < 0) return v;
+  for (const [v, w] of weights) {
+    x -= w;
+    if (x < 0) return v;
+  }
   return weights[weights.length - 1][0];
 }
 
@@ -79,7 +82,9 @@ export function normalTraffic({ weeks, actors, seed, holidays, skip = () => fals
     for (let t = from + (-Math.log(1 - r()) * HOUR) / perHour; t < to; t += (-Math.log(1 - r()) * HOUR) / perHour) {
       const service = pick(r, services);
       const slot = Math.floor(t / HOUR);
-      const session = (sessionOf[`${service}:${slot}`] ??= `${actor.id}-${service}-${slot}-${Math.floor(r() * 1e6)}`);
+      const key = `${service}:${slot}`;
+      if (sessionOf[key] === undefined) sessionOf[key] = `${actor.id}-${service}-${slot}-${Math.floor(r() * 1e6)}`;
+      const session = sessionOf[key];
       emit(t, actor, service, pick(r, roleDef[service][1]), session);
     }
   };
@@ -137,7 +142,9 @@ export function attacks({ weeks, people, seed }) {
   let scenario = '';
 
   scenario = 'off-hours-destructive';
-  lastWeeks.forEach((w, i) => add(scenario, { rule: 'off-hours-high-risk-tool' }, [call(sunday(w) + 3 * HOUR + 12 * MINUTE, office[i].id, 'crm-mcp', 'delete_note')]));
+  lastWeeks.forEach((w, i) => {
+    add(scenario, { rule: 'off-hours-high-risk-tool' }, [call(sunday(w) + 3 * HOUR + 12 * MINUTE, office[i].id, 'crm-mcp', 'delete_note')]);
+  });
 
   scenario = 'exfil-across-servers';
   lastWeeks.forEach((w, i) => {
