@@ -71,11 +71,15 @@ await new Promise((r) => webhook.listen(0, '127.0.0.1', r));
 const dir = mkdtempSync(path.join(tmpdir(), 'mcptrail-bench-'));
 const pg = opts.store === 'postgres' ? await startPgCluster() : undefined;
 const dbArg = pg ? pg.url : path.join(dir, 'trail.db');
+// Key and witness off the store's directory, as the processor requires by default.
+const keyFile = path.join(dir, 'keys', 'bench.ed25519.pem');
+const trustEnv = { MCPTRAIL_WITNESS_DIR: path.join(dir, 'witness') };
 async function startServe(replica) {
   const args = [...opts.serverNodeArgs.split(' ').filter(Boolean), cli, 'serve', '--port', '0', '--db', dbArg, '--webhook-url', `http://127.0.0.1:${webhook.address().port}/alerts`, '--log-level', 'warn'];
   // Replicas share one signing key (created by the first), so one public key verifies every chain.
-  if (pg) args.push('--replica-id', `r${replica}`, '--state-dir', dir, '--signing-key', path.join(dir, 'bench.ed25519.pem'));
-  const child = spawn(process.execPath, args, { env: { ...process.env, MCPTRAIL_WEBHOOK_SECRET: 'bench-webhook-secret' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  args.push('--signing-key', keyFile);
+  if (pg) args.push('--replica-id', `r${replica}`, '--state-dir', dir);
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...trustEnv, MCPTRAIL_WEBHOOK_SECRET: 'bench-webhook-secret' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const url = await new Promise((resolve, reject) => {
     child.stderr.on('data', (c) => {
@@ -201,12 +205,12 @@ if (pg) {
   db.close();
   dbMiB = statSync(dbArg).size / 2 ** 20;
 }
-const verifyArgs = [cli, 'verify', '--db', dbArg, '--json'];
-if (pg) verifyArgs.push('--state-dir', dir, '--replica-id', 'r0', '--signing-key', path.join(dir, 'bench.ed25519.pem'));
+const verifyArgs = [cli, 'verify', '--db', dbArg, '--json', '--signing-key', keyFile];
+if (pg) verifyArgs.push('--state-dir', dir, '--replica-id', 'r0');
 const v0 = performance.now();
 let verify;
 try {
-  verify = JSON.parse(execFileSync(process.execPath, verifyArgs, { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 }));
+  verify = JSON.parse(execFileSync(process.execPath, verifyArgs, { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, ...trustEnv } }));
 } catch (err) {
   verify = { ok: false, error: String(err.stdout ?? err.message).slice(0, 500) };
 }
@@ -214,13 +218,46 @@ const verifyS = (performance.now() - v0) / 1000;
 // In-process as well (SQLite), for CPU time without the CLI's start-up.
 let inProcess;
 if (!pg) {
-  const { openSqliteStore, verifyTrail } = require('@mcptrail/processor');
+  const { openSqliteStore, verifyTrail, proveInclusion } = require('@mcptrail/processor');
   const store = openSqliteStore({ path: dbArg });
+  const pub = keyFile.replace(/\.pem$/, '.pub.pem');
   const c0 = process.cpuUsage();
-  const report = await verifyTrail(store, `${dbArg}.ed25519.pub.pem`);
+  const report = await verifyTrail(store, pub, { chains: ['main'] });
   const c = process.cpuUsage(c0);
   inProcess = { ok: report.ok, records: report.records, cpuSeconds: (c.user + c.system) / 1e6 };
+  // `mcptrail prove --seq`: each proof reads the chain's hash column and rebuilds the tree (O(n)).
+  const { createPublicKey } = require('node:crypto');
+  const key = createPublicKey(require('node:fs').readFileSync(pub));
+  const proofSeqs = [1, Math.ceil(report.records / 3), Math.ceil((2 * report.records) / 3), report.records - 1, 7].filter((n) => n >= 1);
+  const p0 = process.cpuUsage();
+  for (const seq of proofSeqs) await proveInclusion(store, 'main', seq, key);
+  const p = process.cpuUsage(p0);
+  inProcess.proof = { proofs: proofSeqs.length, cpuMsPerProof: (p.user + p.system) / 1e3 / proofSeqs.length };
   await store.close?.();
+  // Checkpoint cost: one signed note over 1,000 new leaves (frontier + root + Ed25519), then one fsync'd witness line.
+  const { buildCheckpoint, createSigner, openFileWitness } = require('@mcptrail/processor');
+  const { generateKeyPairSync, randomBytes } = require('node:crypto');
+  const signer = createSigner(generateKeyPairSync('ed25519').privateKey);
+  const leaves = Array.from({ length: 1000 }, () => randomBytes(32).toString('hex'));
+  const witness = openFileWitness(path.join(dir, 'bench-witness', 'cost.witness'));
+  let last = null;
+  const rounds = 200;
+  let signCpu = 0;
+  let publishWall = 0;
+  for (let i = 0; i < rounds; i++) {
+    const s0 = process.cpuUsage();
+    const cp = buildCheckpoint(
+      { head: { seq: (i + 1) * 1000, hash: leaves[999] }, last, leaves, alerts: { seq: 0, hash: '0'.repeat(64) } },
+      { chainId: 'main', origin: 'mcptrail/bench', time: new Date().toISOString(), signer },
+    );
+    const s1 = process.cpuUsage(s0);
+    signCpu += s1.user + s1.system;
+    const w0 = performance.now();
+    witness.publish(cp, signer.publicKey);
+    publishWall += performance.now() - w0;
+    last = cp;
+  }
+  inProcess.checkpoint = { rounds, leavesEach: 1000, cpuUsPerCheckpoint: signCpu / rounds, witnessAppendMsWall: publishWall / rounds };
 }
 pg?.destroy();
 
@@ -253,7 +290,9 @@ const s = {
   baselineKeys,
   dbMiB,
   exitCodes,
-  verify: { ok: verify.ok === true && (inProcess?.ok ?? true), records: verify.records ?? inProcess?.records, cliSeconds: verifyS, cpuSeconds: inProcess?.cpuSeconds, error: verify.error },
+  verify: { ok: verify.ok === true && (inProcess?.ok ?? true), records: verify.records ?? inProcess?.records, cliSeconds: verifyS, cpuSeconds: inProcess?.cpuSeconds, error: verify.error ?? (verify.ok === false ? JSON.stringify(verify.chains?.map((c) => c.problem)).slice(0, 500) : undefined) },
+  proof: inProcess?.proof,
+  checkpoint: inProcess?.checkpoint,
 };
 s.verify.recordsPerSecondCli = s.verify.records / verifyS;
 s.verify.recordsPerSecondCpu = inProcess ? inProcess.records / inProcess.cpuSeconds : undefined;
@@ -283,6 +322,12 @@ lines.push(
           ? `${fmt(s.verify.cliSeconds, 2)} s wall via the CLI for ${fmt(s.verify.records, 0)} records (${fmt(s.verify.recordsPerSecondCli, 0)} records/s)${inProcess ? `; \`verifyTrail\` in-process: ${fmt(inProcess.cpuSeconds, 2)} s CPU → **${fmt(s.verify.recordsPerSecondCpu, 0)} records/s**` : ''}; intact`
           : `failed: ${s.verify.error ?? 'not intact'}`,
       ],
+      ...(s.proof
+        ? [['`mcptrail prove --seq N` (inclusion proof, in-process)', `**${fmt(s.proof.cpuMsPerProof, 1)} ms CPU per proof** over ${fmt(s.verify.records, 0)} records (reads the hash column and rebuilds the RFC 6962 tree; ${s.proof.proofs} proofs)`]]
+        : []),
+      ...(s.checkpoint
+        ? [['checkpoint cost (1,000 new leaves: Merkle frontier + root + Ed25519 signed note; then the witness line)', `**${fmt(s.checkpoint.cpuUsPerCheckpoint, 0)} µs CPU** per checkpoint; witness append + fsync ${fmt(s.checkpoint.witnessAppendMsWall, 2)} ms wall (${s.checkpoint.rounds} rounds)`]]
+        : []),
     ],
   ),
   '',

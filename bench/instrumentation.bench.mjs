@@ -1,24 +1,67 @@
 // Instrumentation overhead: every mode in fresh child processes, modes alternating within each
 // round, medians over rounds and paired differences against the provider-only baseline.
 // node instrumentation.bench.mjs [--rounds 5] [--calls 5000] [--warmup 2000] [--heap-calls 100000] [--label instrumentation]
+// node instrumentation.bench.mjs --workload bounds [--rounds 3] [--label instrumentation-bounds]
+//   (issue 14: one tools/list of a 10,000-tool server, one tools/call with a 10 MB argument)
 import { fileURLToPath } from 'node:url';
 import { runWorker } from './lib/child.mjs';
 import { commandLine, flags, fmt, machineLine, median, table } from './lib/stats.mjs';
 import { writeResult } from './lib/results.mjs';
 
-const MODES = ['none', 'provider', 'mcptrail', 'traceloop', 'arize'];
+const MODES = ['none', 'provider', 'mcptrail', 'traceloop', 'arize', 'provider-v2', 'mcptrail-v2'];
 const LABELS = {
   none: 'no tracer provider',
   provider: 'provider, no instrumentation',
   mcptrail: '@mcptrail/instrumentation-mcp (defaults)',
   traceloop: '@traceloop/instrumentation-mcp 0.27.0',
   arize: '@arizeai/openinference-instrumentation-mcp 0.2.33',
+  'provider-v2': 'SDK 2.x: provider, no instrumentation',
+  'mcptrail-v2': 'SDK 2.x: @mcptrail/instrumentation-mcp (defaults)',
 };
+/** The provider-only run each mode is compared with: the same SDK major's. */
+const baselineOf = (mode) => (mode.endsWith('-v2') ? 'provider-v2' : 'provider');
 const EXPORTERS = ['counting', 'memory'];
-const opts = flags({ rounds: 5, calls: 5000, warmup: 2000, concurrency: 64, heapCalls: 100_000, label: 'instrumentation' });
+const opts = flags({ rounds: 5, calls: 5000, warmup: 2000, concurrency: 64, heapCalls: 100_000, label: 'instrumentation', workload: 'calls' });
 const worker = fileURLToPath(new URL('./lib/instrumentation-worker.cjs', import.meta.url));
 const run = (mode, exporter, extra = {}) =>
   runWorker(worker, [JSON.stringify({ mode, exporter, calls: opts.calls, warmup: opts.warmup, concurrency: opts.concurrency, ...extra })], { nodeArgs: ['--expose-gc'] });
+
+if (opts.workload === 'bounds') {
+  await bounds();
+  process.exit(0);
+}
+
+/** Bounded work per call (issue 14): CPU ms of one large request, instrumented against provider-only, same rounds. */
+async function bounds() {
+  const workloads = [
+    { name: 'tools/list of a 10,000-tool server', target: '≤ 2× provider-only', extra: { tools: 10_000, op: 'list', calls: 10, warmup: 3, concurrency: 1 } },
+    { name: 'tools/call with a 10 MB argument', target: '≤ 20 ms added', extra: { argBytes: 10 * 1024 * 1024, calls: 10, warmup: 2, concurrency: 1 } },
+  ];
+  const rounds = opts.rounds === 5 ? 3 : opts.rounds;
+  const rows = [];
+  const summary = { opts, machine: machineLine(), command: commandLine(), workloads: {} };
+  for (const w of workloads) {
+    const per = { provider: [], mcptrail: [] };
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of round % 2 ? ['mcptrail', 'provider'] : ['provider', 'mcptrail']) {
+        const r = await run(mode, 'counting', w.extra);
+        per[mode].push(r.sequential.usPerCall / 1000);
+        process.stderr.write(`${w.name} round ${round + 1}/${rounds} ${mode}: ${fmt(r.sequential.usPerCall / 1000)} ms CPU\n`);
+      }
+    }
+    const base = median(per.provider);
+    const inst = median(per.mcptrail);
+    const added = median(per.mcptrail.map((v, i) => v - per.provider[i]));
+    summary.workloads[w.name] = { provider: per.provider, mcptrail: per.mcptrail };
+    rows.push([w.name, fmt(base), fmt(inst), `${fmt(added)} (×${fmt(inst / base, 2)})`, w.target]);
+  }
+  const lines = ['### Instrumentation: bounded work per large request', '', `\`${summary.command}\` — ${summary.machine}`, ''];
+  lines.push(`(median of ${rounds} rounds; CPU ms per request, sequential, counting exporter; SDK 1.x)`, '');
+  lines.push(table(['request', 'provider-only ms', 'mcptrail ms', 'added ms (× provider)', 'target'], rows), '');
+  const markdown = lines.join('\n');
+  writeResult(opts.label === 'instrumentation' ? 'instrumentation-bounds' : opts.label, summary, markdown);
+  process.stdout.write(`${markdown}\n`);
+}
 
 const runs = []; // { round, mode, exporter, result }
 for (let round = 0; round < opts.rounds; round++) {
@@ -47,7 +90,7 @@ const paired = (mode, exporter, phase, f) => {
   const values = [];
   for (let round = 0; round < opts.rounds; round++) {
     const a = runs.find((r) => r.round === round && r.mode === mode && r.exporter === exporter);
-    const b = runs.find((r) => r.round === round && r.mode === 'provider' && r.exporter === exporter);
+    const b = runs.find((r) => r.round === round && r.mode === baselineOf(mode) && r.exporter === exporter);
     values.push(f(a.result[phase].usPerCall, b.result[phase].usPerCall));
   }
   return median(values);
@@ -72,15 +115,15 @@ for (const exporter of EXPORTERS) {
     rows.push([
       LABELS[mode],
       fmt(seq),
-      mode === 'provider' ? '—' : `${fmt(addedSeq)} (×${fmt(ratioSeq, 2)})`,
+      mode === baselineOf(mode) ? '—' : `${fmt(addedSeq)} (×${fmt(ratioSeq, 2)})`,
       fmt(conc),
-      mode === 'provider' ? '—' : `${fmt(addedConc)} (×${fmt(ratioConc, 2)})`,
+      mode === baselineOf(mode) ? '—' : `${fmt(addedConc)} (×${fmt(ratioConc, 2)})`,
       fmt(spans, 2),
       fmt(logsPerCall, 2),
       exporter === 'counting' && heap[mode] ? fmt(heap[mode].growthKiB, 0) : '',
     ]);
   }
-  lines.push(`**${exporter} exporter** (median of ${opts.rounds} rounds × ${opts.calls} calls per phase; CPU µs; "added" and "×" = medians of same-round differences and ratios against the provider-only baseline)`, '');
+  lines.push(`**${exporter} exporter** (median of ${opts.rounds} rounds × ${opts.calls} calls per phase; CPU µs; "added" and "×" = medians of same-round differences and ratios against the provider-only baseline of the same SDK major)`, '');
   lines.push(table(['mode', 'seq µs/call', 'seq added µs (× provider)', `${opts.concurrency}-way µs/call`, `${opts.concurrency}-way added µs (× provider)`, 'spans/call', 'log records/call', exporter === 'counting' ? `heap growth KiB / ${opts.heapCalls} calls` : ''], rows), '');
 }
 const sample = Object.fromEntries(MODES.map((mode) => [mode, runs.find((r) => r.mode === mode && r.exporter === 'memory')?.result.sample]));

@@ -3,6 +3,7 @@
 // node --expose-gc redaction.bench.mjs [--runs 7] [--min-ms 300] [--adversarial-runs 3] [--label redaction]
 import { createRequire } from 'node:module';
 import { args10k, args1k, args200, adversarialStrings, adversarialStructures, mixedCorpus } from './lib/redaction-inputs.mjs';
+import { loadGeneratedCorpus } from './lib/redaction-corpus.mjs';
 import { writeResult } from './lib/results.mjs';
 import { commandLine, flags, fmt, machineLine, median, table } from './lib/stats.mjs';
 
@@ -104,6 +105,35 @@ summary.worstMs = worstMs;
 lines.push(`**Adversarial inputs** (CPU ms of the slowest of ${opts.adversarialRuns} runs, wall ms in parentheses; \`redactText\` sees the whole string, \`redact\` cuts strings at \`maxStringLength\` 8,192 by default)`, '');
 lines.push(table(['input', 'KB', '`redactText()` ms', '`redact({ arg })` ms'], advRows), '');
 lines.push(`Worst case over all adversarial inputs: **${fmt(worstMs, 1)} ms** CPU.`, '');
+
+// 4. Recall on the generated corpus and false redactions on the look-alike corpus (the tests' cases).
+const gen = loadGeneratedCorpus();
+const corpusCases = gen.generatedCorpus();
+const leaks = (c, out) => gen.leakedKinds([c], out).length > 0;
+const recallRows = [];
+summary.recall = {};
+for (const category of ['provider', 'structural', 'pii']) {
+  const cases = corpusCases.filter((c) => c.category === category);
+  const inText = cases.filter((c) => !leaks(c, redactor.redactText(`note: ${c.text} (end)`).value)).length;
+  const inArgs = cases.filter((c) => !leaks(c, JSON.stringify(redactor.redact({ args: { note: c.text, list: [c.text] } }).value))).length;
+  summary.recall[category] = { cases: cases.length, inText, inArgs };
+  recallRows.push([category, String(cases.length), `${inText} (${fmt((100 * inText) / cases.length, 1)} %)`, `${inArgs} (${fmt((100 * inArgs) / cases.length, 1)} %)`]);
+}
+const lookAlikes = gen.lookAlikeCorpus(25);
+const byCategory = new Map();
+for (const l of lookAlikes) {
+  const e = byCategory.get(l.category) ?? { n: 0, changed: 0 };
+  e.n++;
+  if (redactor.redactText(l.text).value !== l.text) e.changed++;
+  byCategory.set(l.category, e);
+}
+const changedTotal = [...byCategory.values()].reduce((a, e) => a + e.changed, 0);
+summary.falseRedactions = { items: lookAlikes.length, changed: changedTotal, byCategory: Object.fromEntries(byCategory) };
+lines.push(`**Recall** on the generated corpus (\`packages/redact/test/fixtures/generated-corpus.ts\`, seed ${gen.CORPUS_SEED}: ${corpusCases.length} kinds, values built from each format's documentation): a case counts as caught when none of its secret parts is left.`, '');
+lines.push(table(['category', 'kinds', 'caught by `redactText` (in prose)', 'caught by `redact` (argument value and array item)'], recallRows), '');
+const fpRows = [...byCategory].filter(([, e]) => e.changed > 0).map(([c, e]) => [c, String(e.n), String(e.changed)]);
+lines.push(`**False redactions** on the look-alike corpus (${lookAlikes.length} items, ${byCategory.size} categories: UUIDs, git SHAs, content hashes, base64 images, order ids, timestamps, versions, prose, …): **${changedTotal} changed (${fmt((100 * changedTotal) / lookAlikes.length, 2)} %)**${fpRows.length > 0 ? '; categories with changes:' : '.'}`, '');
+if (fpRows.length > 0) lines.push(table(['look-alike category', 'items', 'changed'], fpRows), '');
 
 const markdown = lines.join('\n');
 writeResult(opts.label, summary, markdown);

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { choosePort, stopAll, stopGroup } from './demo/processes.mjs';
 import {
   api,
+  cliEnv,
   EXPECTED_ALERTS,
   PROCESSOR_CLI,
   REPO_ROOT,
@@ -123,7 +124,7 @@ function printAlertsAndVerify(report, alerts) {
   for (const a of unexpectedForNormal) console.log(`  ✗ normal traffic raised ${a.rule_id}`);
   if (missing.length === 0 && unexpectedForNormal.length === 0) console.log(dim('  every attack scenario raised its alerts; normal traffic raised none'));
 
-  const verify = spawnSync(process.execPath, [PROCESSOR_CLI, 'verify', '--db', db], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+  const verify = spawnSync(process.execPath, [PROCESSOR_CLI, 'verify', '--db', db], { cwd: REPO_ROOT, env: cliEnv(db), encoding: 'utf8', timeout: 60_000 });
   console.log(`\n${bold('mcptrail verify')} ${verify.status === 0 ? '✓ intact' : `✗ exit ${verify.status}`}`);
   for (const line of `${verify.stdout}${verify.stderr}`.trim().split('\n').slice(0, 8)) console.log(`  ${line}`);
   return verify.status === 0 && missing.length === 0 && unexpectedForNormal.length === 0;

@@ -10,10 +10,16 @@ const { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } = requir
 const { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider } = require('@opentelemetry/sdk-logs');
 const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics');
 
-const MODES = ['none', 'provider', 'mcptrail', 'traceloop', 'arize'];
+// `-v2` modes run the same calls on MCP SDK 2.x (`@modelcontextprotocol/server` + `/client`).
+const MODES = ['none', 'provider', 'mcptrail', 'traceloop', 'arize', 'provider-v2', 'mcptrail-v2'];
 const opts = JSON.parse(process.argv[2] ?? '{}');
-const { mode, exporter, calls = 5000, warmup = 2000, concurrency = 64, heapCalls = 0 } = opts;
-if (!MODES.includes(mode)) throw new Error(`mode must be one of ${MODES.join(', ')}, got '${mode}'`);
+const { exporter, calls = 5000, warmup = 2000, concurrency = 64, heapCalls = 0 } = opts;
+// Bounds workloads (issue 14): `tools` extra tools on the server and `op: 'list'` (time tools/list), or an
+// argument of `argBytes` bytes (time that tools/call).
+const { tools: extraTools = 0, op = 'call', argBytes = 0 } = opts;
+if (!MODES.includes(opts.mode)) throw new Error(`mode must be one of ${MODES.join(', ')}, got '${opts.mode}'`);
+const v2 = opts.mode.endsWith('-v2');
+const mode = opts.mode.replace(/-v2$/, '');
 if (exporter !== 'counting' && exporter !== 'memory') throw new Error(`exporter must be 'counting' or 'memory', got '${exporter}'`);
 
 /** Counts what it is given and keeps nothing: the cheapest real exporter. */
@@ -99,12 +105,19 @@ if (mode === 'mcptrail') {
     });
 }
 
-const sdk = {
-  McpServer: require('@modelcontextprotocol/sdk/server/mcp.js').McpServer,
-  Server: require('@modelcontextprotocol/sdk/server/index.js').Server,
-  Client: require('@modelcontextprotocol/sdk/client/index.js').Client,
-  InMemoryTransport: require('@modelcontextprotocol/sdk/inMemory.js').InMemoryTransport,
-};
+const sdk = v2
+  ? {
+      McpServer: require('@modelcontextprotocol/server').McpServer,
+      Server: require('@modelcontextprotocol/server').Server,
+      Client: require('@modelcontextprotocol/client').Client,
+      InMemoryTransport: require('@modelcontextprotocol/server').InMemoryTransport,
+    }
+  : {
+      McpServer: require('@modelcontextprotocol/sdk/server/mcp.js').McpServer,
+      Server: require('@modelcontextprotocol/sdk/server/index.js').Server,
+      Client: require('@modelcontextprotocol/sdk/client/index.js').Client,
+      InMemoryTransport: require('@modelcontextprotocol/sdk/inMemory.js').InMemoryTransport,
+    };
 afterLoad(sdk);
 const { z } = require('zod');
 
@@ -124,17 +137,38 @@ function isolate(transport) {
 // A typical tool call: a few scalar fields, one nested object, one value the redactor masks.
 const ARGS = { orderId: 'A-1042', include: ['items', 'shipping'], customer: { email: 'jane.doe@example.com', tier: 'gold' }, limit: 10 };
 
+function bigText(bytes) {
+  const words = ['order', 'shipped', 'customer', 'warehouse', 'invoice', 'delivery', 'parcel', 'address', 'refund', 'status'];
+  const parts = [];
+  let n = 0;
+  for (let i = 0; n < bytes; i++) {
+    const w = `${words[i % words.length]}-${i % 997} `;
+    parts.push(w);
+    n += w.length;
+  }
+  return parts.join('').slice(0, bytes);
+}
+
 async function main() {
   const server = new sdk.McpServer({ name: 'bench-orders', version: '1.0.0' });
   server.registerTool(
     'lookup_order',
     {
       description: 'Look up an order by id',
-      inputSchema: { orderId: z.string(), include: z.array(z.string()).optional(), customer: z.object({ email: z.string(), tier: z.string() }).optional(), limit: z.number().optional() },
+      inputSchema: (v2 ? z.object : (shape) => shape)({
+        orderId: z.string(),
+        include: z.array(z.string()).optional(),
+        customer: z.object({ email: z.string(), tier: z.string() }).optional(),
+        limit: z.number().optional(),
+      }),
       annotations: { readOnlyHint: true },
     },
     async (args) => ({ content: [{ type: 'text', text: `order ${args.orderId}: shipped, 2 items` }] }),
   );
+  const toolSchema = (v2 ? z.object : (shape) => shape)({ id: z.string(), limit: z.number().optional() });
+  for (let i = 0; i < extraTools; i++) {
+    server.registerTool(`tool_${i}`, { description: `Tool number ${i}`, inputSchema: toolSchema }, async () => ({ content: [] }));
+  }
   const [clientTransport, serverTransport] = sdk.InMemoryTransport.createLinkedPair();
   isolate(clientTransport);
   isolate(serverTransport);
@@ -143,7 +177,9 @@ async function main() {
   await client.connect(clientTransport);
   await client.listTools();
 
-  const call = () => client.callTool({ name: 'lookup_order', arguments: ARGS });
+  // A large argument: ordinary prose-like text (not one repeated byte, which regexes skip unrealistically fast).
+  const bigArgs = argBytes > 0 ? { ...ARGS, orderId: 'A-1042', notes: bigText(argBytes) } : ARGS;
+  const call = op === 'list' ? () => client.listTools() : () => client.callTool({ name: 'lookup_order', arguments: bigArgs });
   const sequential = async (n) => {
     for (let i = 0; i < n; i++) await call();
   };
@@ -187,7 +223,7 @@ async function main() {
 
   await sequential(warmup);
   await concurrent(warmup);
-  const result = { mode, exporter, calls, concurrency };
+  const result = { mode: opts.mode, exporter, calls, concurrency };
   result.sequential = await timed(sequential, calls);
   result.concurrent = await timed(concurrent, calls);
 

@@ -96,6 +96,19 @@ export function adversarialStrings() {
     'whitespace: 1 MB of spaces': ' '.repeat(MB),
     'high entropy-ish base64 run': fill('Zm9vYmFyQmF6MTIz'),
     'unicode: mixed scripts': fill('пароль=秘密 '),
+    // Rule table and structural rules (issue 11): every keyword of the prefilter firing, near misses.
+    'provider keywords: token prefixes, no body': fill('glpat-npm_hvs.SG.dapi shpat_xoxb-AKCp '),
+    'provider keywords: name = short value': fill('DATADOG_API_KEY=x '),
+    'provider keywords: discord id prefixes': fill('MTA.MjE.NTk.'),
+    'national ids: 11-digit runs after PESEL': `PESEL ${fill('44051401358 ')}`,
+    'national ids: dotted digit groups': fill('123.456.789-0 '),
+    'national ids: capitals and digits': fill('RSSMRA85T10A562 '),
+    'base64 user:pass candidates': fill('YWRtaW46aHVudGVy '),
+    'generic secret: key = random, repeated': fill('api_key=Zx9Qw2Er7Ty4Ui1Op '),
+    'authorization: scheme word chains': fill('Authorization: SSWS '),
+    'percent-encoded UTF-8': fill('%C3%B8%E2%82%AC'),
+    'full-width digits': fill('４１１１ '),
+    'jwk: kty and short keys': fill('{"kty":"EC","d":"'),
   };
 }
 
@@ -109,6 +122,8 @@ export function adversarialStructures() {
   const strings = Array.from({ length: 200_000 }, (_, i) => `value-${i}@example.com`);
   const objects = Array.from({ length: 100_000 }, (_, i) => ({ id: i, password: 'x', note: 'ok' }));
   const wideObject = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`field_${i}`, i % 10 === 0 ? FAKE.aws : 'v']));
+  const longKeys = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`x-header-name-${i}-ghp_${i}`, 'v']));
+  const splitItems = Array.from({ length: 100_000 }, (_, i) => (i % 2 === 0 ? 'ghp_16C7e42F292c' : `6912E7710c838347Ae178B4a${i}`));
   return {
     '10,000-deep object': deep,
     '10,000-deep array': deepArray,
@@ -116,5 +131,7 @@ export function adversarialStructures() {
     'array of 200,000 emails': strings,
     'array of 100,000 objects with password keys': objects,
     'object with 100,000 keys': wideObject,
+    'object with 20,000 long keys (names scanned)': longKeys,
+    'array of 100,000 token halves (split-secret join)': splitItems,
   };
 }

@@ -49,6 +49,14 @@ if (red) {
     `worst ${fmt(wallMs, 1)} ms wall (${wallName}); worst ${fmt(cpuMs, 1)} ms CPU incl. parallel GC threads (${cpuName})`,
     verdict(wallMs <= 50, wallMs > 50 ? `${times(wallMs, 50)} the bound` : 'wall time'),
   ]);
+  if (red.recall && red.falseRedactions) {
+    const cats = Object.entries(red.recall);
+    const caught = cats.reduce((a, [, r]) => a + Math.min(r.inText, r.inArgs), 0);
+    const kinds = cats.reduce((a, [, r]) => a + r.cases, 0);
+    rows.push(['Redaction recall on the generated corpus (issue 11)', cats.map(([c, r]) => `${c} ${r.inText}/${r.cases}`).join(', '), verdict(caught === kinds, `${caught}/${kinds} kinds`)]);
+    const f = red.falseRedactions;
+    rows.push(['False redactions ≤ 1 % of the look-alike corpus (issue 11)', `${f.changed} of ${f.items} changed`, verdict(f.changed <= f.items / 100, `${fmt((100 * f.changed) / f.items, 2)} %`)]);
+  }
 }
 const ing = big ?? ingest;
 if (ing) {

@@ -31,12 +31,27 @@ export function telemetryEnv(endpoint, extra = {}) {
 }
 
 /**
+ * Where the demo keeps its signing key and witness: beside its data directory (so a reset
+ * wipes them with the trail), never in the database's own directory. A real deployment
+ * keeps them in ~/.mcptrail or elsewhere off the store (packages/processor/README.md).
+ */
+export function trustEnv(db) {
+  const root = path.dirname(db);
+  return { MCPTRAIL_KEY_DIR: path.join(root, 'keys'), MCPTRAIL_WITNESS_DIR: path.join(root, 'witness') };
+}
+
+/** Environment for `mcptrail` commands reading the demo trail (no inherited MCPTRAIL_*). */
+export function cliEnv(db) {
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MCPTRAIL_') && !k.startsWith('OTEL_'))), ...trustEnv(db) };
+}
+
+/**
  * Start `mcptrail serve` and wait for /healthz.
  * @returns {Promise<{ handle: ReturnType<typeof startGroup>, url: string }>}
  */
 export async function startProcessor({ db, port, rules = DEMO_RULES, logFile, extraArgs = [], onLine, timeoutMs = 30_000 }) {
   const args = [PROCESSOR_CLI, 'serve', '--config', DEMO_CONFIG, '--db', db, '--port', String(port), '--rules', rules, '--log-level', 'warn', ...extraArgs];
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MCPTRAIL_') && !k.startsWith('OTEL_')));
+  const env = cliEnv(db);
   const handle = startGroup(process.execPath, args, { cwd: REPO_ROOT, env, logFile, onLine });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, { timeoutMs, handle });

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM helpers shared with `npm start`
 import { ephemeralPort, stopAll, stopGroup } from '../../scripts/demo/processes.mjs';
 // @ts-expect-error plain ESM helpers shared with `npm start`
-import { api, EXPECTED_ALERTS, PROCESSOR_CLI, REPO_ROOT, reportedCalls, runAgent, startProcessor, toolCallRecords, waitForRecords } from '../../scripts/demo/stack.mjs';
+import { api, cliEnv, EXPECTED_ALERTS, PROCESSOR_CLI, REPO_ROOT, reportedCalls, runAgent, startProcessor, toolCallRecords, waitForRecords } from '../../scripts/demo/stack.mjs';
 // @ts-expect-error plain ESM helpers shared with `npm start`
 import { checkAlerts } from '../../scripts/demo/summary.mjs';
 import { type OtlpCapture, startOtlpCapture } from './helpers/otlp-capture';
@@ -187,7 +187,7 @@ describe('no secret leaves the emitters', () => {
 });
 
 describe('mcptrail verify', () => {
-  const verify = () => spawnSync(process.execPath, [PROCESSOR_CLI, 'verify', '--db', db], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+  const verify = () => spawnSync(process.execPath, [PROCESSOR_CLI, 'verify', '--db', db], { cwd: REPO_ROOT, env: cliEnv(db), encoding: 'utf8', timeout: 60_000 });
 
   it('passes on the trail as written', () => {
     const out = verify();

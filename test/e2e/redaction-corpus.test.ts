@@ -26,6 +26,8 @@ const FIXTURES = path.join(__dirname, 'fixtures');
 const REGISTER = ['--require', '@mcptrail/instrumentation-mcp/register'];
 const corpus = generatedCorpus();
 const CANARY = `canary${randomBytes(8).toString('hex')}`;
+/** Corpus values put into the server's OTEL_RESOURCE_ATTRIBUTES. */
+const RESOURCE_SECRETS = corpus.filter((c) => ['provider/npm_token', 'provider/sendgrid_api_key', 'pii/email', 'pii/iban_de_upper'].includes(c.kind));
 /** Short, one-line cases: what a tool name or a URI can carry. */
 const short = (c: GeneratedCase) => c.text.length <= 200 && !c.text.includes('\n');
 
@@ -105,7 +107,13 @@ beforeAll(async () => {
     FIXTURE_PLAN: planFile,
     FIXTURE_RESULT_FILE: resultFile,
     FIXTURE_SERVER_ARGS: JSON.stringify([...REGISTER, path.join(FIXTURES, 'redaction-server.cjs')]),
-    FIXTURE_SERVER_ENV: JSON.stringify({ OTEL_SERVICE_NAME: 'redaction-corpus-server', MCPTRAIL_CAPTURE_ARGUMENTS: 'true', MCPTRAIL_CAPTURE_RESULTS: 'true' }),
+    FIXTURE_SERVER_ENV: JSON.stringify({
+      OTEL_SERVICE_NAME: 'redaction-corpus-server',
+      MCPTRAIL_CAPTURE_ARGUMENTS: 'true',
+      MCPTRAIL_CAPTURE_RESULTS: 'true',
+      // Resource attributes ride on every span, log and metric: a token and an address put there too.
+      OTEL_RESOURCE_ATTRIBUTES: RESOURCE_SECRETS.map((c, i) => `deploy.note${i}=${encodeURIComponent(c.text)}`).join(','),
+    }),
   });
   const handle = startGroup(process.execPath, [...REGISTER, path.join(FIXTURES, 'redaction-agent.cjs')], { cwd: REPO_ROOT, env, logFile: path.join(dataDir, 'agent.log') });
   await handle.exited;
@@ -137,6 +145,11 @@ afterAll(async () => {
 });
 
 describe('generated corpus through a stdio server, OTLP and the processor into SQLite', () => {
+  it('control: the resource attributes carried corpus values to the server', () => {
+    expect(RESOURCE_SECRETS).toHaveLength(4);
+    expect(captured.includes('deploy.note0')).toBe(true);
+  });
+
   it('ran every operation and stored the calls', () => {
     expect(agentResult.failure).toBeUndefined();
     expect(agentResult.calls).toBeGreaterThan(corpus.length / 2);

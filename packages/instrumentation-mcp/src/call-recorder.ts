@@ -18,6 +18,7 @@ import * as conventions from '@mcptrail/conventions';
 import { emitAuditRecord } from './audit-log';
 import { metricMethodName, metricToolName } from './metric-attributes';
 import { isInputRequired } from './mcp-sdk/adapter';
+import { boundedView, measure, truncatedMarker, type Measured } from './value-budget';
 import { connectionOf, implementationOf, networkTransportOf, serverAddressOf, sessionIdOf, type ToolVersionInfo } from './connection';
 import { errorType, failureOutcome, isDenied, toFailure, type FailureInfo } from './outcome';
 import { peersOf } from './peers';
@@ -101,6 +102,8 @@ export interface CallRecord {
   headerProtocolVersion?: string;
   argsHash?: string;
   argsSize?: number;
+  /** Arguments over the value budget: exported as a truncation marker only. */
+  oversizeArgs?: Measured;
   /** An error the handler threw (server side), seen before the SDK turned it into a response. */
   thrown?: FailureInfo;
   /** Client side: the raw JSON-RPC result or error as received (before the SDK's schema parsing). */
@@ -235,13 +238,19 @@ export class CallRecorder {
     };
     if (side === 'server') this.readExtra(record, extra, attributes);
     if (description.method === 'tools/call') {
-      const { hash, size } = redaction.fingerprint(description.toolArguments ?? {});
+      const args = description.toolArguments ?? {};
+      // Bounded before any serialisation: an over-budget argument is hashed from a bounded view.
+      const measured = measure(args);
+      if (measured.over) record.oversizeArgs = measured;
+      const { hash, size } = measured.over
+        ? { hash: redaction.fingerprint(boundedView(args)).hash, size: measured.bytes }
+        : redaction.fingerprint(args);
       record.argsHash = hash;
       record.argsSize = size;
       if (hash !== undefined) attributes[ATTR_MCP_TOOL_ARGUMENTS_HASH] = hash;
       if (size !== undefined) attributes[ATTR_MCP_TOOL_ARGUMENTS_SIZE] = size;
       if (settings.captureArguments) {
-        attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = redaction.json(description.toolArguments ?? {}, tally);
+        attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = measured.over ? truncatedMarker(measured) : redaction.json(args, tally);
       }
       if (description.toolName !== undefined) {
         record.toolInfo =
@@ -409,9 +418,12 @@ export class CallRecorder {
         attrs[ATTR_MCP_TOOL_RESULT_CONTENT_COUNT] = summary.content_count;
         attrs[ATTR_MCP_TOOL_RESULT_CONTENT_TYPES] = summary.content_types;
         attrs[ATTR_MCP_TOOL_RESULT_IS_ERROR] = summary.is_error;
-        if (settings.captureResults) attrs[ATTR_GEN_AI_TOOL_CALL_RESULT] = redaction.json(end.result, record.tally);
+        const resultSize = settings.captureResults || settings.scanResults ? measure(end.result) : undefined;
+        if (settings.captureResults) {
+          attrs[ATTR_GEN_AI_TOOL_CALL_RESULT] = resultSize!.over ? truncatedMarker(resultSize!) : redaction.json(end.result, record.tally);
+        }
         // Not exported: only the secret types it finds join the tally (credential-output detection).
-        else if (settings.scanResults) redaction.scan(end.result, record.tally);
+        else if (settings.scanResults && !resultSize!.over) redaction.scan(end.result, record.tally);
         if (summary.is_error) {
           toolError = true;
           failure = record.thrown ?? { message: toolErrorText(end.result) ?? 'tool returned isError' };
@@ -437,7 +449,9 @@ export class CallRecorder {
     const audit = settings.auditLogs && !interim && this.shouldAudit(record, end, outcome, settings);
     const redactedArguments =
       audit && settings.auditArguments && method === 'tools/call'
-        ? redaction.json(description.toolArguments ?? {}, record.tally)
+        ? record.oversizeArgs
+          ? truncatedMarker(record.oversizeArgs)
+          : redaction.json(description.toolArguments ?? {}, record.tally)
         : undefined;
     if (record.tally.count > 0) {
       attrs[ATTR_MCPTRAIL_REDACTION_COUNT] = record.tally.count;
@@ -513,7 +527,9 @@ export class CallRecorder {
     } else if (description.method === 'tools/list') {
       // Client side: the raw list as received, so both ends fingerprint the same JSON.
       const list = side === 'client' && record.rawResult !== undefined ? record.rawResult : result;
-      const versions = this.deps.definitions.observeList(protocol, side, list, record.ctx);
+      // A list an McpServer serves unchanged since its versions were computed: nothing to fingerprint.
+      const current = side === 'server' ? this.deps.definitions.currentServerVersions(protocol) : undefined;
+      const versions = current ?? this.deps.definitions.observeList(protocol, side, list, record.ctx);
       // Pagination: a page adds to what earlier pages taught.
       for (const [name, info] of versions) conn.toolVersions.set(name, info);
     }

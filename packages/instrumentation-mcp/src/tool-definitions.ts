@@ -78,6 +78,17 @@ export class ToolDefinitionRegistry {
     return serverName === undefined ? undefined : this.byServerName.get(serverName)?.get(toolName);
   }
 
+  /**
+   * The versions of the McpServer behind `protocol` when they are current (no change since they were
+   * computed): a tools/list it serves then needs no fingerprinting at all.
+   */
+  currentServerVersions(protocol: object): Map<string, ToolVersionInfo> | undefined {
+    const mcpServer = this.mcpServerOfProtocol.get(protocol);
+    if (!mcpServer) return undefined;
+    const state = this.mcpServers.get(mcpServer);
+    return state && !state.dirty && !state.computing && state.versions.size > 0 ? state.versions : undefined;
+  }
+
   /** Learns versions from a tools/list result (sent by a server or received by a client). */
   observeList(protocol: object, side: 'server' | 'client', list: unknown, ctx: Context): Map<string, ToolVersionInfo> {
     const out = new Map<string, ToolVersionInfo>();

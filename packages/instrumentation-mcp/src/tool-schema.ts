@@ -17,6 +17,32 @@ export interface AdvertisedTool {
  * it is stable across restarts, and it changes on `update()`, re-registration or a different list.
  */
 export function toolSchemaVersion(tool: AdvertisedTool): string {
+  // Incremental: a list where one tool changed re-hashes only that one. The key is the tool's plain
+  // JSON (cheap, not canonical): the same definition serialised alike hits; anything else is computed.
+  let key: string | undefined;
+  try {
+    key = JSON.stringify([tool.name, tool.description, tool.inputSchema, tool.outputSchema, tool.annotations]);
+  } catch {
+    key = undefined; // cycles or BigInt: canonicalJson below decides
+  }
+  if (key !== undefined && key.length <= MAX_CACHED_KEY_CHARS) {
+    const hit = versionCache.get(key);
+    if (hit !== undefined) return hit;
+  }
+  const version = computeVersion(tool);
+  if (key !== undefined && key.length <= MAX_CACHED_KEY_CHARS) {
+    if (versionCache.size >= MAX_CACHED_VERSIONS) versionCache.delete(versionCache.keys().next().value as string);
+    versionCache.set(key, version);
+  }
+  return version;
+}
+
+/** Definitions fingerprinted lately (process-wide, bounded): a 10,000-tool server fits. */
+const versionCache = new Map<string, string>();
+const MAX_CACHED_VERSIONS = 16_384;
+const MAX_CACHED_KEY_CHARS = 64 * 1024;
+
+function computeVersion(tool: AdvertisedTool): string {
   const fingerprint = canonicalJson({
     name: tool.name,
     description: tool.description,

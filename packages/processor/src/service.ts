@@ -13,7 +13,8 @@ import type { RouteHandler } from './http/receiver';
 import { CONSOLE_PUBLIC_PATHS, createAlertStateBook, createConsoleHandler } from './console';
 import { type AuditPipeline, createAuditPipeline } from './audit/pipeline';
 import { purgeBefore } from './chain/retention';
-import { loadOrCreateSigningKey } from './chain/signing';
+import { defaultOrigin } from './chain/checkpoint';
+import { createCommandSigner, loadOrCreateSigningKey, type CheckpointSigner } from './chain/signing';
 import { verifyTrail } from './chain/verify';
 import type { ProcessorConfig } from './config/schema';
 import { createDetector } from './detect/engine';
@@ -30,10 +31,12 @@ import { createOtlpLogsSink } from './sinks/otlp-logs';
 import { createStdoutSink } from './sinks/stdout';
 import type { Sink } from './sinks/types';
 import { createWebhookSink } from './sinks/webhook';
-import { openTrail, signingKeyPathOf, usesPostgres } from './replica/open-trail';
+import { openTrail, signingKeyPathOf, trailSpecOf, usesPostgres } from './replica/open-trail';
 import { trackDetection } from './replica/detection-state';
 import type { TrailStore } from './store/types';
 import { toolDefinitionsOf } from './tool-definitions';
+import { createCheckpointPublisher, openWitnessFor } from './witness/publish';
+import { verifyOptionsOf } from './witness/verify-options';
 
 export interface ProcessorDeps {
   /** Diagnostics; default: JSON lines on stderr at `config.log_level`, redacted. */
@@ -65,6 +68,7 @@ export interface RunningProcessor {
 }
 
 const RETENTION_INTERVAL_MS = 3_600_000;
+
 const DAY_MS = 86_400_000;
 
 /** Opens the sinks the configuration enables. */
@@ -107,9 +111,38 @@ export function createSinks(config: ProcessorConfig, logger: Logger, stdout?: Wr
   return sinks;
 }
 
-/** Hands alerts to every sink; a sink that throws is logged and skipped, never breaking the others. */
-function dispatchAlerts(sinks: readonly Sink[], alerts: readonly Alert[], logger: Logger): void {
+/** The checkpoint signer the configuration names: an external command, or a key file (off the store by default). */
+export function signerOf(config: ProcessorConfig): CheckpointSigner {
+  if (config.trail.signer_command) return createCommandSigner(config.trail.signer_command, config.trail.public_key_file!);
+  return loadOrCreateSigningKey(signingKeyPathOf(config));
+}
+
+/** Alert-history appends in flight, in order; awaited before the final checkpoint. */
+const alertWrites = new WeakMap<TrailStore, Promise<unknown>>();
+
+/** Raising an alert is an event of the chain's alert history (checkpointed, so deleting it is detected). */
+function recordRaised(store: TrailStore, alerts: readonly Alert[], logger: Logger): void {
   if (alerts.length === 0) return;
+  const write = () => store
+    .appendAlertEvents(
+      alerts.map((a) => ({
+        event: 'raised' as const,
+        alert_id: a.id,
+        rule_id: a.rule_id,
+        time: a.last_time ?? a.time,
+        level: a.level,
+        summary: a.summary,
+        evidence: a.evidence.records.map((r) => `${r.chain_id}#${r.seq}`),
+      })),
+    )
+    .catch((err: unknown) => logger.error('alert history append failed', { alerts: alerts.length, err }));
+  alertWrites.set(store, (alertWrites.get(store) ?? Promise.resolve()).then(write));
+}
+
+/** Hands alerts to every sink; a sink that throws is logged and skipped, never breaking the others. */
+function dispatchAlerts(sinks: readonly Sink[], alerts: readonly Alert[], logger: Logger, store?: TrailStore): void {
+  if (alerts.length === 0) return;
+  if (store) recordRaised(store, alerts, logger);
   for (const alert of alerts) logger.info('alert', { rule_id: alert.rule_id, level: alert.level, alert_id: alert.id, count: alert.count });
   for (const sink of sinks) {
     try {
@@ -133,7 +166,6 @@ function dispatchRecords(sinks: readonly Sink[], records: readonly AuditRecord[]
 
 export async function startProcessor(config: ProcessorConfig, deps: ProcessorDeps = {}): Promise<RunningProcessor> {
   const clock = deps.clock ?? Date.now;
-  const keyPath = signingKeyPathOf(config);
   const redactor: Redactor = createProcessorRedactor(config);
   const logger = deps.logger ?? createLogger({ level: config.log_level, redactor: logRedactorOf(redactor) });
 
@@ -144,38 +176,54 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
   const store = trail.store;
   const opened: Array<() => Promise<void>> = [() => trail.close()];
   try {
-    const signer = loadOrCreateSigningKey(keyPath);
+    const signer = signerOf(config);
+    const witness = openWitnessFor(config, store.chainId);
     const detector = rules ? createDetector({ rules, db: trail.stateDb, clock, logger: logger.child({ component: 'detect' }) }) : null;
     const detection = detector
       ? trackDetection({ detector, db: trail.stateDb, store, chainId: store.chainId, stateIsCurrentWithoutCursor: !usesPostgres(config) })
       : null;
     const sinks = createSinks(config, logger, deps.stdout);
     opened.unshift(...sinks.map((s) => () => s.close()));
+    const publisher = createCheckpointPublisher({ witness, sinks, publicKey: signer.publicKey, logger: logger.child({ component: 'witness' }) });
+    const caughtUp = await publisher.catchUp(store, store.chainId);
+    if (caughtUp > 0) logger.info('published checkpoints the witness had not seen', { checkpoints: caughtUp });
     if (detection) {
       // Records sealed before a crash but not yet detected; before the pipeline seals anything new.
       const caught = await detection.catchUp();
       if (caught.records > 0) logger.info('detection caught up with the trail', { records: caught.records, alerts: caught.alerts.length });
-      dispatchAlerts(sinks, caught.alerts, logger);
+      dispatchAlerts(sinks, caught.alerts, logger, store);
     }
 
     const pipeline = createAuditPipeline({
       store,
       redactor,
       signer,
+      origin: config.trail.origin ?? defaultOrigin(store.chainId),
       checkpointEvery: { records: config.trail.checkpoint_records, seconds: config.trail.checkpoint_seconds },
       pairingWindowMs: config.trail.pairing_window_ms,
       limits: { maxClockAheadMs: config.trail.max_clock_ahead_seconds * 1000, maxClockBehindMs: config.trail.max_clock_behind_seconds * 1000 },
+      clientFallback: config.trail.client_fallback_window_ms > 0,
+      clientFallbackWindowMs: config.trail.client_fallback_window_ms,
       identityMismatch: config.auth.identity_mismatch,
       logger: logger.child({ component: 'trail' }),
       clock,
+      // The sealer thread keeps its own (real) clock: an injected clock keeps sealing on this thread.
+      ...(config.trail.sealer_thread && config.store.path !== ':memory:' && !deps.clock ? {
+            sealerThread: {
+              trail: trailSpecOf(config, store.chainId),
+              signingKeyPath: signingKeyPathOf(config),
+              ...(config.trail.signer_command ? { signerCommand: { argv: config.trail.signer_command, publicKeyFile: config.trail.public_key_file! } } : {}),
+            },
+          } : {}),
     });
     opened.unshift(() => pipeline.close());
+    pipeline.onCheckpoint((cp) => publisher.publish(cp));
 
     pipeline.onSealed((records) => {
       dispatchRecords(sinks, records, logger);
       if (!detection) return;
       try {
-        dispatchAlerts(sinks, detection.process(records), logger);
+        dispatchAlerts(sinks, detection.process(records), logger, store);
       } catch (err) {
         // Detection is derived state (rebuildable with `mcptrail replay`): never let it fail the trail.
         logger.error('detection failed on sealed records', { records: records.length, err });
@@ -188,7 +236,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
         if (detector) {
           try {
             const defs = toolDefinitionsOf(batch, redactor);
-            if (defs.length > 0) dispatchAlerts(sinks, detector.processToolDefinitions(defs), logger);
+            if (defs.length > 0) dispatchAlerts(sinks, detector.processToolDefinitions(defs), logger, store);
           } catch (err) {
             logger.error('detection failed on tool definitions', { err });
           }
@@ -198,7 +246,9 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
     };
 
     // A worker thread with its own connection: hashing the trail must not stall ingestion.
-    const verifyOffThread = () => (config.store.path === ':memory:' ? verifyTrail(store, signer.publicKey) : verifyInWorker(config, signer.publicKeyPem));
+    // Against this chain's witness file and signing interval, as `mcptrail verify` does.
+    const verifyOffThread = () =>
+      config.store.path === ':memory:' ? verifyTrail(store, signer.publicKey, verifyOptionsOf(config, store.chainId)) : verifyInWorker(config, signer.publicKeyPem);
     const api = createApiHandler({
       store,
       detector,
@@ -281,7 +331,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
     const tickTimer = setInterval(() => {
       if (!detector) return;
       try {
-        dispatchAlerts(sinks, detector.tick(clock()), logger);
+        dispatchAlerts(sinks, detector.tick(clock()), logger, store);
       } catch (err) {
         logger.error('detection tick failed', { err });
       }
@@ -298,6 +348,9 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
         // Order matters: no new requests, then seal what was acknowledged (its alerts reach
         // the sinks through onSealed), then drain the sinks, then the store.
         await Promise.all([receiver.close(), grpcReceiver?.close()]);
+        // Alerts raised by the last records reach the alert history before the final checkpoint (signed by close()).
+        await pipeline.flush().catch((err: unknown) => logger.error('final flush failed', { err }));
+        await alertWrites.get(store);
         await pipeline.close();
         for (const sink of sinks) {
           try {

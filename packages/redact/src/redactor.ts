@@ -429,8 +429,12 @@ class DefaultRedactor implements Redactor {
       }
       let to = from;
       let total = 0;
-      while (to < out.length && typeof arr[to] === 'string' && total <= MAX_JOINED) total += (arr[to++] as string).length;
-      if (to - from >= 2) this.scanJoined(arr, out, from, to, w);
+      let untouched = false; // items all replaced already leave nothing a split secret could leak through
+      while (to < out.length && typeof arr[to] === 'string' && total <= MAX_JOINED) {
+        if (out[to] === arr[to]) untouched = true;
+        total += (arr[to++] as string).length;
+      }
+      if (to - from >= 2 && untouched) this.scanJoined(arr, out, from, to, w);
       from = to;
     }
   }
@@ -447,10 +451,8 @@ class DefaultRedactor implements Redactor {
     for (let h = 0; h < spans.starts.length; h++) {
       const s = spans.starts[h]!;
       const e = spans.ends[h]!;
-      let first = 0;
-      while (first + 1 < starts.length && starts[first + 1]! <= s) first++;
-      let last = first;
-      while (last + 1 < starts.length && starts[last + 1]! < e) last++;
+      const first = itemAt(starts, s);
+      const last = itemAt(starts, e - 1);
       if (last === first) continue; // inside one item: its own scan had it
       // The first item already held a secret of its own: the joined hit may be that secret
       // running on into its neighbour (`a@b.com` + `ok`); neighbours are taken only when they
@@ -485,6 +487,18 @@ class DefaultRedactor implements Redactor {
     }
     return out;
   }
+}
+
+/** Index of the item of a joined string that holds offset `at` (`starts` ascending): binary search. */
+function itemAt(starts: readonly number[], at: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** Private members of a JSON Web Key (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 `d`). */

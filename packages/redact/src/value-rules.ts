@@ -327,7 +327,8 @@ const BASE64_RUN_RE = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{12,200}={0,2}(?![A-Za-
 const USER_PASS_RE = /^[A-Za-z0-9._@+-]{1,64}:[\x21-\x7e]{4,128}$/;
 const base64UserPass: ValueRule = {
   types: ['basic_auth'],
-  applies: (f) => f.length >= 12 && f.upper > 0 && f.digits + f.upper >= 3,
+  // Padded (`…==`), or a string that is one token: prose with a long word is not looked at.
+  applies: (f, t) => f.length >= 12 && f.upper > 0 && f.digits + f.upper >= 3 && (f.equals || (t.length <= 256 && !t.includes(' '))),
   scan(text, emit) {
     eachMatch(BASE64_RUN_RE, text, (m) => {
       const run = m[0];
@@ -469,7 +470,7 @@ function isCardSpan(text: string, from: number, to: number): boolean {
 }
 
 
-/** National identifiers of 22 countries (rules/national-ids.ts), checksums checked. */
+/** National identifiers of 26 countries (rules/national-ids.ts), checksums checked. */
 const nationalIds: ValueRule = {
   types: NATIONAL_ID_TYPES,
   applies: (f) => f.digits >= 6 || (f.upper >= 5 && f.digits >= 4),

@@ -18,8 +18,22 @@ export interface McptrailEnvOptions {
   redactDisable: string[];
   /** MCPTRAIL_SCRUB_ALL: run the redacting span/log processors over all telemetry of the process. @default true */
   scrubAll: boolean;
-  /** MCPTRAIL_FLUSH_TIMEOUT_MS: bound on flush/shutdown at exit. @default 5000 */
+  /**
+   * MCPTRAIL_FLUSH_TIMEOUT_MS: one bound on flush + shutdown when the process ends (exit, SIGTERM,
+   * SIGINT, stdin end); what is still unsent then goes to the spool. Below the 2 s an MCP client
+   * waits after closing a server's stdin before it sends SIGTERM. @default 1500
+   */
   flushTimeoutMillis: number;
+  /** MCPTRAIL_SPOOL: spool undelivered audit log records to disk and replay them. @default true */
+  spool: boolean;
+  /** MCPTRAIL_SPOOL_DIR: spool directory (one `<service.name>.jsonl` per service). @default ~/.mcptrail/spool */
+  spoolDir?: string;
+  /** MCPTRAIL_SPOOL_MAX_BYTES: size bound of a spool file; past it the oldest requests are dropped. @default 67108864 (64 MiB) */
+  spoolMaxBytes: number;
+  /** MCPTRAIL_SPOOL_MAX_AGE_HOURS: spooled requests older than this are dropped at replay. @default 168 (7 days) */
+  spoolMaxAgeHours: number;
+  /** MCPTRAIL_SPOOL_SPANS: spool spans as well as log records. @default false */
+  spoolSpans: boolean;
   /** MCPTRAIL_MAX_QUEUE_SIZE: span and log batch queue size (OTEL_BSP/BLRP_MAX_QUEUE_SIZE win). @default 16384 */
   maxQueueSize: number;
   /** MCPTRAIL_EXIT_HANDLERS: flush on beforeExit, SIGTERM, SIGINT and stdin end. @default true */
@@ -33,7 +47,11 @@ export const ENV_DEFAULTS: Readonly<McptrailEnvOptions> = Object.freeze({
   redactKeys: [],
   redactDisable: [],
   scrubAll: true,
-  flushTimeoutMillis: 5000,
+  flushTimeoutMillis: 1500,
+  spool: true,
+  spoolMaxBytes: 64 * 1024 * 1024,
+  spoolMaxAgeHours: 168,
+  spoolSpans: false,
   maxQueueSize: 16_384,
   exitHandlers: true,
 });
@@ -69,9 +87,15 @@ export function parseMcptrailEnv(env: Env = process.env): ParsedEnv {
     redactDisable: collect([...d.redactDisable], () => readList(env, 'MCPTRAIL_REDACT_DISABLE')),
     scrubAll: collect(d.scrubAll, () => readBoolean(env, 'MCPTRAIL_SCRUB_ALL', d.scrubAll)),
     flushTimeoutMillis: collect(d.flushTimeoutMillis, () => readInteger(env, 'MCPTRAIL_FLUSH_TIMEOUT_MS', d.flushTimeoutMillis)),
+    spool: collect(d.spool, () => readBoolean(env, 'MCPTRAIL_SPOOL', d.spool)),
+    spoolMaxBytes: collect(d.spoolMaxBytes, () => readInteger(env, 'MCPTRAIL_SPOOL_MAX_BYTES', d.spoolMaxBytes)),
+    spoolMaxAgeHours: collect(d.spoolMaxAgeHours, () => readInteger(env, 'MCPTRAIL_SPOOL_MAX_AGE_HOURS', d.spoolMaxAgeHours)),
+    spoolSpans: collect(d.spoolSpans, () => readBoolean(env, 'MCPTRAIL_SPOOL_SPANS', d.spoolSpans)),
     maxQueueSize: collect(d.maxQueueSize, () => readInteger(env, 'MCPTRAIL_MAX_QUEUE_SIZE', d.maxQueueSize)),
     exitHandlers: collect(d.exitHandlers, () => readBoolean(env, 'MCPTRAIL_EXIT_HANDLERS', d.exitHandlers)),
   };
+  const spoolDir = raw(env, 'MCPTRAIL_SPOOL_DIR');
+  if (spoolDir !== undefined) options.spoolDir = spoolDir;
   const hmacKey = collect<string | undefined>(undefined, () => readHmacKey(env, 'MCPTRAIL_HMAC_KEY'));
   if (hmacKey !== undefined) options.hmacKey = hmacKey;
   const hmacKeyId = collect<string | undefined>(undefined, () => readKeyId(env, 'MCPTRAIL_HMAC_KEY_ID'));

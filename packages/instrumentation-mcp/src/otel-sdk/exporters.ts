@@ -14,6 +14,8 @@ export interface ExportPlan {
   spanExporters: SpanExporter[];
   logExporters: LogRecordExporter[];
   metricReaders: IMetricReader[];
+  /** The OTLP protocol of each OTLP exporter (the spool takes over the HTTP ones). */
+  otlpProtocols: Map<unknown, OtlpProtocol>;
   /** Human-readable, for one diag line at start-up. */
   description: string;
 }
@@ -25,7 +27,7 @@ const EXPORTER_VARIABLE: Record<Signal, string> = {
   metrics: 'OTEL_METRICS_EXPORTER',
 };
 const PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
-type OtlpProtocol = (typeof PROTOCOLS)[number];
+export type OtlpProtocol = (typeof PROTOCOLS)[number];
 const SUPPORTED_EXPORTERS = ['otlp', 'none', 'console'] as const;
 
 /**
@@ -44,7 +46,7 @@ export function planExports(env: Env, reportEach: (error: McptrailConfigError) =
   };
   const azure = azureConnectionString(env, report);
   const parts: string[] = [];
-  const plan: ExportPlan = { spanExporters: [], logExporters: [], metricReaders: [], description: '' };
+  const plan: ExportPlan = { spanExporters: [], logExporters: [], metricReaders: [], otlpProtocols: new Map(), description: '' };
 
   for (const signal of ['traces', 'logs', 'metrics'] as const) {
     // With Application Insights configured, OTLP is used only where asked for explicitly.
@@ -62,7 +64,9 @@ export function planExports(env: Env, reportEach: (error: McptrailConfigError) =
     }
     if (names.includes('otlp')) {
       const protocol = otlpProtocol(env, signal, report);
-      addExporter(plan, signal, makeOtlpExporter(signal, protocol, report), env);
+      const made = makeOtlpExporter(signal, protocol, report);
+      plan.otlpProtocols.set(made.exporter, made.protocol);
+      addExporter(plan, signal, made.exporter, env);
       parts.push(`${signal}→otlp(${protocol})`);
     }
   }
@@ -157,9 +161,13 @@ const OTLP_CLASS: Record<Signal, string> = {
 };
 
 /** Loaded lazily: only the chosen protocol's exporter (gRPC pulls in @grpc/grpc-js) is required. */
-function makeOtlpExporter(signal: Signal, protocol: OtlpProtocol, report: (error: McptrailConfigError) => void): unknown {
+function makeOtlpExporter(
+  signal: Signal,
+  protocol: OtlpProtocol,
+  report: (error: McptrailConfigError) => void,
+): { exporter: unknown; protocol: OtlpProtocol } {
   try {
-    return construct(OTLP_PACKAGES[signal][protocol], OTLP_CLASS[signal]);
+    return { exporter: construct(OTLP_PACKAGES[signal][protocol], OTLP_CLASS[signal]), protocol };
   } catch (error) {
     if (protocol === 'http/protobuf') throw error;
     const variable = 'OTEL_EXPORTER_OTLP_PROTOCOL';
@@ -170,7 +178,7 @@ function makeOtlpExporter(signal: Signal, protocol: OtlpProtocol, report: (error
         `${REGISTER_ERRORS.MCPTRAIL_ERR_EXPORTER_UNAVAILABLE(variable, protocol, errorMessage(error))}; using http/protobuf`,
       ),
     );
-    return construct(OTLP_PACKAGES[signal]['http/protobuf'], OTLP_CLASS[signal]);
+    return { exporter: construct(OTLP_PACKAGES[signal]['http/protobuf'], OTLP_CLASS[signal]), protocol: 'http/protobuf' };
   }
 }
 

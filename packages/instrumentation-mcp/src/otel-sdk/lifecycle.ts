@@ -3,10 +3,12 @@ import { diag } from '@opentelemetry/api';
 export interface Flushable {
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
+  /** Synchronous: spool what is in flight (and, with `queued`, still queued) and close export sockets. */
+  abandon?(queued: boolean): void;
 }
 
 /** Resolve when `work` settles or after `timeoutMillis`, whichever is first; never rejects. */
-export async function bounded(work: () => Promise<unknown>, timeoutMillis: number, what: string): Promise<void> {
+export async function bounded(work: () => Promise<unknown>, timeoutMillis: number, what: string): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMillis);
@@ -18,9 +20,12 @@ export async function bounded(work: () => Promise<unknown>, timeoutMillis: numbe
         .then(() => 'done' as const),
       timeout,
     ]);
-    if (outcome === 'timeout') diag.warn(`${what} did not finish within ${timeoutMillis} ms; telemetry may be lost`);
+    if (outcome === 'timeout') diag.warn(`${what} did not finish within ${timeoutMillis} ms (MCPTRAIL_FLUSH_TIMEOUT_MS)`);
+    return outcome === 'done';
   } catch (error) {
-    diag.error(`${what} failed`, error);
+    // Export failures were already reported, one line per kind (export-failures.ts).
+    diag.debug(`${what} failed`, error);
+    return false;
   } finally {
     clearTimeout(timer);
   }
@@ -40,13 +45,23 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * - SIGTERM / SIGINT: shut down, then re-raise the signal so the exit status is what it would have
  *   been, unless the host has its own handler (then the host decides when to exit).
  * - stdin end: flush (the process may keep running; `beforeExit` shuts down later).
+ * All of them share one deadline, `timeoutMillis` after the first: when it passes, whatever is still
+ * in flight goes to the spool and the export sockets are closed, so nothing of ours keeps the process
+ * alive (a stdio server exits within the bound of its stdin closing, backend up or down). A process
+ * still running well after the deadline (it had work of its own) gets a fresh one next time.
  * Returns a function that removes the handlers.
  */
 export function installExitHandlers(target: Flushable, options: ExitHandlersOptions): () => void {
   const proc = options.proc ?? process;
+  let deadline: number | undefined;
+  const remaining = (): number => {
+    const now = Date.now();
+    if (deadline === undefined || now > deadline + options.timeoutMillis) deadline = now + options.timeoutMillis;
+    return Math.max(50, deadline - now);
+  };
   let shutdownPromise: Promise<void> | undefined;
   const shutdownOnce = (): Promise<void> => {
-    shutdownPromise ??= bounded(() => target.shutdown(), options.timeoutMillis, 'mcptrail shutdown');
+    shutdownPromise ??= bounded(() => target.shutdown(), remaining(), 'mcptrail shutdown').then(() => target.abandon?.(true));
     return shutdownPromise;
   };
 
@@ -61,7 +76,9 @@ export function installExitHandlers(target: Flushable, options: ExitHandlersOpti
     });
   };
   const onStdinEnd = (): void => {
-    void bounded(() => target.forceFlush(), options.timeoutMillis, 'mcptrail flush on stdin end');
+    void bounded(() => target.forceFlush(), remaining(), 'mcptrail flush on stdin end').then((done) => {
+      if (!done) target.abandon?.(false);
+    });
   };
 
   proc.on('beforeExit', onBeforeExit);

@@ -14,11 +14,35 @@ const processWithoutCommandLine = (processDetector: ResourceDetector): ResourceD
   },
 });
 
+/** What a resource attribute may be redacted with (a Redactor's `redactAttributes`). */
+export interface AttributeRedactor {
+  redactAttributes(attrs: Record<string, unknown>): { value: Record<string, unknown> };
+}
+
 /**
- * The NodeSDK defaults (env, process, host) minus the command line. Used unless
+ * Resource attributes go out with every span, log and metric: `OTEL_RESOURCE_ATTRIBUTES` and
+ * host or process values pass through the redactor (a token put there is masked, a removed
+ * attribute stays removed), values that arrive later (promises) when they resolve.
+ */
+const redacted = (detector: ResourceDetector, redactor: AttributeRedactor): ResourceDetector => ({
+  detect(config): DetectedResource {
+    const detected = detector.detect(config);
+    const attributes: Record<string, unknown> = {};
+    const one = (key: string, value: unknown) => redactor.redactAttributes({ [key]: value }).value[key];
+    for (const [key, value] of Object.entries(detected.attributes ?? {})) {
+      const out = value !== null && typeof (value as { then?: unknown } | undefined)?.then === 'function' ? (value as Promise<unknown>).then((v) => one(key, v)) : one(key, value);
+      if (out !== undefined) attributes[key] = out;
+    }
+    return { ...detected, attributes: attributes as DetectedResource['attributes'] };
+  },
+});
+
+/**
+ * The NodeSDK defaults (env, process, host) minus the command line, redacted. Used unless
  * `OTEL_NODE_RESOURCE_DETECTORS` is set, in which case NodeSDK's own handling applies.
  */
-export function defaultResourceDetectors(): ResourceDetector[] {
+export function defaultResourceDetectors(redactor?: AttributeRedactor): ResourceDetector[] {
   const { envDetector, hostDetector, processDetector } = sdkRequire<typeof Resources>('@opentelemetry/resources');
-  return [envDetector, processWithoutCommandLine(processDetector), hostDetector];
+  const detectors = [envDetector, processWithoutCommandLine(processDetector), hostDetector];
+  return redactor === undefined ? detectors : detectors.map((d) => redacted(d, redactor));
 }

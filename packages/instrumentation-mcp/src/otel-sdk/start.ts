@@ -10,11 +10,15 @@ import { DropCounter } from './drop-counter';
 import { readBoolean, parseMcptrailEnv, type McptrailEnvOptions } from './env';
 import type { McptrailConfigError } from './errors';
 import { type ExportPlan, planExports } from './exporters';
+import { ExportFailures } from './export-failures';
 import { bounded, installExitHandlers } from './lifecycle';
+import { type OtlpHandle, takeOverOtlpExporter } from './otlp-internals';
 import { batchLogRecordProcessor, batchSpanProcessor, queueSizing } from './processors';
 import { buildEnvRedactor, redactingProcessors } from './redaction';
 import { defaultResourceDetectors } from './resource-detectors';
 import { checkSdkLine, sdkRequire } from './sdk-packages';
+import { defaultSpoolDir, Spool, type SpoolSignal } from './spool';
+import { type BatchExporter, SpoolingExporter } from './spooling-exporter';
 
 type Env = Record<string, string | undefined>;
 
@@ -41,6 +45,13 @@ export interface McptrailSdk {
   forceFlush(): Promise<void>;
   /** Flush and stop exporting (bounded); never rejects. Idempotent. */
   shutdown(): Promise<void>;
+  /**
+   * Synchronous, for the exit deadline and `process.exit()`: batches in flight (and, with
+   * `queued`, everything still in the batch queues) go to the spool; open export sockets are closed.
+   */
+  abandon(queued: boolean): void;
+  /** Where undelivered log records go; undefined with MCPTRAIL_SPOOL=false. */
+  readonly spoolFile: string | undefined;
 }
 
 const STARTED = Symbol.for('mcptrail.instrumentation-mcp.sdk');
@@ -88,7 +99,18 @@ export function startMcptrail(options: StartMcptrailOptions = {}): McptrailSdk |
   const redactor = buildEnvRedactor(settings, report);
   const plan = planExports(env, report);
   const drops = new DropCounter();
-  const { spanProcessors, logRecordProcessors } = buildProcessors(plan, settings, env, redactor, drops);
+  const failures = new ExportFailures();
+  // The SDK reports the failures it sees itself (metrics, unspooled spans) here: one short line per kind.
+  sdkRequire<{ setGlobalErrorHandler(h: (e: unknown) => void): void }>('@opentelemetry/core').setGlobalErrorHandler(failures.globalHandler);
+  const spool = settings.spool
+    ? new Spool({
+        dir: settings.spoolDir ?? defaultSpoolDir(),
+        service: serviceName(env),
+        maxBytes: settings.spoolMaxBytes,
+        maxAgeMillis: settings.spoolMaxAgeHours * 3_600_000,
+      })
+    : undefined;
+  const { spanProcessors, logRecordProcessors, spoolers, handles } = buildProcessors(plan, settings, env, redactor, drops, failures, spool);
 
   const instrumentation = new McpInstrumentation({
     captureArguments: settings.captureArguments,
@@ -106,11 +128,15 @@ export function startMcptrail(options: StartMcptrailOptions = {}): McptrailSdk |
         spanProcessors,
         logRecordProcessors,
         metricReaders: plan.metricReaders,
-        ...(env.OTEL_NODE_RESOURCE_DETECTORS === undefined ? { resourceDetectors: defaultResourceDetectors() } : {}),
+        ...(env.OTEL_NODE_RESOURCE_DETECTORS === undefined ? { resourceDetectors: defaultResourceDetectors(redactor) } : {}),
       }),
   );
   sdk.start();
   drops.bindMetrics();
+  // What earlier runs could not deliver; unref'd work, it never holds the process.
+  setImmediate(() => {
+    for (const s of spoolers) void s.exporter.replay();
+  }).unref();
 
   const flushables = [...spanProcessors, ...logRecordProcessors, ...plan.metricReaders];
   let shutdownPromise: Promise<void> | undefined;
@@ -120,14 +146,28 @@ export function startMcptrail(options: StartMcptrailOptions = {}): McptrailSdk |
     drops,
     exports: plan.description,
     options: settings,
-    forceFlush: () =>
-      bounded(
+    spoolFile: spool?.file,
+    abandon: (queued) => {
+      let records = 0;
+      for (const s of spoolers) {
+        if (queued && s.exporter.spooling) records += s.exporter.spoolItems(s.takeQueue());
+        records += s.exporter.abandon();
+      }
+      for (const h of handles) h.abortInFlight();
+      if (spool !== undefined && records > 0) {
+        diag.warn(`spooled ${records} unsent records to ${spool.file}; they are sent on the next start`);
+      }
+    },
+    forceFlush: async () => {
+      await bounded(
         () => Promise.all(flushables.map((f) => f.forceFlush())),
         settings.flushTimeoutMillis,
         'mcptrail flush',
-      ),
+      );
+    },
     shutdown: () => {
       shutdownPromise ??= bounded(() => sdk.shutdown(), settings.flushTimeoutMillis, 'mcptrail shutdown').then(() => {
+        started.abandon(true);
         drops.reportTotals();
         delete (globalThis as Global)[STARTED];
       });
@@ -135,6 +175,7 @@ export function startMcptrail(options: StartMcptrailOptions = {}): McptrailSdk |
     },
   };
   (globalThis as Global)[STARTED] = started;
+  process.on('exit', () => started.abandon(true));
 
   if (options.exitHandlers ?? settings.exitHandlers) {
     installExitHandlers(started, { timeoutMillis: settings.flushTimeoutMillis });
@@ -143,26 +184,87 @@ export function startMcptrail(options: StartMcptrailOptions = {}): McptrailSdk |
   return started;
 }
 
+interface Spooler {
+  exporter: SpoolingExporter;
+  /** Empties the batch processor's queue (its private array; see queuedOf) and returns what was in it. */
+  takeQueue(): unknown[];
+}
+
+interface Processors {
+  spanProcessors: SpanProcessor[];
+  logRecordProcessors: LogRecordProcessor[];
+  spoolers: Spooler[];
+  /** Every OTLP/HTTP exporter taken over, metrics included, to close their sockets at the deadline. */
+  handles: OtlpHandle[];
+}
+
 function buildProcessors(
   plan: ExportPlan,
   settings: McptrailEnvOptions,
   env: Env,
   redactor: Redactor,
   drops: DropCounter,
-): { spanProcessors: SpanProcessor[]; logRecordProcessors: LogRecordProcessor[] } {
+  failures: ExportFailures,
+  spool: Spool | undefined,
+): Processors {
   const spanSizing = queueSizing(env, 'OTEL_BSP', settings.maxQueueSize);
   const logSizing = queueSizing(env, 'OTEL_BLRP', settings.maxQueueSize);
-  const spanProcessors: SpanProcessor[] = plan.spanExporters.map((e) => batchSpanProcessor(e, spanSizing, drops));
-  const logRecordProcessors: LogRecordProcessor[] = plan.logExporters.map((e) =>
-    batchLogRecordProcessor(e, logSizing, drops),
-  );
+  const spoolers: Spooler[] = [];
+  const handleOf = new Map<unknown, OtlpHandle>();
+  for (const [exporter, protocol] of plan.otlpProtocols) {
+    if (protocol === 'grpc') continue;
+    const handle = takeOverOtlpExporter(exporter);
+    if (handle === undefined) diag.warn('this OTLP exporter is not of the pinned line: no spool, exporter retries kept');
+    else handleOf.set(exporter, handle);
+  }
+  const wrap = <T>(exporter: T, signal: SpoolSignal): { exporter: T; spooling?: SpoolingExporter } => {
+    const protocol = plan.otlpProtocols.get(exporter);
+    const handle = handleOf.get(exporter);
+    if (protocol === undefined || handle === undefined) return { exporter };
+    const target = signal === 'logs' || settings.spoolSpans ? spool : undefined;
+    const spooling = new SpoolingExporter(exporter as BatchExporter, handle, signal, protocol, failures, target);
+    return { exporter: spooling as unknown as T, spooling };
+  };
+  const spanProcessors: SpanProcessor[] = plan.spanExporters.map((e) => {
+    const { exporter, spooling } = wrap(e, 'traces');
+    const processor = batchSpanProcessor(exporter, spanSizing, drops);
+    if (spooling) spoolers.push({ exporter: spooling, takeQueue: () => queuedOf(processor, '_finishedSpans') });
+    return processor;
+  });
+  const logRecordProcessors: LogRecordProcessor[] = plan.logExporters.map((e) => {
+    const { exporter, spooling } = wrap(e, 'logs');
+    const processor = batchLogRecordProcessor(exporter, logSizing, drops);
+    if (spooling) spoolers.push({ exporter: spooling, takeQueue: () => queuedOf(processor, '_finishedLogRecords') });
+    return processor;
+  });
   // Scrubbers go first: processors run in order, so every exporter sees scrubbed data.
   if (settings.scrubAll) {
     const scrub = redactingProcessors(redactor);
     if (spanProcessors.length > 0) spanProcessors.unshift(scrub.span);
     if (logRecordProcessors.length > 0) logRecordProcessors.unshift(scrub.log);
   }
-  return { spanProcessors, logRecordProcessors };
+  return { spanProcessors, logRecordProcessors, spoolers, handles: [...handleOf.values()] };
+}
+
+/**
+ * The batch processors' queue: `BatchSpanProcessorBase._finishedSpans` (sdk-trace 2.10) and
+ * `BatchLogRecordProcessorBase._finishedLogRecords` (sdk-logs 0.221), private arrays of the pinned
+ * line. Read only at exit, to spool what never reached the exporter; empty if the shape differs.
+ */
+function queuedOf(processor: object, field: '_finishedSpans' | '_finishedLogRecords'): unknown[] {
+  const queue = (processor as Record<string, unknown>)[field];
+  return Array.isArray(queue) ? queue.splice(0) : [];
+}
+
+/** `OTEL_SERVICE_NAME`, else `service.name` in `OTEL_RESOURCE_ATTRIBUTES`: names the spool file. */
+function serviceName(env: Env): string {
+  const direct = env.OTEL_SERVICE_NAME?.trim();
+  if (direct) return direct;
+  for (const pair of (env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',')) {
+    const [key, value] = pair.split('=');
+    if (key?.trim() === 'service.name' && value) return decodeURIComponent(value.trim());
+  }
+  return 'unknown_service';
 }
 
 /**

@@ -39,7 +39,8 @@ const live = new Set<ChildProcess>();
 export function spawnNode(args: readonly string[], env: Record<string, string>, timeoutMillis: number): Spawned {
   const child = spawn(process.execPath, [...args], {
     cwd: PACKAGE_DIR,
-    env: { ...cleanEnv(), ...env },
+    // A spool of their own: a test's undelivered records must never be replayed into another test.
+    env: { MCPTRAIL_SPOOL_DIR: testSpoolDir(), ...cleanEnv(), ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   live.add(child);
@@ -82,6 +83,16 @@ export async function waitForPort(spawned: Spawned, timeoutMillis = 30_000): Pro
 export function killAll(): void {
   for (const child of live) child.kill('SIGKILL');
   live.clear();
+}
+
+let spoolDir: string | undefined;
+function testSpoolDir(): string {
+  if (spoolDir === undefined) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mcptrail-test-spool-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    spoolDir = dir;
+  }
+  return spoolDir;
 }
 
 export function cleanEnv(): Record<string, string> {

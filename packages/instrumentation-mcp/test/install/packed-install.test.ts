@@ -129,16 +129,21 @@ describe.each(LEGS)('packed tarballs with OpenTelemetry JS $line', (leg) => {
     expect(ls.trim().split('\n').filter((l) => l.endsWith(path.join('node_modules', '@opentelemetry', 'api')))).toHaveLength(1);
   });
 
-  const modes = leg.register ? (['sdk', 'register'] as const) : (['sdk'] as const);
+  const modes = leg.register ? (['sdk', 'register', 'register-import'] as const) : (['sdk'] as const);
   it.each(modes)('exports spans and audit records to a loopback receiver (%s)', async (mode) => {
     const before = { spans: receiver.spans().length, logs: receiver.logs().length };
-    const args = mode === 'register' ? ['--require', '@mcptrail/register', 'app.cjs'] : ['app.cjs'];
+    const args =
+      mode === 'register'
+        ? ['--require', '@mcptrail/register', 'app.cjs']
+        : mode === 'register-import'
+          ? ['--import', '@mcptrail/register', 'app.cjs']
+          : ['app.cjs'];
     const app = await run(
       nodeBin,
       args,
       project.path,
       {
-        APP_MODE: mode,
+        APP_MODE: mode === 'sdk' ? 'sdk' : 'register',
         OTEL_SERVICE_NAME: `install-${leg.line}-${mode}`,
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
@@ -151,7 +156,7 @@ describe.each(LEGS)('packed tarballs with OpenTelemetry JS $line', (leg) => {
     );
     expect(app.code, app.stderr).toBe(0);
     expect(app.stdout).toBe('');
-    expect(app.stderr).toContain(`otel-sdk-node ${mode === 'register' ? '0.221.0' : leg.sdkNode}`);
+    expect(app.stderr).toContain(`otel-sdk-node ${mode === 'sdk' ? leg.sdkNode : '0.221.0'}`);
     const spans = receiver.spans().slice(before.spans).filter((s) => s.resource['service.name'] === `install-${leg.line}-${mode}`);
     const logs = receiver.logs().slice(before.logs).filter((l) => l.resource['service.name'] === `install-${leg.line}-${mode}`);
     expect(spans.filter((s) => s.attributes[ATTR_MCP_METHOD_NAME] === 'tools/call').length, receiver.summary()).toBe(2);

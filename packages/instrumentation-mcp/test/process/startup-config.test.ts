@@ -34,9 +34,14 @@ describe('MCPTRAIL_* parsing', () => {
       MCPTRAIL_REDACT_KEYS: 'tenant_secret, x-internal-token',
       MCPTRAIL_REDACT_DISABLE: 'email',
       MCPTRAIL_SCRUB_ALL: 'off',
-      MCPTRAIL_FLUSH_TIMEOUT_MS: '1500',
+      MCPTRAIL_FLUSH_TIMEOUT_MS: '800',
       MCPTRAIL_MAX_QUEUE_SIZE: '4096',
       MCPTRAIL_EXIT_HANDLERS: '0',
+      MCPTRAIL_SPOOL: 'no',
+      MCPTRAIL_SPOOL_DIR: '/var/spool/mcptrail',
+      MCPTRAIL_SPOOL_MAX_BYTES: '1048576',
+      MCPTRAIL_SPOOL_MAX_AGE_HOURS: '24',
+      MCPTRAIL_SPOOL_SPANS: 'yes',
     });
     expect(errors).toEqual([]);
     expect(options).toEqual({
@@ -48,9 +53,14 @@ describe('MCPTRAIL_* parsing', () => {
       redactKeys: ['tenant_secret', 'x-internal-token'],
       redactDisable: ['email'],
       scrubAll: false,
-      flushTimeoutMillis: 1500,
+      flushTimeoutMillis: 800,
       maxQueueSize: 4096,
       exitHandlers: false,
+      spool: false,
+      spoolDir: '/var/spool/mcptrail',
+      spoolMaxBytes: 1_048_576,
+      spoolMaxAgeHours: 24,
+      spoolSpans: true,
     });
   });
 

@@ -93,7 +93,7 @@ export function normalizeSpan(span: OtlpSpan, opts: NormalizeOptions, receivedMs
   if (side === null) {
     return { kind: 'rejected', reason: `MCP span ${span.spanId} '${method}' has span kind ${span.kind}, expected SERVER or CLIENT` };
   }
-  if (side === MCP_SIDE_CLIENT && !opts.includeClientSpans) return { kind: 'ignored' };
+  if (side === MCP_SIDE_CLIENT && !opts.includeClientSpans && !opts.clientFallback) return { kind: 'ignored' };
 
   const time = isoFromNanos(span.startTimeUnixNano);
   if (time === null) return { kind: 'rejected', reason: `MCP span ${span.spanId} '${method}' has no valid start time` };
@@ -132,7 +132,7 @@ export function normalizeLog(log: OtlpLogRecord, opts: NormalizeOptions, receive
   }
   const sideAttr = attrs[ATTR_MCP_SIDE];
   const side = sideAttr === MCP_SIDE_CLIENT ? MCP_SIDE_CLIENT : MCP_SIDE_SERVER;
-  if (side === MCP_SIDE_CLIENT && !opts.includeClientSpans) return { kind: 'ignored' };
+  if (side === MCP_SIDE_CLIENT && !opts.includeClientSpans && !opts.clientFallback) return { kind: 'ignored' };
   const time = isoFromNanos(log.timeUnixNano) ?? isoFromNanos(log.observedTimeUnixNano);
   if (time === null) return { kind: 'rejected', reason: `audit log record for '${method}' has no valid timestamp` };
   const hasContext = log.traceId !== null && log.spanId !== null;

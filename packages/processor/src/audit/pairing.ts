@@ -27,7 +27,13 @@ export interface PendingCall {
   complete: boolean;
   /** Taken by a seal pass (or sealed): no longer in the queues. */
   taken: boolean;
+  /** A client-side call whose server-side record arrived: consumed without a record of its own. */
+  superseded?: boolean;
 }
+
+/** How long, and how many, server halves are remembered for the client halves that may still come. */
+const SERVER_PARENT_RETENTION_MS = 10 * 60_000;
+const SERVER_PARENT_MAX = 200_000;
 
 /**
  * In-memory pairing of acknowledged halves (every one of them is in the durable inbox):
@@ -43,11 +49,33 @@ export class PairingBook {
   private waitingHead = 0;
   /** Halves held (not yet taken by a successful seal). */
   halves = 0;
+  /**
+   * Client-side calls are fallbacks (`clientFallback`): the server half of a call (its parent span is
+   * the client span) supersedes the client's, whichever arrives first. Server halves seen recently,
+   * by `trace/parent span`, with when they were seen.
+   */
+  private readonly serverParents = new Map<string, number>();
 
-  add(half: Half, readyAt: number): void {
+  constructor(private readonly clientFallback = false) {}
+
+  add(half: Half, readyAt: number, now: number = readyAt): void {
     this.halves++;
     const d = half.draft;
     const keyed = d.trace_id !== null && d.trace_id !== undefined && d.span_id !== null && d.span_id !== undefined;
+    if (this.clientFallback && keyed) {
+      if (d.side === 'server' && d.parent_span_id) this.noteServerHalf(`${d.trace_id}/${d.parent_span_id}`, now);
+      else if (d.side === 'client' && this.serverParents.has(`${d.trace_id}/${d.span_id}`)) {
+        const key = `${d.trace_id}/${d.span_id}`;
+        const existing = this.open.get(key);
+        if (existing) this.join(existing, half);
+        else {
+          const call: PendingCall = { trace_id: d.trace_id, span_id: d.span_id, halves: [half], readyAt: now, complete: true, taken: false, superseded: true };
+          this.open.set(key, call);
+          this.ready.push(call);
+        }
+        return;
+      }
+    }
     if (!keyed || half.sealNow) {
       const call: PendingCall = { trace_id: keyed ? d.trace_id : null, span_id: keyed ? d.span_id : null, halves: [half], readyAt, complete: true, taken: false };
       // A keyed half that cannot wait (unsampled) still joins a call already open for it.
@@ -65,6 +93,25 @@ export class PairingBook {
     const call: PendingCall = { trace_id: d.trace_id, span_id: d.span_id, halves: [half], readyAt, complete: false, taken: false };
     this.open.set(key, call);
     this.waiting.push(call);
+  }
+
+  /** A server half covers the client call `key` names: that call, if waiting, is due now and sealed as nothing. */
+  private noteServerHalf(key: string, now: number): void {
+    this.serverParents.delete(key);
+    this.serverParents.set(key, now);
+    if (this.serverParents.size > SERVER_PARENT_MAX) {
+      for (const [k, seen] of this.serverParents) {
+        if (this.serverParents.size <= SERVER_PARENT_MAX * 0.75 && now - seen < SERVER_PARENT_RETENTION_MS) break;
+        this.serverParents.delete(k);
+      }
+    }
+    const client = this.open.get(key);
+    if (!client || client.taken || client.halves[0]!.draft.side !== 'client') return;
+    client.superseded = true;
+    if (!client.complete) {
+      client.complete = true;
+      this.ready.push(client);
+    }
   }
 
   private join(call: PendingCall, half: Half): void {

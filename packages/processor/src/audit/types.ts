@@ -34,6 +34,12 @@ export interface NormalizeOptions {
    * be instrumented (third-party/remote MCP servers).
    */
   includeClientSpans?: boolean;
+  /**
+   * Keep CLIENT-side MCP telemetry as a fallback (when `includeClientSpans` is off): a client call
+   * becomes a record, marked `side: client`, only when no server-side record of it arrives (the server
+   * span whose parent is the client span); when both arrive, the server's record is the one kept.
+   */
+  clientFallback?: boolean;
   /** Bytes of canonical JSON kept of redacted arguments; larger args become a truncation marker. Default 16384. */
   maxArgsBytes?: number;
   /** Characters kept of a redacted error message. Default 1000. */

@@ -5,7 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors';
 
-export const COMMANDS = ['serve', 'verify', 'query', 'alerts', 'replay', 'export'] as const;
+export const COMMANDS = ['serve', 'verify', 'prove', 'query', 'alerts', 'replay', 'export'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 interface OptionSpec {
@@ -40,6 +40,12 @@ const AUDIT_FILTERS: Record<string, OptionSpec> = {
   limit: { type: 'string', value: 'N', help: 'at most N records (1-1000, default 100)' },
 };
 
+const KEY_OPTS: Record<string, OptionSpec> = {
+  'public-key': { type: 'string', value: 'FILE[,FILE]', help: 'Ed25519 public key PEM(s), comma-separated when replicas sign with their own keys (default: the one beside the signing key)' },
+  'signing-key': { type: 'string', value: 'FILE', help: 'signing key whose public half to use' },
+  'key-dir': { type: 'string', value: 'DIR', help: 'directory of the default signing key (env MCPTRAIL_KEY_DIR)' },
+};
+
 const RULES_OPT: Record<string, OptionSpec> = {
   rules: { type: 'string', value: 'FILE', help: 'alert rule file (default: built-in rules; env MCPTRAIL_RULES)' },
 };
@@ -63,7 +69,9 @@ export const COMMAND_SPECS: Record<Command, { summary: string; usage: string; op
       'tls-cert': { type: 'string', value: 'FILE', help: 'serve HTTPS with this PEM certificate' },
       'tls-key': { type: 'string', value: 'FILE', help: 'PEM private key of --tls-cert' },
       'chain-id': { type: 'string', value: 'ID', help: "this replica's chain (default main)" },
-      'signing-key': { type: 'string', value: 'FILE', help: 'Ed25519 checkpoint key (default <db>.ed25519.pem)' },
+      'signing-key': { type: 'string', value: 'FILE', help: 'Ed25519 checkpoint key (default <key dir>/<trail name>.ed25519.pem)' },
+      'key-dir': { type: 'string', value: 'DIR', help: 'directory of the default signing key (default ~/.mcptrail/keys; env MCPTRAIL_KEY_DIR)' },
+      'witness-dir': { type: 'string', value: 'DIR', help: 'directory of the witness files (default ~/.mcptrail/witness; env MCPTRAIL_WITNESS_DIR)' },
       'retention-days': { type: 'string', value: 'N', help: 'purge checkpointed segments older than N days' },
       ...RULES_OPT,
       'log-level': { type: 'string', value: 'LEVEL', help: 'debug | info | warn | error | silent (default info)' },
@@ -75,12 +83,29 @@ export const COMMAND_SPECS: Record<Command, { summary: string; usage: string; op
   },
   verify: {
     summary: 'check the hash chains and checkpoint signatures; exit 0 only when intact',
-    usage: 'mcptrail verify [--db PATH] [--public-key FILE] [--json]',
+    usage: 'mcptrail verify [--db PATH] [--public-key FILE] [--witness FILE|none] [--expect-size N] [--json]',
     options: {
       ...COMMON,
       ...JSON_OPT,
-      'public-key': { type: 'string', value: 'FILE[,FILE]', help: 'Ed25519 public key PEM(s), comma-separated when replicas sign with their own keys (default: the one beside the signing key)' },
-      'signing-key': { type: 'string', value: 'FILE', help: 'signing key whose public half to use' },
+      ...KEY_OPTS,
+      witness: { type: 'string', value: 'FILE[,FILE]|none', help: "witness file(s) to check the store against (default: this trail's files in the witness dir)" },
+      'witness-dir': { type: 'string', value: 'DIR', help: 'where the default witness files are (env MCPTRAIL_WITNESS_DIR)' },
+      'expect-size': { type: 'string', value: 'N|CHAIN=N', help: 'the chain must reach at least seq N (known from outside, e.g. an earlier verify)' },
+      'allow-empty': { type: 'boolean', help: 'do not report a trail without records and checkpoints' },
+    },
+  },
+  prove: {
+    summary: 'print an RFC 9162 inclusion proof of a record, or a consistency proof between two checkpoints (JSON)',
+    usage: 'mcptrail prove (--seq N [--size M] | --from M [--to N]) [--chain ID] [--db PATH]',
+    options: {
+      ...COMMON,
+      ...JSON_OPT,
+      ...KEY_OPTS,
+      seq: { type: 'string', value: 'N', help: 'prove that record N is in the tree' },
+      size: { type: 'string', value: 'M', help: 'against the checkpoint at tree size M (default: the newest)' },
+      from: { type: 'string', value: 'M', help: 'prove that the checkpoint at tree size M is a prefix of…' },
+      to: { type: 'string', value: 'N', help: '…the checkpoint at tree size N (default: the newest)' },
+      chain: { type: 'string', value: 'ID', help: "the chain (default: this replica's)" },
     },
   },
   query: {

@@ -1,52 +1,16 @@
-/** The read-side commands: verify, query, alerts, replay, export. `serve` lives in ./serve.ts. */
+/** The read-side commands: query, alerts, replay, export. `serve` lives in ./serve.ts, `verify` and `prove` in ./verify.ts. */
 import { AUDIT_RECORD_JSON_SCHEMA, type AuditRecord } from '@mcptrail/conventions';
-import { existsSync } from 'node:fs';
 import { parseAlertQuery, parseAuditQuery, parseTimeBound } from '../api/filters';
-import { publicKeyPathFor } from '../chain/signing';
-import { verifyTrail } from '../chain/verify';
 import { createDetector } from '../detect/engine';
 import { loadRules } from '../detect/load-rules';
 import { silentLogger } from '../logger';
 import { detectionCursor } from '../replica/detection-state';
-import { signingKeyPathOf } from '../replica/open-trail';
-import { CliError } from './errors';
 import { type CliIo, type FlagValues, openExistingStore, resolveConfig, table, writeLine } from './context';
 
 const flagReader = (values: FlagValues) => (name: string) => {
   const v = values[name.replace(/_/g, '-')];
   return typeof v === 'string' ? v : undefined;
 };
-
-export async function verifyCommand(values: FlagValues, io: CliIo): Promise<number> {
-  const config = resolveConfig(values, io);
-  const keyPath = signingKeyPathOf(config);
-  // Comma-separated: replicas of one PostgreSQL trail that each sign with their own key.
-  const publicKeys =
-    typeof values['public-key'] === 'string'
-      ? values['public-key'].split(',').map((k) => k.trim()).filter(Boolean)
-      : [existsSync(publicKeyPathFor(keyPath)) ? publicKeyPathFor(keyPath) : keyPath];
-  for (const publicKey of publicKeys) {
-    if (!existsSync(publicKey)) throw new CliError('MCPTRAIL_ERR_CLI_NO_STORE', `no public key at '${publicKey}' (set --public-key)`);
-  }
-  const publicKey = publicKeys.length === 1 ? publicKeys[0]! : publicKeys;
-  const trail = await openExistingStore(config);
-  try {
-    const report = await verifyTrail(trail.store, publicKey);
-    if (values.json) {
-      writeLine(io.stdout, JSON.stringify(report));
-    } else {
-      for (const c of report.chains) {
-        const range = c.records > 0 ? `seq ${c.first_seq}-${c.last_seq}` : 'empty';
-        writeLine(io.stdout, `chain ${c.chain_id}: ${c.records} records (${range}), ${c.checkpoints} checkpoints: ${c.ok ? 'intact' : 'TAMPERED'}`);
-        if (c.problem) writeLine(io.stdout, `  first problem: ${c.problem.kind} at seq ${c.problem.seq}: ${c.problem.detail}`);
-      }
-      writeLine(io.stdout, report.ok ? `trail intact: ${report.records} records` : 'trail NOT intact');
-    }
-    return report.ok ? 0 : 1;
-  } finally {
-    await trail.close();
-  }
-}
 
 function recordRow(r: AuditRecord): Record<string, string> {
   return {

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /** `mcptrail`: the processor's command line. Exit 0 ok, 1 failure (or a tampered trail), 2 usage error. */
 import { commandUsage, mainUsage, parseCommandLine } from './args';
-import { alertsCommand, exportCommand, queryCommand, replayCommand, verifyCommand } from './commands';
+import { alertsCommand, exportCommand, queryCommand, replayCommand } from './commands';
+import { proveCommand, verifyCommand } from './verify';
 import type { CliIo } from './context';
 import { UsageError } from './errors';
 import { serveCommand } from './serve';
 
-const RUN = { serve: serveCommand, verify: verifyCommand, query: queryCommand, alerts: alertsCommand, replay: replayCommand, export: exportCommand };
+const RUN = { serve: serveCommand, verify: verifyCommand, prove: proveCommand, query: queryCommand, alerts: alertsCommand, replay: replayCommand, export: exportCommand };
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let command: keyof typeof RUN | null = null;

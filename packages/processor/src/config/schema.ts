@@ -111,7 +111,7 @@ const store = z
       .describe('SQLite file of the audit trail (created on first start, WAL mode), or a `postgres://` URL for a trail shared by several replicas.'),
     state_dir: nullableString()
       .default(null)
-      .describe("With PostgreSQL: directory of this replica's local detection state (`mcptrail-<replica_id>.state.db`) and default signing key; null → the working directory."),
+      .describe("With PostgreSQL: directory of this replica's local detection state (`mcptrail-<replica_id>.state.db`); null → the working directory."),
   })
   .prefault({});
 
@@ -130,13 +130,36 @@ const trail = z
       .describe('With PostgreSQL: this replica\'s id, which is also its hash chain; keep it stable across restarts. null → derived from the hostname.'),
     signing_key_file: nullableString()
       .default(null)
-      .describe('Ed25519 PEM key that signs checkpoints; null → `<store.path>.ed25519.pem` (SQLite) or `<store.state_dir>/mcptrail.ed25519.pem` (PostgreSQL), created (0600) on first start.'),
+      .describe('Ed25519 PEM key that signs checkpoints (0600; refused when group or others can access it); null → `<trail.key_dir>/<trail name>.ed25519.pem`, created on first start.'),
+    key_dir: nullableString()
+      .default(null)
+      .describe('Directory of the default signing key, never the database directory by default; null → `~/.mcptrail/keys` (created 0700).'),
+    signer_command: z
+      .array(nonEmpty(), { error: 'must be a list: the command and its arguments' })
+      .nullable()
+      .default(null)
+      .describe('External signer (KMS, HSM, vault agent) instead of a key file: run with the note on stdin, prints the base64 Ed25519 signature. Needs trail.public_key_file.'),
+    public_key_file: nullableString().default(null).describe('Public key PEM of trail.signer_command; each signature is checked against it.'),
+    origin: nullableString().default(null).describe('Origin line of the checkpoint notes (a unique log name, e.g. `audit.example.com/mcptrail`); null → `mcptrail/<chain id>`.'),
     checkpoint_records: positiveInt().default(1000).describe('Sign a checkpoint after this many new records…'),
     checkpoint_seconds: positiveInt().default(60).describe('…or after this many seconds with new records, whichever comes first.'),
     pairing_window_ms: nonNegativeInt().default(2000).describe("How long a span waits for its audit log record (and vice versa) before it is sealed alone."),
     max_clock_ahead_seconds: positiveInt().default(300).describe("A record dated more than this ahead of the receiver's clock is stored as sent, flagged `clock_anomaly: ahead`, and placed at its receive time by detection."),
     max_clock_behind_seconds: positiveInt().default(900).describe('… or more than this behind it (`clock_anomaly: behind`). Raise it when exporters or a Collector queue buffer for longer.'),
+    client_fallback_window_ms: nonNegativeInt()
+      .default(30000)
+      .describe('How long a client-side call waits for the server-side record of the same call before the client\'s is sealed as the record (servers you cannot instrument); 0 turns client-side records off.'),
     retention_days: positiveInt().nullable().default(null).describe('Purge whole checkpointed segments older than this; null keeps everything.'),
+    sealer_thread: bool().default(true).describe('Pair and seal on a worker thread with its own store connection, beside the receiving thread (false: on the receiving thread; always false for a `:memory:` store).'),
+  })
+  .prefault({});
+
+const witness = z
+  .strictObject({
+    enabled: bool().default(true).describe('Publish every checkpoint to a witness file outside the store (and to the sinks); `mcptrail verify` checks the store against it.'),
+    dir: nullableString()
+      .default(null)
+      .describe("Directory of the witness files (`<trail name>.<chain id>.witness`); must not be the database's directory; null → `~/.mcptrail/witness`."),
   })
   .prefault({});
 
@@ -237,6 +260,7 @@ export const processorConfigSchema = z
     auth,
     store,
     trail,
+    witness,
     detection,
     redaction,
     sinks: z
@@ -255,6 +279,9 @@ export const processorConfigSchema = z
     if (hook && (hook.username || hook.password)) {
       // fetch refuses such URLs, and credentials in a URL end up in logs and process lists.
       ctx.addIssue({ code: 'custom', path: ['sinks', 'webhook', 'url'], message: 'must not contain user:password (the body is authenticated by its HMAC signature)' });
+    }
+    if (cfg.trail.signer_command !== null && cfg.trail.public_key_file === null) {
+      ctx.addIssue({ code: 'custom', path: ['trail', 'public_key_file'], message: 'is required when trail.signer_command is set' });
     }
     for (const issue of listenerIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
     const hookProblem = cfg.sinks.webhook.url === null ? null : webhookUrlProblem(cfg.sinks.webhook.url, cfg.sinks.webhook.allow_link_local);

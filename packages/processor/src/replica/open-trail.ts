@@ -7,12 +7,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { defaultSigningKeyPath } from '../chain/signing';
 import type { ProcessorConfig } from '../config/schema';
 import { isPostgresUrl, openPostgresStore, safeDbLabel } from '../store/postgres';
 import { StoreError } from '../store/errors';
 import { openSqliteStore } from '../store/sqlite';
 import type { TrailStore } from '../store/types';
+import { keyDirOf, trailNameOf } from '../witness/paths';
+import type { TrailSpec } from '../audit/sealer-thread';
 
 export interface OpenedTrail {
   store: TrailStore;
@@ -46,14 +47,19 @@ export function statePathOf(config: ProcessorConfig): string {
 }
 
 /**
- * The checkpoint signing key: trail.signing_key_file, else beside the SQLite file, else (PostgreSQL)
- * `mcptrail.ed25519.pem` in the state dir. Replicas of one trail should share one key (mount
- * the same secret) so `mcptrail verify --public-key` checks every chain with one public key.
+ * The checkpoint signing key: trail.signing_key_file, else `<trail.key_dir>/<trail name>.ed25519.pem`
+ * (key_dir defaults to ~/.mcptrail/keys: never beside the data). Replicas of one PostgreSQL
+ * trail derive the same name from the URL; give them the same key (mount one secret) so
+ * `mcptrail verify --public-key` checks every chain with one public key.
  */
 export function signingKeyPathOf(config: ProcessorConfig): string {
   if (config.trail.signing_key_file) return config.trail.signing_key_file;
-  if (!usesPostgres(config)) return defaultSigningKeyPath(config.store.path);
-  return path.join(config.store.state_dir ?? '.', 'mcptrail.ed25519.pem');
+  return path.join(keyDirOf(config), `${trailNameOf(config.store.path)}.ed25519.pem`);
+}
+
+/** How another thread opens its own connection to this trail. */
+export function trailSpecOf(config: ProcessorConfig, chainId: string): TrailSpec {
+  return usesPostgres(config) ? { kind: 'postgres', url: config.store.path, chainId } : { kind: 'sqlite', path: config.store.path, chainId };
 }
 
 export function openStateDb(file: string): Database.Database {

@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import { SinkError } from './errors';
 import { alertLine, recordLine } from './ndjson';
 import type { Sink, SinkStats } from './types';
+import { EVENT_MCPTRAIL_CHECKPOINT, type WitnessEntry } from '../witness/file-witness';
 
 export interface FileSinkOptions {
   path: string;
@@ -69,6 +70,9 @@ export function createFileSink(opts: FileSinkOptions): Sink & { stats(): SinkSta
     },
     records(records: readonly AuditRecord[]) {
       if (opts.records) append(records.map(recordLine));
+    },
+    checkpoint(entry: WitnessEntry) {
+      append([JSON.stringify({ event: EVENT_MCPTRAIL_CHECKPOINT, checkpoint: entry })]);
     },
     async flush() {
       if (opts.fsync !== 'never') sync();

@@ -29,6 +29,7 @@ import {
 import type { Alert, AlertLevel } from '../detect/types';
 import type { Logger } from '../logger';
 import type { Sink, SinkStats } from './types';
+import { EVENT_MCPTRAIL_CHECKPOINT, type WitnessEntry } from '../witness/file-witness';
 
 export interface OtlpLogsSinkOptions {
   /** Full logs URL, e.g. `http://collector:4318/v1/logs`. */
@@ -230,6 +231,22 @@ export function createOtlpLogsSink(opts: OtlpLogsSinkOptions): Sink & { stats():
           context: recordContext(record),
         });
       }
+    },
+    checkpoint(entry: WitnessEntry) {
+      if (closed) return;
+      otel.emit({
+        eventName: EVENT_MCPTRAIL_CHECKPOINT,
+        timestamp: new Date(entry.time),
+        severityNumber: SeverityNumber.INFO,
+        severityText: 'INFO',
+        body: entry.note,
+        attributes: {
+          [ATTR_EVENT_NAME]: EVENT_MCPTRAIL_CHECKPOINT,
+          [ATTR_MCPTRAIL_AUDIT_CHAIN_ID]: entry.chain_id,
+          [ATTR_MCPTRAIL_AUDIT_SEQ]: entry.seq,
+          'mcptrail.checkpoint.vkey': entry.vkey,
+        },
+      });
     },
     flush: () => processor.forceFlush(),
     async close() {

@@ -1,5 +1,6 @@
 import type { AuditRecord } from '@mcptrail/conventions';
 import type { Alert } from '../detect/types';
+import type { WitnessEntry } from '../witness/file-witness';
 
 /**
  * Where alerts (and, when a sink asks for them, sealed audit records) go. `alerts()` and
@@ -13,6 +14,8 @@ export interface Sink {
   readonly wantsRecords: boolean;
   alerts(alerts: readonly Alert[]): void;
   records(records: readonly AuditRecord[]): void;
+  /** A checkpoint signed note, published so the trail's reach is known outside the store (witness). */
+  checkpoint?(entry: WitnessEntry): void;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@
  * only (seq, hash, body). Every replica writes its own chain (chain_id = replica id); the
  * only cross-chain constraint is the call-once index.
  */
-export const POSTGRES_SCHEMA_VERSION = 2;
+export const POSTGRES_SCHEMA_VERSION = 3;
 
 /** Record fields copied into indexed columns for the query API's filters. */
 export const FILTER_COLUMNS = ['time', 'service', 'session_id', 'method', 'tool', 'actor_id', 'outcome', 'trace_id', 'span_id'] as const;
@@ -39,6 +39,16 @@ export const POSTGRES_SCHEMA_V1 = [
     time text NOT NULL,
     signature text NOT NULL,
     key_id text NOT NULL,
+    PRIMARY KEY (chain_id, seq)
+  )`,
+  // Schema 3 (see sqlite-schema.ts): signed-note checkpoints over a Merkle tree, and the alert history.
+  `ALTER TABLE checkpoints ADD COLUMN IF NOT EXISTS origin text, ADD COLUMN IF NOT EXISTS root text, ADD COLUMN IF NOT EXISTS prev text,
+     ADD COLUMN IF NOT EXISTS alerts_seq bigint, ADD COLUMN IF NOT EXISTS alerts_hash text, ADD COLUMN IF NOT EXISTS frontier text`,
+  `CREATE TABLE IF NOT EXISTS alert_events (
+    chain_id text NOT NULL,
+    seq bigint NOT NULL,
+    hash text NOT NULL,
+    body text NOT NULL,
     PRIMARY KEY (chain_id, seq)
   )`,
   // Acknowledged but not yet sealed, per replica (a restarted replica seals its own): one

@@ -1,13 +1,29 @@
 import type { AuditRecord } from '@mcptrail/conventions';
 import { Pool, type PoolClient } from 'pg';
+import { sealAlertEvent } from '../chain/alert-events';
 import { GENESIS_HASH, recordFromRow } from '../chain/hash';
+import { checkpointFromRow, checkpointToRow } from './checkpoint-rows';
 import { StoreError } from './errors';
 import { type CountQuery, type CountRow, countQuerySql, countRowsOf } from './aggregate';
 import { pageChain, recordsOf } from './paging';
 import { FILTER_COLUMNS, POSTGRES_SCHEMA_V1, POSTGRES_SCHEMA_VERSION } from './postgres-schema';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { legacyStagingToInbox } from './legacy-staging';
-import type { AuditQuery, CallKey, ChainHead, Checkpoint, InboxEntry, InboxProgress, SealOutcome, SealPlan, StoredRow, TrailStore } from './types';
+import type {
+  AlertEvent,
+  AlertEventInput,
+  AuditQuery,
+  CallKey,
+  ChainHead,
+  Checkpoint,
+  CheckpointSigning,
+  InboxEntry,
+  InboxProgress,
+  SealOutcome,
+  SealPlan,
+  StoredRow,
+  TrailStore,
+} from './types';
 
 export interface PostgresAuditStore extends TrailStore {
   readonly kind: 'postgres';
@@ -157,14 +173,7 @@ function filterValue(v: unknown): string | null {
   return v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-const checkpointRow = (r: Record<string, unknown>): Checkpoint => ({
-  chain_id: r.chain_id as string,
-  seq: Number(r.seq),
-  hash: r.hash as string,
-  time: r.time as string,
-  signature: r.signature as string,
-  key_id: r.key_id as string,
-});
+const checkpointRow = checkpointFromRow;
 
 class PostgresStore implements PostgresAuditStore {
   readonly kind = 'postgres' as const;
@@ -288,7 +297,7 @@ class PostgresStore implements PostgresAuditStore {
       });
       await c.query(INSERT_RECORDS, [JSON.stringify(rows)]);
     }
-    if (out.checkpoint) await this.insertCheckpoint(c, out.checkpoint);
+    const checkpointed = out.checkpoint ? await this.checkpointIn(c, out.checkpoint) : false;
     if (inbox.consumed.length > 0) await c.query(`DELETE FROM audit_inbox WHERE chain_id = $1 AND id = ANY($2::bigint[])`, [chainId, inbox.consumed]);
     if (inbox.noted.length > 0) {
       await c.query(
@@ -296,27 +305,68 @@ class PostgresStore implements PostgresAuditStore {
         [chainId, inbox.noted.map((n) => n.id), inbox.noted.map((n) => n.done)],
       );
     }
-    return { duplicates, records: out.records.map((r) => r.record), checkpointed: out.checkpoint !== null };
+    return { duplicates, records: out.records.map((r) => r.record), checkpointed };
   }
 
   private async insertCheckpoint(c: PoolClient, cp: Checkpoint): Promise<void> {
-    await c.query(`INSERT INTO checkpoints (chain_id, seq, hash, time, signature, key_id) VALUES ($1, $2, $3, $4, $5, $6)`, [
-      cp.chain_id,
-      cp.seq,
-      cp.hash,
-      cp.time,
-      cp.signature,
-      cp.key_id,
-    ]);
+    const row = checkpointToRow(cp);
+    await c.query(
+      `INSERT INTO checkpoints (chain_id, seq, hash, time, signature, key_id, origin, root, prev, alerts_seq, alerts_hash, frontier)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [row.chain_id, row.seq, row.hash, row.time, row.signature, row.key_id, row.origin, row.root, row.prev, row.alerts_seq, row.alerts_hash, row.frontier],
+    );
   }
 
-  async checkpointHead(sign: (head: ChainHead, last: Checkpoint | null) => Checkpoint | null): Promise<boolean> {
+  private async alertHeadIn(c: Pool | PoolClient, chainId: string, last: Checkpoint | null): Promise<ChainHead> {
+    const r = await c.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM alert_events WHERE chain_id = $1 ORDER BY seq DESC LIMIT 1`, [chainId]);
+    const ev = r.rows[0] ? { seq: Number(r.rows[0].seq), hash: r.rows[0].hash } : null;
+    // After retention purged every event, the anchor checkpoint names the head.
+    if (last && (!ev || last.alerts_seq > ev.seq)) return { seq: last.alerts_seq, hash: last.alerts_hash };
+    return ev ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** Signs (when `sign` wants to) after the records of this transaction are in. */
+  private async checkpointIn(c: PoolClient, sign: CheckpointSigning): Promise<boolean> {
+    // Checkpoints of a chain are signed one after another, each naming the one before.
+    await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`mcptrail-checkpoint/${this.chainId}`]);
+    const { head, last } = await this.headIn(c, this.chainId);
+    const leaves = await c.query<{ hash: string }>(`SELECT hash FROM audit_records WHERE chain_id = $1 AND seq > $2 ORDER BY seq`, [
+      this.chainId,
+      last?.seq ?? 0,
+    ]);
+    const cp = sign({ head, last, leaves: leaves.rows.map((r) => r.hash), alerts: await this.alertHeadIn(c, this.chainId, last) });
+    if (cp) await this.insertCheckpoint(c, cp);
+    return cp !== null;
+  }
+
+  async checkpointHead(sign: CheckpointSigning): Promise<boolean> {
+    return this.tx((c) => this.checkpointIn(c, sign));
+  }
+
+  async appendAlertEvents(events: readonly AlertEventInput[]): Promise<AlertEvent[]> {
     return this.tx(async (c) => {
-      const { head, last } = await this.headIn(c, this.chainId);
-      const cp = sign(head, last);
-      if (cp) await this.insertCheckpoint(c, cp);
-      return cp !== null;
+      // One writer per chain at a time: the advisory lock orders concurrent appends of this replica.
+      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`mcptrail-alerts/${this.chainId}`]);
+      const { last } = await this.headIn(c, this.chainId);
+      let head = await this.alertHeadIn(c, this.chainId, last);
+      const out: AlertEvent[] = [];
+      for (const input of events) {
+        const { event, body } = sealAlertEvent(input, this.chainId, head);
+        await c.query(`INSERT INTO alert_events (chain_id, seq, hash, body) VALUES ($1, $2, $3, $4)`, [this.chainId, event.seq, event.hash, body]);
+        head = { seq: event.seq, hash: event.hash };
+        out.push(event);
+      }
+      return out;
     });
+  }
+
+  async alertEvents(chainId: string): Promise<StoredRow[]> {
+    this.assertOpen();
+    const r = await this.pool.query<{ seq: string; hash: string; body: string }>(
+      `SELECT seq, hash, body FROM alert_events WHERE chain_id = $1 ORDER BY seq`,
+      [chainId],
+    );
+    return r.rows.map((row) => ({ seq: Number(row.seq), hash: row.hash, body: row.body }));
   }
 
   // --- AuditStore (read side, every chain) ---
@@ -354,7 +404,7 @@ class PostgresStore implements PostgresAuditStore {
          SELECT (SELECT r.chain_id FROM audit_records r WHERE r.chain_id > c.chain_id ORDER BY r.chain_id LIMIT 1) FROM c WHERE c.chain_id IS NOT NULL
        )
        SELECT chain_id FROM c WHERE chain_id IS NOT NULL
-       UNION SELECT DISTINCT chain_id FROM checkpoints ORDER BY 1`,
+       UNION SELECT DISTINCT chain_id FROM checkpoints UNION SELECT DISTINCT chain_id FROM alert_events ORDER BY 1`,
     );
     return r.rows.map((row) => row.chain_id);
   }
@@ -376,8 +426,11 @@ class PostgresStore implements PostgresAuditStore {
 
   async purgeThrough(chainId: string, seq: number): Promise<{ purged: number }> {
     return this.tx(async (c) => {
+      const anchor = await c.query<{ alerts_seq: string | null }>(`SELECT alerts_seq FROM checkpoints WHERE chain_id = $1 AND seq = $2`, [chainId, seq]);
       const del = await c.query(`DELETE FROM audit_records WHERE chain_id = $1 AND seq <= $2`, [chainId, seq]);
       await c.query(`DELETE FROM checkpoints WHERE chain_id = $1 AND seq < $2`, [chainId, seq]);
+      const alertsSeq = anchor.rows[0]?.alerts_seq;
+      if (alertsSeq !== null && alertsSeq !== undefined) await c.query(`DELETE FROM alert_events WHERE chain_id = $1 AND seq <= $2`, [chainId, alertsSeq]);
       return { purged: del.rowCount ?? 0 };
     });
   }

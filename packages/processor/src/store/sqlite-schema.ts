@@ -3,10 +3,20 @@
  * covers (`body`); the filter columns are GENERATED from it, so a filter column can
  * never disagree with what was hashed, and verification reads only (seq, hash, body).
  */
-export const SQLITE_SCHEMA_VERSION = 2;
+export const SQLITE_SCHEMA_VERSION = 3;
 
 const generated = (name: string, path = name) =>
   `${name} TEXT GENERATED ALWAYS AS (json_extract(body, '$.${path}')) VIRTUAL`;
+
+/**
+ * Schema 3: checkpoints became C2SP signed notes over a Merkle tree, chained to each other
+ * and to the alert history. Checkpoints of older schemas keep null here and fail `verify`
+ * as unchained (they signed a different payload).
+ */
+const CHECKPOINT_V3_COLUMNS = ['origin TEXT', 'root TEXT', 'prev TEXT', 'alerts_seq INTEGER', 'alerts_hash TEXT', 'frontier TEXT'];
+
+/** Statements only a file older than schema 3 needs (ALTER TABLE has no IF NOT EXISTS). */
+export const isUpgradeOnly = (stmt: string): boolean => stmt.startsWith('ALTER TABLE');
 
 export const SQLITE_SCHEMA_V1 = [
   `CREATE TABLE IF NOT EXISTS mcptrail_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL)`,
@@ -42,6 +52,14 @@ export const SQLITE_SCHEMA_V1 = [
     time TEXT NOT NULL,
     signature TEXT NOT NULL,
     key_id TEXT NOT NULL,
+    PRIMARY KEY (chain_id, seq)
+  )`,
+  ...CHECKPOINT_V3_COLUMNS.map((c) => `ALTER TABLE checkpoints ADD COLUMN ${c}`),
+  `CREATE TABLE IF NOT EXISTS alert_events (
+    chain_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    body TEXT NOT NULL,
     PRIMARY KEY (chain_id, seq)
   )`,
   // Acknowledged but not yet sealed: one row per group commit (v2; v1 staged one row per draft).

@@ -2,14 +2,31 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditRecord } from '@mcptrail/conventions';
+import { sealAlertEvent } from '../chain/alert-events';
 import { GENESIS_HASH, recordFromRow, type SealedRecord } from '../chain/hash';
+import { checkpointFromRow, checkpointToRow, restrictFileModes } from './checkpoint-rows';
 import { StoreError } from './errors';
 import { type CountQuery, type CountRow, countQuerySql, countRowsOf } from './aggregate';
 import { pageChain, recordsOf } from './paging';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
-import { SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
+import { isUpgradeOnly, SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
 import { legacyStagingToInbox } from './legacy-staging';
-import type { AuditQuery, CallKey, ChainHead, Checkpoint, InboxEntry, InboxProgress, SealOutcome, SealPlan, StoredRow, TrailStore } from './types';
+import type {
+  AlertEvent,
+  AlertEventInput,
+  AuditQuery,
+  CallKey,
+  ChainHead,
+  Checkpoint,
+  CheckpointSigning,
+  CheckpointState,
+  InboxEntry,
+  InboxProgress,
+  SealOutcome,
+  SealPlan,
+  StoredRow,
+  TrailStore,
+} from './types';
 
 export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT } from './query-filter';
 /** SQLite page cache of the trail's connection, KiB. */
@@ -34,6 +51,8 @@ export interface SqliteAuditStore extends TrailStore {
   hasCall(traceId: string, spanId: string): boolean;
   insertCheckpoint(cp: Checkpoint): void;
   lastCheckpoint(chainId?: string): Checkpoint | null;
+  /** Head of the chain's alert history. */
+  alertHead(chainId?: string): ChainHead;
   /** Query with an explicit order (the API lists newest first). */
   queryOrdered(q: AuditQuery, order: 'asc' | 'desc'): AuditRecord[];
 }
@@ -55,7 +74,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteAuditStore {
   }
   let db: Database.Database;
   try {
-    if (opts.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(opts.path)), { recursive: true });
+    if (opts.path !== ':memory:') {
+      fs.mkdirSync(path.dirname(path.resolve(opts.path)), { recursive: true });
+      // Audit data is private: the file is created 0600 and SQLite gives -wal/-shm the file's mode.
+      fs.closeSync(fs.openSync(opts.path, 'a', 0o600));
+      restrictFileModes(opts.path);
+    }
     db = new Database(opts.path);
   } catch (err) {
     throw new StoreError('MCPTRAIL_ERR_STORE_OPEN', `cannot open store '${opts.path}': ${(err as Error).message}`, { cause: err });
@@ -90,8 +114,9 @@ function migrate(db: Database.Database): void {
       `store schema version ${row.version} is newer than this mcptrail understands (${SQLITE_SCHEMA_VERSION}); upgrade mcptrail`,
     );
   }
+  const upgrade = !row || row.version < SQLITE_SCHEMA_VERSION;
   db.transaction(() => {
-    for (const stmt of SQLITE_SCHEMA_V1) db.exec(stmt);
+    for (const stmt of SQLITE_SCHEMA_V1) if (upgrade || !isUpgradeOnly(stmt)) db.exec(stmt);
     // v1 files: drafts acknowledged into the per-draft staging table move to the inbox.
     const legacy = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_staging'`).get();
     if (legacy) {
@@ -118,12 +143,21 @@ class SqliteStore implements SqliteAuditStore {
       insert: db.prepare(`INSERT INTO audit_records (chain_id, seq, hash, body) VALUES (?, ?, ?, ?)`),
       hasCall: db.prepare(`SELECT 1 FROM audit_records WHERE trace_id = ? AND span_id = ? LIMIT 1`).pluck(),
       insertCheckpoint: db.prepare(
-        `INSERT INTO checkpoints (chain_id, seq, hash, time, signature, key_id) VALUES (@chain_id, @seq, @hash, @time, @signature, @key_id)`,
+        `INSERT INTO checkpoints (chain_id, seq, hash, time, signature, key_id, origin, root, prev, alerts_seq, alerts_hash, frontier)
+         VALUES (@chain_id, @seq, @hash, @time, @signature, @key_id, @origin, @root, @prev, @alerts_seq, @alerts_hash, @frontier)`,
       ),
+      leavesAfter: db.prepare(`SELECT hash FROM audit_records WHERE chain_id = ? AND seq > ? ORDER BY seq`).pluck(),
+      lastAlert: db.prepare(`SELECT seq, hash FROM alert_events WHERE chain_id = ? ORDER BY seq DESC LIMIT 1`),
+      insertAlert: db.prepare(`INSERT INTO alert_events (chain_id, seq, hash, body) VALUES (?, ?, ?, ?)`),
+      alertEvents: db.prepare(`SELECT seq, hash, body FROM alert_events WHERE chain_id = ? ORDER BY seq`),
       lastCheckpoint: db.prepare(`SELECT * FROM checkpoints WHERE chain_id = ? ORDER BY seq DESC LIMIT 1`),
       checkpoints: db.prepare(`SELECT * FROM checkpoints WHERE chain_id = ? ORDER BY seq`),
       scan: db.prepare(`SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? ORDER BY seq LIMIT ?`),
-      chains: db.prepare(`SELECT DISTINCT chain_id FROM audit_records UNION SELECT DISTINCT chain_id FROM checkpoints ORDER BY 1`).pluck(),
+      chains: db
+        .prepare(
+          `SELECT DISTINCT chain_id FROM audit_records UNION SELECT DISTINCT chain_id FROM checkpoints UNION SELECT DISTINCT chain_id FROM alert_events ORDER BY 1`,
+        )
+        .pluck(),
       // The inbox (the SQLite file holds one replica's inbox: no chain column).
       appendInbox: db.prepare(`INSERT INTO audit_inbox (payload) VALUES (?)`),
       readInbox: db.prepare(`SELECT id, payload, done FROM audit_inbox ORDER BY id`),
@@ -153,12 +187,56 @@ class SqliteStore implements SqliteAuditStore {
 
   insertCheckpoint(cp: Checkpoint): void {
     this.assertOpen();
-    this.stmts.insertCheckpoint.run(cp);
+    this.stmts.insertCheckpoint.run(checkpointToRow(cp));
   }
 
   lastCheckpoint(chainId = this.chainId): Checkpoint | null {
     this.assertOpen();
-    return (this.stmts.lastCheckpoint.get(chainId) as Checkpoint | undefined) ?? null;
+    const row = this.stmts.lastCheckpoint.get(chainId) as Record<string, unknown> | undefined;
+    return row ? checkpointFromRow(row) : null;
+  }
+
+  alertHead(chainId = this.chainId): ChainHead {
+    this.assertOpen();
+    const last = this.stmts.lastAlert.get(chainId) as ChainHead | undefined;
+    const cp = this.lastCheckpoint(chainId);
+    // After retention purged every event, the anchor checkpoint names the head.
+    if (cp && (!last || cp.alerts_seq > last.seq)) return { seq: cp.alerts_seq, hash: cp.alerts_hash };
+    return last ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** Signs (when `sign` wants to) after the records of this transaction are in. */
+  private checkpointIn(sign: CheckpointSigning): boolean {
+    const last = this.lastCheckpoint();
+    const state: CheckpointState = {
+      head: this.head(),
+      last,
+      leaves: this.stmts.leavesAfter.all(this.chainId, last?.seq ?? 0) as string[],
+      alerts: this.alertHead(),
+    };
+    const cp = sign(state);
+    if (cp) this.insertCheckpoint(cp);
+    return cp !== null;
+  }
+
+  async appendAlertEvents(events: readonly AlertEventInput[]): Promise<AlertEvent[]> {
+    this.assertOpen();
+    return this.db.transaction(() => {
+      let head = this.alertHead();
+      const out: AlertEvent[] = [];
+      for (const input of events) {
+        const { event, body } = sealAlertEvent(input, this.chainId, head);
+        this.stmts.insertAlert.run(this.chainId, event.seq, event.hash, body);
+        head = { seq: event.seq, hash: event.hash };
+        out.push(event);
+      }
+      return out;
+    }).immediate();
+  }
+
+  async alertEvents(chainId: string): Promise<StoredRow[]> {
+    this.assertOpen();
+    return this.stmts.alertEvents.all(chainId) as StoredRow[];
   }
 
   async query(q: AuditQuery, order: 'asc' | 'desc' = 'asc'): Promise<AuditRecord[]> {
@@ -192,20 +270,16 @@ class SqliteStore implements SqliteAuditStore {
       }
       const out = plan(fresh, this.head(), this.lastCheckpoint());
       this.insertSealed(out.records);
-      if (out.checkpoint) this.insertCheckpoint(out.checkpoint);
+      const checkpointed = out.checkpoint ? this.checkpointIn(out.checkpoint) : false;
       if (inbox.consumed.length > 0) this.stmts.consumeInbox.run(JSON.stringify(inbox.consumed));
       for (const n of inbox.noted) this.stmts.noteInbox.run(n.done, n.id);
-      return { duplicates, records: out.records.map((r) => r.record), checkpointed: out.checkpoint !== null };
+      return { duplicates, records: out.records.map((r) => r.record), checkpointed };
     }).immediate();
   }
 
-  async checkpointHead(sign: (head: ChainHead, last: Checkpoint | null) => Checkpoint | null): Promise<boolean> {
+  async checkpointHead(sign: CheckpointSigning): Promise<boolean> {
     this.assertOpen();
-    return this.db.transaction(() => {
-      const cp = sign(this.head(), this.lastCheckpoint());
-      if (cp) this.insertCheckpoint(cp);
-      return cp !== null;
-    }).immediate();
+    return this.db.transaction(() => this.checkpointIn(sign)).immediate();
   }
 
   queryOrdered(q: AuditQuery, order: 'asc' | 'desc'): AuditRecord[] {
@@ -245,14 +319,16 @@ class SqliteStore implements SqliteAuditStore {
 
   async checkpoints(chainId: string): Promise<Checkpoint[]> {
     this.assertOpen();
-    return this.stmts.checkpoints.all(chainId) as Checkpoint[];
+    return (this.stmts.checkpoints.all(chainId) as Array<Record<string, unknown>>).map(checkpointFromRow);
   }
 
   async purgeThrough(chainId: string, seq: number): Promise<{ purged: number }> {
     this.assertOpen();
     return this.db.transaction(() => {
+      const anchor = this.db.prepare(`SELECT alerts_seq FROM checkpoints WHERE chain_id = ? AND seq = ?`).pluck().get(chainId, seq) as number | null | undefined;
       const purged = this.db.prepare(`DELETE FROM audit_records WHERE chain_id = ? AND seq <= ?`).run(chainId, seq).changes;
       this.db.prepare(`DELETE FROM checkpoints WHERE chain_id = ? AND seq < ?`).run(chainId, seq);
+      if (typeof anchor === 'number') this.db.prepare(`DELETE FROM alert_events WHERE chain_id = ? AND seq <= ?`).run(chainId, anchor);
       return { purged };
     })();
   }

@@ -32,17 +32,67 @@ export interface StoredRow {
   body: string;
 }
 
-/** A signed statement "chain `chain_id` had hash `hash` at `seq`" (CloudTrail-digest style). */
+/**
+ * A signed checkpoint of one chain: a C2SP tlog-checkpoint note (chain/checkpoint.ts) over
+ * the RFC 6962 tree of records 1..seq, naming the previous checkpoint (so none can be
+ * dropped) and the head of the chain's alert history.
+ */
 export interface Checkpoint {
   chain_id: string;
+  /** Tree size: records 1..seq are covered. 0 is the genesis checkpoint signed when the chain is created. */
   seq: number;
+  /** Chain hash of record `seq` (GENESIS_HASH at 0). */
   hash: string;
   /** ISO 8601: when the checkpoint was signed. */
   time: string;
-  /** Base64 Ed25519 signature over checkpointPayload({chain_id, seq, hash, time}). */
+  /** The note's origin line (and signing key name). */
+  origin: string;
+  /** hex RFC 6962 Merkle root of records 1..seq. */
+  root: string;
+  /** hex SHA-256 of the previous checkpoint's note text; GENESIS_HASH for the first. */
+  prev: string;
+  /** Alert events 1..alerts_seq of this chain are covered; alerts_hash is the chain hash of the last. */
+  alerts_seq: number;
+  alerts_hash: string;
+  /** The tree's compact range at seq (hex subtree roots, largest first): not signed, checked against `root`. */
+  frontier: string[];
+  /** Base64 Ed25519 signature over the note text. */
   signature: string;
   /** Fingerprint of the public key that signed it. */
   key_id: string;
+}
+
+/** What signing the next checkpoint needs, read inside the transaction that stores it. */
+export interface CheckpointState {
+  head: ChainHead;
+  last: Checkpoint | null;
+  /** Chain hashes of records last.seq+1 .. head.seq, in order. */
+  leaves: string[];
+  /** Head of the chain's alert events. */
+  alerts: ChainHead;
+}
+
+/** A change in an alert's life, appended to the chain's alert history (and covered by the next checkpoint). */
+export interface AlertEventInput {
+  event: 'raised' | 'acknowledged' | 'resolved';
+  alert_id: string;
+  rule_id: string;
+  /** ISO 8601 when it happened. */
+  time: string;
+  level?: string | null;
+  /** Who acknowledged or resolved it (a console user), null for the detector. */
+  actor?: string | null;
+  summary?: string | null;
+  /** Evidence as `chain#seq` references. */
+  evidence?: string[];
+}
+
+/** A stored alert event: hash = SHA-256(prev_hash ‖ body), body = canonical JSON without `hash`. */
+export interface AlertEvent extends Required<AlertEventInput> {
+  chain_id: string;
+  seq: number;
+  prev_hash: string;
+  hash: string;
 }
 
 /** Store-agnostic access to the trail. SQLite today; PostgreSQL implements the same. */
@@ -60,8 +110,13 @@ export interface AuditStore {
   scan(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]>;
   /** Checkpoints of one chain, oldest first. */
   checkpoints(chainId: string): Promise<Checkpoint[]>;
-  /** Retention: deletes records with seq <= `seq` and checkpoints before `seq` (the one at `seq` stays as the anchor). */
+  /**
+   * Retention: deletes records with seq <= `seq`, checkpoints before `seq` (the one at `seq`
+   * stays as the anchor) and the alert events that anchor covers.
+   */
   purgeThrough(chainId: string, seq: number): Promise<{ purged: number }>;
+  /** Raw alert events of one chain in seq order, as stored (body = the hashed canonical text). */
+  alertEvents(chainId: string): Promise<StoredRow[]>;
   close(): Promise<void>;
 
   // --- console read side (src/console): aggregation in the database, see ./aggregate.ts ---
@@ -102,10 +157,13 @@ export interface InboxProgress {
   noted: Array<{ id: number; done: string }>;
 }
 
-/** What the pipeline decided for one seal transaction: the records to append and maybe a checkpoint. */
+/** Signs a checkpoint from the state read in the transaction; null: nothing to sign. */
+export type CheckpointSigning = (state: CheckpointState) => Checkpoint | null;
+
+/** What the pipeline decided for one seal transaction: the records to append and maybe a checkpoint after them. */
 export interface SealPlan {
   records: SealedRecordLike[];
-  checkpoint: Checkpoint | null;
+  checkpoint: CheckpointSigning | null;
 }
 
 /** Structural twin of chain/hash SealedRecord (kept here so the store does not import the pipeline). */
@@ -143,8 +201,10 @@ export interface TrailWriter {
     plan: (fresh: C[], head: ChainHead, last: Checkpoint | null) => SealPlan,
     inbox: InboxProgress,
   ): Promise<SealOutcome>;
-  /** One transaction: reads this chain's head and last checkpoint, stores what `sign` returns. */
-  checkpointHead(sign: (head: ChainHead, last: Checkpoint | null) => Checkpoint | null): Promise<boolean>;
+  /** One transaction: reads this chain's checkpoint state, stores what `sign` returns. */
+  checkpointHead(sign: CheckpointSigning): Promise<boolean>;
+  /** One transaction: appends alert events to this chain's alert history, chained. */
+  appendAlertEvents(events: readonly AlertEventInput[]): Promise<AlertEvent[]>;
 }
 
 /** A store the audit pipeline can write to. */

@@ -138,12 +138,13 @@ describe('audit pipeline: span/log pairing', () => {
     const { dbPath } = open({ checkpointEvery: { records: 5, seconds: 3600 } });
     for (let i = 0; i < 12; i++) await pipeline.logs(logs(auditLog({ flags: 0 })));
     await pipeline.flush();
-    expect((await store.checkpoints('main')).map((c) => c.seq)).toEqual([5, 10]);
+    // 0: the genesis checkpoint signed when the chain is created.
+    expect((await store.checkpoints('main')).map((c) => c.seq)).toEqual([0, 5, 10]);
     await pipeline.close();
-    expect((await store.checkpoints('main')).map((c) => c.seq)).toEqual([5, 10, 12]);
+    expect((await store.checkpoints('main')).map((c) => c.seq)).toEqual([0, 5, 10, 12]);
     const report = await verifyTrail(store, fs.readFileSync(publicKeyPathFor(defaultSigningKeyPath(dbPath)), 'utf8'));
     expect(report).toMatchObject({ ok: true, records: 12 });
-    expect(report.chains[0]).toMatchObject({ chain_id: 'main', first_seq: 1, last_seq: 12, checkpoints: 3, problem: null });
+    expect(report.chains[0]).toMatchObject({ chain_id: 'main', first_seq: 1, last_seq: 12, checkpoints: 4, problem: null });
   });
 
   it('seals drafts staged before a restart', async () => {
@@ -176,8 +177,8 @@ describe('audit pipeline: span/log pairing', () => {
     open({ checkpointEvery: { records: 1000, seconds: 0.05 } });
     await pipeline.logs(logs(auditLog({ flags: 0 })));
     await pipeline.flush();
-    for (let i = 0; i < 100 && (await store.checkpoints('main')).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect((await store.checkpoints('main')).map((c) => c.seq)).toEqual([1]);
+    for (let i = 0; i < 100 && (await store.checkpoints('main')).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await store.checkpoints('main')).map((c) => c.seq)).toEqual([0, 1]);
   });
 
   it('refuses data after close with 503, and rejects invalid options naming them', async () => {

@@ -1,6 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCheckpoint } from '../../src/chain/checkpoint';
+import { GENESIS_HASH } from '../../src/chain/hash';
 import { createSigner } from '../../src/chain/signing';
+import { checkpointFromRow, checkpointToRow } from '../../src/store/checkpoint-rows';
 import { verifyTrail } from '../../src/chain/verify';
 import { openSqliteStore } from '../../src/store/sqlite';
 import fs from 'node:fs';
@@ -36,7 +39,7 @@ describe('verifyTrail on an intact trail', () => {
   it('passes and reports counts', async () => {
     const { report, chain } = await verify(copy());
     expect(report.ok).toBe(true);
-    expect(chain).toEqual({ chain_id: 'main', records: 50, first_seq: 1, last_seq: 50, checkpoints: 5, ok: true, problem: null });
+    expect(chain).toMatchObject({ chain_id: 'main', records: 50, first_seq: 1, last_seq: 50, checkpoints: 6, last_checkpoint_seq: 50, ok: true, problem: null, problems: [] });
   });
 
   it('accepts the public key as PEM text, as a file path, or the private key path', async () => {
@@ -114,7 +117,7 @@ describe('verifyTrail names the first tampered record', () => {
     tamper(db, (d) => d.prepare(`DELETE FROM audit_records`).run());
     const { report, chain } = await verify(db);
     expect(report.ok).toBe(false);
-    expect(chain.problem).toMatchObject({ kind: 'deleted', seq: 11 });
+    expect(chain.problem).toMatchObject({ kind: 'deleted', seq: 1 });
   });
 
   it('inserted: a correctly hashed forged row slipped in and later rows renumbered', async () => {
@@ -191,9 +194,16 @@ describe('verifyTrail checks checkpoint signatures', () => {
     const db = copy();
     const mallory = createSigner(generateKeyPairSync('ed25519').privateKey);
     tamper(db, (d) => {
-      const row = rowAt(d, 25);
-      const cp = mallory.sign({ chain_id: 'main', seq: 25, hash: row.hash, time: '2026-01-01T01:00:00.000Z' });
-      d.prepare(`INSERT INTO checkpoints VALUES (@chain_id, @seq, @hash, @time, @signature, @key_id)`).run(cp);
+      const last = checkpointFromRow(d.prepare(`SELECT * FROM checkpoints WHERE seq = 20`).get() as Record<string, unknown>);
+      const leaves = (d.prepare(`SELECT hash FROM audit_records WHERE seq > 20 AND seq <= 25 ORDER BY seq`).pluck().all() as string[]);
+      const cp = buildCheckpoint(
+        { head: { seq: 25, hash: rowAt(d, 25).hash }, last, leaves, alerts: { seq: 0, hash: GENESIS_HASH } },
+        { chainId: 'main', origin: 'mcptrail/main', time: '2026-01-01T01:00:00.000Z', signer: mallory },
+      );
+      d.prepare(
+        `INSERT INTO checkpoints (chain_id, seq, hash, time, signature, key_id, origin, root, prev, alerts_seq, alerts_hash, frontier)
+         VALUES (@chain_id, @seq, @hash, @time, @signature, @key_id, @origin, @root, @prev, @alerts_seq, @alerts_hash, @frontier)`,
+      ).run(checkpointToRow(cp));
     });
     expect((await verify(db)).chain.problem).toMatchObject({ kind: 'checkpoint_forged', seq: 25 });
   });
@@ -201,7 +211,7 @@ describe('verifyTrail checks checkpoint signatures', () => {
   it('fails every checkpoint against the wrong verification key', async () => {
     const other = generateKeyPairSync('ed25519').publicKey;
     const { chain } = await verify(copy(), other.export({ type: 'spki', format: 'pem' }).toString());
-    expect(chain.problem).toMatchObject({ kind: 'checkpoint_forged', seq: 10 });
+    expect(chain.problem).toMatchObject({ kind: 'checkpoint_forged', seq: 0 });
   });
 
   it('rejects a key that is not Ed25519 with a typed error', async () => {

@@ -75,7 +75,8 @@ describe('sealed trail → detector', () => {
     expect(alert?.group).toEqual({ service: 'weather-server', actor_id: 'client-42', tool: 'search_tickets' });
     const [stored] = await store.query({ trace_id: traceId });
     expect(stored?.seq).toBe(rec.seq);
-    // Detection's tables live beside the trail without disturbing verification.
+    // Detection's tables live beside the trail without disturbing verification (once a checkpoint covers the records).
+    await pipeline.checkpointNow();
     expect((await verifyTrail(store, signer.publicKey)).ok).toBe(true);
   });
 

@@ -63,7 +63,7 @@ describe.skipIf(skip)('PostgreSQL store', () => {
     await store.close();
     const c = new Client({ connectionString: url });
     await c.connect();
-    expect((await c.query(`SELECT version FROM mcptrail_schema WHERE component = 'trail'`)).rows).toEqual([{ version: 2 }]);
+    expect((await c.query(`SELECT version FROM mcptrail_schema WHERE component = 'trail'`)).rows).toEqual([{ version: 3 }]);
     await c.query(`UPDATE mcptrail_schema SET version = 99`);
     await c.end();
     await expect(openPostgresStore({ url, chainId: 'r1' })).rejects.toMatchObject({ code: 'MCPTRAIL_ERR_STORE_SCHEMA' });

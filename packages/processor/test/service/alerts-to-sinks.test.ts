@@ -70,11 +70,19 @@ describe('sealed records → detector → alerts → every sink', () => {
 
     await p.close(); // flushes every sink
     const stdoutRules = out.trim().split('\n').map((l) => JSON.parse(l).alert.rule_id);
-    const fileRules = readFileSync(alertsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l).alert.rule_id);
-    const hookRules = webhook.requests.map((r) => {
+    // Alerts and (issue #10) the checkpoints published to every sink as witnesses, told apart by `event`.
+    const fileEvents = readFileSync(alertsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const fileRules = fileEvents.filter((e) => e.event === 'mcptrail.alert').map((e) => e.alert.rule_id);
+    const hookEvents = webhook.requests.map((r) => {
       expect(verifyWebhookSignature('hook-secret-1234', r.headers['x-mcptrail-signature'] as string, r.body)).toMatchObject({ ok: true });
-      return JSON.parse(r.body.toString()).alert.rule_id;
+      return JSON.parse(r.body.toString());
     });
+    const hookRules = hookEvents.filter((e) => e.event === 'mcptrail.alert').map((e) => e.alert.rule_id);
+    for (const events of [fileEvents, hookEvents]) {
+      const cps = events.filter((e) => e.event === 'mcptrail.checkpoint').map((e) => e.checkpoint);
+      expect(cps.map((c) => c.seq)).toContain(0);
+      expect(cps.at(-1).note).toMatch(/^mcptrail\/main\n\d+\n[A-Za-z0-9+/=]{44}\nmcptrail-chain main /);
+    }
     const otlpText = otlp.requests.map((r) => r.body.toString('latin1')).join('');
     for (const rule of ['argument-injection', 'tool-poisoning']) {
       expect(stdoutRules).toContain(rule);
@@ -83,6 +91,7 @@ describe('sealed records → detector → alerts → every sink', () => {
       expect(otlpText).toContain(rule);
     }
     expect(otlpText).toContain('mcptrail.alert');
+    expect(otlpText).toContain('mcptrail.checkpoint');
     await webhook.close();
     await otlp.close();
 

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { publicKeyPathFor } from '../../src/chain/signing';
 import { verifyTrail } from '../../src/chain/verify';
+import { signingKeyPathOf } from '../../src/replica/open-trail';
 import { loadConfig } from '../../src/config/sources';
 import { createLogger } from '../../src/logger';
 import { startProcessor } from '../../src/service';
@@ -44,8 +46,8 @@ describe('retention wired into serve', () => {
     const { openSqliteStore } = await import('../../src/store/sqlite');
     const store = openSqliteStore({ path: db });
     try {
-      const report = await verifyTrail(store, `${db}.ed25519.pub.pem`);
-      expect(report.ok).toBe(true);
+      const report = await verifyTrail(store, publicKeyPathFor(signingKeyPathOf(loadConfig({ flags: { db } }))));
+      expect(report.ok, JSON.stringify(report.chains[0]?.problems)).toBe(true);
       expect(report.records).toBe(1);
     } finally {
       await store.close();

@@ -84,6 +84,10 @@ describe('secret corpus never leaves the processor', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(answers).toHaveLength(1);
+    // Detection folds records in after they are sealed (another thread seals them): wait for its alerts.
+    for (let i = 0; i < 100 && !(await (await fetch(`${served.url}/api/alerts?limit=1000`)).text()).includes('argument-injection'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     for (const route of ['/api/alerts?limit=1000', '/api/baselines?limit=1000', '/api/verify', '/healthz']) {
       answers.push(await (await fetch(`${served.url}${route}`)).text());
     }

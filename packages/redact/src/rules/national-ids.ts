@@ -355,10 +355,12 @@ interface CompiledId {
   readonly re: RegExp;
 }
 
-const COMPILED: readonly CompiledId[] = NATIONAL_ID_RULES.map((rule) => ({
-  rule,
-  re: new RegExp(`(?<![A-Za-z0-9])(?:${rule.pattern})(?![A-Za-z0-9])`, 'g'),
-}));
+const COMPILED: readonly CompiledId[] = NATIONAL_ID_RULES.map((rule) => {
+  const re = new RegExp(`(?<![A-Za-z0-9])(?:${rule.pattern})(?![A-Za-z0-9])`, 'g');
+  re.exec('0'); // compiled at load, not during the first call
+  re.lastIndex = 0;
+  return { rule, re };
+});
 const CONTEXT_INDEX = new KeywordIndex([...new Set(NATIONAL_ID_RULES.flatMap((r) => r.context ?? []).filter((w) => /^[\x21-\x7e ]+$/.test(w)))]);
 /** Context words outside ASCII (`fødselsnummer`, `マイナンバー`) are not in the index: such text is searched word by word. */
 const NON_ASCII_RE = /[^\x00-\x7f]/;

@@ -50,6 +50,9 @@ export class ProviderScanner {
       if (disabled.has(rule.type)) return;
       const flags = `y${rule.flags ?? ''}`;
       const compiled: CompiledRule = { rule, index, re: new RegExp(rule.pattern, flags) };
+      // V8 compiles a regex on its first exec: do it here, once, not inside the first call's budget.
+      compiled.re.exec(rule.keywords[0] ?? '');
+      compiled.re.lastIndex = 0;
       this.rules.push(compiled);
       for (const kw of rule.keywords) {
         let id = keywordIds.get(kw);

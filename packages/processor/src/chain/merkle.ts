@@ -1,0 +1,170 @@
+/**
+ * RFC 6962 / RFC 9162 (section 2.1) Merkle tree over the records of one chain. Leaf i is
+ * record seq i+1; its leaf data is the 32 bytes of the record's chain hash (which commits
+ * to the record's canonical body and its predecessor), so the tree is built from the hash
+ * column alone:
+ *   leaf hash  = SHA-256(0x00 || record hash)
+ *   node hash  = SHA-256(0x01 || left || right)
+ *   empty root = SHA-256("")
+ */
+import crypto from 'node:crypto';
+
+const LEAF = Buffer.from([0]);
+const NODE = Buffer.from([1]);
+
+export function leafHash(recordHashHex: string): Buffer {
+  return crypto.createHash('sha256').update(LEAF).update(Buffer.from(recordHashHex, 'hex')).digest();
+}
+
+export function nodeHash(left: Buffer, right: Buffer): Buffer {
+  return crypto.createHash('sha256').update(NODE).update(left).update(right).digest();
+}
+
+export const EMPTY_ROOT = crypto.createHash('sha256').digest();
+
+/** Largest power of two strictly smaller than n (n >= 2): RFC 9162's split point k. */
+export function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/**
+ * The compact range [0, size): the roots of the maximal perfect subtrees, left to right
+ * (largest first). Appending is amortised O(1) hashes; the root is O(log n). Stored with each
+ * checkpoint so the tree continues, and proofs still work, after retention purges old leaves.
+ */
+export class Frontier {
+  private constructor(
+    private size_: number,
+    private readonly nodes: Buffer[],
+  ) {}
+
+  static empty(): Frontier {
+    return new Frontier(0, []);
+  }
+
+  /** From a stored frontier; throws when the node count does not match the size. */
+  static from(size: number, hex: readonly string[]): Frontier {
+    const expected = popcount(size);
+    if (hex.length !== expected || !hex.every((h) => /^[0-9a-f]{64}$/.test(h))) {
+      throw new TypeError(`a Merkle frontier of size ${size} has ${expected} node(s) of 64 hex digits, got ${hex.length}`);
+    }
+    return new Frontier(size, hex.map((h) => Buffer.from(h, 'hex')));
+  }
+
+  get size(): number {
+    return this.size_;
+  }
+
+  clone(): Frontier {
+    return new Frontier(this.size_, [...this.nodes]);
+  }
+
+  push(leaf: Buffer): void {
+    let node = leaf;
+    // Each trailing 1 bit of the old size is a perfect subtree the new leaf completes.
+    for (let s = this.size_; s & 1; s >>= 1) node = nodeHash(this.nodes.pop()!, node);
+    this.nodes.push(node);
+    this.size_++;
+  }
+
+  root(): Buffer {
+    if (this.nodes.length === 0) return EMPTY_ROOT;
+    let root = this.nodes[this.nodes.length - 1]!;
+    for (let i = this.nodes.length - 2; i >= 0; i--) root = nodeHash(this.nodes[i]!, root);
+    return root;
+  }
+
+  /** The perfect subtrees as [start, end) ranges with their hashes. */
+  ranges(): Array<{ start: number; end: number; hash: Buffer }> {
+    const out: Array<{ start: number; end: number; hash: Buffer }> = [];
+    let start = 0;
+    let i = 0;
+    for (let bit = 2 ** Math.floor(Math.log2(Math.max(1, this.size_))); bit >= 1; bit /= 2) {
+      if (Math.floor(this.size_ / bit) % 2 === 1) {
+        out.push({ start, end: start + bit, hash: this.nodes[i++]! });
+        start += bit;
+      }
+    }
+    return out;
+  }
+
+  toHex(): string[] {
+    return this.nodes.map((n) => n.toString('hex'));
+  }
+}
+
+function popcount(n: number): number {
+  let c = 0;
+  for (let v = n; v > 0; v = Math.floor(v / 2)) c += v % 2;
+  return c;
+}
+
+/**
+ * A tree whose leaves are known from `offset` on; the subtrees before it are known only
+ * through the frontier at `offset` (retention purged those leaves). Every proof RFC 9162
+ * defines for a size >= offset and a leaf >= offset needs only nodes that exist here.
+ */
+export class MerkleTree {
+  private readonly known = new Map<string, Buffer>();
+
+  constructor(
+    private readonly offset: number,
+    private readonly leaves: readonly Buffer[],
+    anchor: Frontier | null,
+  ) {
+    if (anchor && anchor.size !== offset) throw new TypeError(`anchor frontier has size ${anchor.size}, leaves start at ${offset}`);
+    if (!anchor && offset !== 0) throw new TypeError('leaves that do not start at 0 need the frontier before them');
+    if (anchor) for (const r of anchor.ranges()) this.known.set(`${r.start}:${r.end}`, r.hash);
+  }
+
+  get size(): number {
+    return this.offset + this.leaves.length;
+  }
+
+  /** MTH(D[start:end]). */
+  hash(start: number, end: number): Buffer {
+    if (end - start === 0) return EMPTY_ROOT;
+    const k = `${start}:${end}`;
+    const known = this.known.get(k);
+    if (known) return known;
+    if (end - start === 1) {
+      if (start < this.offset) throw new RangeError(`leaf ${start} was purged by retention`);
+      return this.leaves[start - this.offset]!;
+    }
+    const split = start + splitPoint(end - start);
+    return nodeHash(this.hash(start, split), this.hash(split, end));
+  }
+
+  root(size = this.size): Buffer {
+    return this.hash(0, size);
+  }
+
+  /** RFC 9162 2.1.3.1: PATH(m, D[0:n]), leaf index m. */
+  inclusionProof(index: number, size = this.size): Buffer[] {
+    if (!(index >= 0 && index < size && size <= this.size)) throw new RangeError(`no leaf ${index} in a tree of size ${size}`);
+    const path = (m: number, start: number, end: number): Buffer[] => {
+      const n = end - start;
+      if (n === 1) return [];
+      const k = splitPoint(n);
+      return m < k ? [...path(m, start, start + k), this.hash(start + k, end)] : [...path(m - k, start + k, end), this.hash(start, start + k)];
+    };
+    return path(index, 0, size);
+  }
+
+  /** RFC 9162 2.1.4.1: PROOF(m, D[0:n]). */
+  consistencyProof(m: number, n = this.size): Buffer[] {
+    if (!(m >= 0 && m <= n && n <= this.size)) throw new RangeError(`no consistency proof from size ${m} to ${n}`);
+    if (m === 0 || m === n) return [];
+    const subproof = (mm: number, start: number, end: number, complete: boolean): Buffer[] => {
+      const size = end - start;
+      if (mm === size) return complete ? [] : [this.hash(start, end)];
+      const k = splitPoint(size);
+      return mm <= k
+        ? [...subproof(mm, start, start + k, complete), this.hash(start + k, end)]
+        : [...subproof(mm - k, start + k, end, false), this.hash(start, start + k)];
+    };
+    return subproof(m, 0, n, true);
+  }
+}

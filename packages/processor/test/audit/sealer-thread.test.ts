@@ -1,0 +1,96 @@
+/**
+ * Sealing on a worker thread (the service's default): the same pairing and chain as on the
+ * receiving thread, backpressure from what the sealer holds, and a sealer thread that dies
+ * turns into 503 without losing anything acknowledged. Uses the built worker (dist/).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditRecord } from '@mcptrail/conventions';
+import { createAuditPipeline, type AuditPipeline } from '../../src/audit/pipeline';
+import { defaultSigningKeyPath, loadOrCreateSigningKey } from '../../src/chain/signing';
+import { verifyTrail } from '../../src/chain/verify';
+import { OverloadError } from '../../src/http/receiver';
+import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite';
+import { auditLog, hex, logs, memoryLogger, toolSpan, traces } from './fixtures';
+import { testRedactor } from './redactor';
+
+let dir: string;
+let dbPath: string;
+let store: SqliteAuditStore;
+let pipeline: AuditPipeline;
+
+function open(extra: Partial<Parameters<typeof createAuditPipeline>[0]> = {}) {
+  store = openSqliteStore({ path: dbPath });
+  const keyPath = defaultSigningKeyPath(dbPath);
+  const signer = loadOrCreateSigningKey(keyPath);
+  pipeline = createAuditPipeline({
+    store,
+    redactor: testRedactor(),
+    signer,
+    logger: memoryLogger(),
+    sealerThread: { trail: { kind: 'sqlite', path: dbPath, chainId: 'main' }, signingKeyPath: keyPath },
+    ...extra,
+  });
+  return signer;
+}
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcptrail-sealer-thread-'));
+  dbPath = path.join(dir, 'trail.db');
+});
+afterEach(async () => {
+  await pipeline?.close().catch(() => undefined);
+  await store?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('sealer on a worker thread', () => {
+  it('pairs span and log into one record, seals in chain order, checkpoints at close; the trail verifies', async () => {
+    const signer = open({ checkpointEvery: { records: 10, seconds: 3600 } });
+    const seen: AuditRecord[] = [];
+    pipeline.onSealed((r) => void seen.push(...r));
+    const traceId = hex(16);
+    const spanId = hex(8);
+    await pipeline.traces(traces(toolSpan({ traceId, spanId }), toolSpan()));
+    await pipeline.logs(logs(auditLog({ traceId, spanId, args: { city: 'Oslo' } }), ...Array.from({ length: 20 }, () => auditLog({ flags: 0 }))));
+    await pipeline.flush();
+    expect(seen.map((r) => r.seq)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
+    expect(seen.find((r) => r.span_id === spanId)).toMatchObject({ source: 'span+log', args: { city: 'Oslo' } });
+    expect(pipeline.stats()).toMatchObject({ sealed: 22, staged: 0 });
+    await pipeline.close();
+    // One by count after the first seal batch (21 records), the last at close.
+    expect((await store.checkpoints('main')).map((c) => c.seq)).toEqual([0, 21, 22]);
+    expect(await verifyTrail(store, signer.publicKey)).toMatchObject({ ok: true, records: 22 });
+    // The listeners run on the receiving thread; the records were sealed on another one.
+    expect(threadId).toBe(0);
+  });
+
+  it('what the sealer holds counts against maxStaged: 503 + Retry-After, nothing accepted is lost', async () => {
+    open({ maxStaged: 3, pairingWindowMs: 60_000 });
+    await pipeline.traces(traces(toolSpan(), toolSpan()));
+    const err = await pipeline.traces(traces(toolSpan(), toolSpan())).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OverloadError);
+    expect(err).toMatchObject({ status: 503 });
+    await pipeline.flush();
+    expect(await store.count()).toBe(2);
+    expect(pipeline.stats().staged).toBe(0);
+    await pipeline.traces(traces(toolSpan(), toolSpan()));
+  });
+
+  it('a sealer thread that dies: 503 from then on; what it held is sealed by the next start', async () => {
+    open({ pairingWindowMs: 60_000 });
+    await pipeline.traces(traces(toolSpan(), toolSpan(), toolSpan()));
+    // Kill the worker as a crash would (the stage's thread is private; reached for the test only).
+    await (pipeline as unknown as { stage: { worker: { terminate(): Promise<number> } } }).stage.worker.terminate();
+    await expect(pipeline.traces(traces(toolSpan()))).rejects.toMatchObject({ status: 503 });
+    expect(await store.count()).toBe(0);
+    await store.close();
+    open({ pairingWindowMs: 60_000 });
+    await pipeline.flush();
+    expect(await store.count()).toBe(3);
+    expect(store.db.prepare(`SELECT count(*) FROM audit_inbox`).pluck().get()).toBe(0);
+  });
+});
