@@ -1,6 +1,7 @@
 // Instrumentation overhead: every mode in fresh child processes, modes alternating within each
 // round, medians over rounds and paired differences against the provider-only baseline.
 // node instrumentation.bench.mjs [--rounds 5] [--calls 5000] [--warmup 2000] [--heap-calls 100000] [--label instrumentation]
+// node instrumentation.bench.mjs --modes provider,mcptrail,provider-v2,mcptrail-v2 (a subset)
 // node instrumentation.bench.mjs --workload bounds [--rounds 3] [--label instrumentation-bounds]
 //   (issue 14: one tools/list of a 10,000-tool server, one tools/call with a 10 MB argument)
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,7 @@ import { runWorker } from './lib/child.mjs';
 import { commandLine, flags, fmt, machineLine, median, table } from './lib/stats.mjs';
 import { writeResult } from './lib/results.mjs';
 
-const MODES = ['none', 'provider', 'mcptrail', 'traceloop', 'arize', 'provider-v2', 'mcptrail-v2'];
+const ALL_MODES = ['none', 'provider', 'mcptrail', 'traceloop', 'arize', 'provider-v2', 'mcptrail-v2'];
 const LABELS = {
   none: 'no tracer provider',
   provider: 'provider, no instrumentation',
@@ -21,7 +22,9 @@ const LABELS = {
 /** The provider-only run each mode is compared with: the same SDK major's. */
 const baselineOf = (mode) => (mode.endsWith('-v2') ? 'provider-v2' : 'provider');
 const EXPORTERS = ['counting', 'memory'];
-const opts = flags({ rounds: 5, calls: 5000, warmup: 2000, concurrency: 64, heapCalls: 100_000, label: 'instrumentation', workload: 'calls' });
+const opts = flags({ rounds: 5, calls: 5000, warmup: 2000, concurrency: 64, heapCalls: 100_000, label: 'instrumentation', workload: 'calls', modes: 'all' });
+// `--modes provider,mcptrail,provider-v2,mcptrail-v2`: a subset (each needs its provider-only baseline).
+const MODES = opts.modes === 'all' ? ALL_MODES : opts.modes.split(',').filter((m) => ALL_MODES.includes(m));
 const worker = fileURLToPath(new URL('./lib/instrumentation-worker.cjs', import.meta.url));
 const run = (mode, exporter, extra = {}) =>
   runWorker(worker, [JSON.stringify({ mode, exporter, calls: opts.calls, warmup: opts.warmup, concurrency: opts.concurrency, ...extra })], { nodeArgs: ['--expose-gc'] });

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const BENCHES = ['instrumentation.bench.mjs', 'redaction.bench.mjs', 'ingest.bench.mjs'];
+const BENCHES = ['instrumentation.bench.mjs', 'redaction.bench.mjs', 'ingest.bench.mjs', 'latency.bench.mjs'];
 const NODE_ARGS = { 'redaction.bench.mjs': ['--expose-gc'] };
 const only = process.argv.slice(2);
 let failed = 0;

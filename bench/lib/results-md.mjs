@@ -115,6 +115,7 @@ const out = [
   section('ingest-sqlite'),
   section('ingest-sqlite-1m'),
   pg1 || pg2 ? `${section('ingest-postgres-1')}\n${section('ingest-postgres-2')}` : '### Processor ingest (PostgreSQL)\n\nTODO: pending — no PostgreSQL figures in this run.\n',
+  section('latency'),
   ...(det ? detectionBlock(det) : []),
 ].join('\n');
 writeFileSync(fileURLToPath(new URL('../RESULTS.md', import.meta.url)), out);

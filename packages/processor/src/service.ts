@@ -19,10 +19,12 @@ import { verifyTrail } from './chain/verify';
 import type { ProcessorConfig } from './config/schema';
 import { createDetector } from './detect/engine';
 import { loadRules } from './detect/load-rules';
-import type { Alert, Detector } from './detect/types';
+import type { Alert, Detector, ToolDefinitionEvent } from './detect/types';
 import { createAuthenticator, credentialsFromConfig } from './http/auth';
 import { createReceiver } from './http/receiver';
 import { createGrpcReceiver } from './otlp/grpc-receiver';
+import { type ExportHandler, ingestExport } from './otlp/ingest';
+import { createPreparePool } from './otlp/prepare-pool';
 import { createLogger, type Logger } from './logger';
 import type { DecodedLogs, DecodedTraces, IngestSink } from './otlp/types';
 import { createProcessorRedactor, logRedactorOf } from './redaction';
@@ -68,7 +70,8 @@ export interface RunningProcessor {
 }
 
 const RETENTION_INTERVAL_MS = 3_600_000;
-
+/** Bodies from this size on are prepared in the ingest worker. */
+const WORKER_MIN_BYTES = 64 * 1024;
 const DAY_MS = 86_400_000;
 
 /** Opens the sinks the configuration enables. */
@@ -230,19 +233,43 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       }
     });
 
+    const toolDefinitions = (defs: ToolDefinitionEvent[]): void => {
+      if (!detector || defs.length === 0) return;
+      try {
+        dispatchAlerts(sinks, detector.processToolDefinitions(defs), logger, store);
+      } catch (err) {
+        logger.error('detection failed on tool definitions', { err });
+      }
+    };
     const ingest: IngestSink = {
       traces: (batch: DecodedTraces) => pipeline.traces(batch),
       logs: (batch: DecodedLogs) => {
         if (detector) {
           try {
-            const defs = toolDefinitionsOf(batch, redactor);
-            if (defs.length > 0) dispatchAlerts(sinks, detector.processToolDefinitions(defs), logger, store);
+            toolDefinitions(toolDefinitionsOf(batch, redactor));
           } catch (err) {
             logger.error('detection failed on tool definitions', { err });
           }
         }
         return pipeline.logs(batch);
       },
+    };
+    // Large bodies are decoded and normalized in the ingest worker(s), small ones here (a
+    // round trip to a worker costs more than they do): no request stalls the event loop.
+    const pool =
+      config.receiver.ingest_workers > 0
+        ? createPreparePool({
+            size: config.receiver.ingest_workers,
+            workerData: { config, settings: pipeline.normalizeSettings(), toolDefinitions: detector !== null },
+            logger: logger.child({ component: 'ingest-worker' }),
+          })
+        : null;
+    if (pool) opened.unshift(() => pool.close());
+    const exporter: ExportHandler = async (signal, format, body, emitter) => {
+      if (!pool || signal === 'metrics' || body.length < WORKER_MIN_BYTES) return ingestExport(ingest, signal, format, body, emitter);
+      const prepared = await pool.prepare(signal, format, body, emitter, clock());
+      toolDefinitions(prepared.toolDefinitions);
+      return pipeline.ingestPrepared(prepared.drafts);
     };
 
     // A worker thread with its own connection: hashing the trail must not stall ingestion.
@@ -289,6 +316,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       trustedProxies: config.receiver.trusted_proxies,
       tls,
       sink: ingest,
+      exporter,
       // Read-side routes: the console first, then the query API (which tries deps.routes first).
       api: async (req, res, url, ctx) => (await consoleRoutes(req, res, url)) || api(req, res, url, ctx),
       logger: logger.child({ component: 'receiver' }),
@@ -306,6 +334,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
             auth,
             tls,
             sink: ingest,
+            exporter,
             logger: logger.child({ component: 'grpc-receiver' }),
           });
     const grpc = grpcReceiver ? await grpcReceiver.listen() : null;
@@ -348,6 +377,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
         // Order matters: no new requests, then seal what was acknowledged (its alerts reach
         // the sinks through onSealed), then drain the sinks, then the store.
         await Promise.all([receiver.close(), grpcReceiver?.close()]);
+        await pool?.close();
         // Alerts raised by the last records reach the alert history before the final checkpoint (signed by close()).
         await pipeline.flush().catch((err: unknown) => logger.error('final flush failed', { err }));
         await alertWrites.get(store);

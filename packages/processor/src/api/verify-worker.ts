@@ -6,11 +6,22 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { verifyTrail } from '../chain/verify';
 import type { ProcessorConfig } from '../config/schema';
-import { openTrail } from '../replica/open-trail';
+import { openTrail, usesPostgres } from '../replica/open-trail';
+import { openSqliteStore } from '../store/sqlite';
 import { verifyOptionsOf } from '../witness/verify-options';
 
 async function run(): Promise<void> {
   const { config, publicKeyPem } = workerData as { config: ProcessorConfig; publicKeyPem: string };
+  if (!usesPostgres(config)) {
+    // A read-only second connection: it never takes the write lock the service is using.
+    const store = openSqliteStore({ path: config.store.path, chainId: config.trail.chain_id, readOnly: true });
+    try {
+      parentPort?.postMessage({ report: await verifyTrail(store, publicKeyPem, verifyOptionsOf(config, store.chainId)) });
+    } finally {
+      await store.close();
+    }
+    return;
+  }
   const trail = await openTrail(config);
   try {
     parentPort?.postMessage({ report: await verifyTrail(trail.store, publicKeyPem, verifyOptionsOf(config, trail.store.chainId)) });

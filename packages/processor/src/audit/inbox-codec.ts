@@ -6,6 +6,8 @@ export interface InboxDraft {
   /** No partner can come (log without trace context, unsampled): seal without waiting. */
   sealNow: boolean;
   draft: AuditDraft;
+  /** encodeInboxItem(this), when it was made off the main thread (the ingest worker). */
+  encoded?: string;
 }
 
 type Encoded = [kind: 's' | 'l', sealNow: 0 | 1, draft: AuditDraft];
@@ -15,12 +17,18 @@ type Encoded = [kind: 's' | 'l', sealNow: 0 | 1, draft: AuditDraft];
  * `[kind, sealNow, draft]`, written once and parsed only after a restart.
  */
 export function encodeInbox(drafts: readonly InboxDraft[]): string {
-  const out: Encoded[] = new Array(drafts.length);
+  let out = '[';
   for (let i = 0; i < drafts.length; i++) {
     const d = drafts[i]!;
-    out[i] = [d.kind === 'span' ? 's' : 'l', d.sealNow ? 1 : 0, d.draft];
+    out += (i === 0 ? '' : ',') + (d.encoded ?? encodeInboxItem(d));
   }
-  return JSON.stringify(out);
+  return `${out}]`;
+}
+
+/** One draft's `[kind, sealNow, draft]` JSON: encodeInbox joins these, so a worker can make them. */
+export function encodeInboxItem(d: InboxDraft): string {
+  const item: Encoded = [d.kind === 'span' ? 's' : 'l', d.sealNow ? 1 : 0, d.draft];
+  return JSON.stringify(item);
 }
 
 export function decodeInbox(payload: string): InboxDraft[] {

@@ -10,7 +10,21 @@ import { LocalSealStage, type SealStage } from './seal-stage';
 import { SealerThread, type TrailSpec } from './sealer-thread';
 import type { NormalizeOptions, TrailLogger, TrailRedactor } from './types';
 
+/** Drafts normalized elsewhere (the ingest worker), ready for the inbox. */
+export interface PreparedDrafts {
+  rows: InboxDraft[];
+  /** Items refused by the decoder and the normalizer together, and the first reason. */
+  rejected: number;
+  /** Of `rejected`, those the normalizer refused (counted in stats). */
+  normalizerRejected: number;
+  message: string | null;
+}
+
 export interface AuditPipeline extends IngestSink {
+  /** Ingests drafts another thread normalized with normalizeSettings(); acknowledges like traces()/logs(). */
+  ingestPrepared(prepared: PreparedDrafts): Promise<IngestResult>;
+  /** The normalizer's settings (everything but the redactor), for a worker to normalize the same way. */
+  normalizeSettings(): Omit<NormalizeOptions, 'redactor' | 'emitter'>;
   /** Called after records are committed into the chain, in chain order, one call at a time. */
   onSealed(listener: (records: AuditRecord[]) => void | Promise<void>): void;
   /** Called with each checkpoint after it is committed (witness publication). */
@@ -90,7 +104,14 @@ export const DEFAULT_MAX_STAGED = 100_000;
  */
 export const DEFAULT_SEAL_COALESCE_MS = 25;
 /** Records handed to the onSealed listeners in one call at most (detection: one transaction each). */
-const EMIT_BATCH = 8000;
+/**
+ * Records handed to the onSealed listeners in one call at most (detection: one synchronous
+ * transaction each, on the receiving thread); the event loop gets a turn between calls, so
+ * /healthz and acknowledgements wait for at most one (bench/latency.bench.mjs).
+ */
+export const EMIT_BATCH = 1000;
+/** Drafts per inbox entry at most: bounds one append's synchronous write and fsync. */
+const INBOX_SLICE = 1000;
 
 /** Retry-After (seconds) answered while the store cannot take writes. */
 const STORE_DOWN_RETRY_SECONDS = 2;
@@ -237,24 +258,23 @@ class Pipeline implements AuditPipeline {
     return this.startFailed !== null || (this.stage instanceof SealerThread && this.stage.failure() !== null);
   }
 
-  private async ingest(
+  private ingest(
     items: ReadonlyArray<readonly ['span' | 'log', Normalized]>,
     decoderRejected: number,
     decoderReason: string | null,
   ): Promise<IngestResult> {
+    return this.ingestPrepared(inboxRowsOf(items, decoderRejected, decoderReason));
+  }
+
+  normalizeSettings(): Omit<NormalizeOptions, 'redactor' | 'emitter'> {
+    const { redactor: _r, emitter: _e, ...settings } = this.normalizeOptions;
+    return settings;
+  }
+
+  async ingestPrepared(prepared: PreparedDrafts): Promise<IngestResult> {
     if (this.closed || this.broken()) throw new OverloadError(this.closed ? 1 : STORE_DOWN_RETRY_SECONDS, 503);
-    let rejected = decoderRejected;
-    let message = decoderReason;
-    const rows: InboxDraft[] = [];
-    for (const [kind, n] of items) {
-      if (n.kind === 'rejected') {
-        rejected++;
-        message ??= n.reason;
-      } else if (n.kind === 'draft') {
-        rows.push({ kind, sealNow: n.sealNow, draft: n.draft });
-      }
-    }
-    this.rejected += rejected - decoderRejected;
+    const { rows, rejected, message } = prepared;
+    this.rejected += prepared.normalizerRejected;
     if (rows.length > 0) {
       // Backpressure from the seal stage: what it holds counts against the bound.
       if (this.held + this.pendingRows + rows.length > this.maxStaged) {
@@ -307,20 +327,30 @@ class Pipeline implements AuditPipeline {
       return;
     }
     const rows = writes.length === 1 ? writes[0]!.rows : writes.flatMap((w) => w.rows);
-    const payload = encodeInbox(rows);
-    let id: number;
-    try {
-      id = await this.store.appendInbox(payload);
-    } catch (err) {
-      // Nothing of these requests was acknowledged: the exporters retry after Retry-After.
-      this.logger.error('audit inbox append failed; asking exporters to retry', { error: (err as Error).message, drafts: count });
-      const overload = new OverloadError(STORE_DOWN_RETRY_SECONDS, 503);
-      for (const w of writes) w.reject(overload);
-      return;
+    // A large group commit goes in as several inbox entries, one synchronous append (and fsync)
+    // each, with a turn of the event loop between them; the requests are acknowledged after the
+    // last. A crash in between leaves unacknowledged entries that seal; the exporter's retry then
+    // meets the (trace_id, span_id) dedup.
+    for (let from = 0; from < rows.length; from += INBOX_SLICE) {
+      const slice = from === 0 && rows.length <= INBOX_SLICE ? rows : rows.slice(from, from + INBOX_SLICE);
+      const payload = encodeInbox(slice);
+      // The inbox text is made: keep only the drafts in memory.
+      for (const row of slice) row.encoded = undefined;
+      let id: number;
+      try {
+        id = await this.store.appendInbox(payload);
+      } catch (err) {
+        // Nothing of these requests was acknowledged: the exporters retry after Retry-After.
+        this.logger.error('audit inbox append failed; asking exporters to retry', { error: (err as Error).message, drafts: count });
+        const overload = new OverloadError(STORE_DOWN_RETRY_SECONDS, 503);
+        for (const w of writes) w.reject(overload);
+        return;
+      }
+      // Durable: hand over to the seal stage; acknowledge after the last slice.
+      this.held += slice.length;
+      this.stage.add(id, payload, slice);
+      if (from + INBOX_SLICE < rows.length) await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    // Durable: hand over to the seal stage, acknowledge.
-    this.held += rows.length;
-    this.stage.add(id, payload, rows);
     for (const w of writes) w.resolve();
   }
 
@@ -347,6 +377,7 @@ class Pipeline implements AuditPipeline {
           this.logger.error('audit onSealed listener failed', { error: (err as Error).message, records: records.length });
         }
       }
+      if (this.emitQueue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.emitScheduled = false;
   }
@@ -373,4 +404,24 @@ class Pipeline implements AuditPipeline {
     if (!this.startFailed) await this.stage.close();
     await this.emitting;
   }
+}
+
+/** Normalized items → inbox rows and the rejection count (shared with the ingest worker). */
+export function inboxRowsOf(
+  items: ReadonlyArray<readonly ['span' | 'log', Normalized]>,
+  decoderRejected: number,
+  decoderReason: string | null,
+): PreparedDrafts {
+  let rejected = decoderRejected;
+  let message = decoderReason;
+  const rows: InboxDraft[] = [];
+  for (const [kind, n] of items) {
+    if (n.kind === 'rejected') {
+      rejected++;
+      message ??= n.reason;
+    } else if (n.kind === 'draft') {
+      rows.push({ kind, sealNow: n.sealNow, draft: n.draft });
+    }
+  }
+  return { rows, rejected, normalizerRejected: rejected - decoderRejected, message };
 }

@@ -9,15 +9,23 @@
  */
 import crypto from 'node:crypto';
 
-const LEAF = Buffer.from([0]);
-const NODE = Buffer.from([1]);
+/** `crypto.hash` (Node >= 20.12): one call, no Hash object per node (most of verify's Merkle cost). */
+const oneShot = (crypto as unknown as { hash?: (algorithm: string, data: Buffer, encoding: 'buffer') => Buffer }).hash;
+const sha256 = (data: Buffer): Buffer => (oneShot ? oneShot('sha256', data, 'buffer') : crypto.createHash('sha256').update(data).digest());
+// Scratch inputs, reused: hashing copies them, so nothing escapes.
+const leafInput = Buffer.alloc(33);
+const nodeInput = Buffer.alloc(65, 0);
+nodeInput[0] = 1;
 
 export function leafHash(recordHashHex: string): Buffer {
-  return crypto.createHash('sha256').update(LEAF).update(Buffer.from(recordHashHex, 'hex')).digest();
+  leafInput.write(recordHashHex, 1, 32, 'hex');
+  return sha256(leafInput);
 }
 
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return crypto.createHash('sha256').update(NODE).update(left).update(right).digest();
+  left.copy(nodeInput, 1);
+  right.copy(nodeInput, 33);
+  return sha256(nodeInput);
 }
 
 export const EMPTY_ROOT = crypto.createHash('sha256').digest();
@@ -134,7 +142,10 @@ export class MerkleTree {
       return this.leaves[start - this.offset]!;
     }
     const split = start + splitPoint(end - start);
-    return nodeHash(this.hash(start, split), this.hash(split, end));
+    const out = nodeHash(this.hash(start, split), this.hash(split, end));
+    // Proofs and roots of one tree share their big subtrees: keep those.
+    if (end - start >= 64) this.known.set(k, out);
+    return out;
   }
 
   root(size = this.size): Buffer {

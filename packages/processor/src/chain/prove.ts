@@ -44,7 +44,7 @@ async function loadTree(store: AuditStore, chainId: string): Promise<LoadedTree>
   const leaves: Buffer[] = [];
   const records = new Map<number, string>();
   let first: number | null = null;
-  for await (const batch of store.scan({ chainId, batchSize: 10_000 })) {
+  for await (const batch of store.scanHashes({ chainId, batchSize: 10_000 })) {
     for (const row of batch) {
       first ??= row.seq;
       if (row.seq !== first + leaves.length) throw new ChainError('MCPTRAIL_ERR_PROOF_RANGE', `chain '${chainId}' has a gap before seq ${row.seq}: run mcptrail verify`);

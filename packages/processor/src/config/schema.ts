@@ -60,6 +60,9 @@ const receiver = z
       .array(nonEmpty(), { error: 'must be a list of origins' })
       .default([])
       .describe('Origins (`https://console.example.com`) allowed to call besides the processor\'s own; a browser request from any other Origin gets 403.'),
+    ingest_workers: nonNegativeInt()
+      .default(1)
+      .describe('Worker threads that decode and normalize request bodies of 64 KiB and more, so a large request never stalls acknowledgements or /healthz; 0 does it on the main thread.'),
     trusted_proxies: z
       .array(nonEmpty(), { error: 'must be a list of IP addresses or CIDR ranges' })
       .default([])

@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
 import type { OtlpFormat } from '../otlp/decode';
 import { CONTENT_TYPE, encodeExportResponse, encodeStatus, type OtlpSignal } from '../otlp/encode-response';
 import { OtlpDecodeError } from '../otlp/errors';
-import { ingestExport } from '../otlp/ingest';
+import { type ExportHandler, ingestExport } from '../otlp/ingest';
 import type { EmitterIdentity, IngestSink } from '../otlp/types';
 import { type Authenticator, bearerChallenge, clientCertCn, createAuthenticator, type Principal, requireRole } from './auth';
 import { drainRequest, parseContentEncoding, readBody } from './body';
@@ -79,6 +79,8 @@ export interface ReceiverOptions {
   trustedProxies?: readonly string[];
   /** Receives decoded batches; the receiver answers 200 only after it resolves. */
   sink: IngestSink;
+  /** Replaces decode-then-sink for each request (service.ts: large bodies go to the ingest worker). */
+  exporter?: ExportHandler;
   /** Read-side routes (query API, console): see RouteHandler. */
   api?: RouteHandler;
   logger: Logger;
@@ -129,6 +131,7 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
   const openPaths = new Set(opts.unauthenticatedPaths ?? []);
   const log = opts.logger.child({ component: 'receiver' });
   const { sink, api } = opts;
+  const exportTo: ExportHandler = opts.exporter ?? ((signal, format, body, emitter) => ingestExport(sink, signal, format, body, emitter));
   let closing = false;
 
   // Node checks header/request timeouts on this interval (default 30 s, too coarse for short timeouts).
@@ -190,7 +193,7 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
       throw err;
     }
     try {
-      const { rejected, message } = await ingestExport(sink, signal, format, body, emitter);
+      const { rejected, message } = await exportTo(signal, format, body, emitter);
       if (rejected > 0) log.debug('items rejected', { signal, rejected, reason: message });
       send(res, 200, CONTENT_TYPE[format], encodeExportResponse(signal, format, rejected, message));
     } catch (err) {

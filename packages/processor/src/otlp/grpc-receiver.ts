@@ -6,7 +6,7 @@ import { OverloadError, ReceiverError } from '../http/errors';
 import type { Logger } from '../logger';
 import { encodeExportResponse, type OtlpSignal } from './encode-response';
 import { OtlpDecodeError } from './errors';
-import { ingestExport } from './ingest';
+import { type ExportHandler, ingestExport } from './ingest';
 import { otlpRoot, otlpType } from './schema';
 import type { EmitterIdentity, IngestSink } from './types';
 
@@ -28,6 +28,8 @@ export interface GrpcReceiverOptions {
   tls?: { certFile: string; keyFile: string; clientCaFile?: string | null } | null;
   /** gRPC has no X-Forwarded-For: only the connection's peer is recorded. */
   sink: IngestSink;
+  /** Replaces decode-then-sink for each call (see the HTTP receiver's option). */
+  exporter?: ExportHandler;
   logger: Logger;
   /** @default 10000 */
   closeGraceMs?: number;
@@ -134,7 +136,7 @@ export function createGrpcReceiver(opts: GrpcReceiverOptions): GrpcReceiver {
     const caller = principal as Exclude<typeof principal, ReceiverError>;
     const emitter: EmitterIdentity = { credential: caller.id, address: peerOf(peerAddress(call.getPeer()), undefined), services: caller.services, actors: caller.actors };
     try {
-      const { rejected, message } = await ingestExport(opts.sink, signal, 'protobuf', call.request, emitter);
+      const { rejected, message } = await (opts.exporter ?? ((sg, f, b, e) => ingestExport(opts.sink, sg, f, b, e)))(signal, 'protobuf', call.request, emitter);
       if (rejected > 0) log.debug('items rejected', { signal, rejected, reason: message });
       return encodeExportResponse(signal, 'protobuf', rejected, message);
     } catch (err) {

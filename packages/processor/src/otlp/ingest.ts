@@ -44,3 +44,6 @@ export async function ingestExport(
   }
   return { rejected, message };
 }
+
+/** How a receiver hands one export request over: ingestExport into a sink, or the ingest worker path. */
+export type ExportHandler = (signal: OtlpSignal, format: OtlpFormat, body: Uint8Array, emitter?: EmitterIdentity) => Promise<ExportOutcome>;

@@ -394,6 +394,17 @@ class PostgresStore implements PostgresAuditStore {
     return pageChain(fetch, opts, () => this.assertOpen());
   }
 
+  scanHashes(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]> {
+    const fetch = async (from: number, size: number): Promise<StoredRow[]> => {
+      const r = await this.pool.query<{ seq: string; hash: string }>(
+        `SELECT seq, hash FROM audit_records WHERE chain_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3`,
+        [opts.chainId, from, size],
+      );
+      return r.rows.map((row) => ({ seq: Number(row.seq), hash: row.hash, body: '' }));
+    };
+    return pageChain(fetch, opts, () => this.assertOpen());
+  }
+
   async chains(): Promise<string[]> {
     this.assertOpen();
     // Skip scan over the primary key: one index probe per chain, not a pass over every row.

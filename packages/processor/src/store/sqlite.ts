@@ -62,6 +62,8 @@ export interface SqliteStoreOptions {
   path: string;
   /** This replica's chain. Default `main`. */
   chainId?: string;
+  /** A second, read-only connection to an existing trail (the verify worker): no schema changes, no writes. */
+  readOnly?: boolean;
 }
 
 export function openSqliteStore(opts: SqliteStoreOptions): SqliteAuditStore {
@@ -74,17 +76,23 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteAuditStore {
   }
   let db: Database.Database;
   try {
-    if (opts.path !== ':memory:') {
+    if (opts.path !== ':memory:' && !opts.readOnly) {
       fs.mkdirSync(path.dirname(path.resolve(opts.path)), { recursive: true });
       // Audit data is private: the file is created 0600 and SQLite gives -wal/-shm the file's mode.
       fs.closeSync(fs.openSync(opts.path, 'a', 0o600));
       restrictFileModes(opts.path);
     }
-    db = new Database(opts.path);
+    db = opts.readOnly ? new Database(opts.path, { readonly: true, fileMustExist: true }) : new Database(opts.path);
   } catch (err) {
     throw new StoreError('MCPTRAIL_ERR_STORE_OPEN', `cannot open store '${opts.path}': ${(err as Error).message}`, { cause: err });
   }
+  if (opts.readOnly) {
+    db.pragma('busy_timeout = 5000');
+    return new SqliteStore(db, opts.path, chainId);
+  }
   try {
+    // First: the journal_mode pragma below takes a lock, and another connection may be writing.
+    db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
     // FULL: in WAL mode NORMAL may lose the last commits on power loss, and we acknowledge
     // exporters only after commit.
@@ -146,6 +154,7 @@ class SqliteStore implements SqliteAuditStore {
         `INSERT INTO checkpoints (chain_id, seq, hash, time, signature, key_id, origin, root, prev, alerts_seq, alerts_hash, frontier)
          VALUES (@chain_id, @seq, @hash, @time, @signature, @key_id, @origin, @root, @prev, @alerts_seq, @alerts_hash, @frontier)`,
       ),
+      scanHashes: db.prepare(`SELECT seq, hash, '' AS body FROM audit_records WHERE chain_id = ? AND seq >= ? ORDER BY seq LIMIT ?`),
       leavesAfter: db.prepare(`SELECT hash FROM audit_records WHERE chain_id = ? AND seq > ? ORDER BY seq`).pluck(),
       lastAlert: db.prepare(`SELECT seq, hash FROM alert_events WHERE chain_id = ? ORDER BY seq DESC LIMIT 1`),
       insertAlert: db.prepare(`INSERT INTO alert_events (chain_id, seq, hash, body) VALUES (?, ?, ?, ?)`),
@@ -303,6 +312,10 @@ class SqliteStore implements SqliteAuditStore {
     return pageChain((from, size) => this.stmts.scan.all(opts.chainId, from, size) as StoredRow[], opts, () => this.assertOpen());
   }
 
+  scanHashes(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]> {
+    return pageChain((from, size) => this.stmts.scanHashes.all(opts.chainId, from, size) as StoredRow[], opts, () => this.assertOpen());
+  }
+
   async chains(): Promise<string[]> {
     this.assertOpen();
     return this.stmts.chains.all() as string[];
@@ -337,7 +350,7 @@ class SqliteStore implements SqliteAuditStore {
 
   async countBy(q: CountQuery): Promise<CountRow[]> {
     this.assertOpen();
-    const { sql, params } = countQuerySql(q, () => '?');
+    const { sql, params } = countQuerySql(q, () => '?', 'sqlite');
     return countRowsOf(this.db.prepare(sql).all(...params) as Array<Record<string, unknown>>, q.by.length);
   }
 

@@ -108,6 +108,8 @@ export interface AuditStore {
   count(q?: { chain_id?: string }): Promise<number>;
   /** Raw rows of one chain in `seq` order, in batches (for verification). */
   scan(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]>;
+  /** (seq, hash) of one chain in seq order, in batches: the Merkle leaves, without the bodies (proofs). */
+  scanHashes(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<Array<{ seq: number; hash: string }>>;
   /** Checkpoints of one chain, oldest first. */
   checkpoints(chainId: string): Promise<Checkpoint[]>;
   /**

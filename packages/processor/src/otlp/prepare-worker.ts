@@ -1,0 +1,43 @@
+/**
+ * The ingest worker thread: prepareExport() on request bodies the main thread hands over, so
+ * decoding and normalizing an 8 MiB request never stalls acknowledgements and health checks.
+ * Results go back in slices the main thread pulls one at a time (each slice is deserialized
+ * on the main thread, so its size bounds that thread's work per turn).
+ * workerData: { config (ProcessorConfig), settings (the pipeline's normalizeSettings()), toolDefinitions (bool) }.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { NormalizeOptions } from '../audit/types';
+import type { ProcessorConfig } from '../config/schema';
+import { createProcessorRedactor } from '../redaction';
+import { type PreparedExport, prepareExport } from './prepare';
+import type { PrepareRequest, PrepareReply } from './prepare-pool';
+
+const { config, settings, toolDefinitions } = workerData as { config: ProcessorConfig; settings: Omit<NormalizeOptions, 'redactor'>; toolDefinitions: boolean };
+const redactor = createProcessorRedactor(config);
+const ctx = { normalize: { ...settings, redactor }, toolRedactor: toolDefinitions ? redactor : null };
+const held = new Map<number, PreparedExport>();
+
+parentPort?.on('message', (m: PrepareRequest) => {
+  const reply = (r: PrepareReply): void => parentPort?.postMessage(r);
+  if (m.type === 'prepare') {
+    try {
+      const prepared = prepareExport(m.signal, m.format, m.body, m.emitter, m.receivedMs, ctx);
+      held.set(m.id, prepared);
+      const { rows, ...counts } = prepared.drafts;
+      reply({ type: 'head', id: m.id, total: rows.length, counts, toolDefinitions: prepared.toolDefinitions });
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      reply({ type: 'error', id: m.id, code: e.code ?? null, message: e.message });
+    }
+    return;
+  }
+  const prepared = held.get(m.id);
+  if (!prepared) return reply({ type: 'error', id: m.id, code: null, message: `no prepared request ${m.id}` });
+  if (m.type === 'drop') {
+    held.delete(m.id);
+    return;
+  }
+  const rows = prepared.drafts.rows.slice(m.from, m.from + m.count);
+  if (m.from + m.count >= prepared.drafts.rows.length) held.delete(m.id);
+  reply({ type: 'rows', id: m.id, rows });
+});
