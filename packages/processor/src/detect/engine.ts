@@ -222,11 +222,13 @@ export function createDetector(opts: DetectorOptions): Detector {
   function batch(what: string, work: (out: Alert[]) => void): Alert[] {
     const out: Alert[] = [];
     try {
+      // IMMEDIATE: the sealer thread writes the same file over its own connection; a deferred
+      // transaction that reads first could not upgrade to a write after it committed (SQLITE_BUSY).
       db.transaction(() => {
         work(out);
         baselines.flush();
         alerts.flush();
-      })();
+      }).immediate();
       return out;
     } catch (err) {
       baselines.dropCache();
