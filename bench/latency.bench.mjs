@@ -3,7 +3,7 @@
 // A probe client sends one of each every --probe-ms on its own connections; the loaders run
 // beside it. Each phase runs against `mcptrail serve` from --cli (default: this checkout's
 // build) and, with --before-cli, against another build in the same run (side by side).
-// node latency.bench.mjs [--records 1000000] [--big 6] [--probe-ms 20] [--idle-s 3]
+// node latency.bench.mjs [--records 1000000] [--big 6] [--probe-ms 100] [--idle-s 3]
 //   [--before-cli /path/to/old/packages/processor/dist/cli/main.js] [--label name] [--trail-dir /tmp]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { writeResult } from './lib/results.mjs';
 import { commandLine, flags, fmt, machineLine, quantile, table } from './lib/stats.mjs';
 
 const require = createRequire(import.meta.url);
-const opts = flags({ records: 1_000_000, big: 6, probeMs: 20, idleS: 3, beforeCli: '', label: 'latency', trailDir: tmpdir(), maxBodyMib: 8 });
+const opts = flags({ records: 1_000_000, big: 6, probeMs: 100, idleS: 3, beforeCli: '', label: 'latency', trailDir: tmpdir(), maxBodyMib: 8 });
 const here = path.dirname(fileURLToPath(import.meta.url));
 const currentCli = require.resolve('@mcptrail/processor/package.json').replace(/package\.json$/, 'dist/cli/main.js');
 const log = (m) => process.stderr.write(`${m}\n`);
@@ -75,8 +75,9 @@ function get(agent, url, pathname, timeoutMs = 600_000) {
   });
 }
 
-async function startServe(cli, db) {
-  const child = spawn(process.execPath, [cli, 'serve', '--db', db, '--port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+async function startServe(cli, db, home) {
+  // The trail's own key (make-trail's), and a private HOME: newer builds keep witness files and keys under ~/.mcptrail.
+  const child = spawn(process.execPath, [cli, 'serve', '--db', db, '--signing-key', `${db}.ed25519.pem`, '--port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: home } });
   let err = '';
   const url = await new Promise((resolve, reject) => {
     child.stderr.on('data', (d) => {
@@ -95,13 +96,16 @@ async function startServe(cli, db) {
  * omission), until stop(). A failed probe counts with the time it took to fail.
  */
 function probe(url) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
-  const out = { healthz: [], otlp: [], failed: 0, skipped: 0 };
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const out = { healthz: [], otlp: [], failed: 0, skipped: 0, statuses: {} };
   const inflight = new Set();
   const track = (promise, into) => {
     const p = promise.then((r) => {
       into.push(r.ms);
-      if (r.status !== 200) out.failed++;
+      if (r.status !== 200) {
+        out.failed++;
+        out.statuses[r.status] = (out.statuses[r.status] ?? 0) + 1;
+      }
     });
     inflight.add(p);
     p.finally(() => inflight.delete(p));
@@ -132,7 +136,7 @@ async function runVariant(name, cli) {
   const work = mkdtempSync(path.join(tmpdir(), `mcptrail-latency-${name}-`));
   try {
     // Phase A: idle, then big OTLP requests back to back (traces and logs alternating).
-    const a = await startServe(cli, path.join(work, 'ingest.db'));
+    const a = await startServe(cli, path.join(work, 'ingest.db'), work);
     const cpu0 = cpuSeconds(a.child.pid);
     let p = probe(a.url);
     await sleep(opts.idleS * 1000);
@@ -152,8 +156,8 @@ async function runVariant(name, cli) {
     await new Promise((r) => a.child.once('exit', r));
 
     // Phase B: verify a 1M-record trail (made with this build) through the API.
-    const trail = makeTrail(dist, path.join(opts.trailDir, `mcptrail-latency-${name}-${opts.records}.db`), opts.records, log);
-    const b = await startServe(cli, trail.file);
+    const trail = await makeTrail(dist, path.join(opts.trailDir, `mcptrail-latency-${name}-${opts.records}.db`), opts.records, log);
+    const b = await startServe(cli, trail.file, work);
     await sleep(500);
     p = probe(b.url);
     await sleep(1000);
@@ -186,7 +190,7 @@ for (const r of results) {
   for (const [phase, data] of [['idle', r.idle], [`${opts.big} × 8 MiB OTLP requests`, r.big], [`/api/verify, ${fmt(r.verifyRecords ?? opts.records, 0)} records`, r.verify]]) {
     const h = summary(data.healthz);
     const o = summary(data.otlp);
-    rows.push([r.name, phase, `${fmt(h.p50)} / **${fmt(h.p99)}** / ${fmt(h.max)}`, `${fmt(o.p50)} / **${fmt(o.p99)}** / ${fmt(o.max)}`, `${h.n + o.n}${data.failed ? ` (${data.failed} failed)` : ''}${data.skipped ? ` (${data.skipped} rounds skipped: 2,000 in flight)` : ''}`]);
+    rows.push([r.name, phase, `${fmt(h.p50)} / **${fmt(h.p99)}** / ${fmt(h.max)}`, `${fmt(o.p50)} / **${fmt(o.p99)}** / ${fmt(o.max)}`, `${h.n + o.n}${data.failed ? ` (${data.failed} failed: ${Object.entries(data.statuses).map(([k, v]) => `${v}× ${k === '0' ? 'timeout/reset' : `HTTP ${k}`}`).join(', ')})` : ''}${data.skipped ? ` (${data.skipped} rounds skipped: 2,000 in flight)` : ''}`]);
   }
 }
 const md = [
@@ -194,7 +198,7 @@ const md = [
   '',
   `\`${commandLine()}\` — ${machineLine()}`,
   '',
-  `Probe: one \`GET /healthz\` and one one-span OTLP/HTTP protobuf request every ${opts.probeMs} ms on their own connections. Big requests: ${fmt(bigTraces.calls, 0)} spans (${fmt(bigTraces.raw / 1048576)} MiB) or ${fmt(bigLogs.calls, 0)} log records (${fmt(bigLogs.raw / 1048576)} MiB) each, gzip, sent one after another. Latencies in ms (p50 / **p99** / max); target: p99 < 50 ms.`,
+  `Probe: one \`GET /healthz\` and one one-span OTLP/HTTP protobuf request every ${opts.probeMs} ms on a fixed schedule (never waiting for earlier probes, so a stall delays every probe sent during it), on their own connections. Big requests: ${fmt(bigTraces.calls, 0)} spans (${fmt(bigTraces.raw / 1048576)} MiB) or ${fmt(bigLogs.calls, 0)} log records (${fmt(bigLogs.raw / 1048576)} MiB) each, gzip, sent one after another. Latencies in ms (p50 / **p99** / max); target: p99 < 50 ms.`,
   '',
   table(['build', 'while', '/healthz', 'small OTLP request', 'probes'], rows),
   '',

@@ -7,7 +7,8 @@
  *  3. runs the instrumented agent, which starts the stdio and HTTP MCP servers, through normal
  *     traffic and every attack scenario;
  *  4. prints one session's audit trail, the alerts with their evidence, and `mcptrail verify`;
- *  5. leaves the processor running (Ctrl-C stops it) — or exits, with `--once` or when CI is set.
+ *  5. ends with the URL of the web console (/console/), where the same sessions and alerts are;
+ *  6. leaves the processor running (Ctrl-C stops it) — or exits, with `--once` or when CI is set.
  *
  * Every child leads its own process group and is stopped on exit, Ctrl-C or SIGTERM.
  */
@@ -97,8 +98,10 @@ async function main() {
   console.log(`\n${bold('processor running at')} ${processor.url}`);
   console.log(dim(`  try: curl '${processor.url}/api/alerts' · curl '${processor.url}/api/audit?tool=send_email'`));
   console.log(dim(`       node packages/processor/dist/cli/main.js query --db ${path.relative(REPO_ROOT, db)} --tool delete_record`));
+  if (!once) console.log(dim('  Ctrl-C stops it.'));
+  // Last line: the console, with this run's sessions and alerts in it.
+  console.log(`\n${bold('console')} ${processor.url}/console/ ${dim(`— ${records.length} tool calls, ${alerts.length} alerts, the trail's integrity; open it in a browser`)}`);
   if (once) return shutdown(verdict ? 0 : 1);
-  console.log(dim('  Ctrl-C stops it.'));
 }
 
 /** The exfiltration scenario's stdio session: a secret read, then data leaving. */

@@ -31,7 +31,7 @@ export async function overview(p, root) {
   const cards = h(
     'div',
     { class: 'cards' },
-    card('tool calls', fmt.int(t.calls), 'calls'),
+    card('MCP requests', fmt.int(t.calls), 'calls'),
     card('ok', fmt.int(t.outcomes.ok), 'ok', 'o-ok'),
     card('tool errors', fmt.int(t.outcomes.tool_error), 'tool_error', 'o-tool_error'),
     card('errors', fmt.int(t.outcomes.error), 'error', 'o-error'),
@@ -78,7 +78,7 @@ export async function overview(p, root) {
         table(['level', 'alerts'], Object.entries(o.alerts_by_level).map(([l, n]) => h('tr', null, h('td', null, level(l)), h('td', { class: 'num' }, fmt.int(n)))), 'data'),
       ),
     ),
-    h('p', { class: 'muted' }, `${fmt.time(o.range.since)} → ${fmt.time(o.range.until)}, tools/call records only.`),
+    h('p', { class: 'muted' }, `${fmt.time(o.range.since)} → ${fmt.time(o.range.until)}: every MCP request in the trail (tools/call, initialize, resources/read, …).`),
   ]);
 }
 
@@ -248,8 +248,11 @@ export async function baselines(p, root) {
   ]);
 }
 
+// Per-minute counts: a day at most.
+const BASELINE_RANGES = ['15m', '1h', '6h', '24h'];
+
 async function baselineDetail(p, root) {
-  const since = RANGES.includes(p.since) ? p.since : '24h';
+  const since = BASELINE_RANGES.includes(p.since) ? p.since : '24h';
   const d = await get('baselines', { kind: p.kind, service: p.service, tool: p.tool, actor: p.actor, since });
   const b = d.baseline;
   const who = [b.service && `service ${b.service}`, b.tool && `tool ${b.tool}`, b.actor && `actor ${b.actor}`].filter(Boolean).join(' · ');
@@ -269,7 +272,7 @@ async function baselineDetail(p, root) {
     section('Hour of week (baseline time zone)', hourOfWeek(b.hour_of_week)),
     section(
       `Calls per minute, last ${since}`,
-      h('div', { class: 'toolbar' }, RANGES.map((r) => h('a', { href: route('baselines', { kind: p.kind, service: p.service, tool: p.tool, actor: p.actor, since: r }), class: r === since ? 'pill active' : 'pill' }, r))),
+      h('div', { class: 'toolbar' }, BASELINE_RANGES.map((r) => h('a', { href: route('baselines', { kind: p.kind, service: p.service, tool: p.tool, actor: p.actor, since: r }), class: r === since ? 'pill active' : 'pill' }, r))),
       bandChart(d.minutes, d.band, d.range),
     ),
     section(

@@ -442,6 +442,7 @@ const MAX_STRUCTURED = 8192;
 export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: number, end: number, type: string) => void): void {
   const n = text.length;
   let jwk: number | undefined;
+  let genericBudget = GENERIC_SCAN_BUDGET;
   let nextColon = text.indexOf(':');
   let nextEquals = text.indexOf('=');
   for (let i = 0; i < n; i++) {
@@ -484,6 +485,19 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
     let v = i + 1;
     while (v < n && v - i <= 4 && (text.charCodeAt(v) === 32 || text.charCodeAt(v) === 9)) v++;
     if (v >= n) break;
+    if (type === GENERIC_SECRET_TYPE) {
+      // A generic candidate is checked in a bounded window and skipped over only when it is a
+      // secret: `creds: DB_PASSWORD=…` must still reach the key inside its value. Windows of
+      // candidates side by side overlap, so their total is budgeted (`key=key=…` stays linear).
+      if (genericBudget <= 0) continue;
+      genericBudget -= MAX_GENERIC_VALUE;
+      const span = genericValue(text, v);
+      if (span !== null && looksLikeGenericSecret(text.slice(span[0], span[1]))) {
+        emit(span[0], span[1], type);
+        i = Math.max(i, span[1] - 1);
+      }
+      continue;
+    }
     let start = v;
     let end: number;
     let resume: number;
@@ -517,11 +531,29 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
       resume = end;
     }
     const value = text.slice(start, Math.min(end, start + 32));
-    if (end > start && value !== 'null' && !alreadyRedacted(value) && (type !== GENERIC_SECRET_TYPE || looksLikeGenericSecret(text.slice(start, end)))) {
-      emit(start, end, type);
-    }
+    if (end > start && value !== 'null' && !alreadyRedacted(value)) emit(start, end, type);
     i = Math.max(i, resume - 1);
   }
+}
+
+/** Longest value a generic secret can have (plus quotes): its window. */
+const MAX_GENERIC_VALUE = 160;
+/** Characters of generic-candidate windows one string may cost (about 400 candidates). */
+const GENERIC_SCAN_BUDGET = 65_536;
+
+/** [start, end) of a generic candidate's value at `v` (quoted or bare), within a bounded window; null past it. */
+function genericValue(text: string, v: number): [number, number] | null {
+  const q = text.charCodeAt(v);
+  const quoted = q === 34 || q === 39 || q === 96;
+  const start = quoted ? v + 1 : v;
+  const stop = Math.min(text.length, start + MAX_GENERIC_VALUE + 1);
+  let end = start;
+  if (quoted) {
+    while (end < stop && text.charCodeAt(end) !== q && text.charCodeAt(end) !== 92) end++;
+    return end < stop ? [start, end] : null;
+  }
+  while (end < stop && !isValueEnd(text.charCodeAt(end), false) && text.charCodeAt(end) !== 92) end++;
+  return end < stop || end === text.length ? [start, end] : null;
 }
 
 /** Private members of a JSON Web Key (RFC 7518 §6.2.2, §6.3.2, §6.4). */

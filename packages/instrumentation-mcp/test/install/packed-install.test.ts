@@ -6,7 +6,7 @@
  * audit log records to a loopback OTLP receiver.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTR_MCP_METHOD_NAME } from '@mcptrail/conventions';
@@ -14,9 +14,18 @@ import { OtlpReceiver } from '../helpers/otlp-receiver';
 import { tempDir, type TempDir } from '../helpers/processes';
 
 const REPO = path.resolve(__dirname, '../../../..');
-const NPM_CLI = process.env.npm_execpath?.endsWith('npm-cli.js')
-  ? process.env.npm_execpath
-  : path.join(path.dirname(process.execPath), '../lib/node_modules/npm/bin/npm-cli.js');
+/** npm's CLI script, run with the leg's Node: from `npm test`, beside this Node, or the `npm` on PATH. */
+const NPM_CLI = [
+  process.env.npm_execpath,
+  path.join(path.dirname(process.execPath), '../lib/node_modules/npm/bin/npm-cli.js'),
+  (() => {
+    try {
+      return realpathSync(execFileSync('which', ['npm'], { encoding: 'utf8' }).trim());
+    } catch {
+      return undefined;
+    }
+  })(),
+].find((file): file is string => file?.endsWith('npm-cli.js') === true && existsSync(file)) as string;
 
 /** A Node that runs OpenTelemetry JS 3.x (>= 22.15): this one, or 24 from the npm `node` package. */
 function node3x(): string {

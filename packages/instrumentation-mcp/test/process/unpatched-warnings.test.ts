@@ -22,10 +22,10 @@ interface Served {
 
 /** Runs a stdio server: initialize, one tools/call, then stdin ends and the server exits. */
 async function serve(args: string[], serviceName: string, receiver: OtlpReceiver): Promise<Served> {
-  const child = spawnNode(args, otlpEnv(receiver.url, { OTEL_SERVICE_NAME: serviceName }), 30_000);
+  const child = spawnNode(args, otlpEnv(receiver.url, { OTEL_SERVICE_NAME: serviceName }), 60_000);
   const send = (message: object) => child.child.stdin!.write(`${JSON.stringify(message)}\n`);
   const answered = async (id: number) => {
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 40_000;
     while (!child.stdout().split('\n').some((l) => l.includes(`"id":${id}`))) {
       if (Date.now() > deadline) throw new Error(`no answer to ${id}; stderr:\n${child.stderr()}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -95,16 +95,16 @@ describe('one mcptrail warn: line per MCP SDK the hook cannot patch', () => {
     expect(run.warnings[0]).toMatch(/@modelcontextprotocol\/server 2\.\d+\.\d+ is not instrumented: .*server\.js is an ES module/);
     expect(run.warnings[0]).toContain('--import @mcptrail/instrumentation-mcp/register');
     expect(run.warnings[0]).toContain('NODE_OPTIONS=');
-  });
+  }, 90_000);
 
   it('control: the same server under --import is instrumented, with no warning', async () => {
     const run = await serve(['--import', REGISTER, path.join(esmApp, 'server.js')], 'esm-under-import', receiver);
     expectJsonRpcOnly(run.stdout);
     expect(run.warnings).toEqual([]);
-    await receiver.waitFor(() => serverSpans('esm-under-import').length >= 2, 15_000, 'server spans under --import');
+    await receiver.waitFor(() => serverSpans('esm-under-import').length >= 2, 30_000, 'server spans under --import');
     // And the warned case really recorded nothing (the warning told the truth).
     expect(serverSpans('esm-under-require')).toEqual([]);
-  });
+  }, 90_000);
 
   it('an SDK version outside the supported range, CommonJS and ESM: names it and the supported ranges', async () => {
     for (const [flag, file, service] of [
@@ -120,7 +120,7 @@ describe('one mcptrail warn: line per MCP SDK the hook cannot patch', () => {
     }
     expect(serverSpans('old-sdk-cjs')).toEqual([]);
     expect(serverSpans('old-sdk-esm')).toEqual([]);
-  });
+  }, 90_000);
 
   it('a bundled copy of the SDK: says it is bundled and how to keep the packages external', async () => {
     const run = await serve(['--require', REGISTER, bundle], 'bundled', receiver);
@@ -128,10 +128,10 @@ describe('one mcptrail warn: line per MCP SDK the hook cannot patch', () => {
     expect(run.warnings).toHaveLength(1);
     expect(run.warnings[0]).toMatch(/a bundled copy of the MCP SDK in .*server\.cjs .* is not instrumented/);
     expect(run.warnings[0]).toContain('--external:@modelcontextprotocol/*');
-  });
+  }, 90_000);
 
   it('control: a supported SDK loaded from its package prints no warning', async () => {
     const run = await serve(['--require', REGISTER, path.join(FIXTURES_DIR, 'matrix', 'server.cjs')], 'supported', receiver);
     expect(run.warnings).toEqual([]);
-  });
+  }, 90_000);
 });

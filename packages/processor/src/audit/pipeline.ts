@@ -151,7 +151,7 @@ class Pipeline implements AuditPipeline {
   private readonly windowMs: number;
   private readonly maxStaged: number;
   private readonly listeners: Array<(records: AuditRecord[]) => void | Promise<void>> = [];
-  private readonly stage: SealStage;
+  private stage: SealStage;
 
   private pending: PendingWrite[] = [];
   private pendingRows = 0;
@@ -189,25 +189,31 @@ class Pipeline implements AuditPipeline {
       ? 0
       : Math.max(1, opts.clientFallbackWindowMs === undefined ? DEFAULT_CLIENT_FALLBACK_WINDOW_MS : opts.clientFallbackWindowMs);
     const timing = { windowMs: this.windowMs, clientWindowMs, checkpointRecords, checkpointMs, coalesceMs, ...(opts.origin ? { origin: opts.origin } : {}) };
-    this.stage = opts.sealerThread
-      ? new SealerThread({ ...opts.sealerThread, ...timing, logger: opts.logger })
-      : new LocalSealStage({ store: opts.store, signer: opts.signer, logger: opts.logger, clock: this.clock, ...timing });
-    this.ready = this.stage
-      .start(
-        (records, released) => {
-          this.held -= released;
-          this.emit(records);
-        },
-        (cp) => {
-          for (const listener of this.checkpointListeners) {
-            try {
-              listener(cp);
-            } catch (err) {
-              this.logger.error('checkpoint listener failed', { error: (err as Error).message });
-            }
-          }
-        },
-      )
+    const local = () => new LocalSealStage({ store: opts.store, signer: opts.signer, logger: opts.logger, clock: this.clock, ...timing });
+    this.stage = opts.sealerThread ? new SealerThread({ ...opts.sealerThread, ...timing, logger: opts.logger }) : local();
+    const onSealed = (records: AuditRecord[], released: number) => {
+      this.held -= released;
+      this.emit(records);
+    };
+    const onCheckpoint = (cp: Checkpoint) => {
+      for (const listener of this.checkpointListeners) {
+        try {
+          listener(cp);
+        } catch (err) {
+          this.logger.error('checkpoint listener failed', { error: (err as Error).message });
+        }
+      }
+    };
+    this.ready = Promise.resolve()
+      .then(() => this.stage.start(onSealed, onCheckpoint))
+      .catch(async (err: unknown) => {
+        if (!(this.stage instanceof SealerThread)) throw err;
+        // No sealer thread (it could not start): seal on this thread rather than refuse data.
+        this.logger.warn('sealer thread did not start; sealing on the receiving thread', { error: (err as Error).message });
+        await this.stage.close().catch(() => undefined);
+        this.stage = local();
+        return this.stage.start(onSealed, onCheckpoint);
+      })
       .then(
         (recovered) => void (this.held += recovered),
         (err: unknown) => {

@@ -66,18 +66,33 @@ function rows(counts: Array<{ key: Array<string | null>; n: number }>, limit: nu
 
 export async function buildOverview(store: AuditStore, detector: Detector | null, f: OverviewFilter): Promise<Overview> {
   const bucket = bucketFor(Date.parse(f.since), Date.parse(f.until));
-  const where: Omit<AuditQuery, 'limit' | 'after_seq'> = { since: f.since, until: f.until, method: 'tools/call' };
+  // Every MCP request the trail holds (tools/call, initialize, …): a filter on `method` would
+  // make each count read every record's body, where these counts read indexes only.
+  const where: Omit<AuditQuery, 'limit' | 'after_seq'> = { since: f.since, until: f.until };
   if (f.service) where.service = f.service;
   if (f.tool) where.tool = f.tool;
   if (f.actor) where.actor_id = f.actor;
-  const [byOutcome, byBucket, byTool, byActor, deniedActors, byService] = await Promise.all([
+  // Totals per tool/service from their (x, time) indexes; their non-ok calls from the
+  // (outcome, time) index: the cost follows the groups and the failed calls, not the trail.
+  const bad = (by: 'tool' | 'service') =>
+    Promise.all((['error', 'tool_error', 'denied'] as const).map(async (o) => (await store.countBy({ where: { ...where, outcome: o }, by: [by], limit: 10_000 })).map((r) => ({ key: [r.key[0] ?? null, o], n: r.n }))));
+  const [byOutcome, byBucket, toolTotals, toolBad, byActor, deniedActors, serviceTotals, serviceBad] = await Promise.all([
     store.countBy({ where, by: ['outcome'] }),
     store.countBy({ where, by: [bucket, 'outcome'], limit: 10_000 }),
-    store.countBy({ where, by: ['tool', 'outcome'], limit: 10_000 }),
+    store.countBy({ where, by: ['tool'], limit: 10_000 }),
+    bad('tool'),
     store.countBy({ where, by: ['actor_id'], limit: TOP + 1 }),
     store.countBy({ where: { ...where, outcome: 'denied' }, by: ['actor_id'], limit: TOP }),
-    store.countBy({ where, by: ['service', 'outcome'], limit: 10_000 }),
+    store.countBy({ where, by: ['service'], limit: 10_000 }),
+    bad('service'),
   ]);
+  const withOk = (totals: typeof toolTotals, failed: typeof toolTotals) => {
+    const failedBy = new Map<string | null, number>();
+    for (const r of failed) failedBy.set(r.key[0] ?? null, (failedBy.get(r.key[0] ?? null) ?? 0) + r.n);
+    return [...totals.map((r) => ({ key: [r.key[0] ?? null, 'ok'], n: r.n - (failedBy.get(r.key[0] ?? null) ?? 0) })), ...failed];
+  };
+  const byTool = withOk(toolTotals, toolBad.flat()).filter((r) => r.key[0] !== null);
+  const byService = withOk(serviceTotals, serviceBad.flat());
 
   const outcomes = zero();
   let calls = 0;

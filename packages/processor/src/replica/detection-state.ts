@@ -67,7 +67,8 @@ export function trackDetection(opts: TrackDetectionOptions): TrackedDetection {
     return alerts;
   });
   return {
-    process: (records) => fold(records),
+    // IMMEDIATE: the sealer thread commits to the same file meanwhile (a read-first transaction could not upgrade).
+    process: (records) => fold.immediate(records),
     async catchUp() {
       const known = cursor.get(chainId);
       if (known === null && opts.stateIsCurrentWithoutCursor) {
@@ -82,13 +83,13 @@ export function trackDetection(opts: TrackDetectionOptions): TrackedDetection {
       for await (const record of store.iterate({ chainId, fromSeq: from, batchSize: CATCH_UP_BATCH })) {
         batch.push(record);
         if (batch.length >= CATCH_UP_BATCH) {
-          alerts.push(...fold(batch));
+          alerts.push(...fold.immediate(batch));
           records += batch.length;
           batch = [];
         }
       }
       if (batch.length > 0) {
-        alerts.push(...fold(batch));
+        alerts.push(...fold.immediate(batch));
         records += batch.length;
       }
       return { records, alerts };

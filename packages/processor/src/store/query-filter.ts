@@ -58,6 +58,8 @@ export function buildQueryFilter(q: AuditQuery, placeholder: (n: number) => stri
       );
     }
     eq('outcome', q.outcome);
+    // The partial outcome index covers every outcome but 'ok'; the planner needs its condition spelt out.
+    if (q.outcome !== 'ok') where.push(`outcome <> 'ok'`);
   }
   const since = checkTime('since', q.since);
   const until = checkTime('until', q.until);

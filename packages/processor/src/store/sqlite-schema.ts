@@ -3,7 +3,7 @@
  * covers (`body`); the filter columns are GENERATED from it, so a filter column can
  * never disagree with what was hashed, and verification reads only (seq, hash, body).
  */
-export const SQLITE_SCHEMA_VERSION = 3;
+export const SQLITE_SCHEMA_VERSION = 4;
 
 const generated = (name: string, path = name) =>
   `${name} TEXT GENERATED ALWAYS AS (json_extract(body, '$.${path}')) VIRTUAL`;
@@ -40,7 +40,12 @@ export const SQLITE_SCHEMA_V1 = [
   `CREATE INDEX IF NOT EXISTS audit_by_session ON audit_records (session_id, time)`,
   `CREATE INDEX IF NOT EXISTS audit_by_actor ON audit_records (actor_id, time)`,
   `CREATE INDEX IF NOT EXISTS audit_by_tool ON audit_records (tool, time)`,
-  `CREATE INDEX IF NOT EXISTS audit_by_outcome ON audit_records (outcome, time)`,
+  // v4: only the outcomes worth looking for (not 'ok', which is nearly every row) are indexed:
+  // one B-tree insert less per record; an 'ok' filter walks the primary key, which is faster
+  // for a value that common than sorting its index range (the query filter repeats the
+  // index's condition so the planner can use it).
+  `DROP INDEX IF EXISTS audit_by_outcome`,
+  `CREATE INDEX IF NOT EXISTS audit_by_outcome_not_ok ON audit_records (outcome, time) WHERE outcome <> 'ok'`,
   `CREATE INDEX IF NOT EXISTS audit_by_service ON audit_records (service, time)`,
   // Exporter retries and the span/log pair of one call must seal once.
   `CREATE UNIQUE INDEX IF NOT EXISTS audit_call_once ON audit_records (trace_id, span_id)

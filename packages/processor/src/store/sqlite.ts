@@ -122,9 +122,13 @@ function migrate(db: Database.Database): void {
       `store schema version ${row.version} is newer than this mcptrail understands (${SQLITE_SCHEMA_VERSION}); upgrade mcptrail`,
     );
   }
-  const upgrade = !row || row.version < SQLITE_SCHEMA_VERSION;
+  // A current file is opened without writing (a second connection, e.g. the sealer thread's,
+  // then never waits for the write lock at start).
+  if (row?.version === SQLITE_SCHEMA_VERSION) return;
+  // ALTER TABLE has no IF NOT EXISTS: the checkpoint columns of schema 3 are added to older files only.
+  const from = row?.version ?? 0;
   db.transaction(() => {
-    for (const stmt of SQLITE_SCHEMA_V1) if (upgrade || !isUpgradeOnly(stmt)) db.exec(stmt);
+    for (const stmt of SQLITE_SCHEMA_V1) if (from < 3 || !isUpgradeOnly(stmt)) db.exec(stmt);
     // v1 files: drafts acknowledged into the per-draft staging table move to the inbox.
     const legacy = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_staging'`).get();
     if (legacy) {
@@ -350,7 +354,7 @@ class SqliteStore implements SqliteAuditStore {
 
   async countBy(q: CountQuery): Promise<CountRow[]> {
     this.assertOpen();
-    const { sql, params } = countQuerySql(q, () => '?');
+    const { sql, params } = countQuerySql(q, () => '?', 'sqlite');
     return countRowsOf(this.db.prepare(sql).all(...params) as Array<Record<string, unknown>>, q.by.length);
   }
 

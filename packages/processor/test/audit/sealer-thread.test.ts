@@ -80,6 +80,18 @@ describe('sealer on a worker thread', () => {
     await pipeline.traces(traces(toolSpan(), toolSpan()));
   });
 
+  it('a sealer thread that cannot start: sealing falls back to the receiving thread, with a warning', async () => {
+    const logger = memoryLogger();
+    const keyPath = defaultSigningKeyPath(dbPath);
+    const signer = open({ logger, sealerThread: { trail: { kind: 'sqlite', path: dbPath, chainId: 'main' }, signingKeyPath: keyPath, workerPath: path.join(dir, 'missing-worker.js') } });
+    await pipeline.traces(traces(toolSpan(), toolSpan()));
+    await pipeline.flush();
+    expect(await store.count()).toBe(2);
+    expect(logger.lines.some((l) => l.level === 'warn' && l.msg.includes('sealing on the receiving thread'))).toBe(true);
+    await pipeline.close();
+    expect((await verifyTrail(store, signer.publicKey)).ok).toBe(true);
+  });
+
   it('a sealer thread that dies: 503 from then on; what it held is sealed by the next start', async () => {
     open({ pairingWindowMs: 60_000 });
     await pipeline.traces(traces(toolSpan(), toolSpan(), toolSpan()));

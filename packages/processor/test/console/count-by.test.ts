@@ -33,7 +33,7 @@ async function fill(store: TrailStore): Promise<void> {
 }
 
 async function expectCounts(store: TrailStore): Promise<void> {
-  const where = { since: '2025-01-01T00:00:00Z', method: 'tools/call' };
+  const where = { since: '2025-11-21T04:00:00Z', until: '2025-11-21T05:00:00Z', method: 'tools/call' };
   expect(await store.countBy({ where, by: ['tool'] })).toEqual([
     { key: ['a'], n: 7 },
     { key: ['b'], n: 5 },
@@ -51,6 +51,10 @@ async function expectCounts(store: TrailStore): Promise<void> {
   expect(await store.countBy({ where, by: ['tool'], limit: 1 })).toEqual([{ key: ['a'], n: 7 }]);
   await expect(store.countBy({ where, by: ['body' as never] })).rejects.toMatchObject({ code: 'MCPTRAIL_ERR_STORE_QUERY' });
   await expect(store.countBy({ where, by: [] })).rejects.toMatchObject({ code: 'MCPTRAIL_ERR_STORE_QUERY' });
+  // Time buckets are range counts: they need both bounds, and only outcome beside them.
+  await expect(store.countBy({ where: { since: where.since }, by: ['minute'] })).rejects.toMatchObject({ code: 'MCPTRAIL_ERR_STORE_QUERY' });
+  await expect(store.countBy({ where, by: ['minute', 'tool'] })).rejects.toMatchObject({ code: 'MCPTRAIL_ERR_STORE_QUERY' });
+  expect((await store.countBy({ where, by: ['minute'] })).map((r) => r.n)).toEqual([4, 4, 4]);
 }
 
 beforeAll(() => {

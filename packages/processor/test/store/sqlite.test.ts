@@ -55,6 +55,24 @@ describe('openSqliteStore', () => {
     expect(() => openSqliteStore({ path: file })).toThrow(expect.objectContaining({ code: 'MCPTRAIL_ERR_STORE_SCHEMA', message: expect.stringContaining('99') }));
   });
 
+  it('indexes only the outcomes worth looking for: error/tool_error by index, ok by the primary key; results unchanged', async () => {
+    append([draft({ outcome: 'error' }), draft(), draft({ outcome: 'tool_error' }), draft()]);
+    const plan = (outcome: string) =>
+      store.db
+        .prepare(`EXPLAIN QUERY PLAN SELECT hash, body FROM audit_records WHERE outcome = ? ${outcome === 'ok' ? '' : "AND outcome <> 'ok'"} ORDER BY chain_id, seq LIMIT 100`)
+        .all(outcome)
+        .map((r) => (r as { detail: string }).detail)
+        .join('; ');
+    expect(plan('tool_error')).toMatch(/audit_by_outcome_not_ok/);
+    expect(plan('ok')).not.toMatch(/audit_by_outcome/);
+    expect((await store.query({ outcome: 'tool_error' })).map((r) => r.seq)).toEqual([3]);
+    expect((await store.query({ outcome: 'error' })).map((r) => r.seq)).toEqual([1]);
+    expect((await store.query({ outcome: 'ok' })).map((r) => r.seq)).toEqual([2, 4]);
+    // Control: the index holds only the non-ok rows.
+    expect(store.db.prepare(`SELECT count(*) FROM audit_records INDEXED BY audit_by_outcome_not_ok WHERE outcome <> 'ok'`).pluck().get()).toBe(2);
+    expect(store.db.prepare(`SELECT name FROM sqlite_master WHERE name = 'audit_by_outcome'`).get()).toBeUndefined();
+  });
+
   it('rejects an unusable chain id', () => {
     expect(() => openSqliteStore({ path: path.join(dir, 'x.db'), chainId: 'a"b' })).toThrow(/'chainId'/);
   });

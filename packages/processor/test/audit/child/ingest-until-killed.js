@@ -18,7 +18,8 @@ const pipeline = createAuditPipeline({
   redactor: createRedactor(),
   signer: loadOrCreateSigningKey(defaultSigningKeyPath(dbPath)),
   logger: { debug() {}, info() {}, warn() {}, error: (m, f) => process.stderr.write(`${m} ${JSON.stringify(f)}\n`) },
-  pairingWindowMs: 300,
+  // Long enough that a loaded machine does not seal a span alone before its log record is appended.
+  pairingWindowMs: 2000,
   checkpointEvery: { records: 50, seconds: 1 },
 });
 
