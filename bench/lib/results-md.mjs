@@ -14,6 +14,7 @@ const ingest = load('ingest-sqlite');
 const big = load('ingest-sqlite-1m');
 const pg1 = load('ingest-postgres-1');
 const pg2 = load('ingest-postgres-2');
+const det = load('detection');
 
 const verdict = (ok, by) => (ok ? `met${by ? ` (${by})` : ''}` : `**not met**${by ? ` (${by})` : ''}`);
 const times = (a, b) => `${fmt(a / b, 1)}×`;
@@ -115,6 +116,27 @@ const out = [
   section('ingest-sqlite-1m'),
   pg1 || pg2 ? `${section('ingest-postgres-1')}\n${section('ingest-postgres-2')}` : '### Processor ingest (PostgreSQL)\n\nTODO: pending — no PostgreSQL figures in this run.\n',
   section('latency'),
+  ...(det ? detectionBlock(det) : []),
+  section('console-sqlite-1m'),
 ].join('\n');
 writeFileSync(fileURLToPath(new URL('../RESULTS.md', import.meta.url)), out);
 process.stdout.write(out);
+
+/** Issue 13's targets and the detection benchmark's section. */
+function detectionBlock(d) {
+  const missed = d.scenarios.filter((s) => s.recall < 1);
+  return [
+    '## Detection quality (issue 13)',
+    '',
+    table(
+      ['target', 'measured', 'status'],
+      [
+        ['Every attack scenario alerted', `${d.scenarios.length - missed.length} of ${d.scenarios.length} scenarios at 100 % recall${missed.length ? ` (missed: ${missed.map((s) => `${s.name} ${s.detected}/${s.instances}`).join(', ')})` : ''}`, verdict(missed.length === 0)],
+        ['≤ 1 false alert per 100,000 normal calls', `${fmt(d.false_alerts_per_100k, 2)} (${d.false_alerts} on ${fmt(d.normal_calls, 0)} normal calls)`, verdict(d.false_alerts_per_100k <= 1, d.false_alerts_per_100k > 1 ? `${times(d.false_alerts_per_100k, 1)} the bound` : '')],
+        ['p99 receipt-to-alert < 1 s', `${fmt(d.latency_ms.attack.p99, 0)} ms over ${d.latency_ms.attack.n} attack alerts`, verdict(d.latency_ms.attack.p99 < 1000)],
+      ],
+    ),
+    '',
+    section('detection'),
+  ];
+}

@@ -204,6 +204,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       origin: config.trail.origin ?? defaultOrigin(store.chainId),
       checkpointEvery: { records: config.trail.checkpoint_records, seconds: config.trail.checkpoint_seconds },
       pairingWindowMs: config.trail.pairing_window_ms,
+      limits: { maxClockAheadMs: config.trail.max_clock_ahead_seconds * 1000, maxClockBehindMs: config.trail.max_clock_behind_seconds * 1000 },
       clientFallback: config.trail.client_fallback_window_ms > 0,
       clientFallbackWindowMs: config.trail.client_fallback_window_ms,
       identityMismatch: config.auth.identity_mismatch,

@@ -147,6 +147,8 @@ const trail = z
     checkpoint_records: positiveInt().default(1000).describe('Sign a checkpoint after this many new records…'),
     checkpoint_seconds: positiveInt().default(60).describe('…or after this many seconds with new records, whichever comes first.'),
     pairing_window_ms: nonNegativeInt().default(2000).describe("How long a span waits for its audit log record (and vice versa) before it is sealed alone."),
+    max_clock_ahead_seconds: positiveInt().default(300).describe("A record dated more than this ahead of the receiver's clock is stored as sent, flagged `clock_anomaly: ahead`, and placed at its receive time by detection."),
+    max_clock_behind_seconds: positiveInt().default(900).describe('… or more than this behind it (`clock_anomaly: behind`). Raise it when exporters or a Collector queue buffer for longer.'),
     client_fallback_window_ms: nonNegativeInt()
       .default(30000)
       .describe('How long a client-side call waits for the server-side record of the same call before the client\'s is sealed as the record (servers you cannot instrument); 0 turns client-side records off.'),

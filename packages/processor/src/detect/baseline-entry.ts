@@ -4,6 +4,7 @@
  * replaying the trail rebuilds the same numbers. Memory per entry is bounded
  * (~1 KB): fixed-size typed arrays, no per-call history.
  */
+import type { LocalTime } from './hour-of-week';
 import type { BaselineKind, BaselineView } from './types';
 
 /** Call-rate buckets are one minute wide. */
@@ -28,6 +29,11 @@ export const ARG_SIZE_SAMPLES = 32;
 const HOUR_BIN_CAP = 0xffff;
 /** Transitions remembered per service (the set is a baseline, not a log). */
 export const MAX_TRANSITIONS_PER_SERVICE = 4_096;
+
+/** Day types of the day profile: index = day type × 24 + hour. */
+export const WEEKDAY = 0;
+export const WEEKEND = 1;
+const DAY_BIN_CAP = 0xffff;
 
 /** The warm-up `BaselineView.warm` reports; rules carry their own warm-up parameters. */
 export const DEFAULT_WARMUP = { minObservations: 50, minAgeMs: 3_600_000 } as const;
@@ -61,6 +67,17 @@ export class BaselineEntry {
   argSamples = 0;
   readonly hours = new Uint16Array(168);
   hoursTotal = 0;
+  /**
+   * Day profile: per day type (weekday, weekend) × hour of day, the number of distinct
+   * local days with at least one call in that hour. Counting days, not calls, is what
+   * makes it fit schedules: a burst of calls in one hour (or forged ones, all placed
+   * at their receive time) adds one day of support, never the habit of many.
+   */
+  readonly dayHours = new Uint16Array(48);
+  readonly dayHoursLast = new Int32Array(48).fill(-1);
+  /** Distinct active days per day type, and the last one counted. */
+  readonly activeDays = [0, 0];
+  lastActiveDay = -1;
   schemaVersion: string | null = null;
   descriptionFingerprint: string | null = null;
   transitions: Set<string> | null = null;
@@ -79,8 +96,9 @@ export class BaselineEntry {
     return this.observations >= w.minObservations && atMs - this.firstMs >= w.minAgeMs;
   }
 
-  /** Folds one call in. `hourOfWeek` is computed once per record by the caller (time-zone aware). */
-  observe(timeMs: number, hourOfWeek: number, outcome: string, argsSize: number | null): void {
+  /** Folds one call in. `local` is computed once per record by the caller (time-zone aware). */
+  observe(timeMs: number, local: LocalTime, outcome: string, argsSize: number | null, learnSchedule = true): void {
+    const hourOfWeek = local.hourOfWeek;
     if (this.observations === 0) this.firstMs = timeMs;
     this.observations++;
     if (timeMs > this.lastMs) this.lastMs = timeMs;
@@ -105,7 +123,42 @@ export class BaselineEntry {
     }
     this.hours[hourOfWeek] = (this.hours[hourOfWeek] as number) + 1;
     this.hoursTotal++;
+    if (learnSchedule) this.observeDay(local);
     this.dirty = true;
+  }
+
+  private observeDay(local: LocalTime): void {
+    const dt = local.dayType;
+    if (local.day > this.lastActiveDay) {
+      this.lastActiveDay = local.day;
+      this.activeDays[dt] = (this.activeDays[dt] as number) + 1;
+    }
+    const slot = dt * 24 + (local.hourOfWeek % 24);
+    // Distinct days only; a late record of an earlier day adds nothing (cannot tell it apart).
+    if (local.day > (this.dayHoursLast[slot] as number)) {
+      this.dayHoursLast[slot] = local.day;
+      if (this.dayHours[slot] !== DAY_BIN_CAP) this.dayHours[slot] = (this.dayHours[slot] as number) + 1;
+    }
+  }
+
+  activeDaysTotal(): number {
+    return (this.activeDays[WEEKDAY] as number) + (this.activeDays[WEEKEND] as number);
+  }
+
+  /** Distinct active days of the day type of `local`. */
+  activeDaysOf(local: LocalTime): number {
+    return this.activeDays[local.dayType] as number;
+  }
+
+  /**
+   * Support of an hour in the day profile: the distinct days with calls in that hour
+   * of that day type, plus `smoothing` × those of each neighbouring hour (wrapping).
+   */
+  hourSupport(local: LocalTime, smoothing: number): number {
+    const dt = local.dayType;
+    const h = local.hourOfWeek % 24;
+    const at = (hh: number) => this.dayHours[dt * 24 + ((hh + 24) % 24)] as number;
+    return at(h) + smoothing * (at(h - 1) + at(h + 1));
   }
 
   private observeRate(timeMs: number): void {
@@ -147,6 +200,33 @@ export class BaselineEntry {
     return { mean: this.rateMean * buckets, stddev: Math.sqrt(Math.max(this.rateVar, 0) * buckets) };
   }
 
+  /** Distinct days with calls within ± `hours` of `local`'s hour, weekdays and weekend days pooled. */
+  bandSupport(local: LocalTime, hours: number): number {
+    const h = local.hourOfWeek % 24;
+    let sum = 0;
+    for (let d = -hours; d <= hours; d++) {
+      const hh = (((h + d) % 24) + 24) % 24;
+      sum += (this.dayHours[hh] as number) + (this.dayHours[24 + hh] as number);
+    }
+    return sum;
+  }
+
+  /**
+   * Calls this entry usually makes in an hour like `local`: its hour-of-week count over
+   * the weeks that day type was seen (active days / 5 weekdays or / 2 weekend days); on
+   * a holiday, the weekend's hours (Saturday's and Sunday's counts over weekend days).
+   */
+  expectedPerHour(local: LocalTime): number {
+    const how = local.hourOfWeek;
+    const dow = Math.floor(how / 24);
+    if (local.dayType === WEEKEND && dow !== 0 && dow !== 6) {
+      const h = how % 24;
+      return ((this.hours[h] as number) + (this.hours[144 + h] as number)) / Math.max(1, this.activeDays[WEEKEND] as number);
+    }
+    const weeks = Math.max(1, (this.activeDays[local.dayType] as number) / (local.dayType === WEEKEND ? 2 : 5));
+    return (this.hours[how] as number) / weeks;
+  }
+
   /** Share of this entry's calls that fell in `hourOfWeek` (0 when none yet). */
   hourShare(hourOfWeek: number): number {
     return this.hoursTotal === 0 ? 0 : (this.hours[hourOfWeek] as number) / this.hoursTotal;
@@ -185,6 +265,10 @@ export class BaselineEntry {
       as: Array.from(this.argSizes.subarray(0, Math.min(this.argSamples, ARG_SIZE_SAMPLES))),
       an: this.argSamples,
       h: sparseHours(this.hours),
+      dh: sparse(this.dayHours, 48),
+      dl: sparse(this.dayHoursLast, 48, -1),
+      ad: [...this.activeDays],
+      ld: this.lastActiveDay,
       sv: this.schemaVersion,
       df: this.descriptionFingerprint,
       t: this.transitions ? [...this.transitions] : null,
@@ -216,6 +300,11 @@ export class BaselineEntry {
       e.hours[i] = c;
       e.hoursTotal += c;
     }
+    // Entries stored before the day profile start it empty (rules wait for min_profile_days).
+    for (const [i, c] of s.dh ?? []) e.dayHours[i] = c;
+    for (const [i, d] of s.dl ?? []) e.dayHoursLast[i] = d;
+    if (Array.isArray(s.ad)) [e.activeDays[0], e.activeDays[1]] = [s.ad[0] ?? 0, s.ad[1] ?? 0];
+    e.lastActiveDay = s.ld ?? -1;
     e.schemaVersion = s.sv;
     e.descriptionFingerprint = s.df;
     e.transitions = s.t ? new Set(s.t) : null;
@@ -239,6 +328,12 @@ export class BaselineEntry {
       denied_ratio: round(this.deniedRatio),
       args_size: this.argSizeStats(),
       hour_of_week: Array.from(this.hours),
+      day_profile: {
+        weekday: Array.from(this.dayHours.subarray(0, 24)),
+        weekend: Array.from(this.dayHours.subarray(24)),
+        weekdays_active: this.activeDays[WEEKDAY] as number,
+        weekend_days_active: this.activeDays[WEEKEND] as number,
+      },
       schema_version: this.schemaVersion,
       description_fingerprint: this.descriptionFingerprint,
       transitions: this.transitions?.size ?? 0,
@@ -261,6 +356,10 @@ export interface SerializedEntry {
   as: number[];
   an: number;
   h: Array<[number, number]>;
+  dh?: Array<[number, number]>;
+  dl?: Array<[number, number]>;
+  ad?: number[];
+  ld?: number;
   sv: string | null;
   df: string | null;
   t: string[] | null;
@@ -268,8 +367,12 @@ export interface SerializedEntry {
 }
 
 function sparseHours(hours: Uint16Array): Array<[number, number]> {
+  return sparse(hours, 168);
+}
+
+function sparse(values: Uint16Array | Int32Array, n: number, empty = 0): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  for (let i = 0; i < 168; i++) if (hours[i]) out.push([i, hours[i] as number]);
+  for (let i = 0; i < n; i++) if (values[i] !== empty) out.push([i, values[i] as number]);
   return out;
 }
 

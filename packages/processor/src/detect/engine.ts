@@ -10,7 +10,7 @@ import { SqliteError } from 'better-sqlite3';
 import { AlertBook, type Firing } from './alert-book';
 import { BaselineBook } from './baseline-book';
 import type { RefWithTrace } from './baseline-entry';
-import { hourOfWeekIn } from './hour-of-week';
+import { localTimeIn } from './hour-of-week';
 import { LruMap } from './lru';
 import { compileSuppress, type FieldSource, senderOf, type SuppressTest } from './record-fields';
 import type { DefinitionContext, Evaluator, RecordContext, ServiceActivity } from './rule-kit';
@@ -64,7 +64,7 @@ export function createDetector(opts: DetectorOptions): Detector {
   // Sessions and traces share one budget (keys `s…` and `t…`).
   const sessions = new SessionBook(settings.max_session_bytes, settings.max_sessions);
   const serviceWall = new LruMap<string, number>(MAX_SERVICES);
-  const hourOfWeek = hourOfWeekIn(settings.timezone);
+  const localTime = localTimeIn(settings.timezone, settings.holidays);
   let stats = emptyStats();
 
   const env = { settings, onGroupEvicted: () => void stats.rule_group_evictions++ };
@@ -132,12 +132,14 @@ export function createDetector(opts: DetectorOptions): Detector {
     const sender = senderOf(rec);
     const session = rec.session_id !== null && rec.tool !== null ? sessions.obtain(sender, `s${rec.service}${SEP}${rec.session_id}`) : null;
     const trace = rec.trace_id !== null && rec.tool !== null ? sessions.obtain(sender, `t${rec.trace_id}`) : null;
-    const how = hourOfWeek(timeMs);
+    const local = localTime(timeMs);
+    const how = local.hourOfWeek;
 
     const ctx: RecordContext = {
       rec,
       timeMs,
       hourOfWeek: how,
+      local,
       ref,
       service,
       serviceTool,
@@ -148,11 +150,15 @@ export function createDetector(opts: DetectorOptions): Detector {
       trace,
       redactionTypes: redactionTypesOf(rec),
     };
+    const firedBefore = stats.alerts_raised + stats.alerts_repeated;
     for (const a of onRecord) evaluate(a, rec, () => (a.evaluator.onRecord as NonNullable<Evaluator['onRecord']>)(ctx), out);
+    // A call that raised an alert is counted, but never teaches the day profiles its hour:
+    // repeated night attacks must not make the night look habitual.
+    const learnSchedule = stats.alerts_raised + stats.alerts_repeated === firedBefore;
 
     for (const entry of [service, serviceTool, actor, actorTool, actorService]) {
       if (!entry) continue;
-      entry.observe(timeMs, how, rec.outcome, rec.args_size);
+      entry.observe(timeMs, local, rec.outcome, rec.args_size, learnSchedule);
       baselines.touch(entry);
     }
     if (timeMs >= service.lastMs) service.lastRef = ref;
@@ -259,7 +265,7 @@ export function createDetector(opts: DetectorOptions): Detector {
         for (const a of onTick) {
           let firings: Firing[] = [];
           try {
-            firings = (a.evaluator.onTick as NonNullable<Evaluator['onTick']>)(now, { services });
+            firings = (a.evaluator.onTick as NonNullable<Evaluator['onTick']>)(now, { services, localTime });
           } catch (err) {
             stats.evaluator_errors++;
             logger.warn('detection rule failed on tick', { rule_id: a.rule.id, error: err });

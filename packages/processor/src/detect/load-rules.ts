@@ -29,6 +29,7 @@ const BUILTIN_SOURCE = 'built-in rules/default.yaml';
 
 export const DEFAULT_SETTINGS: DetectionSettings = {
   timezone: 'UTC',
+  holidays: [],
   max_baseline_keys: 100_000,
   max_sessions: 50_000,
   max_session_bytes: 64 * 1024 * 1024,
@@ -49,6 +50,9 @@ const zTimeZone = z.string().refine(
 
 const SettingsSchema = z.strictObject({
   timezone: zTimeZone.optional(),
+  holidays: z
+    .array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-12-25').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'expected a real date'))
+    .optional(),
   max_baseline_keys: z.number().int().min(100).optional(),
   max_sessions: z.number().int().min(100).optional(),
   max_session_bytes: z.number().int().min(65_536).optional(),

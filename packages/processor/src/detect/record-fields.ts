@@ -74,8 +74,11 @@ export function compileSuppress(entries: readonly SuppressMatcher[]): SuppressTe
 
 /**
  * Who sent a record, as far as the receiver knows: the key of fair-share quotas (session
- * state). The asserted `service` until the receiver binds a credential to each emitter.
+ * state). The credential the emitter authenticated with, else the connection's peer
+ * address (both set by the receiver, never by the payload), then the asserted service:
+ * a credential may only assert its own services, and a flood from another address
+ * cannot share the victim's quota even when it forges the victim's service name.
  */
-export function senderOf(rec: { service: string }): string {
-  return rec.service;
+export function senderOf(rec: { service: string; credential_id?: string | null; emitter_address?: string | null }): string {
+  return `${rec.credential_id ?? ''}\u001f${rec.emitter_address ?? ''}\u001f${rec.service}`;
 }

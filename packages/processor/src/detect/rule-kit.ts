@@ -7,6 +7,7 @@ import type { AuditRecord } from '@mcptrail/conventions';
 import type { z } from 'zod';
 import type { BaselineEntry, RefWithTrace } from './baseline-entry';
 import type { Firing } from './alert-book';
+import type { LocalTime } from './hour-of-week';
 import type { SessionState } from './session-book';
 import type { DetectionSettings, GroupableField, Rule, RuleType, ToolDefinitionEvent } from './types';
 
@@ -17,6 +18,8 @@ export interface RecordContext {
   timeMs: number;
   /** 0..167 in the configured time zone. */
   hourOfWeek: number;
+  /** Hour of week, local day and day type (holidays count as weekend days) of `timeMs`. */
+  local: LocalTime;
   ref: RefWithTrace;
   service: BaselineEntry;
   serviceTool: BaselineEntry | null;
@@ -53,6 +56,8 @@ export interface ServiceActivity {
 
 export interface TickContext {
   services: Iterable<ServiceActivity>;
+  /** Hour of week and local day of an instant, in the rule set's time zone. */
+  localTime: (timeMs: number) => LocalTime;
 }
 
 export interface Evaluator {

@@ -40,6 +40,8 @@ export const GROUPABLE_FIELDS = [
   'prompt',
   'args_hash',
   'outcome',
+  'credential_id',
+  'emitter_address',
 ] as const;
 export type GroupableField = (typeof GROUPABLE_FIELDS)[number];
 
@@ -103,6 +105,8 @@ export interface Rule {
 export interface DetectionSettings {
   /** IANA time zone of the hour-of-week profiles and business hours. @default 'UTC' */
   timezone: string;
+  /** Local dates (`YYYY-MM-DD`) the day profiles treat as weekend days (public holidays). @default [] */
+  holidays: string[];
   /** Baseline entries kept in memory (least recently used evicted to the database). @default 100000 */
   max_baseline_keys: number;
   /** Sessions and traces tracked for tool sequences, at most. @default 50000 */
@@ -161,6 +165,12 @@ export interface BaselineView {
   args_size: { median: number | null; mad: number | null; samples: number };
   /** 168 counts, index = day-of-week (0 = Sunday) × 24 + hour, in the configured time zone. */
   hour_of_week: number[];
+  /**
+   * Distinct local days with calls per hour of day (0..23), on weekdays and on weekend
+   * days, and how many active days of each type were seen (what `off_hours_high_risk`
+   * judges by default).
+   */
+  day_profile: { weekday: number[]; weekend: number[]; weekdays_active: number; weekend_days_active: number };
   /** service_tool: last tool schema version and description fingerprint. */
   schema_version: string | null;
   description_fingerprint: string | null;

@@ -55,7 +55,7 @@ export const MAX_COUNT_ROWS = 10_000;
  * body is read (a GROUP BY on an expression of the time column reads every row). Needs
  * `since` and `until`; the second dimension, if any, must be `outcome`.
  */
-function bucketQuerySql(q: CountQuery, placeholder: (n: number) => string): { sql: string; params: unknown[] } {
+function bucketQuerySql(q: CountQuery, placeholder: (n: number) => string, dialect: 'sqlite' | 'postgres'): { sql: string; params: unknown[] } {
   const bucket = q.by[0] as 'minute' | 'hour' | 'day';
   if (q.by.length === 2 && q.by[1] !== 'outcome') {
     throw new StoreError('MCPTRAIL_ERR_STORE_QUERY', `count by a time bucket takes 'outcome' as its only second dimension, got ${JSON.stringify(q.by[1])}`);
@@ -75,7 +75,10 @@ function bucketQuerySql(q: CountQuery, placeholder: (n: number) => string): { sq
   const offset = params.length;
   const filter = buildQueryFilter({ ...rest, limit: 1 }, (n) => placeholder(n + offset));
   params.push(...filter.params);
-  const conditions = ['r.time >= b.lo', 'r.time < b.hi', ...(byOutcome ? ['r.outcome = o.v'] : []), ...filter.where.map((w) => `r.${w}`)];
+  // With an equality filter (actor, tool, …) SQLite must walk that column's index, not the
+  // outcome index (which would read every record in range to test the filter): `+` says so.
+  const narrowed = dialect === 'sqlite' && filter.where.length > 0;
+  const conditions = ['r.time >= b.lo', 'r.time < b.hi', ...(byOutcome ? [narrowed ? '+r.outcome = o.v' : 'r.outcome = o.v'] : []), ...filter.where.map((w) => `r.${w}`)];
   const sql =
     `WITH b(k, lo, hi) AS (VALUES ${values})${outcomes} ` +
     `SELECT * FROM (SELECT b.k AS k0${byOutcome ? ', o.v AS k1' : ''}, ` +
@@ -97,7 +100,7 @@ export function countQuerySql(q: CountQuery, placeholder: (n: number) => string,
   if (q.by.some((d) => !(COUNT_DIMENSIONS as readonly string[]).includes(d))) {
     throw new StoreError('MCPTRAIL_ERR_STORE_QUERY', `count dimension must be one of ${COUNT_DIMENSIONS.join(', ')}, got ${JSON.stringify(q.by)}`);
   }
-  if (BUCKET_PREFIX[q.by[0] as CountDimension] !== undefined) return bucketQuerySql(q, placeholder);
+  if (BUCKET_PREFIX[q.by[0] as CountDimension] !== undefined) return bucketQuerySql(q, placeholder, dialect);
   const exprs = q.by.map((d: CountDimension) => {
     if (!(COUNT_DIMENSIONS as readonly string[]).includes(d)) {
       throw new StoreError('MCPTRAIL_ERR_STORE_QUERY', `count dimension must be one of ${COUNT_DIMENSIONS.join(', ')}, got ${JSON.stringify(d)}`);
@@ -110,7 +113,9 @@ export function countQuerySql(q: CountQuery, placeholder: (n: number) => string,
     throw new StoreError('MCPTRAIL_ERR_STORE_QUERY', `count 'limit' must be an integer from 1 to ${MAX_COUNT_ROWS}, got ${JSON.stringify(q.limit)}`);
   }
   const filter = buildQueryFilter({ ...q.where, limit: 1 }, placeholder);
-  const where = dialect === 'sqlite' ? filter.where.map((w) => (w.startsWith('time ') ? `+${w}` : w)) : filter.where;
+  // Only for a pure time range: with an equality filter its own (column, time) index is the right walk.
+  const rangeOnly = filter.where.every((w) => w.startsWith('time '));
+  const where = dialect === 'sqlite' && rangeOnly ? filter.where.map((w) => `+${w}`) : filter.where;
   const params = filter.params;
   params.push(limit);
   const cols = exprs.map((e, i) => `${e} AS k${i}`).join(', ');

@@ -47,10 +47,10 @@ describe.each(matrix)('tamper evidence on %s', (name, skip) => {
     backend = b;
   }, 180_000);
   afterAll(async () => {
-    for (const t of open) await t.close().catch(() => undefined);
+    await Promise.all(open.map((t) => t.close().catch(() => undefined)));
     backend?.destroy();
     if (pristine) fs.rmSync(pristine.dir, { recursive: true, force: true });
-  });
+  }, 180_000);
 
   async function copy(): Promise<TrailCopy> {
     const t = await backend.copy();

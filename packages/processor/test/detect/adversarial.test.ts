@@ -139,6 +139,47 @@ describe('trusted time', () => {
 const at = (timeMs: number, over: Partial<AuditRecord> = {}) =>
   record({ timeMs, received_time: new Date(timeMs).toISOString(), clock_anomaly: null, ...over });
 
+describe('profiles a sender cannot rewrite', () => {
+  /** Two working weeks: agent-a calls tools Monday to Friday, 09:00 to 17:00 UTC. */
+  const officeWeeks = () => {
+    const out: AuditRecord[] = [];
+    for (let d = 0; d < 14; d++) {
+      const day = T0 - 9 * 3_600_000 + d * DAY;
+      const dow = new Date(day).getUTCDay();
+      if (dow === 0 || dow === 6) continue;
+      for (let h = 9; h < 17; h++) out.push(at(day + h * 3_600_000 + 5 * MINUTE, { tool: h === 10 ? 'delete_record' : 'get_forecast' }));
+    }
+    return out;
+  };
+  const sundayNight = Date.parse('2026-03-15T03:12:00.000Z');
+  const offHours = (alerts: Alert[]) => alerts.filter((a) => a.rule_id === 'off-hours-high-risk-tool');
+
+  it('eight back-dated calls in the current hour of the week do not stop off-hours-high-risk-tool', () => {
+    const { detector } = harness();
+    detector.process(officeWeeks());
+    // Received now, dated at this hour on earlier Sundays: the profile would see a habit.
+    const forged = Array.from({ length: 8 }, (_, i) =>
+      at(sundayNight - (1 + (i % 2)) * 7 * DAY + i * MINUTE, { tool: 'get_forecast', received_time: new Date(sundayNight - 60_000 + i).toISOString(), clock_anomaly: 'behind' }),
+    );
+    detector.process(forged);
+    const out = offHours(detector.process([at(sundayNight, { tool: 'delete_record' })]));
+    expect(out.map((a) => a.group)).toEqual([{ service: 'weather-server', actor_id: 'agent-a', tool: 'delete_record' }]);
+  });
+
+  it('repeated night attacks do not teach the profile that the night is habitual', () => {
+    const { detector } = harness();
+    detector.process(officeWeeks());
+    const weekly = [0, 1, 2, 3].map((w) => offHours(detector.process([at(sundayNight + w * 7 * DAY, { tool: 'delete_record' })])).length);
+    expect(weekly).toEqual([1, 1, 1, 1]);
+  });
+
+  it('control: the same delete at 10:00 on a weekday, where the actor works, raises nothing', () => {
+    const { detector } = harness();
+    detector.process(officeWeeks());
+    expect(offHours(detector.process([at(Date.parse('2026-03-16T10:40:00.000Z'), { tool: 'delete_record' })]))).toEqual([]);
+  });
+});
+
 describe('sequence rules bounded by time, not steps (built-in secret-then-send, maxspan 10m)', () => {
   const sequenceAlerts = (alerts: Alert[]) => alerts.filter((a) => a.rule_id === 'secret-then-send');
 
@@ -171,6 +212,14 @@ describe('sequence rules bounded by time, not steps (built-in secret-then-send, 
     for (let i = 0; i < forged.length; i += 100) detector.process(forged.slice(i, i + 100));
     expect(detector.stats().session_evictions).toBeGreaterThan(0);
     const out = detector.process([at(T0 + 5 * MINUTE, { ...victim, tool: 'fetch_url' })]);
+    expect(sequenceAlerts(out).map((a) => a.group)).toEqual([victim]);
+  });
+
+  it("a flood that forges the victim's service name from another address cannot evict it (the receiver's peer address keys the quota)", () => {
+    const { detector } = harness(flooded('  max_sessions: 1000'));
+    detector.process([at(T0, { ...victim, emitter_address: '10.0.0.5', tool: 'read_secret' })]);
+    detector.process(Array.from({ length: 1_100 }, (_, i) => at(T0 + 1_000 + i, { ...victim, emitter_address: '203.0.113.9', session_id: `forged-${i}`, tool: 'read_secret' })));
+    const out = detector.process([at(T0 + 5 * MINUTE, { ...victim, emitter_address: '10.0.0.5', tool: 'fetch_url' })]);
     expect(sequenceAlerts(out).map((a) => a.group)).toEqual([victim]);
   });
 

@@ -98,7 +98,13 @@ describe('built-in rules', () => {
       ])],
     ['repeated-identical-calls', 'the same call 25 times in a minute', () =>
       h.detector.process(Array.from({ length: 25 }, (_, i) => record({ timeMs: WEEK3 + 17 * HOUR + i * 2_000, actor_id: 'agent-a', tool: 'get_forecast', session_id: 'loop', args_hash: 'hmac:k1:same' })))],
-    ['service-silent', 'no telemetry for 20 minutes', () => {
+    ['service-silent', 'no telemetry for 20 minutes from a service busy at that hour', () => {
+      // Three Mondays 08:00-10:00 at 2 calls a minute; then, on the next Monday at 09:00, silence.
+      for (let w = 0; w < 3; w++) {
+        h.detector.process(Array.from({ length: 240 }, (_, i) => record({ timeMs: MONDAY + 8 * HOUR + w * 7 * DAY + i * 30_000, service: 'payments-mcp' })));
+      }
+      h.now.value = MONDAY + 21 * DAY + 9 * HOUR;
+      h.detector.process([record({ timeMs: h.now.value, service: 'payments-mcp' })]);
       h.now.value += 20 * MINUTE;
       return h.detector.tick(h.now.value);
     }],

@@ -195,7 +195,7 @@ describe('off_hours_high_risk', () => {
     const rec = record({ timeMs: sundayNight, tool: 'delete_record' });
     const alerts = detector.process([rec]);
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]?.summary).toBe("high-risk tool delete_record used Sunday 03:00 UTC (0.0% of this actor's calls fall in that hour)");
+    expect(alerts[0]?.summary).toBe("high-risk tool delete_record used Sunday 03:00 UTC (this actor was active around that hour on 0 of its 0 active weekend days and holidays)");
     expect(alerts[0]?.group).toEqual({ service: 'weather-server', actor_id: 'agent-a', tool: 'delete_record' });
   });
 
@@ -203,7 +203,7 @@ describe('off_hours_high_risk', () => {
     const { detector } = harness(rules);
     detector.process(officeWeeks());
     const alerts = detector.process([record({ timeMs: Date.parse('2026-03-15T03:12:00.000Z'), actor_id: 'newcomer', tool: 'delete_record' })]);
-    expect(alerts[0]?.summary).toContain("of this service's calls");
+    expect(alerts[0]?.summary).toContain('this service was active around that hour');
   });
 
   it('fires on destructiveHint tools too, and stays quiet in usual hours or for low-risk tools', () => {
@@ -228,7 +228,7 @@ describe('off_hours_high_risk', () => {
     const tuesday10 = Date.parse('2026-03-17T10:20:00.000Z');
     expect(detector.process([record({ timeMs: tuesday10, actor_id: 'night-owl', tool: 'delete_record' })])).toEqual([]);
     const alerts = detector.process([record({ timeMs: Date.parse('2026-03-15T03:12:00.000Z'), actor_id: 'night-owl', tool: 'delete_record' })]);
-    expect(alerts[0]?.summary).toContain("of this service's calls");
+    expect(alerts[0]?.summary).toContain('this service was active around that hour');
   });
 
   it('business_hours mode uses the configured hours in the rule set time zone', () => {
@@ -491,7 +491,7 @@ describe('service_silent', () => {
   level: medium
   type: service_silent
   window: 15m
-  params: { min_observations: 10 }
+  params: { min_observations: 10, min_expected: 0 }
 `);
 
   it('fires once per silence, and again after traffic resumes and stops', () => {
@@ -520,5 +520,24 @@ describe('service_silent', () => {
     expect(h.detector.tick(h.now.value)).toEqual([]);
     h.now.value += 6 * MINUTE;
     expect(h.detector.tick(h.now.value).map((a) => a.group.service)).toEqual(['weather-server']);
+  });
+
+  it('with min_expected, silence matters only at hours the service is usually busy (not nights)', () => {
+    const h = harness(rules.replace('min_expected: 0', 'min_expected: 20'));
+    // Three Mondays 08:00-10:00 at 2 calls a minute (120 an hour): 30 expected in 15 minutes.
+    for (let w = 0; w < 3; w++) h.detector.process(normalTraffic(T0 - HOUR + w * 7 * DAY, 120, 2));
+    h.now.value = T0 + 14 * DAY + 20 * MINUTE; // Monday 09:20, silent since the clock's last record
+    h.detector.process([record({ timeMs: T0 + 14 * DAY })]);
+    h.now.value += 16 * MINUTE;
+    expect(h.detector.tick(h.now.value).map((a) => a.summary)).toEqual([
+      expect.stringMatching(/^no telemetry from service weather-server for 16m .*about \d+ calls usual in that time\)$/),
+    ]);
+    // Control: the same silence at night (Monday 23:00, never busy) stays quiet.
+    const n = harness(rules.replace('min_expected: 0', 'min_expected: 20'));
+    for (let w = 0; w < 3; w++) n.detector.process(normalTraffic(T0 - HOUR + w * 7 * DAY, 120, 2));
+    n.now.value = T0 + 14 * DAY + 14 * HOUR;
+    n.detector.process([record({ timeMs: n.now.value })]);
+    n.now.value += 60 * MINUTE;
+    expect(n.detector.tick(n.now.value)).toEqual([]);
   });
 });

@@ -14,7 +14,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('detection timer', () => {
   it('raises service-silent from the periodic tick once a busy service stops sending', async () => {
     const config = path.join(dir, 'c.yaml');
-    writeFileSync(config, 'detection:\n  tick_seconds: 1\n');
+    // Twelve calls is not a busy service by the default min_expected: judge any silence here.
+    const rules = path.join(dir, 'rules.yaml');
+    writeFileSync(rules, 'extends: default\nrules:\n  - id: service-silent\n    params: { min_expected: 0 }\n');
+    writeFileSync(config, `detection:\n  tick_seconds: 1\n  rules_file: ${JSON.stringify(rules)}\n`);
     let offset = 0;
     const p = await startProcessor(loadConfig({ file: config, flags: { db: path.join(dir, 't.db'), port: '0' } }), {
       logger: createLogger({ level: 'silent', redactor: null }),

@@ -35,7 +35,7 @@ export const clockAnomaly = defineEvaluator({
           timeMs: ctx.timeMs,
           refs: [ctx.ref],
           finding: anomaly,
-          summary: `record dated ${rec.time}, ${distance(skew)} ${anomaly} of the receiver's clock (received ${rec.received_time}); detection used the receive time`,
+          summary: `record dated ${rec.time}, ${distance(skew)} ${anomaly === 'ahead' ? 'ahead of' : 'behind'} the receiver's clock (received ${rec.received_time}); detection used the receive time`,
         };
       },
     };

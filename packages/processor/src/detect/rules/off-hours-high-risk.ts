@@ -1,14 +1,22 @@
 /**
  * A high-risk tool (by name glob, or flagged `destructiveHint`) used in an hour the
- * caller rarely works: the actor's hour-of-week profile (the service's when the call
- * has no actor or the actor's profile is not warm yet) gives that hour less than
- * `rare_fraction` of its calls, and/or the hour is outside configured business hours.
+ * caller rarely works, judged by the actor's profile (the service's when the call has
+ * no actor or the actor's profile is not warm yet), and/or outside business hours.
+ *
+ * The default profile (`shape: day_type`) fits real schedules: hour of day × weekday or
+ * weekend day, counting distinct days with calls, smoothed over neighbouring hours; an
+ * hour is rare until that support reaches `min_support` days. A burst (or a flood of
+ * forged, back-dated calls, which trusted time places at their receive time) adds one
+ * day, so it cannot make an hour look habitual. `shape: hour_of_week` is the former
+ * 168-bin share of calls against `rare_fraction`.
  */
 import { z } from 'zod';
 import { compileGlobs } from '../glob';
 import { defineEvaluator } from '../rule-kit';
 import { groupOf } from '../record-fields';
 import { zGlobs, zWarmup } from '../schema-helpers';
+import { type BaselineEntry, WEEKEND } from '../baseline-entry';
+import type { LocalTime } from '../hour-of-week';
 
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
@@ -18,9 +26,28 @@ const params = z.strictObject({
   destructive: z.boolean().default(true),
   /** Whose hour-of-week profile judges the hour: the actor's (the service's while the actor's is not warm), or the service's. */
   profile: z.enum(['actor', 'service']).default('actor'),
+  /**
+   * `service_tool`: an hour the caller rarely works is still usual when the tool itself is
+   * habitually used then on its service (its peers: an on-call rotation's night runbooks).
+   */
+  peers: z.enum(['service_tool', 'none']).default('service_tool'),
+  /**
+   * Peers judge a band, not an hour: the tool's distinct days of use within ± this many
+   * hours (weekdays and weekends pooled) must reach `min_support` (night incidents of a
+   * rotation fall at scattered hours and days).
+   */
+  peer_hours: z.number().int().min(0).max(11).default(3),
   /** `profile`: unusual for the caller; `business_hours`: outside them; `either` / `both`. */
   mode: z.enum(['profile', 'business_hours', 'either', 'both']).default('profile'),
-  /** An hour holding less than this share of the caller's calls is unusual. */
+  /** `day_type`: hour of day × weekday/weekend, distinct days of support; `hour_of_week`: 168-bin call share. */
+  shape: z.enum(['day_type', 'hour_of_week']).default('day_type'),
+  /** day_type: distinct days (smoothed) an hour needs before it counts as usual. */
+  min_support: z.number().min(0).default(2),
+  /** day_type: weight of each neighbouring hour's days in an hour's support (0 = none). */
+  smoothing: z.number().min(0).max(1).default(0.5),
+  /** day_type: active days (any type) the profile needs before it may judge (else no hour is rare). */
+  min_profile_days: z.number().int().min(0).default(5),
+  /** hour_of_week: an hour holding less than this share of the caller's calls is unusual. */
   rare_fraction: z.number().min(0).max(1).default(0.02),
   warmup: zWarmup.default({ minObservations: 50, minAgeMs: 7 * 86_400_000 }),
   /** Days 0 (Sunday) to 6, hours [start, end) in the rule set's time zone. */
@@ -43,6 +70,10 @@ export const offHoursHighRisk = defineEvaluator({
     const highRisk = compileGlobs(p.tools);
     const business = p.business_hours;
     const businessDays = new Set(business?.days ?? []);
+    const rare = (profile: BaselineEntry, local: LocalTime): boolean =>
+      p.shape === 'day_type'
+        ? profile.activeDaysTotal() >= p.min_profile_days && profile.hourSupport(local, p.smoothing) < p.min_support
+        : profile.hourShare(local.hourOfWeek) < p.rare_fraction;
     const outsideBusiness = (how: number): boolean | null => {
       if (!business) return null;
       const day = Math.floor(how / 24);
@@ -56,8 +87,9 @@ export const offHoursHighRisk = defineEvaluator({
         if (!highRisk(rec.tool) && !(p.destructive && rec.tool_destructive === true)) return null;
         // An actor without enough history is judged by its service's habits.
         const profile = p.profile === 'actor' && ctx.actor?.isWarm(ctx.timeMs, p.warmup) ? ctx.actor : ctx.service;
-        const profileSays =
-          profile.isWarm(ctx.timeMs, p.warmup) && profile.hourShare(ctx.hourOfWeek) < p.rare_fraction;
+        const how = ctx.hourOfWeek;
+        const peers = p.peers === 'service_tool' && ctx.serviceTool?.isWarm(ctx.timeMs, p.warmup) ? ctx.serviceTool : null;
+        const profileSays = profile.isWarm(ctx.timeMs, p.warmup) && rare(profile, ctx.local) && (peers === null || peers.bandSupport(ctx.local, p.peer_hours) < p.min_support);
         const clockSays = outsideBusiness(ctx.hourOfWeek);
         let unusual: boolean;
         switch (p.mode) {
@@ -77,10 +109,14 @@ export const offHoursHighRisk = defineEvaluator({
         if (!unusual) return null;
         const group = groupOf(rec, rule.group_by);
         if (!group) return null;
-        const how = ctx.hourOfWeek;
         const when = `${DAY_NAMES[Math.floor(how / 24)]} ${String(how % 24).padStart(2, '0')}:00 ${env.settings.timezone}`;
+        const whose = profile === ctx.service ? 'this service' : 'this actor';
         const why = [
-          profileSays ? `${(profile.hourShare(how) * 100).toFixed(1)}% of ${profile === ctx.service ? 'this service' : 'this actor'}'s calls fall in that hour` : null,
+          profileSays
+            ? p.shape === 'day_type'
+              ? `${whose} was active around that hour on ${profile.hourSupport(ctx.local, p.smoothing)} of its ${profile.activeDaysOf(ctx.local)} active ${ctx.local.dayType === WEEKEND ? 'weekend days and holidays' : 'weekdays'}`
+              : `${(profile.hourShare(how) * 100).toFixed(1)}% of ${whose}'s calls fall in that hour`
+            : null,
           clockSays ? 'outside business hours' : null,
         ]
           .filter(Boolean)
