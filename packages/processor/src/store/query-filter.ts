@@ -29,26 +29,31 @@ export interface QueryFilter {
  * Validates an AuditQuery and turns it into SQL conditions over the filter columns, the
  * same for both stores; `placeholder(n)` spells the n-th parameter (`?` or `$n`).
  */
-export function buildQueryFilter(q: AuditQuery, placeholder: (n: number) => string): QueryFilter {
+export function buildQueryFilter(q: AuditQuery, placeholder: (n: number) => string, opts: { oneIndex?: boolean } = {}): QueryFilter {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (condition: string, value: unknown) => {
     params.push(value);
     where.push(`${condition} ${placeholder(params.length)}`);
   };
+  let indexed = false;
   const eq = (column: string, value: unknown) => {
     if (value === undefined) return;
     if (typeof value !== 'string') {
       throw new StoreError('MCPTRAIL_ERR_STORE_QUERY', `query filter '${column}' must be a string, got ${typeof value}`);
     }
-    add(`${column} =`, value);
+    // SQLite has no statistics here and, given two indexed equalities, may pick the broader one
+    // (service over session: 630 ms instead of 1 ms at 200k records). The filters are written most
+    // selective first, and `oneIndex` keeps every later one off its index (`+column`).
+    add(`${opts.oneIndex && indexed ? '+' : ''}${column} =`, value);
+    if (column !== 'trace_id' && column !== 'method') indexed = true;
   };
+  eq('trace_id', q.trace_id);
   eq('session_id', q.session_id);
   eq('actor_id', q.actor_id);
   eq('tool', q.tool);
-  eq('method', q.method);
   eq('service', q.service);
-  eq('trace_id', q.trace_id);
+  eq('method', q.method);
   eq('chain_id', q.chain_id);
   if (q.outcome !== undefined) {
     if (!(AUDIT_OUTCOMES as readonly string[]).includes(q.outcome)) {

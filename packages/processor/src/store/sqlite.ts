@@ -66,6 +66,18 @@ export interface SqliteStoreOptions {
   readOnly?: boolean;
 }
 
+/** The query API's SQL on SQLite (exported so a test can EXPLAIN exactly what runs). */
+export function sqliteQuerySql(q: AuditQuery, order: 'asc' | 'desc'): { sql: string; params: unknown[] } {
+  const { where, params, limit } = buildQueryFilter(q, () => '?', { oneIndex: true });
+  const dir = order === 'desc' ? 'DESC' : 'ASC';
+  params.push(limit);
+  const sql =
+    `SELECT hash, body FROM audit_records` +
+    (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+    ` ORDER BY chain_id ${dir}, seq ${dir} LIMIT ?`;
+  return { sql, params };
+}
+
 export function openSqliteStore(opts: SqliteStoreOptions): SqliteAuditStore {
   const chainId = opts.chainId ?? 'main';
   if (typeof chainId !== 'string' || !CHAIN_ID_PATTERN.test(chainId)) {
@@ -297,13 +309,8 @@ class SqliteStore implements SqliteAuditStore {
 
   queryOrdered(q: AuditQuery, order: 'asc' | 'desc'): AuditRecord[] {
     this.assertOpen();
-    const { where, params, limit } = buildQueryFilter(q, () => '?');
-    const dir = order === 'desc' ? 'DESC' : 'ASC';
-    const sql =
-      `SELECT hash, body FROM audit_records` +
-      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-      ` ORDER BY chain_id ${dir}, seq ${dir} LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, limit) as Array<{ hash: string; body: string }>;
+    const { sql, params } = sqliteQuerySql(q, order);
+    const rows = this.db.prepare(sql).all(...params) as Array<{ hash: string; body: string }>;
     return rows.map((r) => recordFromRow(r.body, r.hash));
   }
 

@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AUDIT_RECORD_FIELDS, type AuditDraft } from '@mcptrail/conventions';
 import { normalizeSpan } from '../../src/audit/normalize';
 import { GENESIS_HASH, sealDraft } from '../../src/chain/hash';
-import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite';
+import { buildQueryFilter } from '../../src/store/query-filter';
+import { openSqliteStore, sqliteQuerySql, type SqliteAuditStore } from '../../src/store/sqlite';
 import { toolSpan, START_NS } from '../audit/fixtures';
 import { testRedactor } from '../audit/redactor';
 
@@ -138,6 +139,26 @@ describe('AuditStore.query', () => {
     expect(await store.count()).toBe(4);
     expect(await store.count({ chain_id: 'other' })).toBe(0);
     expect(await store.chains()).toEqual(['main']);
+  });
+
+  it('answers a session timeline from the session index even when the service is given too', async () => {
+    append([draft({ session: 'a' }), draft({ session: 'b' }), draft({ session: 'a' })]);
+    const q = { session_id: 'a', service: 'weather-server', limit: 100 };
+    const planOf = (sql: string, params: unknown[]) =>
+      store.db
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...params)
+        .map((r) => (r as { detail: string }).detail)
+        .join('; ');
+    const { sql, params } = sqliteQuerySql(q, 'asc');
+    expect(planOf(sql, params)).toMatch(/audit_by_session/);
+    // Control: with both equalities open to the planner, it takes the service index (every record of the service).
+    const open = buildQueryFilter(q, () => '?');
+    expect(planOf(`SELECT hash, body FROM audit_records WHERE ${open.where.join(' AND ')} ORDER BY chain_id, seq LIMIT ?`, [...open.params, 100])).toMatch(/audit_by_service/);
+    const all = await store.query({ limit: 100 });
+    const expected = all.filter((r) => r.session_id === 'a').map((r) => r.seq);
+    expect(expected).toHaveLength(2);
+    expect((await store.query(q)).map((r) => r.seq)).toEqual(expected);
   });
 
   it('keeps one record per call: the (trace_id, span_id) index refuses a second', () => {
