@@ -118,6 +118,8 @@ const out = [
   section('latency'),
   ...(det ? detectionBlock(det) : []),
   section('console-sqlite-1m'),
+  section('console-12d-before'),
+  section('console-12d-after'),
 ].join('\n');
 writeFileSync(fileURLToPath(new URL('../RESULTS.md', import.meta.url)), out);
 process.stdout.write(out);
