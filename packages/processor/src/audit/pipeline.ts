@@ -103,13 +103,14 @@ export const DEFAULT_MAX_STAGED = 100_000;
  * extra delay before records reach the chain. Light traffic seals at once.
  */
 export const DEFAULT_SEAL_COALESCE_MS = 25;
-/** Records handed to the onSealed listeners in one call at most (detection: one transaction each). */
 /**
- * Records handed to the onSealed listeners in one call at most (detection: one synchronous
- * transaction each, on the receiving thread); the event loop gets a turn between calls, so
- * /healthz and acknowledgements wait for at most one (bench/latency.bench.mjs).
+ * Records handed to the onSealed listeners in one call at most; the event loop gets a turn
+ * between calls, so /healthz, acknowledgements and alert deliveries wait for at most one
+ * (bench/latency.bench.mjs). Small: detection commits its state on its own schedule (every
+ * 500 ms or 5,000 records, at once with an alert), not once per call, so an alert raised by
+ * the first records of a large seal batch reaches the sinks without waiting for the rest.
  */
-export const EMIT_BATCH = 1000;
+export const EMIT_BATCH = 250;
 /** Drafts per inbox entry at most: bounds one append's synchronous write and fsync. */
 const INBOX_SLICE = 1000;
 

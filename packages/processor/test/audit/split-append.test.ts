@@ -24,7 +24,9 @@ import { testRedactor } from './redactor';
 const DRAFTS = 1500;
 
 let dir: string;
-beforeEach(() => void (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcptrail-split-'))));
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcptrail-split-'));
+});
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** One request of keyless audit log records, each carrying its index in its arguments. */
@@ -33,8 +35,10 @@ const keylessBatch = () => logs(...Array.from({ length: DRAFTS }, (_, i) => audi
 /** The real store; its `failAt`-th append (1-based) throws once, or never settles (a process that stops there). */
 function faulty(store: SqliteAuditStore, failAt: number, mode: 'throw' | 'hang'): TrailStore & { reached: Promise<void> } {
   let appends = 0;
-  let reach = () => undefined as void;
-  const reached = new Promise<void>((r) => (reach = r));
+  let reach: () => void = () => undefined;
+  const reached = new Promise<void>((r) => {
+    reach = r;
+  });
   return new Proxy(store, {
     get(target, prop, receiver) {
       if (prop === 'reached') return reached;
