@@ -296,6 +296,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       logger: logger.child({ component: 'console' }),
       clock,
     });
+    opened.unshift(async () => consoleRoutes.close());
 
     const tls =
       config.receiver.tls_cert_file && config.receiver.tls_key_file

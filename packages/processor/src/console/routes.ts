@@ -17,6 +17,7 @@ import { type Asset, loadAssets } from './assets';
 import { buildBaselineDetail } from './baselines';
 import { buildIntegrity } from './integrity';
 import { buildOverview } from './overview';
+import { startRollupCatchUp } from './rollup-catch-up';
 import { buildTimeline, TimelineNotFound } from './timeline';
 
 export interface ConsoleOptions {
@@ -30,7 +31,10 @@ export interface ConsoleOptions {
   assetsDir?: string;
 }
 
-export type ConsoleHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+export type ConsoleHandler = ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>) & {
+  /** Stops the rollup's catch-up timer (the store stays open). */
+  close(): void;
+};
 
 /**
  * No inline script or style, nothing from another origin, no framing, no plugins, no
@@ -125,6 +129,7 @@ async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknow
 export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
   const clock = opts.clock ?? Date.now;
   const assets: Map<string, Asset> = loadAssets(opts.assetsDir);
+  const rollup = startRollupCatchUp(opts.store.rollup(), opts.logger);
   let verifying: Promise<VerifyReport> | null = null;
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL, head: boolean): Promise<void> {
@@ -162,6 +167,7 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
         const service = get('service');
         const tool = get('tool');
         const actor = get('actor');
+        await rollup.fresh();
         const overview = await buildOverview(opts.store, opts.detector, { ...r, ...(service ? { service } : {}), ...(tool ? { tool } : {}), ...(actor ? { actor } : {}) });
         return sendJson(res, 200, overview, head);
       }
@@ -230,6 +236,7 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
         if (!['service', 'service_tool', 'actor', 'actor_tool', 'actor_service'].includes(kind)) {
           throw new ApiError('MCPTRAIL_ERR_API_BAD_PARAM', `query parameter 'kind' must be one of service, service_tool, actor, actor_tool, actor_service`, 'kind');
         }
+        await rollup.fresh();
         const detail = await buildBaselineDetail(
           opts.store,
           detector,
@@ -256,7 +263,7 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
     }
   }
 
-  return async (req, res, url) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     const path = url.pathname;
     if (path !== '/console' && !path.startsWith('/console/')) return false;
     const head = req.method === 'HEAD';
@@ -295,6 +302,7 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
     }
     return true;
   };
+  return Object.assign(handle, { close: () => rollup.close() });
 }
 
 class MethodError extends Error {
