@@ -2,8 +2,8 @@
  * The console: a page shell and its scripts (public, no data) and its JSON endpoints under
  * `/console/api/` (behind the receiver's bearer token, like /api/*). Mounted on the
  * receiver's `api` hook before the query API. Every response carries a strict
- * Content-Security-Policy; the only write is an alert's acknowledge/resolve state, which
- * is alert state in the processor, never an edit of the trail.
+ * Content-Security-Policy; the only write is an alert's acknowledge/resolve state: an event
+ * appended to the chain's alert history and the state table, never an edit of the records.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '../api/errors';
@@ -11,7 +11,7 @@ import { MAX_LIMIT, parseTimeBound, rejectUnknown } from '../api/filters';
 import type { VerifyReport } from '../chain/verify';
 import type { Detector } from '../detect/types';
 import type { Logger } from '../logger';
-import type { AuditStore } from '../store/types';
+import type { AlertEventInput, AuditStore } from '../store/types';
 import { ALERT_STATES, type AlertState, type AlertStateBook, MAX_NOTE_CHARS } from './alert-state';
 import { type Asset, loadAssets } from './assets';
 import { buildBaselineDetail } from './baselines';
@@ -24,6 +24,12 @@ export interface ConsoleOptions {
   store: AuditStore;
   detector: Detector | null;
   alertStates: AlertStateBook | null;
+  /**
+   * Appends an acknowledge/resolve to the chain's alert history (hash-chained and covered by
+   * the next checkpoint, so a state change cannot be removed or rewritten unnoticed). Without
+   * it, the state is kept in the state table only.
+   */
+  recordAlertEvent?: (event: AlertEventInput) => Promise<void>;
   verify: () => Promise<VerifyReport>;
   logger: Logger;
   clock?: () => number;
@@ -142,9 +148,8 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
       rejectUnknown(names, [], 'query');
       const detector = needDetector(opts.detector);
       const id = alertAction[1] as string;
-      if (!detector.listAlerts({ limit: MAX_LIMIT }).some((a) => a.id === id)) {
-        throw new ApiError('MCPTRAIL_ERR_API_NOT_FOUND', `no alert ${JSON.stringify(id)}`);
-      }
+      const alert = detector.listAlerts({ limit: MAX_LIMIT }).find((a) => a.id === id);
+      if (!alert) throw new ApiError('MCPTRAIL_ERR_API_NOT_FOUND', `no alert ${JSON.stringify(id)}`);
       const body = await readJsonBody(req);
       const state = body.state;
       if (typeof state !== 'string' || !(ALERT_STATES as readonly string[]).includes(state)) {
@@ -154,7 +159,20 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
       if (note !== undefined && note !== null && (typeof note !== 'string' || note.length > MAX_NOTE_CHARS)) {
         throw new ApiError('MCPTRAIL_ERR_API_BAD_PARAM', `body field 'note' must be a string of at most ${MAX_NOTE_CHARS} characters`, 'note');
       }
-      const entry = (opts.alertStates as AlertStateBook).set(id, state as AlertState, (note as string | undefined) ?? null, clock());
+      const now = clock();
+      // The chained event first: a state the history does not hold is never shown.
+      if (opts.recordAlertEvent && (state === 'acknowledged' || state === 'resolved')) {
+        await opts.recordAlertEvent({
+          event: state,
+          alert_id: id,
+          rule_id: alert.rule_id,
+          time: new Date(now).toISOString(),
+          level: alert.level,
+          actor: 'console',
+          summary: typeof note === 'string' ? note : null,
+        });
+      }
+      const entry = (opts.alertStates as AlertStateBook).set(id, state as AlertState, (note as string | undefined) ?? null, now);
       opts.logger.info('alert state changed', { alert_id: id, state });
       sendJson(res, 200, { id, ...entry }, false);
       return;
