@@ -74,7 +74,16 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
       const requestId = sdk.nextRequestId(this);
       const transport = sdk.transportOf(this);
       const record = recorder.start('client', this, req, context.active(), transport, requestId, undefined, sdk);
-      if (!record) return original.apply(this, args);
+      if (!record) {
+        if (recorder.propagatesWithoutSpan()) {
+          try {
+            args[requestArg] = withInjectedMeta(req, context.active());
+          } catch (err) {
+            diag.warn('mcptrail: could not inject trace context into _meta', err);
+          }
+        }
+        return original.apply(this, args);
+      }
       try {
         args[requestArg] = withInjectedMeta(req, record.ctx);
       } catch (err) {
