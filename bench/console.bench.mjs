@@ -14,6 +14,7 @@
 //     [--dist ../packages/processor/dist]   (another build's dist, for a before/after on the same trail)
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +70,9 @@ async function get(path) {
 // The rollup's catch-up over the whole trail (a first start on an existing trail), in its own bounded steps.
 let catchUp = null;
 if (typeof store.rollup === 'function') {
+  // How long this thread (the one that acknowledges OTLP in `mcptrail serve`) stalls meanwhile.
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const c0 = cpuMs();
   const t0 = performance.now();
   let steps = 0;
@@ -82,8 +86,9 @@ if (typeof store.rollup === 'function') {
     rolled += r.rolled;
     if (r.behind === 0) break;
   }
-  catchUp = { records: rolled, steps, wallMs: performance.now() - t0, cpuMs: cpuMs() - c0, maxStepMs };
-  log(`rollup catch-up: ${rolled} records in ${steps} steps, ${fmt(catchUp.wallMs)} ms wall, ${fmt(catchUp.cpuMs)} ms CPU, longest step ${fmt(maxStepMs)} ms`);
+  loop.disable();
+  catchUp = { records: rolled, steps, wallMs: performance.now() - t0, cpuMs: cpuMs() - c0, maxStepMs, loopDelayMaxMs: loop.max / 1e6, loopDelayP99Ms: loop.percentile(99) / 1e6 };
+  log(`rollup catch-up: ${rolled} records in ${steps} steps, ${fmt(catchUp.wallMs)} ms wall, ${fmt(catchUp.cpuMs)} ms CPU (process), longest step ${fmt(maxStepMs)} ms, event loop delay p99 ${fmt(catchUp.loopDelayP99Ms)} / max ${fmt(catchUp.loopDelayMaxMs)} ms`);
 }
 
 try {
@@ -145,7 +150,7 @@ try {
     '',
     `RSS of the bench process (store, detector, handler and client) after the runs: ${fmt(data.rssMiB, 0)} MiB. Load average at the end: ${data.loadavg.join(' / ')} (1/5/15 min, 2 cores shared with other sessions).`,
     ...(catchUp
-      ? ['', `Rollup catch-up before the runs (what a first start over this trail does in the background): ${catchUp.records.toLocaleString('en-US')} records in ${catchUp.steps} steps, ${fmt(catchUp.wallMs)} ms wall, ${fmt(catchUp.cpuMs)} ms CPU; longest step ${fmt(catchUp.maxStepMs)} ms (0 records: it was already caught up).`]
+      ? ['', `Rollup catch-up before the runs (what a first start over this trail does in the background): ${catchUp.records.toLocaleString('en-US')} records in ${catchUp.steps} steps of at most 2,000 (in the rollup's worker thread), ${fmt(catchUp.wallMs)} ms wall, ${fmt(catchUp.cpuMs)} ms CPU (whole process); longest step ${fmt(catchUp.maxStepMs)} ms; this thread's event-loop delay meanwhile p99 ${fmt(catchUp.loopDelayP99Ms)} ms, max ${fmt(catchUp.loopDelayMaxMs)} ms.`]
       : ['', 'This build has no rollup: every count reads the records.']),
   ].join('\n');
   writeResult(`console-${opts.label}`, data, md);
