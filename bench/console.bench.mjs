@@ -7,16 +7,20 @@
 //   timeline  /console/api/timeline?chain&seq of random records (an alert's evidence link:
 //             one record look-up, then its session in time order)
 //   timeline  /console/api/timeline?session=… of the same sessions
-// Reports wall latency p50/p95/max per endpoint and CPU time per request.
+// Reports wall latency p50/p95/max per endpoint and CPU time per request. Builds with the rollup
+// (store.rollup(), src/store/rollup-sql.ts) first catch it up over the whole trail, measured apart
+// (what the first start over an existing trail costs, in background steps).
 //   node console.bench.mjs --db /tmp/mcptrail-bench-XXXX/trail.db [--runs 40] [--warmup 3] [--label sqlite-1m]
+//     [--dist ../packages/processor/dist]   (another build's dist, for a before/after on the same trail)
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeResult } from './lib/results.mjs';
 import { commandLine, flags, fmt, machine, machineLine, quantile, table } from './lib/stats.mjs';
 
-const opts = flags({ db: '', runs: 40, warmup: 3, label: 'sqlite-1m' });
+const opts = flags({ db: '', runs: 40, warmup: 3, label: 'sqlite-1m', dist: '' });
 if (!opts.db || !existsSync(opts.db)) {
   throw new Error('--db must name an existing SQLite trail (make one with: node ingest.bench.mjs --calls 1000000 --keep 1)');
 }
@@ -25,7 +29,7 @@ const log = (s) => process.stderr.write(`${s}\n`);
 // The console's handler and the store as the processor composes them (src/service.ts), on a
 // loopback HTTP server in this process, with the rules' detector over the same file: only the
 // console's routes are measured, not ingest, sealing or detection ticks.
-const dist = (p) => fileURLToPath(new URL(`../packages/processor/dist/${p}`, import.meta.url));
+const dist = (p) => (opts.dist ? path.resolve(opts.dist, p) : fileURLToPath(new URL(`../packages/processor/dist/${p}`, import.meta.url)));
 const require = createRequire(import.meta.url);
 const { openSqliteStore } = require(dist('store/sqlite.js'));
 const { createConsoleHandler, createAlertStateBook } = require(dist('console/index.js'));
@@ -62,6 +66,26 @@ async function get(path) {
   return { ms, body: JSON.parse(text), bytes: text.length };
 }
 
+// The rollup's catch-up over the whole trail (a first start on an existing trail), in its own bounded steps.
+let catchUp = null;
+if (typeof store.rollup === 'function') {
+  const c0 = cpuMs();
+  const t0 = performance.now();
+  let steps = 0;
+  let maxStepMs = 0;
+  let rolled = 0;
+  for (;;) {
+    const s0 = performance.now();
+    const r = await store.rollup().step();
+    maxStepMs = Math.max(maxStepMs, performance.now() - s0);
+    steps++;
+    rolled += r.rolled;
+    if (r.behind === 0) break;
+  }
+  catchUp = { records: rolled, steps, wallMs: performance.now() - t0, cpuMs: cpuMs() - c0, maxStepMs };
+  log(`rollup catch-up: ${rolled} records in ${steps} steps, ${fmt(catchUp.wallMs)} ms wall, ${fmt(catchUp.cpuMs)} ms CPU, longest step ${fmt(maxStepMs)} ms`);
+}
+
 try {
   const [first] = (await get('/api/audit?order=asc&limit=1')).body.records;
   const [last] = (await get('/api/audit?order=desc&limit=1')).body.records;
@@ -89,7 +113,7 @@ try {
     ['timeline of a session', (i) => `/console/api/timeline?session=${encodeURIComponent(refs[i].session_id)}&service=${encodeURIComponent(refs[i].service)}`, (b) => b.count],
   ];
   const rows = [];
-  const data = { machine: machine(), command: commandLine(), records: total, range: { since, until }, cases: [] };
+  const data = { machine: machine(), command: commandLine(), records: total, range: { since, until }, catchUp, loadavg: null, cases: [] };
   for (const [name, path, size] of cases) {
     const lat = [];
     const sizes = [];
@@ -109,6 +133,7 @@ try {
     log(`${name}: p50 ${fmt(c.p50)} ms, p95 ${fmt(c.p95)} ms, CPU ${fmt(cpuPer)} ms/request`);
   }
   data.rssMiB = process.memoryUsage().rss / 2 ** 20;
+  data.loadavg = (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2)));
   const md = [
     `### Console API latency (${opts.label})`,
     '',
@@ -118,11 +143,15 @@ try {
     '',
     table(['endpoint', 'calls / records', 'latency p50 / p95 / max, ms', 'CPU ms per request', 'response KiB'], rows),
     '',
-    `RSS of the bench process (store, detector, handler and client) after the runs: ${fmt(data.rssMiB, 0)} MiB.`,
+    `RSS of the bench process (store, detector, handler and client) after the runs: ${fmt(data.rssMiB, 0)} MiB. Load average at the end: ${data.loadavg.join(' / ')} (1/5/15 min, 2 cores shared with other sessions).`,
+    ...(catchUp
+      ? ['', `Rollup catch-up before the runs (what a first start over this trail does in the background): ${catchUp.records.toLocaleString('en-US')} records in ${catchUp.steps} steps, ${fmt(catchUp.wallMs)} ms wall, ${fmt(catchUp.cpuMs)} ms CPU; longest step ${fmt(catchUp.maxStepMs)} ms (0 records: it was already caught up).`]
+      : ['', 'This build has no rollup: every count reads the records.']),
   ].join('\n');
   writeResult(`console-${opts.label}`, data, md);
   process.stdout.write(`${md}\n`);
 } finally {
+  consoleRoutes.close?.();
   server.close();
   await store.close();
 }
