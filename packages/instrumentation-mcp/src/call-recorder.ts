@@ -140,14 +140,17 @@ export interface RecorderDeps {
   definitions: ToolDefinitionRegistry;
 }
 
+const RECORD = Symbol('mcptrail.callRecord');
+type SpanWithRecord = Span & { [RECORD]?: CallRecord };
+
 const nowEpochMs = () => performance.timeOrigin + performance.now();
 
 const MAX_URI_LENGTH = 2048;
 
 /** Starts and finishes the span, metric point and audit record of every MCP request, both sides. */
 export class CallRecorder {
-  // The record rides in its span's context (a WeakMap keyed by span cost a GC-traced ephemeron per call).
-  private readonly recordKey = createContextKey('mcptrail.instrumentation-mcp.callRecord');
+  // The record rides on its span object (a WeakMap keyed by span cost a GC-traced ephemeron per call, a
+  // context key one more copy of the context's Map per span).
   /** Set while the SDK retries a multi-round-trip call: the leg the next request continues. */
   private readonly previousLegKey = createContextKey('mcptrail.instrumentation-mcp.previousLeg');
 
@@ -286,7 +289,8 @@ export class CallRecorder {
       parent,
     );
     record.span = span;
-    record.ctx = trace.setSpan(parent, span).setValue(this.recordKey, record);
+    (span as SpanWithRecord)[RECORD] = record;
+    record.ctx = trace.setSpan(parent, span);
     if (requestHook) {
       safeExecuteInTheMiddle(
         () => context.with(record.ctx, () => requestHook(span, hookInfo!)),
@@ -337,9 +341,8 @@ export class CallRecorder {
 
   /** The record of the request whose span is active, for errors seen inside handlers. */
   recordOfActiveSpan(ctx: Context): CallRecord | undefined {
-    const record = ctx.getValue(this.recordKey) as CallRecord | undefined;
     // Only while our span is the active one: errors inside a child span the handler started are not the request's.
-    return record !== undefined && trace.getSpan(ctx) === record.span ? record : undefined;
+    return (trace.getSpan(ctx) as SpanWithRecord | undefined)?.[RECORD];
   }
 
   /** Remembers an error a handler threw, so the outcome can tell a denial from a failure. */
