@@ -9,7 +9,7 @@
 import { cardBrandValid, ibanValid, isCardNumber, luhnValid, shannonEntropy, ssnValid } from './checksums';
 import { PROVIDER_RULE_TYPES } from './rules/provider-rules';
 import { FOLD } from './unicode-fold';
-import { NATIONAL_ID_TYPES, scanNationalIds } from './rules/national-ids';
+import { ID_SHAPE_CAP_PAIR_DIGIT, ID_SHAPE_DOT_DIGIT, ID_SHAPE_SIX_SEP_DIGIT, NATIONAL_ID_TYPES, scanNationalIds } from './rules/national-ids';
 
 /** Facts about a string computed in one pass, used to skip rules that cannot match. */
 export interface TextFeatures {
@@ -35,6 +35,10 @@ export interface TextFeatures {
   readonly upperDigitRun: number;
   /** Longest digit run allowing single ' ' - . / between digits (national ids: `123.456.789-09`). */
   readonly idRun: number;
+  /** Longest run of consecutive digits (no separators). */
+  readonly pureRun: number;
+  /** ID_SHAPE_* bits (rules/national-ids.ts): digit shapes national-id rows need. */
+  readonly idShape: number;
   /** Saw two letters followed by two digits (an IBAN start). */
   readonly ibanStart: boolean;
   /** Saw a Unicode form of an ASCII character (full-width, other scripts' digits): scanned folded too. */
@@ -87,6 +91,8 @@ export class Features implements TextFeatures {
   phoneRun = 0;
   upperDigitRun = 0;
   idRun = 0;
+  pureRun = 0;
+  idShape = 0;
   ibanStart = false;
   fold = false;
 }
@@ -127,13 +133,15 @@ export function textFeatures(text: string, out: Features = new Features()): Text
   out.percent = (flags & F_PERCENT) !== 0;
   out.underscore = (flags & F_UNDERSCORE) !== 0;
   out.plain = digits === 0 && other === 0;
-  // Cards and SSNs need ≥ 9 digits, phones 8, AWS key ids 20 of [A-Z0-9], IBANs 2 capitals + 2 digits.
-  if (digits >= 8 || digits + upper >= 20 || (upper >= 2 && digits >= 2)) measureRuns(text, out);
+  // Cards and SSNs need ≥ 9 digits, phones 8, a Chilean RUT 7, AWS key ids 20 of [A-Z0-9], IBANs 2 capitals + 2 digits.
+  if (digits >= 7 || digits + upper >= 20 || (upper >= 2 && digits >= 2)) measureRuns(text, out);
   else {
     out.cardRun = 0;
     out.phoneRun = 0;
     out.upperDigitRun = 0;
     out.idRun = 0;
+    out.pureRun = 0;
+    out.idShape = 0;
     out.ibanStart = false;
   }
   return out;
@@ -156,6 +164,14 @@ function measureRuns(text: string, out: Features): void {
   let idSep = 0;
   let maxId = 0;
   let ibanStart = false;
+  let pure = 0;
+  let maxPure = 0;
+  /** The digit run just before the non-digit at sepAt (for ID shapes). */
+  let runBeforeSep = 0;
+  let sepAt = -2;
+  let sepChar = 0;
+  let shape = 0;
+  let c1 = 0;
   let k1 = 0;
   let k2 = 0;
   let k3 = 0;
@@ -163,12 +179,24 @@ function measureRuns(text: string, out: Features): void {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     const k = CHAR_KIND[c]!;
+    if (k !== K_DIGIT) {
+      runBeforeSep = pure;
+      sepAt = i;
+      sepChar = c;
+      pure = 0;
+    }
     if (k === K_LOWER) {
       udRun = 0;
       cardRun = 0;
       phoneRun = 0;
       idRun = 0;
     } else if (k === K_DIGIT) {
+      if (++pure > maxPure) maxPure = pure;
+      if (sepAt === i - 1 && i > 0) {
+        if (runBeforeSep >= 6) shape |= ID_SHAPE_SIX_SEP_DIGIT;
+        if (sepChar === 46 && runBeforeSep >= 1) shape |= ID_SHAPE_DOT_DIGIT;
+      }
+      if ((k1 === K_UPPER && k2 === K_UPPER) || (c1 === 32 && k2 === K_UPPER && k3 === K_UPPER)) shape |= ID_SHAPE_CAP_PAIR_DIGIT;
       if (++idRun > maxId) maxId = idRun;
       idSep = 0;
       if (++cardRun > maxCard) maxCard = cardRun;
@@ -194,7 +222,10 @@ function measureRuns(text: string, out: Features): void {
     k3 = k2;
     k2 = k1;
     k1 = k;
+    c1 = c;
   }
+  out.pureRun = maxPure;
+  out.idShape = shape;
   out.cardRun = maxCard;
   out.phoneRun = maxPhone;
   out.upperDigitRun = maxUd;
@@ -471,11 +502,12 @@ function isCardSpan(text: string, from: number, to: number): boolean {
 
 
 /** National identifiers of 26 countries (rules/national-ids.ts), checksums checked. */
-const nationalIds: ValueRule = {
+export const nationalIds: ValueRule = {
   types: NATIONAL_ID_TYPES,
-  applies: (f) => f.digits >= 6 || (f.upper >= 5 && f.digits >= 4),
+  // 9 capitals: an Italian fiscal code may have every digit replaced by a letter (omocodia).
+  applies: (f) => f.digits >= 6 || (f.upper >= 5 && f.digits >= 4) || f.upper >= 9,
   scan(text, emit, f) {
-    scanNationalIds(text, Math.max(f.cardRun, f.idRun), f.upper, emit);
+    scanNationalIds(text, { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, shape: f.idShape }, emit);
   },
 };
 

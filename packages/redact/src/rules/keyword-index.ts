@@ -5,8 +5,11 @@
  * dense and small (states × 64 columns) and the scan one table lookup per character.
  */
 
-/** Column of each ASCII code unit in the transition table; 0 = "not a keyword character". */
-const COLUMN = new Uint8Array(128);
+/**
+ * Column of every UTF-16 code unit in the transition table; 0 = "not a keyword character" (every
+ * state's column 0 leads back to the root). A full 64 K table: one lookup per character, no branch.
+ */
+const COLUMN = new Uint8Array(65536);
 {
   let col = 1;
   for (let c = 0x21; c < 0x7f; c++) {
@@ -17,6 +20,8 @@ const COLUMN = new Uint8Array(128);
   COLUMN[32] = col++; // space: keywords may hold one (`kind: secret` does not, `api key` may)
 }
 const WIDTH = 96;
+/** Set in a transition's target when keywords end at that state (targets are multiples of WIDTH, so bit 0 is free). */
+const HAS_OUTPUT = 1;
 
 export interface KeywordHit {
   /** Index of the keyword in the list given to the index. */
@@ -26,7 +31,10 @@ export interface KeywordHit {
 }
 
 export class KeywordIndex {
-  /** next[state * WIDTH + column] = next state (goto with failure links already followed). */
+  /**
+   * next[state * WIDTH + column] = target state * WIDTH, | HAS_OUTPUT when keywords end there (goto
+   * with failure links already followed): the scan adds a column to it without a multiplication.
+   */
   private readonly next: Int32Array;
   /** Keywords ending at a state, including through failure links; null when none. */
   private readonly outputs: (readonly number[] | null)[];
@@ -40,7 +48,7 @@ export class KeywordIndex {
       let s = 0;
       for (let i = 0; i < kw.length; i++) {
         const c = kw.charCodeAt(i);
-        const col = c < 128 ? COLUMN[c]! : 0;
+        const col = COLUMN[c]!;
         if (col === 0) throw new Error(`keyword '${kw}' holds a character the index cannot match`);
         let t = gotoTable[s]!.get(col);
         if (t === undefined) {
@@ -74,8 +82,13 @@ export class KeywordIndex {
         }
       }
     }
+    const outputs = out.map((o) => (o.length === 0 ? null : o));
+    for (let i = 0; i < next.length; i++) {
+      const t = next[i]!;
+      next[i] = t * WIDTH + (outputs[t] !== null ? HAS_OUTPUT : 0);
+    }
     this.next = next;
-    this.outputs = out.map((o) => (o.length === 0 ? null : o));
+    this.outputs = outputs;
   }
 
   /**
@@ -89,38 +102,25 @@ export class KeywordIndex {
     let s = 0;
     let n = 0;
     for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      const col = c < 128 ? COLUMN[c]! : 0;
-      if (col === 0) {
-        s = 0;
-        continue;
+      s = next[(s & ~HAS_OUTPUT) + COLUMN[text.charCodeAt(i)]!]!;
+      if ((s & HAS_OUTPUT) === 0) continue;
+      const o = outputs[(s - HAS_OUTPUT) / WIDTH]!;
+      for (let j = 0; j < o.length && n < max; j++) {
+        out[n++] = o[j]!;
+        out[n++] = i + 1;
       }
-      s = next[s * WIDTH + col]!;
-      const o = outputs[s] as readonly number[] | null;
-      if (o !== null) {
-        for (let j = 0; j < o.length && n < max; j++) {
-          out[n++] = o[j]!;
-          out[n++] = i + 1;
-        }
-        if (n >= max) break;
-      }
+      if (n >= max) break;
     }
     return n >> 1;
   }
 
   /** Does any keyword occur in `text`? */
   test(text: string): boolean {
-    const { next, outputs } = this;
+    const { next } = this;
     let s = 0;
     for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      const col = c < 128 ? COLUMN[c]! : 0;
-      if (col === 0) {
-        s = 0;
-        continue;
-      }
-      s = next[s * WIDTH + col]!;
-      if (outputs[s] !== null) return true;
+      s = next[(s & ~HAS_OUTPUT) + COLUMN[text.charCodeAt(i)]!]!;
+      if ((s & HAS_OUTPUT) !== 0) return true;
     }
     return false;
   }

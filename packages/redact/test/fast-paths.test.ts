@@ -1,0 +1,238 @@
+/**
+ * The prefilters skip work only where nothing can match: each is checked here against the slow
+ * path it stands for, on strings built to match (sampled from the rules' own patterns) and on
+ * random near-misses. A prefilter that skipped a rule which could match fails these tests.
+ */
+import { describe, expect, it } from 'vitest';
+import { KeywordIndex } from '../src/rules/keyword-index';
+import { NATIONAL_ID_RULES, rowMayMatch } from '../src/rules/national-ids';
+import { PROVIDER_RULES } from '../src/rules/provider-rules';
+import { nationalIds, textFeatures } from '../src/value-rules';
+import { createRedactor } from '../src/index';
+
+/** Deterministic PRNG (mulberry32), so a failure reproduces. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Sampler = (rnd: () => number) => string;
+
+/**
+ * A random string matching a regex source of the subset the national-id table uses: literals,
+ * `\.`-style escapes, classes with ranges, `(?:…|…)`, `|`, and the quantifiers `?`, `{n}`, `{m,n}`.
+ */
+export function patternSampler(source: string): Sampler {
+  let i = 0;
+  const pick = <T>(xs: readonly T[], rnd: () => number): T => xs[Math.floor(rnd() * xs.length)]!;
+  function alternation(): Sampler {
+    const alts: Sampler[] = [sequence()];
+    while (source[i] === '|') {
+      i++;
+      alts.push(sequence());
+    }
+    return (rnd) => pick(alts, rnd)(rnd);
+  }
+  function sequence(): Sampler {
+    const parts: Sampler[] = [];
+    while (i < source.length && source[i] !== '|' && source[i] !== ')') parts.push(quantified(atom()));
+    return (rnd) => parts.map((p) => p(rnd)).join('');
+  }
+  function atom(): Sampler {
+    const c = source[i]!;
+    if (c === '(') {
+      if (source.slice(i, i + 3) !== '(?:') throw new Error(`unsupported group at ${i} in ${source}`);
+      i += 3;
+      const inner = alternation();
+      if (source[i] !== ')') throw new Error(`unclosed group in ${source}`);
+      i++;
+      return inner;
+    }
+    if (c === '[') {
+      i++;
+      const chars: string[] = [];
+      while (source[i] !== ']') {
+        let from = source[i]!;
+        if (from === '\\') from = source[++i]!;
+        i++;
+        if (source[i] === '-' && source[i + 1] !== ']') {
+          let to = source[i + 1]!;
+          i += 2;
+          if (to === '\\') to = source[i++]!;
+          for (let x = from.charCodeAt(0); x <= to.charCodeAt(0); x++) chars.push(String.fromCharCode(x));
+        } else chars.push(from);
+      }
+      i++;
+      return (rnd) => pick(chars, rnd);
+    }
+    if (c === '\\') {
+      const lit = source[i + 1]!;
+      i += 2;
+      return () => lit;
+    }
+    i++;
+    return () => c;
+  }
+  function quantified(s: Sampler): Sampler {
+    const q = source[i];
+    if (q === '?') {
+      i++;
+      return (rnd) => (rnd() < 0.5 ? s(rnd) : '');
+    }
+    if (q === '{') {
+      const close = source.indexOf('}', i);
+      const [lo, hi] = source.slice(i + 1, close).split(',').map(Number) as [number, number | undefined];
+      i = close + 1;
+      const max = hi ?? lo;
+      return (rnd) => {
+        const n = lo + Math.floor(rnd() * (max - lo + 1));
+        let out = '';
+        for (let k = 0; k < n; k++) out += s(rnd);
+        return out;
+      };
+    }
+    return s;
+  }
+  const sampler = alternation();
+  if (i !== source.length) throw new Error(`unparsed tail '${source.slice(i)}' of ${source}`);
+  return sampler;
+}
+
+const SURROUNDINGS: readonly [string, string][] = [
+  ['', ''],
+  ['id ', ''],
+  ['PESEL: ', ' ok'],
+  ['x (', ')'],
+  ['Customer ', ', thanks'],
+  ['"', '"'],
+  ['AB ', ' 99'],
+  ['tel 12 ', ''],
+];
+
+describe('national-id row prefilter (run, capitals, digit runs and shapes)', () => {
+  it('passes every row for strings its pattern matches, in any surroundings', () => {
+    const rnd = prng(Number(process.env.SEED ?? 11));
+    let checked = 0;
+    for (const rule of NATIONAL_ID_RULES) {
+      const sample = patternSampler(rule.pattern);
+      const re = new RegExp(`(?<![A-Za-z0-9])(?:${rule.pattern})(?![A-Za-z0-9])`);
+      for (let n = 0; n < 300; n++) {
+        const [before, after] = SURROUNDINGS[n % SURROUNDINGS.length]!;
+        const text = before + sample(rnd) + after;
+        if (!re.test(text)) continue;
+        const f = textFeatures(text);
+        const gate = { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, shape: f.idShape };
+        if (!nationalIds.applies(f, text)) expect.fail(`national ids skipped for ${JSON.stringify(text)}`);
+        if (!rowMayMatch(rule, gate)) expect.fail(`${rule.type} (${rule.pattern}) skipped for ${JSON.stringify(text)}: ${JSON.stringify(gate)}`);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(NATIONAL_ID_RULES.length * 150);
+  });
+
+  it('passes every row whose pattern matches a random digit/capital/separator string', () => {
+    const rnd = prng(Number(process.env.SEED ?? 11));
+    const alphabet = '0123456789012345678901234567890123456789 .-/+ABCDXYZSTKabc';
+    const compiled = NATIONAL_ID_RULES.map((rule) => ({ rule, re: new RegExp(`(?<![A-Za-z0-9])(?:${rule.pattern})(?![A-Za-z0-9])`) }));
+    let matched = 0;
+    for (let n = 0; n < 20_000; n++) {
+      let text = '';
+      const len = 8 + Math.floor(rnd() * 30);
+      for (let k = 0; k < len; k++) text += alphabet[Math.floor(rnd() * alphabet.length)];
+      const f = textFeatures(text);
+      const gate = { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, shape: f.idShape };
+      for (const { rule, re } of compiled) {
+        if (!re.test(text)) continue;
+        matched++;
+        if (!nationalIds.applies(f, text)) expect.fail(`national ids skipped for ${JSON.stringify(text)}`);
+        if (!rowMayMatch(rule, gate)) expect.fail(`${rule.type} skipped for ${JSON.stringify(text)}: ${JSON.stringify(gate)}`);
+      }
+    }
+    expect(matched).toBeGreaterThan(100);
+  });
+
+  it('redacts the forms earlier gates skipped (found by the sampled strings)', () => {
+    const redactor = createRedactor({});
+    // Chilean RUTs with a one-digit head (7-8 digits), Swedish numbers of people over 100 (`+`),
+    // French NIRs born in Corsica (department 2A/2B), Italian fiscal codes with every digit replaced by a letter.
+    const cases: [string, string][] = [
+      ['16.314.512-k', 'cl_rut'],
+      ['8.181.544-5', 'cl_rut'],
+      ['860217+7969', 'se_personnummer'],
+      ['1 29222A 10358132', 'fr_nir'],
+      ['SKYRJE6PRT4Y0MRR', 'it_fiscal_code'],
+    ];
+    for (const [id, type] of cases) {
+      const out = redactor.redactText(`id ${id} on file`);
+      expect(out.value).toBe(`id [REDACTED:${type}] on file`);
+    }
+  });
+
+  it('control: a gate that is too tight is caught by the sampled strings', () => {
+    const rule = NATIONAL_ID_RULES.find((r) => r.type === 'dk_cpr')!;
+    const tooTight = { ...rule, pure: 7 }; // a DDMMYY-NNNN has a 6-digit run at most
+    const text = `cpr ${patternSampler(rule.pattern)(prng(1))}`;
+    const f = textFeatures(text);
+    const gate = { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, shape: f.idShape };
+    expect(rowMayMatch(rule, gate)).toBe(true);
+    expect(rowMayMatch(tooTight, gate)).toBe(false);
+  });
+});
+
+/** Every (keyword, end) occurrence, by brute force over an ASCII-lower-cased copy. */
+function naiveHits(keywords: readonly string[], text: string): string[] {
+  let lower = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    lower += c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : text[i];
+  }
+  const out: string[] = [];
+  keywords.forEach((kw, k) => {
+    for (let at = lower.indexOf(kw); at >= 0; at = lower.indexOf(kw, at + 1)) out.push(`${k}@${at + kw.length}`);
+  });
+  return out.sort();
+}
+
+describe('keyword index (Aho–Corasick prefilter)', () => {
+  const keywords = [...new Set(PROVIDER_RULES.flatMap((r) => r.keywords))];
+  const index = new KeywordIndex(keywords);
+  const buffer = new Int32Array(1 << 16);
+  const scanHits = (text: string) => {
+    const n = index.scan(text, buffer);
+    const out: string[] = [];
+    for (let h = 0; h < n; h++) out.push(`${buffer[2 * h]}@${buffer[2 * h + 1]}`);
+    return out.sort();
+  };
+
+  it('finds exactly the occurrences a brute-force search finds', () => {
+    const rnd = prng(Number(process.env.SEED ?? 11));
+    const pieces = [...keywords.slice(0, 400), 'a', 'b', ' ', '_', '-', '.', 'Z', '9', 'é', '４', '\n', 'xx', 'SK', 'Ghp_', 'EYJ'];
+    for (let n = 0; n < 3000; n++) {
+      let text = '';
+      const parts = 1 + Math.floor(rnd() * 12);
+      for (let k = 0; k < parts; k++) {
+        let p = pieces[Math.floor(rnd() * pieces.length)]!;
+        if (rnd() < 0.3) p = p.toUpperCase();
+        if (rnd() < 0.2) p = p.slice(0, Math.max(1, p.length - 1)); // a near miss
+        text += p;
+      }
+      expect(scanHits(text)).toEqual(naiveHits(keywords, text));
+      expect(index.test(text)).toBe(naiveHits(keywords, text).length > 0);
+    }
+  });
+
+  it('control: the brute force sees a keyword the index would miss if it were not indexed', () => {
+    const partial = new KeywordIndex(keywords.filter((k) => k !== 'glpat-'));
+    const text = 'token glpat-abcdefghijklmnopqrst';
+    expect(naiveHits(keywords, text).length).toBeGreaterThan(0);
+    const n = partial.scan(text, buffer);
+    const found = Array.from({ length: n }, (_, h) => partial.keywords[buffer[2 * h]!]);
+    expect(found).not.toContain('glpat-');
+  });
+});
