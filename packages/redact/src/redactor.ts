@@ -85,7 +85,7 @@ class DefaultRedactor implements Redactor {
   private readonly maxTotalBytes: number;
   private readonly cardsDisabled: boolean;
 
-  constructor(options: RedactorOptions | undefined) {
+  constructor(options: RedactorOptions | undefined, exhaustive = false) {
     const o = resolveOptions(options);
     this.keyId = o.keyId;
     this.hmacKey = o.hmacKey;
@@ -111,6 +111,7 @@ class DefaultRedactor implements Redactor {
       maxStringLength: o.limits.maxStringLength,
       minLength: o.customRules.length > 0 ? 1 : 5,
       hasCustomRules: o.customRules.length > 0,
+      exhaustive,
     });
   }
 
@@ -644,4 +645,12 @@ function tryParseJson(text: string): unknown {
 /** Validates options up front (throws RedactConfigError naming the field) and returns a reusable redactor. */
 export function createRedactor(options?: RedactorOptions): Redactor {
   return new DefaultRedactor(options);
+}
+
+/**
+ * The same redactor with every rule family run on every string (no family gate, no plain-text
+ * fast path): the slow path the gates are tested against. For tests only; not exported by the package.
+ */
+export function createReferenceRedactor(options?: RedactorOptions): Redactor {
+  return new DefaultRedactor(options, true);
 }

@@ -37,6 +37,8 @@ export interface TextFeatures {
   readonly idRun: number;
   /** Longest run of consecutive digits (no separators). */
   readonly pureRun: number;
+  /** Most digit groups in one idRun (`123-45-6789` has 3). */
+  readonly idGroups: number;
   /** ID_SHAPE_* bits (rules/national-ids.ts): digit shapes national-id rows need. */
   readonly idShape: number;
   /** Saw two letters followed by two digits (an IBAN start). */
@@ -92,6 +94,7 @@ export class Features implements TextFeatures {
   upperDigitRun = 0;
   idRun = 0;
   pureRun = 0;
+  idGroups = 0;
   idShape = 0;
   ibanStart = false;
   fold = false;
@@ -141,6 +144,7 @@ export function textFeatures(text: string, out: Features = new Features()): Text
     out.upperDigitRun = 0;
     out.idRun = 0;
     out.pureRun = 0;
+    out.idGroups = 0;
     out.idShape = 0;
     out.ibanStart = false;
   }
@@ -166,6 +170,8 @@ function measureRuns(text: string, out: Features): void {
   let ibanStart = false;
   let pure = 0;
   let maxPure = 0;
+  let groups = 0;
+  let maxGroups = 0;
   /** The digit run just before the non-digit at sepAt (for ID shapes). */
   let runBeforeSep = 0;
   let sepAt = -2;
@@ -179,7 +185,8 @@ function measureRuns(text: string, out: Features): void {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     const k = CHAR_KIND[c]!;
-    if (k !== K_DIGIT) {
+    // Only the character right after a digit run is remembered: an ID shape needs a digit before it.
+    if (k !== K_DIGIT && pure !== 0) {
       runBeforeSep = pure;
       sepAt = i;
       sepChar = c;
@@ -191,6 +198,9 @@ function measureRuns(text: string, out: Features): void {
       phoneRun = 0;
       idRun = 0;
     } else if (k === K_DIGIT) {
+      if (idRun === 0) groups = 1;
+      else if (idSep === 1) groups++;
+      if (groups > maxGroups) maxGroups = groups;
       if (++pure > maxPure) maxPure = pure;
       if (sepAt === i - 1 && i > 0) {
         if (runBeforeSep >= 6) shape |= ID_SHAPE_SIX_SEP_DIGIT;
@@ -225,6 +235,7 @@ function measureRuns(text: string, out: Features): void {
     c1 = c;
   }
   out.pureRun = maxPure;
+  out.idGroups = maxGroups;
   out.idShape = shape;
   out.cardRun = maxCard;
   out.phoneRun = maxPhone;
@@ -507,14 +518,14 @@ export const nationalIds: ValueRule = {
   // 9 capitals: an Italian fiscal code may have every digit replaced by a letter (omocodia).
   applies: (f) => f.digits >= 6 || (f.upper >= 5 && f.digits >= 4) || f.upper >= 9,
   scan(text, emit, f) {
-    scanNationalIds(text, { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, shape: f.idShape }, emit);
+    scanNationalIds(text, { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, groups: f.idGroups, shape: f.idShape }, emit);
   },
 };
 
-const usSsn = regexRule({
+export const usSsn = regexRule({
   types: ['us_ssn'],
   re: /(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])/g,
-  applies: (f) => f.cardRun >= 9 && f.dash,
+  applies: (f) => f.cardRun >= 9 && f.dash && f.idGroups >= 3,
   locate: (m) => (ssnValid(m[1]!, m[2]!, m[3]!) ? [m.index, m.index + m[0].length] : null),
 });
 
@@ -535,9 +546,9 @@ const phone: ValueRule = {
   scan(text, emit, f) {
     if (f.plus) {
       eachMatch(PHONE_INTERNATIONAL_RE, text, (m) => {
-        const d = onlyDigits(m[0]).length;
         // E.164 allows 8–15 digits; runs of separators mean it is not one number.
-        if (d >= 8 && d <= 15 && !/[ .-]{2}|\(\)/.test(m[0])) emit(m.index, m.index + m[0].length);
+        const d = e164Digits(m[0]);
+        if (d >= 8 && d <= 15) emit(m.index, m.index + m[0].length);
       });
     }
     if (f.phoneRun < 10 || !standaloneNumber(text)) return;
@@ -548,6 +559,20 @@ const phone: ValueRule = {
     });
   },
 };
+
+/** Digits of an international phone candidate, or -1 when two of ' ' '.' '-' or `()` touch (no single number). */
+export function e164Digits(s: string): number {
+  let digits = 0;
+  let prev = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if ((c === 32 || c === 46 || c === 45) && (prev === 32 || prev === 46 || prev === 45)) return -1;
+    else if (c === 41 && prev === 40) return -1;
+    prev = c;
+  }
+  return digits;
+}
 
 /** Both national patterns start at a digit or '(' not glued to a word, '+', '.' or '-' (`ORD-2026-004217` has none). */
 function standaloneNumber(text: string): boolean {

@@ -7,102 +7,18 @@ import { describe, expect, it } from 'vitest';
 import { KeywordIndex } from '../src/rules/keyword-index';
 import { NATIONAL_ID_RULES, rowMayMatch } from '../src/rules/national-ids';
 import { PROVIDER_RULES } from '../src/rules/provider-rules';
-import { nationalIds, textFeatures } from '../src/value-rules';
+import { e164Digits, nationalIds, textFeatures, usSsn } from '../src/value-rules';
 import { createRedactor } from '../src/index';
-
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Sampler = (rnd: () => number) => string;
-
-/**
- * A random string matching a regex source of the subset the national-id table uses: literals,
- * `\.`-style escapes, classes with ranges, `(?:…|…)`, `|`, and the quantifiers `?`, `{n}`, `{m,n}`.
- */
-export function patternSampler(source: string): Sampler {
-  let i = 0;
-  const pick = <T>(xs: readonly T[], rnd: () => number): T => xs[Math.floor(rnd() * xs.length)]!;
-  function alternation(): Sampler {
-    const alts: Sampler[] = [sequence()];
-    while (source[i] === '|') {
-      i++;
-      alts.push(sequence());
-    }
-    return (rnd) => pick(alts, rnd)(rnd);
-  }
-  function sequence(): Sampler {
-    const parts: Sampler[] = [];
-    while (i < source.length && source[i] !== '|' && source[i] !== ')') parts.push(quantified(atom()));
-    return (rnd) => parts.map((p) => p(rnd)).join('');
-  }
-  function atom(): Sampler {
-    const c = source[i]!;
-    if (c === '(') {
-      if (source.slice(i, i + 3) !== '(?:') throw new Error(`unsupported group at ${i} in ${source}`);
-      i += 3;
-      const inner = alternation();
-      if (source[i] !== ')') throw new Error(`unclosed group in ${source}`);
-      i++;
-      return inner;
-    }
-    if (c === '[') {
-      i++;
-      const chars: string[] = [];
-      while (source[i] !== ']') {
-        let from = source[i]!;
-        if (from === '\\') from = source[++i]!;
-        i++;
-        if (source[i] === '-' && source[i + 1] !== ']') {
-          let to = source[i + 1]!;
-          i += 2;
-          if (to === '\\') to = source[i++]!;
-          for (let x = from.charCodeAt(0); x <= to.charCodeAt(0); x++) chars.push(String.fromCharCode(x));
-        } else chars.push(from);
-      }
-      i++;
-      return (rnd) => pick(chars, rnd);
-    }
-    if (c === '\\') {
-      const lit = source[i + 1]!;
-      i += 2;
-      return () => lit;
-    }
-    i++;
-    return () => c;
-  }
-  function quantified(s: Sampler): Sampler {
-    const q = source[i];
-    if (q === '?') {
-      i++;
-      return (rnd) => (rnd() < 0.5 ? s(rnd) : '');
-    }
-    if (q === '{') {
-      const close = source.indexOf('}', i);
-      const [lo, hi] = source.slice(i + 1, close).split(',').map(Number) as [number, number | undefined];
-      i = close + 1;
-      const max = hi ?? lo;
-      return (rnd) => {
-        const n = lo + Math.floor(rnd() * (max - lo + 1));
-        let out = '';
-        for (let k = 0; k < n; k++) out += s(rnd);
-        return out;
-      };
-    }
-    return s;
-  }
-  const sampler = alternation();
-  if (i !== source.length) throw new Error(`unparsed tail '${source.slice(i)}' of ${source}`);
-  return sampler;
-}
+import { patternSampler, prng } from './fixtures/sampling';
+import {
+  PROSE_GATE_BITS,
+  PROSE_GATE_RE,
+  SECRET_TRIGGER_BITS,
+  SECRET_TRIGGER_RE,
+  TRIGGER_LITERALS,
+  WORD_TRIGGER_BITS,
+  WORD_TRIGGER_RE,
+} from '../src/trigger-literals';
 
 const SURROUNDINGS: readonly [string, string][] = [
   ['', ''],
@@ -127,7 +43,7 @@ describe('national-id row prefilter (run, capitals, digit runs and shapes)', () 
         const text = before + sample(rnd) + after;
         if (!re.test(text)) continue;
         const f = textFeatures(text);
-        const gate = { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, shape: f.idShape };
+        const gate = { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, groups: f.idGroups, shape: f.idShape };
         if (!nationalIds.applies(f, text)) expect.fail(`national ids skipped for ${JSON.stringify(text)}`);
         if (!rowMayMatch(rule, gate)) expect.fail(`${rule.type} (${rule.pattern}) skipped for ${JSON.stringify(text)}: ${JSON.stringify(gate)}`);
         checked++;
@@ -146,7 +62,7 @@ describe('national-id row prefilter (run, capitals, digit runs and shapes)', () 
       const len = 8 + Math.floor(rnd() * 30);
       for (let k = 0; k < len; k++) text += alphabet[Math.floor(rnd() * alphabet.length)];
       const f = textFeatures(text);
-      const gate = { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, shape: f.idShape };
+      const gate = { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, groups: f.idGroups, shape: f.idShape };
       for (const { rule, re } of compiled) {
         if (!re.test(text)) continue;
         matched++;
@@ -155,6 +71,21 @@ describe('national-id row prefilter (run, capitals, digit runs and shapes)', () 
       }
     }
     expect(matched).toBeGreaterThan(100);
+  });
+
+  it('passes the SSN rule for every string its regex matches', () => {
+    const rnd = prng(Number(process.env.SEED ?? 13));
+    const sample = patternSampler('[0-9]{3}-[0-9]{2}-[0-9]{4}');
+    const re = /(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])/;
+    let checked = 0;
+    for (let n = 0; n < 2000; n++) {
+      const [before, after] = SURROUNDINGS[n % SURROUNDINGS.length]!;
+      const text = before + sample(rnd) + after;
+      if (!re.test(text)) continue;
+      checked++;
+      if (!usSsn.applies(textFeatures(text), text)) expect.fail(`us_ssn skipped for ${JSON.stringify(text)}`);
+    }
+    expect(checked).toBeGreaterThan(1000);
   });
 
   it('redacts the forms earlier gates skipped (found by the sampled strings)', () => {
@@ -179,7 +110,7 @@ describe('national-id row prefilter (run, capitals, digit runs and shapes)', () 
     const tooTight = { ...rule, pure: 7 }; // a DDMMYY-NNNN has a 6-digit run at most
     const text = `cpr ${patternSampler(rule.pattern)(prng(1))}`;
     const f = textFeatures(text);
-    const gate = { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, shape: f.idShape };
+    const gate = { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, groups: f.idGroups, shape: f.idShape };
     expect(rowMayMatch(rule, gate)).toBe(true);
     expect(rowMayMatch(tooTight, gate)).toBe(false);
   });
@@ -234,5 +165,56 @@ describe('keyword index (Aho–Corasick prefilter)', () => {
     const n = partial.scan(text, buffer);
     const found = Array.from({ length: n }, (_, h) => partial.keywords[buffer[2 * h]!]);
     expect(found).not.toContain('glpat-');
+  });
+});
+
+describe('trigger literals found by the keyword pass', () => {
+  const keywords = [...new Set(PROVIDER_RULES.flatMap((r) => r.keywords))];
+  const index = new KeywordIndex(keywords, TRIGGER_LITERALS);
+  const buffer = new Int32Array(16); // tiny: the bits must still cover the whole text
+  const bitsOf = (text: string) => {
+    index.scan(text, buffer);
+    return index.flags;
+  };
+
+  it('agree with the regexes they replace (exact where case-insensitive, necessary where not)', () => {
+    const rnd = prng(31);
+    const pieces = ['eyJ', 'EYJ', '-----BEGIN ', '-----begin', 'Bearer', 'BEARER', 'basic', 'ASIC', 'Secret', 'ecret', 'AccountKey', 'sharedAccess', 'sig=', 'SIG', '://', ':/', 'pass', 'PWD', 'pin', 'Pin ', 'spinach', ' ', 'x', '-', '=', ':', 'ghp_', 'sk-', '9', 'é', '\t'];
+    let hits = 0;
+    for (let n = 0; n < 5000; n++) {
+      let text = '';
+      const parts = 1 + Math.floor(rnd() * 40);
+      for (let k = 0; k < parts; k++) text += pieces[Math.floor(rnd() * pieces.length)];
+      const bits = bitsOf(text);
+      expect((bits & SECRET_TRIGGER_BITS) !== 0).toBe(SECRET_TRIGGER_RE.test(text));
+      if (WORD_TRIGGER_RE.test(text)) expect(bits & WORD_TRIGGER_BITS).not.toBe(0);
+      if (PROSE_GATE_RE.test(text)) {
+        hits++;
+        expect(bits & PROSE_GATE_BITS).not.toBe(0);
+      }
+    }
+    expect(hits).toBeGreaterThan(100);
+  });
+
+  it('control: a literal missing from the list changes the verdict', () => {
+    const without = new KeywordIndex(keywords, TRIGGER_LITERALS.filter(([w]) => w !== 'sig='));
+    without.scan('https://x.blob.core.windows.net/c?sv=1&sig=abc', buffer);
+    index.scan('https://x.blob.core.windows.net/c?sv=1&sig=abc', buffer);
+    expect(index.flags & SECRET_TRIGGER_BITS).not.toBe(0);
+    expect(without.flags & ~TRIGGER_LITERALS.find(([w]) => w === '://')![1] & SECRET_TRIGGER_BITS).toBe(0);
+  });
+});
+
+describe('hand-written checks that replaced regexes', () => {
+  it('e164Digits agrees with the digit count and separator test it replaced', () => {
+    const rnd = prng(41);
+    const alphabet = '0123456789 .-()+';
+    for (let n = 0; n < 20_000; n++) {
+      let s = '+';
+      const len = 2 + Math.floor(rnd() * 24);
+      for (let k = 0; k < len; k++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+      const before = /[ .-]{2}|\(\)/.test(s) ? -1 : s.replace(/\D/g, '').length;
+      expect(e164Digits(s)).toBe(before);
+    }
   });
 });

@@ -38,13 +38,22 @@ export class KeywordIndex {
   private readonly next: Int32Array;
   /** Keywords ending at a state, including through failure links; null when none. */
   private readonly outputs: (readonly number[] | null)[];
+  /** OR of the flag bits of the flag words ending at a state (through failure links too). */
+  private readonly flagMasks: Int32Array;
   readonly keywords: readonly string[];
+  /** Flag bits of the flag words the last scan() saw (all of them: a full hit buffer does not stop it). */
+  flags = 0;
 
-  constructor(keywords: readonly string[]) {
+  /**
+   * `flagWords` are found in the same pass but reported as bits (`flags`), not as hits: the text
+   * redactor's trigger literals ride along with the provider keywords this way.
+   */
+  constructor(keywords: readonly string[], flagWords: readonly (readonly [word: string, bits: number])[] = []) {
     this.keywords = keywords;
     const gotoTable: Map<number, number>[] = [new Map()];
     const out: number[][] = [[]];
-    keywords.forEach((kw, k) => {
+    const flagAt: number[] = [0];
+    const insert = (kw: string): number => {
       let s = 0;
       for (let i = 0; i < kw.length; i++) {
         const c = kw.charCodeAt(i);
@@ -55,11 +64,19 @@ export class KeywordIndex {
           t = gotoTable.length;
           gotoTable.push(new Map());
           out.push([]);
+          flagAt.push(0);
           gotoTable[s]!.set(col, t);
         }
         s = t;
       }
-      out[s]!.push(k);
+      return s;
+    };
+    for (const [word, bits] of flagWords) {
+      const at = insert(word);
+      flagAt[at] = flagAt[at]! | bits;
+    }
+    keywords.forEach((kw, k) => {
+      out[insert(kw)]!.push(k);
     });
     const n = gotoTable.length;
     const next = new Int32Array(n * WIDTH);
@@ -72,6 +89,7 @@ export class KeywordIndex {
     for (let qi = 0; qi < queue.length; qi++) {
       const s = queue[qi]!;
       out[s] = out[s]!.concat(out[fail[s]!]!);
+      flagAt[s] = flagAt[s]! | flagAt[fail[s]!]!;
       for (let col = 1; col < WIDTH; col++) {
         const t = gotoTable[s]!.get(col);
         if (t === undefined) next[s * WIDTH + col] = next[fail[s]! * WIDTH + col]!;
@@ -85,10 +103,11 @@ export class KeywordIndex {
     const outputs = out.map((o) => (o.length === 0 ? null : o));
     for (let i = 0; i < next.length; i++) {
       const t = next[i]!;
-      next[i] = t * WIDTH + (outputs[t] !== null ? HAS_OUTPUT : 0);
+      next[i] = t * WIDTH + (outputs[t] !== null || flagAt[t] !== 0 ? HAS_OUTPUT : 0);
     }
     this.next = next;
     this.outputs = outputs;
+    this.flagMasks = Int32Array.from(flagAt);
   }
 
   /**
@@ -97,30 +116,34 @@ export class KeywordIndex {
    * Linear: one lookup per code unit plus one per hit.
    */
   scan(text: string, out: Int32Array): number {
-    const { next, outputs } = this;
+    const { next, outputs, flagMasks } = this;
     const max = out.length;
     let s = 0;
     let n = 0;
+    let flags = 0;
     for (let i = 0; i < text.length; i++) {
       s = next[(s & ~HAS_OUTPUT) + COLUMN[text.charCodeAt(i)]!]!;
       if ((s & HAS_OUTPUT) === 0) continue;
-      const o = outputs[(s - HAS_OUTPUT) / WIDTH]!;
+      const state = (s - HAS_OUTPUT) / WIDTH;
+      flags |= flagMasks[state]!;
+      const o = outputs[state] as readonly number[] | null;
+      if (o === null || n >= max) continue;
       for (let j = 0; j < o.length && n < max; j++) {
         out[n++] = o[j]!;
         out[n++] = i + 1;
       }
-      if (n >= max) break;
     }
+    this.flags = flags;
     return n >> 1;
   }
 
   /** Does any keyword occur in `text`? */
   test(text: string): boolean {
-    const { next } = this;
+    const { next, outputs } = this;
     let s = 0;
     for (let i = 0; i < text.length; i++) {
       s = next[(s & ~HAS_OUTPUT) + COLUMN[text.charCodeAt(i)]!]!;
-      if ((s & HAS_OUTPUT) !== 0) return true;
+      if ((s & HAS_OUTPUT) !== 0 && outputs[(s - HAS_OUTPUT) / WIDTH] !== null) return true;
     }
     return false;
   }

@@ -31,6 +31,8 @@ export interface NationalIdRule {
   readonly upper: number;
   /** Prefilter: the longest run of consecutive digits every match holds (its longest mandatory digit group). */
   readonly pure: number;
+  /** Prefilter: the digit groups (joined by single ' ' '-' '.' '/') every match holds in one run, when more than one. */
+  readonly groups?: number;
   /** Prefilter: ID_SHAPE_* bits every match shows (see value-rules' measureRuns). */
   readonly shape?: number;
   readonly format: string;
@@ -333,20 +335,20 @@ export const NATIONAL_ID_RULES: readonly NationalIdRule[] = [
   { type: 'fr_nir', country: 'FR', run: 8, upper: 0, pure: 3, pattern: '[12] ?[0-9]{2} ?(?:0[1-9]|1[0-2]|[2-9][0-9]) ?(?:[0-9]{2}|2[AB]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}', validate: frNir, format: '15 digits (sex, year, month, dept, …), key = 97 - n mod 97', source: 'INSEE NIR' },
   { type: 'de_tax_id', country: 'DE', run: 11, upper: 0, pure: 3, pattern: `[1-9][0-9]{10}|[1-9][0-9] ?[0-9]{3} ?[0-9]{3} ?[0-9]{3}`, context: ['steuer', 'idnr', 'tax id', 'taxid', 'tax_id', 'identifikationsnummer', 'tin'], validate: deSteuerId, format: '11 digits, ISO 7064 mod 11,10', source: `${PRESIDIO} DeTaxIdRecognizer; BZSt` },
   { type: 'nl_bsn', country: 'NL', run: 9, upper: 0, pure: 4, pattern: `${D(9)}|${D(4)}\\.${D(2)}\\.${D(3)}`, context: ['bsn', 'burgerservicenummer', 'sofinummer'], validate: nlBsn, format: '9 digits, 11-proof', source: 'Rijksoverheid BSN' },
-  { type: 'be_national_number', country: 'BE', run: 11, upper: 0, pure: 3, shape: DOT, pattern: `${D(2)}\\.${D(2)}\\.${D(2)}-${D(3)}\\.${D(2)}`, validate: beNationalNumber, format: 'YY.MM.DD-NNN.CC, 97 - n mod 97', source: 'BE Rijksregister' },
+  { type: 'be_national_number', country: 'BE', run: 11, upper: 0, pure: 3, shape: DOT, groups: 5, pattern: `${D(2)}\\.${D(2)}\\.${D(2)}-${D(3)}\\.${D(2)}`, validate: beNationalNumber, format: 'YY.MM.DD-NNN.CC, 97 - n mod 97', source: 'BE Rijksregister' },
   { type: 'be_national_number', country: 'BE', run: 11, upper: 0, pure: 11, pattern: D(11), context: ['rijksregister', 'national number', 'numéro national', 'insz', 'niss'], validate: beNationalNumber, format: '11 digits', source: 'BE Rijksregister' },
   { type: 'pl_pesel', country: 'PL', run: 11, upper: 0, pure: 11, pattern: D(11), context: ['pesel'], validate: plPesel, format: '11 digits (date + weights 1-3-7-9)', source: `${PRESIDIO} PlPeselRecognizer` },
   { type: 'se_personnummer', country: 'SE', run: 6, upper: 0, pure: 6, shape: SIX, pattern: `(?:19|20)?${D(6)}[-+]${D(4)}`, validate: sePersonnummer, format: 'YYMMDD-NNNC, Luhn', source: 'Skatteverket' },
   { type: 'fi_hetu', country: 'FI', run: 6, upper: 0, pure: 6, shape: SIX, pattern: `${D(6)}[-+A-FU-Y]${D(3)}[0-9A-FHJ-NPR-Y]`, validate: fiHetu, format: 'DDMMYYCZZZQ, mod 31', source: `${PRESIDIO} FiPersonalIdentityCodeRecognizer` },
   { type: 'no_fodselsnummer', country: 'NO', run: 11, upper: 0, pure: 6, pattern: `${D(6)} ?${D(5)}`, context: ['fødselsnummer', 'fodselsnummer', 'personnummer', 'fnr', 'birth number'], validate: noFodselsnummer, format: 'DDMMYY + 5, two mod-11 checks', source: 'Skatteetaten' },
   { type: 'dk_cpr', country: 'DK', run: 10, upper: 0, pure: 6, shape: SIX, pattern: `${D(6)}-${D(4)}`, validate: dkCpr, format: 'DDMMYY-NNNN', source: 'CPR-kontoret' },
-  { type: 'in_aadhaar', country: 'IN', run: 12, upper: 0, pure: 4, pattern: `[2-9][0-9]{3} [0-9]{4} [0-9]{4}|[2-9][0-9]{3}-[0-9]{4}-[0-9]{4}`, validate: inAadhaar, format: '12 digits in 4-4-4, Verhoeff', source: `${PRESIDIO} InAadhaarRecognizer; UIDAI` },
+  { type: 'in_aadhaar', country: 'IN', run: 12, upper: 0, pure: 4, groups: 3, pattern: `[2-9][0-9]{3} [0-9]{4} [0-9]{4}|[2-9][0-9]{3}-[0-9]{4}-[0-9]{4}`, validate: inAadhaar, format: '12 digits in 4-4-4, Verhoeff', source: `${PRESIDIO} InAadhaarRecognizer; UIDAI` },
   { type: 'in_aadhaar', country: 'IN', run: 12, upper: 0, pure: 12, pattern: `[2-9][0-9]{11}`, context: ['aadhaar', 'aadhar', 'uidai'], validate: inAadhaar, format: '12 digits, Verhoeff', source: `${PRESIDIO} InAadhaarRecognizer` },
   { type: 'in_pan', country: 'IN', run: 4, upper: 6, pure: 4, pattern: '[A-Z]{3}[ABCFGHLJPT][A-Z][0-9]{4}[A-Z]', validate: ok, format: 'AAAPL1234C', source: `${PRESIDIO} InPanRecognizer` },
-  { type: 'br_cpf', country: 'BR', run: 11, upper: 0, pure: 3, shape: DOT, pattern: `${D(3)}\\.${D(3)}\\.${D(3)}-${D(2)}`, validate: brCpf, format: 'NNN.NNN.NNN-DD, two mod-11 checks', source: 'Receita Federal' },
+  { type: 'br_cpf', country: 'BR', run: 11, upper: 0, pure: 3, shape: DOT, groups: 4, pattern: `${D(3)}\\.${D(3)}\\.${D(3)}-${D(2)}`, validate: brCpf, format: 'NNN.NNN.NNN-DD, two mod-11 checks', source: 'Receita Federal' },
   { type: 'br_cpf', country: 'BR', run: 11, upper: 0, pure: 11, pattern: D(11), context: ['cpf'], validate: brCpf, format: '11 digits', source: 'Receita Federal' },
-  { type: 'br_cnpj', country: 'BR', run: 6, upper: 0, pure: 4, shape: DOT, pattern: `${D(2)}\\.${D(3)}\\.${D(3)}/${D(4)}-${D(2)}`, validate: brCnpj, format: 'NN.NNN.NNN/NNNN-DD', source: 'Receita Federal' },
-  { type: 'ca_sin', country: 'CA', run: 9, upper: 0, pure: 3, pattern: `${D(3)}[- ]${D(3)}[- ]${D(3)}`, validate: caSin, format: 'NNN-NNN-NNN, Luhn', source: 'Service Canada' },
+  { type: 'br_cnpj', country: 'BR', run: 6, upper: 0, pure: 4, shape: DOT, groups: 5, pattern: `${D(2)}\\.${D(3)}\\.${D(3)}/${D(4)}-${D(2)}`, validate: brCnpj, format: 'NN.NNN.NNN/NNNN-DD', source: 'Receita Federal' },
+  { type: 'ca_sin', country: 'CA', run: 9, upper: 0, pure: 3, groups: 3, pattern: `${D(3)}[- ]${D(3)}[- ]${D(3)}`, validate: caSin, format: 'NNN-NNN-NNN, Luhn', source: 'Service Canada' },
   { type: 'ca_sin', country: 'CA', run: 9, upper: 0, pure: 9, pattern: D(9), context: ['sin', 'social insurance'], validate: caSin, format: '9 digits, Luhn', source: 'Service Canada' },
   { type: 'sg_nric', country: 'SG', run: 7, upper: 2, pure: 7, pattern: '[STFGM][0-9]{7}[A-Z]', validate: sgNric, format: 'S1234567D, weighted check letter', source: `${PRESIDIO} SgFinRecognizer` },
   { type: 'kr_rrn', country: 'KR', run: 13, upper: 0, pure: 6, shape: SIX, pattern: `${D(6)}-[1-8]${D(6)}`, validate: krRrn, format: 'YYMMDD-SNNNNNN', source: `${PRESIDIO} KrRrnRecognizer` },
@@ -356,10 +358,10 @@ export const NATIONAL_ID_RULES: readonly NationalIdRule[] = [
   { type: 'tr_tckn', country: 'TR', run: 11, upper: 0, pure: 11, pattern: D(11), context: ['tckn', 'kimlik', 'tc no', 'tc_no', 't.c.'], validate: trTckn, format: '11 digits, two checks', source: 'NVI' },
   { type: 'jp_my_number', country: 'JP', run: 12, upper: 0, pure: 4, pattern: `${D(4)} ?${D(4)} ?${D(4)}`, context: ['my number', 'mynumber', 'マイナンバー', 'kojin bango', 'individual number'], validate: jpMyNumber, format: '12 digits, check digit', source: 'Digital Agency (JP)' },
   { type: 'mx_curp', country: 'MX', run: 6, upper: 10, pure: 6, pattern: '[A-Z][AEIOUX][A-Z]{2}[0-9]{6}[HMX][A-Z]{5}[0-9A-Z][0-9]', validate: mxCurp, format: '18 chars, check digit', source: 'RENAPO' },
-  { type: 'cl_rut', country: 'CL', run: 7, upper: 0, pure: 3, shape: DOT, pattern: '[0-9]{1,2}\\.[0-9]{3}\\.[0-9]{3}-[0-9Kk]', validate: clRut, format: 'NN.NNN.NNN-K, mod 11', source: 'SII' },
+  { type: 'cl_rut', country: 'CL', run: 7, upper: 0, pure: 3, shape: DOT, groups: 3, pattern: '[0-9]{1,2}\\.[0-9]{3}\\.[0-9]{3}-[0-9Kk]', validate: clRut, format: 'NN.NNN.NNN-K, mod 11', source: 'SII' },
   { type: 'ch_ahv', country: 'CH', run: 13, upper: 0, pure: 4, pattern: '756\\.?[0-9]{4}\\.?[0-9]{4}\\.?[0-9]{2}', validate: chAhv, format: '756.NNNN.NNNN.NC, EAN-13', source: 'ZAS AHV' },
   { type: 'il_id', country: 'IL', run: 9, upper: 0, pure: 9, pattern: D(9), context: ['teudat', 'zehut', 'israeli id', 'ת.ז'], validate: ilTeudatZehut, format: '9 digits, Luhn-like', source: 'Israel Population Authority' },
-  { type: 'us_itin', country: 'US', run: 9, upper: 0, pure: 4, pattern: '9[0-9]{2}-(?:5[0-9]|6[0-5]|7[0-9]|8[0-8]|9[0-24-9])-[0-9]{4}', validate: ok, format: '9NN-7N-NNNN', source: `${PRESIDIO} UsItinRecognizer` },
+  { type: 'us_itin', country: 'US', run: 9, upper: 0, pure: 4, groups: 3, pattern: '9[0-9]{2}-(?:5[0-9]|6[0-5]|7[0-9]|8[0-8]|9[0-24-9])-[0-9]{4}', validate: ok, format: '9NN-7N-NNNN', source: `${PRESIDIO} UsItinRecognizer` },
 ];
 
 export const NATIONAL_ID_TYPES: readonly string[] = Object.freeze([...new Set(NATIONAL_ID_RULES.map((r) => r.type))]);
@@ -377,6 +379,12 @@ const COMPILED: readonly CompiledId[] = NATIONAL_ID_RULES.map((rule) => {
   re.lastIndex = 0;
   return { rule, re };
 });
+/** The rows' prefilter fields as typed arrays: the per-string loop over rows reads no object properties. */
+const ROW_RUN = Int32Array.from(NATIONAL_ID_RULES, (r) => r.run);
+const ROW_UPPER = Int32Array.from(NATIONAL_ID_RULES, (r) => r.upper);
+const ROW_PURE = Int32Array.from(NATIONAL_ID_RULES, (r) => r.pure);
+const ROW_GROUPS = Int32Array.from(NATIONAL_ID_RULES, (r) => r.groups ?? 0);
+const ROW_SHAPE = Int32Array.from(NATIONAL_ID_RULES, (r) => r.shape ?? 0);
 const CONTEXT_INDEX = new KeywordIndex([...new Set(NATIONAL_ID_RULES.flatMap((r) => r.context ?? []).filter((w) => /^[\x21-\x7e ]+$/.test(w)))]);
 /** Context words outside ASCII (`fødselsnummer`, `マイナンバー`) are not in the index: such text is searched word by word. */
 const NON_ASCII_RE = /[^\x00-\x7f]/;
@@ -401,16 +409,18 @@ export interface IdGate {
   readonly upper: number;
   /** Longest run of consecutive digits. */
   readonly pure: number;
+  /** Most digit groups in one run. */
+  readonly groups: number;
   /** ID_SHAPE_* bits seen. */
   readonly shape: number;
 }
 
 /** An exhaustive gate: every row runs (the reference the prefilter is tested against). */
-export const NO_ID_GATE: IdGate = { run: Number.MAX_SAFE_INTEGER, upper: Number.MAX_SAFE_INTEGER, pure: Number.MAX_SAFE_INTEGER, shape: -1 };
+export const NO_ID_GATE: IdGate = { run: Number.MAX_SAFE_INTEGER, upper: Number.MAX_SAFE_INTEGER, pure: Number.MAX_SAFE_INTEGER, groups: Number.MAX_SAFE_INTEGER, shape: -1 };
 
 /** Can `rule` match a string with these features? False only when it cannot (tested against each row's pattern). */
 export function rowMayMatch(rule: NationalIdRule, g: IdGate): boolean {
-  if (rule.run > g.run || rule.upper > g.upper || rule.pure > g.pure) return false;
+  if (rule.run > g.run || rule.upper > g.upper || rule.pure > g.pure || (rule.groups ?? 0) > g.groups) return false;
   const shape = rule.shape ?? 0;
   return (g.shape & shape) === shape;
 }
@@ -422,8 +432,11 @@ export function rowMayMatch(rule: NationalIdRule, g: IdGate): boolean {
 export function scanNationalIds(text: string, g: IdGate, emit: (start: number, end: number, type: string) => void): void {
   let lower: string | null = null;
   let anyContext: boolean | undefined;
-  for (const { rule, re } of COMPILED) {
-    if (!rowMayMatch(rule, g)) continue;
+  const { run, upper, pure, groups, shape } = g;
+  for (let r = 0; r < COMPILED.length; r++) {
+    // rowMayMatch, unrolled over the typed arrays.
+    if (ROW_RUN[r]! > run || ROW_UPPER[r]! > upper || ROW_PURE[r]! > pure || ROW_GROUPS[r]! > groups || (shape & ROW_SHAPE[r]!) !== ROW_SHAPE[r]!) continue;
+    const { rule, re } = COMPILED[r]!;
     if (rule.context !== undefined) {
       // One pass for all context words first: most strings hold none.
       if (!(anyContext ??= CONTEXT_INDEX.test(text) || NON_ASCII_RE.test(text))) continue;
