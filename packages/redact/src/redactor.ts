@@ -116,10 +116,30 @@ class DefaultRedactor implements Redactor {
   }
 
   redact(value: unknown): RedactionResult<unknown> {
-    const w = this.newWalk();
-    let out = this.walk(value, 0, w);
-    if (out === OMIT) out = undefined;
-    return result(out, w.tally);
+    // The walk state is reused between calls; a re-entrant call (a toJSON that redacts) gets its own.
+    const w = this.spareWalk ?? this.newWalk();
+    this.spareWalk = null;
+    try {
+      let out = this.walk(value, 0, w);
+      if (out === OMIT) out = undefined;
+      return result(out, w.tally);
+    } finally {
+      this.recycle(w);
+    }
+  }
+
+  private spareWalk: Walk | null = null;
+
+  /** Resets a finished walk for the next call (result() has copied what it needs from the tally). */
+  private recycle(w: Walk): void {
+    w.tally.count = 0;
+    w.tally.types.clear();
+    w.tally.truncated = false;
+    w.path.length = 0;
+    w.deep = null;
+    w.budget = this.maxTotalBytes;
+    w.drop = false;
+    this.spareWalk = w;
   }
 
   redactText(text: string): RedactionResult<string> {

@@ -149,7 +149,7 @@ export class TextRedactor {
     const secrets = open || f.upperDigitRun >= 20 || (wantsTrigger && this.secretTrigger(source, f, lits));
     const all = cfg.exhaustive === true;
     const keyValues = cfg.keyRulesInText && (all || f.colon || f.equals);
-    const options = cfg.keyRulesInText && (all || (f.dash && f.length >= 6));
+    const options = cfg.keyRulesInText && (all || (f.length >= 6 && (f.doubleDash || f.spaceDash)));
     const prose = cfg.keyRulesInText && (all || (wantsProse && (lits & PROSE_GATE_BITS) !== 0 && PROSE_GATE_RE.test(source)));
     const pii = f.cardRun >= 9 || f.phoneRun >= 8 || f.at || f.ibanStart || f.digits >= 6 || (f.upper > 0 && f.digits + f.upper >= 3 && f.length >= 12);
     if (!secrets && !provider && !keyValues && !options && !prose && !pii && !open && cfg.highEntropy === null) return null;
@@ -161,8 +161,8 @@ export class TextRedactor {
     }
     if (keyValues) scanKeyValues(source, cfg.keys, this.keyHit);
     if (options) {
-      if (all || source.includes('--')) scanLongOptions(source, cfg.keys, this.keyHit);
-      if (all || source.includes(' -')) scanCommandLines(source, cfg.keys, this.keyHit);
+      if (all || f.doubleDash) scanLongOptions(source, cfg.keys, this.keyHit);
+      if (all || f.spaceDash) scanCommandLines(source, cfg.keys, this.keyHit);
     }
     if (prose) scanProsePasswords(source, cfg.keys, this.keyHit);
     if (pii || open) for (const rule of cfg.piiRules) this.run(rule, f);

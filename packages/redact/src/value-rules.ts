@@ -25,6 +25,10 @@ export interface TextFeatures {
   readonly percent: boolean;
   /** Saw '_' (`ghp_`, `sk_live_`, `whsec_`, …). */
   readonly underscore: boolean;
+  /** Holds `--` (a long option). */
+  readonly doubleDash: boolean;
+  /** Holds ` -` (a command-line flag). */
+  readonly spaceDash: boolean;
   /** Only letters, whitespace and . , ! ? ' " ( ) / — prose and words. */
   readonly plain: boolean;
   /** Longest digit run allowing single ' ' or '-' between digits (cards, SSNs). */
@@ -67,6 +71,9 @@ const F_PLUS = 8;
 const F_DASH = 16;
 const F_PERCENT = 32;
 const F_UNDERSCORE = 64;
+/** `--` and ` -` (long options, command-line flags): set where the '-' is seen, from the character before it. */
+const F_DOUBLE_DASH = 128;
+const F_SPACE_DASH = 256;
 const OTHER_FLAG = new Uint8Array(128);
 OTHER_FLAG[64] = F_AT;
 OTHER_FLAG[58] = F_COLON;
@@ -88,6 +95,8 @@ export class Features implements TextFeatures {
   dash = false;
   percent = false;
   underscore = false;
+  doubleDash = false;
+  spaceDash = false;
   plain = false;
   cardRun = 0;
   phoneRun = 0;
@@ -120,11 +129,19 @@ export function textFeatures(text: string, out: Features = new Features()): Text
     else if (k === K_UPPER) upper++;
     else {
       other++;
-      if (c < 128) flags |= OTHER_FLAG[c]!;
-      else if (FOLD[c] !== 0) fold = true;
+      if (c < 128) {
+        flags |= OTHER_FLAG[c]!;
+        if (c === 45 && i > 0) {
+          const p = text.charCodeAt(i - 1);
+          if (p === 45) flags |= F_DOUBLE_DASH;
+          else if (p === 32) flags |= F_SPACE_DASH;
+        }
+      } else if (FOLD[c] !== 0) fold = true;
     }
   }
   out.fold = fold;
+  out.doubleDash = (flags & F_DOUBLE_DASH) !== 0;
+  out.spaceDash = (flags & F_SPACE_DASH) !== 0;
   out.length = n;
   out.digits = digits;
   out.upper = upper;

@@ -206,6 +206,18 @@ describe('trigger literals found by the keyword pass', () => {
 });
 
 describe('hand-written checks that replaced regexes', () => {
+  it('the dash features are exactly includes("--") and includes(" -")', () => {
+    const rnd = prng(43);
+    const alphabet = '- -a-1 \t—-';
+    for (let n = 0; n < 20_000; n++) {
+      let s = '';
+      const len = Math.floor(rnd() * 12);
+      for (let k = 0; k < len; k++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+      const f = textFeatures(s);
+      expect([f.doubleDash, f.spaceDash]).toEqual([s.includes('--'), s.includes(' -')]);
+    }
+  });
+
   it('e164Digits agrees with the digit count and separator test it replaced', () => {
     const rnd = prng(41);
     const alphabet = '0123456789 .-()+';
