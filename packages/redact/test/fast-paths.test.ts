@@ -4,6 +4,7 @@
  * random near-misses. A prefilter that skipped a rule which could match fails these tests.
  */
 import { describe, expect, it } from 'vitest';
+import { splitKeyWords } from '../src/key-rules';
 import { KeywordIndex } from '../src/rules/keyword-index';
 import { NATIONAL_ID_RULES, rowMayMatch } from '../src/rules/national-ids';
 import { PROVIDER_RULES } from '../src/rules/provider-rules';
@@ -205,7 +206,55 @@ describe('trigger literals found by the keyword pass', () => {
   });
 });
 
+/** splitKeyWords as it was (a string built character by character): the reference for the sliced one. */
+function splitKeyWordsBefore(key: string): string[] {
+  const words: string[] = [];
+  let current = '';
+  let prevKind = 0; // 0 none, 1 lower, 2 upper, 3 digit
+  const n = Math.min(key.length, 256);
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i);
+    const kind = c >= 97 && c <= 122 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 48 && c <= 57 ? 3 : 0;
+    if (kind === 0) {
+      if (current) words.push(current);
+      current = '';
+      prevKind = 0;
+      continue;
+    }
+    let boundary = false;
+    if (current) {
+      if (kind === 2 && prevKind === 1) boundary = true; // fooBar
+      else if ((kind === 3) !== (prevKind === 3)) boundary = true; // foo2, 2foo
+      else if (kind === 1 && prevKind === 2 && current.length > 1) {
+        // APIKey: the last capital starts the next word
+        words.push(current.slice(0, -1));
+        current = current.slice(-1);
+      }
+    }
+    if (boundary) {
+      words.push(current);
+      current = '';
+    }
+    current += String.fromCharCode(kind === 2 ? c + 32 : c);
+    prevKind = kind;
+  }
+  if (current) words.push(current);
+  return words;
+}
+
 describe('hand-written checks that replaced regexes', () => {
+  it('splitKeyWords slices the same words the per-character version built', () => {
+    const rnd = prng(45);
+    const alphabet = 'aAbBkKyY09_-. xXéİ';
+    for (let n = 0; n < 20_000; n++) {
+      let key = '';
+      const len = Math.floor(rnd() * 20);
+      for (let k = 0; k < len; k++) key += alphabet[Math.floor(rnd() * alphabet.length)];
+      expect(splitKeyWords(key)).toEqual(splitKeyWordsBefore(key));
+    }
+    for (const key of ['XApiKey', 'HTTP_AUTHORIZATION2', 'x-api-key', 'userID2fa', 'a'.repeat(300)]) expect(splitKeyWords(key)).toEqual(splitKeyWordsBefore(key));
+  });
+
   it('the dash features are exactly includes("--") and includes(" -")', () => {
     const rnd = prng(43);
     const alphabet = '- -a-1 \t—-';
