@@ -136,7 +136,10 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
       const parent = extractFromMeta(req, ambient);
       // The semantic conventions: a server span whose parent came from `_meta` links the ambient HTTP span.
       const ambientSpan = parent === ambient ? undefined : trace.getSpan(ambient)?.spanContext();
-      const links: Link[] | undefined = ambientSpan && trace.isSpanContextValid(ambientSpan) ? [{ context: ambientSpan }] : undefined;
+      let links: Link[] | undefined = ambientSpan && trace.isSpanContextValid(ambientSpan) ? [{ context: ambientSpan }] : undefined;
+      // A retry of a multi-round-trip call (2026-07-28) links the server leg it continues.
+      const previousLeg = sdk.roundTrips?.retryLink(req, parent);
+      if (previousLeg) links = links ? [...links, previousLeg] : [previousLeg];
       const record = recorder.start('server', this, req, parent, transport, req.id, extra, sdk, links);
       if (!record) return original.call(this, req, extra, ...rest);
       wrapSend(transport, recorder, diag);
@@ -278,6 +281,7 @@ function finishIncoming(transport: object, message: JsonRpcResponseLike | undefi
     const failure = { message: withoutMcpPrefix(typeof message.error.message === 'string' ? message.error.message : 'error'), code };
     recorder.finish(record, { failure, rpcError: true });
   } else {
+    if (isInputRequired(message.result)) record.sdk.roundTrips?.ended(record.request, message.result, record.span.spanContext(), record.parent);
     recorder.finish(record, { result: message.result });
   }
 }
