@@ -1,7 +1,9 @@
 // Preloaded into `mcptrail serve` by latency.bench.mjs (--require): measures the main thread's
 // event-loop delay (perf_hooks.monitorEventLoopDelay), its stalls (timer gaps over 50 ms, with
-// their start time) and its GC pauses, and appends one JSON line per phase to the file named by
-// MCPTRAIL_LOOP_MONITOR each time the process gets SIGUSR2 (then starts over), and at exit.
+// their start time), its GC pauses, and from /proc/thread-self/schedstat its time on a CPU and
+// its time runnable but waiting for one (the machine's load, not ours). Appends one JSON line per
+// phase to the file named by MCPTRAIL_LOOP_MONITOR each time the process gets SIGUSR2 (then
+// starts over), and at exit.
 const { isMainThread } = require('node:worker_threads');
 const file = process.env.MCPTRAIL_LOOP_MONITOR;
 if (isMainThread && file) {
@@ -14,6 +16,17 @@ if (isMainThread && file) {
   let gc = { count: 0, ms: 0, maxMs: 0 };
   let elu = performance.eventLoopUtilization();
   let cpu = process.cpuUsage();
+  // Main thread only: [ns on a CPU, ns runnable in a run queue].
+  const sched = () => {
+    try {
+      return require('node:fs').readFileSync('/proc/thread-self/schedstat', 'utf8').trim().split(' ').slice(0, 2).map(Number);
+    } catch {
+      return [Number.NaN, Number.NaN];
+    }
+  };
+  let sched0 = sched();
+  const t0 = () => Date.now();
+  let since = t0();
   let last = Date.now();
   const tick = setInterval(() => {
     const now = Date.now();
@@ -35,6 +48,7 @@ if (isMainThread && file) {
   const snapshot = (reason) => {
     const u = performance.eventLoopUtilization(elu);
     const c = process.cpuUsage(cpu);
+    const sc = sched();
     appendFileSync(
       file,
       `${JSON.stringify({
@@ -47,6 +61,11 @@ if (isMainThread && file) {
         gc: { count: gc.count, ms: Math.round(gc.ms), maxMs: Math.round(gc.maxMs) },
         utilization: Math.round(u.utilization * 1000) / 1000,
         processCpuS: Math.round((c.user + c.system) / 1e4) / 100,
+        seconds: (Date.now() - since) / 1000,
+        // Main thread: on a CPU, and runnable but waiting for one (s).
+        mainCpuS: Math.round((sc[0] - sched0[0]) / 1e7) / 100,
+        mainRunQueueS: Math.round((sc[1] - sched0[1]) / 1e7) / 100,
+        loadAvg: require('node:os').loadavg()[0],
       })}\n`,
     );
     hist.disable();
@@ -56,6 +75,8 @@ if (isMainThread && file) {
     gc = { count: 0, ms: 0, maxMs: 0 };
     elu = performance.eventLoopUtilization();
     cpu = process.cpuUsage();
+    sched0 = sc;
+    since = Date.now();
   };
   process.on('SIGUSR2', () => snapshot('phase'));
   process.on('exit', () => snapshot('exit'));

@@ -8,6 +8,9 @@ import type { AuditStore } from '../store/types';
 
 export type RawRow = [seq: number, hash: string, body: string];
 
+/** Rows per page from a store that is not SQLite (PostgreSQL): one query each. */
+const REMOTE_BATCH = 5000;
+
 /** A SQLite store exposes its connection (store/sqlite.ts `db`). */
 function sqliteDb(store: AuditStore): Database.Database | null {
   const db = (store as { db?: Database.Database }).db;
@@ -42,7 +45,8 @@ export async function* chainRows(store: AuditStore, chainId: string, fromSeq: nu
     }
     return;
   }
-  for await (const page of store.scan({ chainId, fromSeq, batchSize })) {
+  // A round trip per page to a database server: larger pages there.
+  for await (const page of store.scan({ chainId, fromSeq, batchSize: batchSize === 1 ? 1 : Math.max(batchSize, REMOTE_BATCH) })) {
     const out: RawRow[] = [];
     for (const r of page) {
       if (r.seq > through) break;

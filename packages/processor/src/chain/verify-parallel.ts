@@ -57,9 +57,16 @@ export async function runSegment(store: AuditStore, task: SegmentTask): Promise<
   return { problem, state: toWire(state) };
 }
 
-/** A runner on the calling thread, over `store` (tests; stores no other thread can open). */
+/** A runner on the calling thread, over `store` (tests; stores no other thread can open): one segment at a time, as the one connection a walk needs. */
 export function segmentsHere(store: AuditStore): SegmentRunner {
-  return { run: (task) => runSegment(store, task) };
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    run(task) {
+      const next = last.then(() => runSegment(store, task));
+      last = next.catch(() => undefined);
+      return next;
+    },
+  };
 }
 
 /** Checkpoint seqs to cut at: about equal record counts, none shorter than minRecords. */

@@ -99,10 +99,11 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
     }
   }
 
-  for (let i = 0; i < threads; i++) slots.push(start());
   const runner: SegmentRunner = {
     run(task) {
       if (closed) return Promise.reject(new Error('verify pool is closed'));
+      // Threads start with the first segment: a chain too short to split never pays for them.
+      while (slots.length < threads) slots.push(start());
       return new Promise((resolve, reject) => {
         queue.push({ task, resolve, reject });
         pump();
