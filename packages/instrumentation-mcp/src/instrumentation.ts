@@ -375,6 +375,7 @@ function resolveSettings(config: McpInstrumentationConfig): ResolvedSettings {
     captureArguments: bool('captureArguments', false),
     captureResults: bool('captureResults', false),
     scanResults: bool('scanResults', true),
+    clientSpans: bool('clientSpans', true),
     auditLogs: bool('auditLogs', true),
     auditArguments: bool('auditArguments', true),
     clientAudit,

@@ -30,10 +30,12 @@ export const PROTOCOL_METHODS = [
   'setRequestHandler',
   'notification',
   '_onnotification',
+  '_onclose',
   '_enqueueTaskMessage',
 ] as const;
 
 const LIST_CHANGED = 'notifications/tools/list_changed';
+const CANCELLED = 'notifications/cancelled';
 
 export interface ProtocolPatchDeps {
   sdk: SdkAdapter;
@@ -74,7 +76,16 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
       const requestId = sdk.nextRequestId(this);
       const transport = sdk.transportOf(this);
       const record = recorder.start('client', this, req, context.active(), transport, requestId, undefined, sdk);
-      if (!record) return original.apply(this, args);
+      if (!record) {
+        if (recorder.propagatesWithoutSpan()) {
+          try {
+            args[requestArg] = withInjectedMeta(req, context.active());
+          } catch (err) {
+            diag.warn('mcptrail: could not inject trace context into _meta', err);
+          }
+        }
+        return original.apply(this, args);
+      }
       try {
         args[requestArg] = withInjectedMeta(req, record.ctx);
       } catch (err) {
@@ -153,15 +164,8 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
         recorder.finish(record, { failure: toFailure(err), rpcError: false });
         throw err;
       }
-      // A cancelled request (or a closed connection) never sends a response: end its span on abort.
-      sdk.abortSignalOf(this, req.id)?.addEventListener(
-        'abort',
-        () => {
-          if (pending.get(req.id!) === record) pending.delete(req.id!);
-          recorder.finish(record, { failure: { message: 'request cancelled', name: 'cancelled' }, rpcError: false });
-        },
-        { once: true },
-      );
+      // A cancelled request (or a closed connection) never sends a response: its span ends where the SDK
+      // aborts it, in the wraps of `_onnotification` and `_onclose` below (one wrap, no listener per request).
       return out;
     },
   );
@@ -232,11 +236,43 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
   );
 
   wrap(proto, '_onnotification', (original) =>
-    function _onnotification(this: object, note: { method?: unknown }, ...rest: unknown[]) {
+    function _onnotification(this: object, note: { method?: unknown; params?: { requestId?: unknown } }, ...rest: unknown[]) {
       if (note?.method === LIST_CHANGED) listChanged(this, 'received');
+      else if (note?.method === CANCELLED) {
+        try {
+          const id = note.params?.requestId;
+          const transport = sdk.transportOf(this);
+          if (transport && (typeof id === 'string' || typeof id === 'number')) cancelIncoming(transport, id, recorder);
+        } catch (err) {
+          diag.debug('mcptrail: cancellation bookkeeping failed', err);
+        }
+      }
       return original.call(this, note, ...rest);
     },
   );
+
+  // The SDK aborts every request in flight when the connection closes: their spans end here.
+  wrap(proto, '_onclose', (original) =>
+    function _onclose(this: object, ...args: unknown[]) {
+      try {
+        const transport = sdk.transportOf(this);
+        const pending = transport && incoming.get(transport);
+        if (pending) for (const id of [...pending.keys()]) cancelIncoming(transport, id, recorder);
+      } catch (err) {
+        diag.debug('mcptrail: close bookkeeping failed', err);
+      }
+      return original.apply(this, args);
+    },
+  );
+}
+
+/** Ends the SERVER span of an incoming request the SDK aborts (cancelled, or its connection closed). */
+function cancelIncoming(transport: object, id: string | number, recorder: CallRecorder): void {
+  const pending = incoming.get(transport);
+  const record = pending?.get(id);
+  if (!record) return;
+  pending!.delete(id);
+  recorder.finish(record, { failure: { message: 'request cancelled', name: 'cancelled' }, rpcError: false });
 }
 
 /**
