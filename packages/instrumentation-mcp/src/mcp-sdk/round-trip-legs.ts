@@ -8,8 +8,9 @@ import { trace, type Context, type Link, type SpanContext } from '@opentelemetry
  * remembers each such leg's span under:
  * - `requestState` (the documented key: the spec's only field that ties a retry to its leg), with the method
  *   and its target (tool or prompt name, resource URI), which works whoever the client is;
- * - else, for a leg without `requestState`, the trace id the client's `_meta` carried with the method and
- *   target (an instrumented client runs every leg of one call in the same trace).
+ * - else, for a leg without `requestState`, the trace the request arrived in (from `_meta`, or an HTTP
+ *   header under HTTP instrumentation) with the method and target: an instrumented client runs every leg of
+ *   one call in the same trace, and a request with no trace context starts a fresh one, which ties nothing.
  * A retry links the leg it continues. A key two pending legs share is ambiguous and links nothing: a missing
  * link is better than a wrong one. The memory is per process and bounded: a retry that lands on another
  * replica of a stateless server is not linked.
@@ -29,7 +30,7 @@ export class RoundTripLegs {
     const keys: string[] = [];
     const state = (result as { requestState?: unknown } | undefined)?.requestState;
     if (typeof state === 'string') keys.push(key('state', target, state));
-    const traceId = remoteTraceId(parent);
+    const traceId = traceIdOf(parent);
     if (traceId !== undefined) keys.push(key('trace', target, traceId));
     if (keys.length === 0) return;
     const at = Date.now();
@@ -59,7 +60,7 @@ export class RoundTripLegs {
     if (typeof state !== 'string' && params['inputResponses'] === undefined) return undefined;
     const target = targetOf(request);
     if (target === undefined) return undefined;
-    const traceId = remoteTraceId(parent);
+    const traceId = traceIdOf(parent);
     const candidates = [
       typeof state === 'string' ? key('state', target, state) : undefined,
       traceId !== undefined ? key('trace', target, traceId) : undefined,
@@ -115,8 +116,8 @@ function key(kind: 'state' | 'trace', target: string, value: string): string {
   return createHash('sha256').update(kind).update('\n').update(target).update('\n').update(value).digest('base64url');
 }
 
-/** The trace id of a parent that came from the peer's `_meta`, not of a local (ambient) span. */
-function remoteTraceId(parent: Context): string | undefined {
+/** The trace a request arrived in: the peer's (from `_meta` or a header), or a local span's. */
+function traceIdOf(parent: Context): string | undefined {
   const sc = trace.getSpanContext(parent);
-  return sc && sc.isRemote === true && trace.isSpanContextValid(sc) ? sc.traceId : undefined;
+  return sc && trace.isSpanContextValid(sc) ? sc.traceId : undefined;
 }

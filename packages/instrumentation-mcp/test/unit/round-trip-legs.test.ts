@@ -33,7 +33,7 @@ describe('RoundTripLegs', () => {
     expect(legs.size).toBe(0);
   });
 
-  it('without requestState, ties a retry to a leg of the same client trace; a local (ambient) parent ties nothing', () => {
+  it('without requestState, ties a retry to a leg of the same trace; no trace context ties nothing', () => {
     const legs = new RoundTripLegs();
     const client = span(true);
     const leg1 = span();
@@ -42,8 +42,7 @@ describe('RoundTripLegs', () => {
     expect(legs.retryLink(call('confirm', { inputResponses: { ok: {} } }), under(span(true)))).toBeUndefined();
     expect(legs.retryLink(call('confirm', { inputResponses: { ok: {} } }), retryParent)).toEqual({ context: leg1 });
 
-    const local = span(false);
-    legs.ended(call('confirm'), inputRequired(), span(), under(local));
+    legs.ended(call('confirm'), inputRequired(), span(), ROOT_CONTEXT);
     expect(legs.size).toBe(0);
   });
 

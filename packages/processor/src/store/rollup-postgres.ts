@@ -127,5 +127,6 @@ export function createPostgresRollup(pool: Pool, opts: { maxTail?: number } = {}
       });
       return { rolled, behind: pendingOf(await chainStates(pool)) };
     },
+    async close() {},
   };
 }

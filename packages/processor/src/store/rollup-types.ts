@@ -17,6 +17,8 @@ export interface TrailRollup {
   count(q: RollupQuery): Promise<RollupAnswer>;
   /** Rolls up at most `maxRecords` more records; `behind`: records still not rolled up. */
   step(maxRecords?: number): Promise<{ rolled: number; behind: number }>;
+  /** Stops a stepping worker, if any (the store's close calls it). */
+  close(): Promise<void>;
 }
 
 /** Records per step: 20-40 ms of SQLite CPU (≈5 µs a record to read its columns, ≈5 µs to count it in). */

@@ -371,13 +371,14 @@ class SqliteStore implements SqliteAuditStore {
   private rolled: TrailRollup | null = null;
   rollup(): TrailRollup {
     this.assertOpen();
-    this.rolled ??= createSqliteRollup(this.db);
+    this.rolled ??= createSqliteRollup(this.db, { path: this.path });
     return this.rolled;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.rolled?.close();
     this.db.close();
   }
 
