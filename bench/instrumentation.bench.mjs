@@ -9,11 +9,13 @@ import { runWorker } from './lib/child.mjs';
 import { commandLine, flags, fmt, machineLine, median, table } from './lib/stats.mjs';
 import { writeResult } from './lib/results.mjs';
 
-const ALL_MODES = ['none', 'provider', 'mcptrail', 'traceloop', 'arize', 'provider-v2', 'mcptrail-v2'];
+const ALL_MODES = ['none', 'provider', 'mcptrail', 'mcptrail-lean', 'mcptrail-before', 'traceloop', 'arize', 'provider-v2', 'mcptrail-v2'];
 const LABELS = {
   none: 'no tracer provider',
   provider: 'provider, no instrumentation',
   mcptrail: '@mcptrail/instrumentation-mcp (defaults)',
+  'mcptrail-lean': '@mcptrail/instrumentation-mcp (lean: clientSpans false)',
+  'mcptrail-before': '@mcptrail/instrumentation-mcp (defaults), build given by --before',
   traceloop: '@traceloop/instrumentation-mcp 0.27.0',
   arize: '@arizeai/openinference-instrumentation-mcp 0.2.33',
   'provider-v2': 'SDK 2.x: provider, no instrumentation',
@@ -22,12 +24,15 @@ const LABELS = {
 /** The provider-only run each mode is compared with: the same SDK major's. */
 const baselineOf = (mode) => (mode.endsWith('-v2') ? 'provider-v2' : 'provider');
 const EXPORTERS = ['counting', 'memory'];
-const opts = flags({ rounds: 5, calls: 5000, warmup: 2000, concurrency: 64, heapCalls: 100_000, label: 'instrumentation', workload: 'calls', modes: 'all' });
+const opts = flags({ before: '', rounds: 5, calls: 5000, warmup: 2000, concurrency: 64, heapCalls: 100_000, label: 'instrumentation', workload: 'calls', modes: 'all' });
 // `--modes provider,mcptrail,provider-v2,mcptrail-v2`: a subset (each needs its provider-only baseline).
-const MODES = opts.modes === 'all' ? ALL_MODES : opts.modes.split(',').filter((m) => ALL_MODES.includes(m));
+// `--before <dir of another build's package>` adds `mcptrail-before` (same-run before/after); without it the mode is skipped.
+const MODES = (opts.modes === 'all' ? ALL_MODES : opts.modes.split(',').filter((m) => ALL_MODES.includes(m))).filter(
+  (m) => m !== 'mcptrail-before' || opts.before,
+);
 const worker = fileURLToPath(new URL('./lib/instrumentation-worker.cjs', import.meta.url));
 const run = (mode, exporter, extra = {}) =>
-  runWorker(worker, [JSON.stringify({ mode, exporter, calls: opts.calls, warmup: opts.warmup, concurrency: opts.concurrency, ...extra })], { nodeArgs: ['--expose-gc'] });
+  runWorker(worker, [JSON.stringify({ mode, exporter, before: opts.before, calls: opts.calls, warmup: opts.warmup, concurrency: opts.concurrency, ...extra })], { nodeArgs: ['--expose-gc'] });
 
 if (opts.workload === 'bounds') {
   await bounds();
@@ -112,22 +117,41 @@ for (const exporter of EXPORTERS) {
     const addedConc = pairedAdded(mode, exporter, 'concurrent');
     const ratioSeq = pairedRatio(mode, exporter, 'sequential');
     const ratioConc = pairedRatio(mode, exporter, 'concurrent');
+    const allocSeq = median(pick(mode, exporter, 'sequential', 'allocatedKiBPerCall'));
+    const allocConc = median(pick(mode, exporter, 'concurrent', 'allocatedKiBPerCall'));
     const spans = median(pick(mode, exporter, 'sequential', 'spansPerCall'));
     const logsPerCall = median(pick(mode, exporter, 'sequential', 'logsPerCall'));
-    summary.modes[`${mode}/${exporter}`] = { seq, conc, addedSeq, addedConc, ratioSeq, ratioConc, spans, logs: logsPerCall };
+    summary.modes[`${mode}/${exporter}`] = { seq, conc, addedSeq, addedConc, ratioSeq, ratioConc, allocSeq, allocConc, spans, logs: logsPerCall };
     rows.push([
       LABELS[mode],
       fmt(seq),
       mode === baselineOf(mode) ? '—' : `${fmt(addedSeq)} (×${fmt(ratioSeq, 2)})`,
       fmt(conc),
       mode === baselineOf(mode) ? '—' : `${fmt(addedConc)} (×${fmt(ratioConc, 2)})`,
+      `${fmt(allocSeq)} / ${fmt(allocConc)}`,
       fmt(spans, 2),
       fmt(logsPerCall, 2),
       exporter === 'counting' && heap[mode] ? fmt(heap[mode].growthKiB, 0) : '',
     ]);
   }
   lines.push(`**${exporter} exporter** (median of ${opts.rounds} rounds × ${opts.calls} calls per phase; CPU µs; "added" and "×" = medians of same-round differences and ratios against the provider-only baseline of the same SDK major)`, '');
-  lines.push(table(['mode', 'seq µs/call', 'seq added µs (× provider)', `${opts.concurrency}-way µs/call`, `${opts.concurrency}-way added µs (× provider)`, 'spans/call', 'log records/call', exporter === 'counting' ? `heap growth KiB / ${opts.heapCalls} calls` : ''], rows), '');
+  lines.push(table(['mode', 'seq µs/call', 'seq added µs (× provider)', `${opts.concurrency}-way µs/call`, `${opts.concurrency}-way added µs (× provider)`, 'allocated KiB/call seq / 64-way', 'spans/call', 'log records/call', exporter === 'counting' ? `heap growth KiB / ${opts.heapCalls} calls` : ''], rows), '');
+}
+// Issue 15's targets, from the same run's medians.
+if (MODES.includes('mcptrail') && MODES.includes('traceloop')) {
+  const rows = [];
+  for (const exporter of EXPORTERS) {
+    const m = (mode) => summary.modes[`${mode}/${exporter}`];
+    const check = (name, value, limit, unit) => rows.push([exporter, name, `${fmt(value)} ${unit}`, `${fmt(limit)} ${unit}`, value <= limit ? 'met' : '**not met**']);
+    for (const phase of ['Seq', 'Conc']) {
+      const label = phase === 'Seq' ? 'sequential' : `${opts.concurrency}-way`;
+      check(`defaults added ≤ 2× Traceloop's (${label})`, m('mcptrail')[`added${phase}`], 2 * m('traceloop')[`added${phase}`], 'µs');
+      if (MODES.includes('mcptrail-lean')) check(`lean added ≤ Traceloop's (${label})`, m('mcptrail-lean')[`added${phase}`], m('traceloop')[`added${phase}`], 'µs');
+      if (MODES.includes('mcptrail-before')) check(`defaults added ≤ the --before build's (${label})`, m('mcptrail')[`added${phase}`], m('mcptrail-before')[`added${phase}`], 'µs');
+      check(`defaults allocation ≤ 1.5× provider-only (${label})`, m('mcptrail')[`alloc${phase}`], 1.5 * m('provider')[`alloc${phase}`], 'KiB/call');
+    }
+  }
+  lines.push('**Targets (issue 15)**', '', table(['exporter', 'target', 'measured', 'limit', 'status'], rows), '');
 }
 const sample = Object.fromEntries(MODES.map((mode) => [mode, runs.find((r) => r.mode === mode && r.exporter === 'memory')?.result.sample]));
 const kinds = ['INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];

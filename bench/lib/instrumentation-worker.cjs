@@ -9,9 +9,12 @@ const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } =
 const { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } = require('@opentelemetry/sdk-trace-base');
 const { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider } = require('@opentelemetry/sdk-logs');
 const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics');
+const v8 = require('node:v8');
 
 // `-v2` modes run the same calls on MCP SDK 2.x (`@modelcontextprotocol/server` + `/client`).
-const MODES = ['none', 'provider', 'mcptrail', 'traceloop', 'arize', 'provider-v2', 'mcptrail-v2'];
+// `mcptrail-lean`: the documented lean profile (server span + audit record, no client span).
+// `mcptrail-before`: the defaults of another build of the package (`before`: its directory), for same-run before/after.
+const MODES = ['none', 'provider', 'mcptrail', 'mcptrail-lean', 'mcptrail-before', 'traceloop', 'arize', 'provider-v2', 'mcptrail-v2'];
 const opts = JSON.parse(process.argv[2] ?? '{}');
 const { exporter, calls = 5000, warmup = 2000, concurrency = 64, heapCalls = 0 } = opts;
 // Bounds workloads (issue 14): `tools` extra tools on the server and `op: 'list'` (time tools/list), or an
@@ -77,9 +80,9 @@ if (mode !== 'none') {
 
 // Instrumentations are enabled before the MCP SDK is first required, as `--require register` does.
 let afterLoad = () => {};
-if (mode === 'mcptrail') {
-  const { McpInstrumentation } = require('@mcptrail/instrumentation-mcp');
-  const instrumentation = new McpInstrumentation({ enabled: false });
+if (mode === 'mcptrail' || mode === 'mcptrail-lean' || mode === 'mcptrail-before') {
+  const { McpInstrumentation } = require(mode === 'mcptrail-before' ? opts.before : '@mcptrail/instrumentation-mcp');
+  const instrumentation = new McpInstrumentation({ enabled: false, ...(mode === 'mcptrail-lean' ? { clientSpans: false } : {}) });
   instrumentation.setTracerProvider(tracerProvider);
   instrumentation.setLoggerProvider(loggerProvider);
   instrumentation.enable();
@@ -210,15 +213,23 @@ async function main() {
   const timed = async (fn, n) => {
     await flush();
     resetExported();
+    // Bytes allocated = heap growth plus what every GC in between freed (V8's own before/after statistics).
+    const gcProfiler = new v8.GCProfiler();
+    const used0 = v8.getHeapStatistics().used_heap_size;
+    gcProfiler.start();
     const cpu0 = process.cpuUsage();
     const start = process.hrtime.bigint();
     await fn(n);
     const elapsed = Number(process.hrtime.bigint() - start) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const used1 = v8.getHeapStatistics().used_heap_size;
+    const gcs = gcProfiler.stop().statistics;
+    const freed = gcs.reduce((sum, g) => sum + g.beforeGC.heapStatistics.usedHeapSize - g.afterGC.heapStatistics.usedHeapSize, 0);
+    const allocatedKiBPerCall = (used1 - used0 + freed) / 1024 / n;
     await flush();
     const got = exported();
     // CPU time (user + system) is what the shared machine's load distorts least; wall time is kept too.
-    return { usPerCall: (cpu.user + cpu.system) / n, wallUsPerCall: elapsed / n, spansPerCall: got.spans / n, logsPerCall: got.logs / n };
+    return { usPerCall: (cpu.user + cpu.system) / n, wallUsPerCall: elapsed / n, allocatedKiBPerCall, spansPerCall: got.spans / n, logsPerCall: got.logs / n };
   };
 
   await sequential(warmup);

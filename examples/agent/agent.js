@@ -3,7 +3,7 @@
  * The demo agent: runs scripted "prompts" against the stdio CRM server and the HTTP workspace
  * server, one `invoke_agent` trace per prompt.
  *
- *   node --require @mcptrail/instrumentation-mcp/register agent.js --scenario <name>|all
+ *   node --import @mcptrail/instrumentation-mcp/register agent.js --scenario <name>|all
  *        [--http-url http://127.0.0.1:PORT/mcp] [--report report.json]
  *
  * Without --http-url it starts the HTTP server itself. Progress goes to stderr; with --report, a

@@ -2,7 +2,7 @@
 /**
  * How the demo agent reaches its MCP servers: the stdio server as a child process it owns, the
  * HTTP server over Streamable HTTP with a bearer token. Every child runs with
- * `--require @mcptrail/instrumentation-mcp/register`; none has telemetry code of its own.
+ * `--import @mcptrail/instrumentation-mcp/register`; none has telemetry code of its own.
  */
 const path = require('node:path');
 const { spawn } = require('node:child_process');
@@ -15,13 +15,13 @@ const STDIO_SERVER = path.join(EXAMPLES, 'stdio-server', 'server.js');
 const FIXED_CLOCK = path.join(EXAMPLES, 'stdio-server', 'fixed-clock.js');
 const HTTP_SERVER = path.join(EXAMPLES, 'http-server', 'server.js');
 /**
- * How the servers are instrumented: `--require` (default), `--import` (ESM register, with
- * EXAMPLE_PRELOAD=import), or not at all (EXAMPLE_NO_INSTRUMENTATION=1, for comparisons).
+ * How the servers are instrumented: `--import` (default: patches ES modules and CommonJS alike), `--require`
+ * (CommonJS only, with EXAMPLE_PRELOAD=require), or not at all (EXAMPLE_NO_INSTRUMENTATION=1, for comparisons).
  */
 const INSTRUMENT =
   process.env.EXAMPLE_NO_INSTRUMENTATION === '1'
     ? []
-    : [process.env.EXAMPLE_PRELOAD === 'import' ? '--import' : '--require', '@mcptrail/instrumentation-mcp/register'];
+    : [process.env.EXAMPLE_PRELOAD === 'require' ? '--require' : '--import', '@mcptrail/instrumentation-mcp/register'];
 const CLIENT_INFO = { name: 'support-agent', version: '0.9.0' };
 
 /** Prefix each line of a child's stderr and pass it on to ours (the agent's stdout stays clean). */

@@ -4,7 +4,7 @@
  * spans the instrumentation creates for each tool call become its children, and the trace context
  * travels to the servers in `params._meta`, so a prompt and all its tool calls are one trace.
  *
- * The tracer provider comes from `--require @mcptrail/instrumentation-mcp/register`; without it
+ * The tracer provider comes from `--import @mcptrail/instrumentation-mcp/register`; without it
  * the API is a no-op and trace ids are all zeros.
  */
 const { SpanKind, SpanStatusCode, trace } = require('@opentelemetry/api');

@@ -60,10 +60,10 @@ export async function startProcessor({ db, port, rules = DEMO_RULES, logFile, ex
 
 /**
  * Run the instrumented agent through `scenarios` (it starts and stops the MCP servers), all
- * instrumented with `--require` (default) or `--import` (`preload: 'import'`).
+ * instrumented with `--import` (default) or `--require` (`preload: 'require'`).
  * @returns {Promise<{ code: number|null, report: any, output: string }>}
  */
-export async function runAgent({ endpoint, scenarios = 'all', reportPath, logFile, onLine, env = {}, preload = 'require', timeoutMs = 180_000 }) {
+export async function runAgent({ endpoint, scenarios = 'all', reportPath, logFile, onLine, env = {}, preload = 'import', timeoutMs = 180_000 }) {
   const args = [`--${preload}`, '@mcptrail/instrumentation-mcp/register', AGENT, '--scenario', scenarios, '--report', reportPath];
   const handle = startGroup(process.execPath, args, {
     cwd: path.dirname(AGENT),

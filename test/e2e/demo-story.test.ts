@@ -1,6 +1,6 @@
 /**
  * The whole story with real processes over loopback: the processor (built CLI, SQLite store),
- * the agent and both MCP servers, all instrumented with `--require …/register` and exporting
+ * the agent and both MCP servers, all instrumented with `--import …/register` and exporting
  * through a pass-through OTLP capture to the processor. Needs `dist/` (turbo builds before test).
  */
 import { spawnSync } from 'node:child_process';

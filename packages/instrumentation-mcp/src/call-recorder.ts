@@ -4,6 +4,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
   type Attributes,
   type Context,
   type DiagLogger,
@@ -18,13 +19,13 @@ import * as conventions from '@mcptrail/conventions';
 import { emitAuditRecord } from './audit-log';
 import { metricMethodName, metricToolName } from './metric-attributes';
 import { isInputRequired } from './mcp-sdk/adapter';
-import { boundedView, measure, truncatedMarker, type Measured } from './value-budget';
+import { boundedView, canonicalWithinBudget, measure, measureJson, truncatedMarker, type Measured } from './value-budget';
 import { connectionOf, implementationOf, networkTransportOf, serverAddressOf, sessionIdOf, type ToolVersionInfo } from './connection';
 import { errorType, failureOutcome, isDenied, toFailure, type FailureInfo } from './outcome';
 import { peersOf } from './peers';
 import { newTally, type RedactionTally, type TelemetryRedaction } from './redaction';
 import { describeRequest, type RequestDescription } from './request-attributes';
-import { summarizeToolResult, toolErrorText } from './result-summary';
+import { setResultSummary, summarizeToolResult, toolErrorText } from './result-summary';
 import type { ToolDefinitionRegistry } from './tool-definitions';
 import type { SdkAdapter } from './mcp-sdk/adapter';
 import type {
@@ -55,13 +56,6 @@ const {
   ATTR_MCP_SIDE,
   ATTR_MCP_TOOL_ARGUMENTS_HASH,
   ATTR_MCP_TOOL_ARGUMENTS_SIZE,
-  ATTR_MCP_TOOL_DESTRUCTIVE_HINT,
-  ATTR_MCP_TOOL_OPEN_WORLD_HINT,
-  ATTR_MCP_TOOL_READ_ONLY_HINT,
-  ATTR_MCP_TOOL_RESULT_CONTENT_COUNT,
-  ATTR_MCP_TOOL_RESULT_CONTENT_TYPES,
-  ATTR_MCP_TOOL_RESULT_IS_ERROR,
-  ATTR_MCP_TOOL_RESULT_SIZE,
   ATTR_MCP_TOOL_SCHEMA_VERSION,
   ATTR_MCPTRAIL_REDACTION_COUNT,
   ATTR_MCPTRAIL_REDACTION_TYPES,
@@ -94,8 +88,12 @@ export interface CallRecord {
   sessionless: boolean;
   /** What redaction changed for this call (reported as counts and types, never values). */
   tally: RedactionTally;
-  /** Attributes the span started with (copied into the audit record). */
+  /** Attributes the span started with. */
   startAttributes: Attributes;
+  /** `mcp.session.id` as exported (redacted), for the audit record; undefined when sessionless. */
+  sessionId?: string;
+  /** The transport's raw session id when the span started (Streamable HTTP assigns one at initialize). */
+  rawSessionId?: string;
   actorId?: string;
   actorScope?: string;
   /** Protocol version from the `mcp-protocol-version` HTTP header, for connections that never saw initialize. */
@@ -122,6 +120,8 @@ export interface ResolvedSettings {
   captureArguments: boolean;
   captureResults: boolean;
   scanResults: boolean;
+  /** False: the lean profile, no CLIENT span (nor client metric or audit record); `_meta` still carries the context. */
+  clientSpans: boolean;
   auditLogs: boolean;
   auditArguments: boolean;
   clientAudit: McpClientAuditMode;
@@ -140,13 +140,17 @@ export interface RecorderDeps {
   definitions: ToolDefinitionRegistry;
 }
 
+const RECORD = Symbol('mcptrail.callRecord');
+type SpanWithRecord = Span & { [RECORD]?: CallRecord };
+
 const nowEpochMs = () => performance.timeOrigin + performance.now();
+
 const MAX_URI_LENGTH = 2048;
 
 /** Starts and finishes the span, metric point and audit record of every MCP request, both sides. */
 export class CallRecorder {
-  // The record rides in its span's context (a WeakMap keyed by span cost a GC-traced ephemeron per call).
-  private readonly recordKey = createContextKey('mcptrail.instrumentation-mcp.callRecord');
+  // The record rides on its span object (a WeakMap keyed by span cost a GC-traced ephemeron per call, a
+  // context key one more copy of the context's Map per span).
   /** Set while the SDK retries a multi-round-trip call: the leg the next request continues. */
   private readonly previousLegKey = createContextKey('mcptrail.instrumentation-mcp.previousLeg');
 
@@ -184,6 +188,7 @@ export class CallRecorder {
     links: Link[] | undefined,
   ): CallRecord | undefined {
     const settings = this.deps.settings();
+    if (side === 'client' && !settings.clientSpans) return undefined;
     const method = typeof request.method === 'string' ? request.method : 'unknown';
     const ignore = settings.hooks.ignoreRequestHook;
     const requestHook = settings.hooks.requestHook;
@@ -210,8 +215,9 @@ export class CallRecorder {
     const protocolVersion = sdk.protocolVersionOf(protocol, request);
     const sessionless = sdk.sessionless(protocolVersion);
     if (protocolVersion) attributes[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
-    const sessionId = sessionless ? undefined : sessionIdOf(transport);
-    if (sessionId) attributes[ATTR_MCP_SESSION_ID] = redaction.identifier(sessionId, tally);
+    const rawSessionId = sessionless ? undefined : sessionIdOf(transport);
+    const sessionId = rawSessionId ? redaction.identifier(rawSessionId, tally) : undefined;
+    if (sessionId) attributes[ATTR_MCP_SESSION_ID] = sessionId;
     const server = side === 'client' ? serverAddressOf(transport) : undefined;
     if (server) {
       attributes[ATTR_SERVER_ADDRESS] = server.address;
@@ -233,24 +239,36 @@ export class CallRecorder {
       protocolVersion,
       sessionless,
       startAttributes: attributes,
+      sessionId,
+      rawSessionId,
       tally,
       done: false,
     };
     if (side === 'server') this.readExtra(record, extra, attributes);
     if (description.method === 'tools/call') {
       const args = description.toolArguments ?? {};
-      // Bounded before any serialisation: an over-budget argument is hashed from a bounded view.
-      const measured = measure(args);
-      if (measured.over) record.oversizeArgs = measured;
-      const { hash, size } = measured.over
-        ? { hash: redaction.fingerprint(boundedView(args)).hash, size: measured.bytes }
-        : redaction.fingerprint(args);
+      // One walk checks the budget and builds the canonical JSON (plain JSON arguments, i.e. nearly all).
+      const canonical = canonicalWithinBudget(args);
+      let fingerprint: { hash?: string; size?: number };
+      if (canonical !== undefined) fingerprint = redaction.fingerprintCanonical(canonical);
+      else {
+        // Bounded before any serialisation: an over-budget argument is hashed from a bounded view.
+        const measured = measure(args);
+        if (measured.over) record.oversizeArgs = measured;
+        fingerprint = measured.over
+          ? { hash: redaction.fingerprint(boundedView(args)).hash, size: measured.bytes }
+          : redaction.fingerprint(args);
+      }
+      const { hash, size } = fingerprint;
       record.argsHash = hash;
       record.argsSize = size;
-      if (hash !== undefined) attributes[ATTR_MCP_TOOL_ARGUMENTS_HASH] = hash;
-      if (size !== undefined) attributes[ATTR_MCP_TOOL_ARGUMENTS_SIZE] = size;
+      // Server side: on the call's audit record (its span stays under the SDK's attribute step, see README).
+      if (side === 'client') {
+        if (hash !== undefined) attributes[ATTR_MCP_TOOL_ARGUMENTS_HASH] = hash;
+        if (size !== undefined) attributes[ATTR_MCP_TOOL_ARGUMENTS_SIZE] = size;
+      }
       if (settings.captureArguments) {
-        attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = measured.over ? truncatedMarker(measured) : redaction.json(args, tally);
+        attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = record.oversizeArgs ? truncatedMarker(record.oversizeArgs) : redaction.json(args, tally);
       }
       if (description.toolName !== undefined) {
         record.toolInfo =
@@ -271,7 +289,8 @@ export class CallRecorder {
       parent,
     );
     record.span = span;
-    record.ctx = trace.setSpan(parent, span).setValue(this.recordKey, record);
+    (span as SpanWithRecord)[RECORD] = record;
+    record.ctx = trace.setSpan(parent, span);
     if (requestHook) {
       safeExecuteInTheMiddle(
         () => context.with(record.ctx, () => requestHook(span, hookInfo!)),
@@ -310,6 +329,11 @@ export class CallRecorder {
     if (typeof version === 'string' && /^[0-9A-Za-z.-]{1,32}$/.test(version)) record.headerProtocolVersion = version;
   }
 
+  /** Lean profile: outgoing requests get no span of ours but still carry the caller's trace context. */
+  propagatesWithoutSpan(): boolean {
+    return !this.deps.settings().clientSpans;
+  }
+
   /** The context a multi-round-trip retry runs in: the first leg's parent, with that leg to link to. */
   nextLegContext(record: CallRecord): Context {
     return record.parent.setValue(this.previousLegKey, record);
@@ -317,9 +341,8 @@ export class CallRecorder {
 
   /** The record of the request whose span is active, for errors seen inside handlers. */
   recordOfActiveSpan(ctx: Context): CallRecord | undefined {
-    const record = ctx.getValue(this.recordKey) as CallRecord | undefined;
     // Only while our span is the active one: errors inside a child span the handler started are not the request's.
-    return record !== undefined && trace.getSpan(ctx) === record.span ? record : undefined;
+    return (trace.getSpan(ctx) as SpanWithRecord | undefined)?.[RECORD];
   }
 
   /** Remembers an error a handler threw, so the outcome can tell a denial from a failure. */
@@ -380,8 +403,13 @@ export class CallRecorder {
     // Learn from the exchange: protocol version on initialize, tool versions on tools/list.
     if ('result' in end) this.learnFromResult(record, end.result);
 
-    const sessionId = record.sessionless ? undefined : sessionIdOf(transport);
-    if (sessionId) attrs[ATTR_MCP_SESSION_ID] = redaction.identifier(sessionId, record.tally);
+    // A session id assigned during this request (Streamable HTTP's initialize): the span and record get it.
+    const rawSessionId = record.sessionless ? undefined : sessionIdOf(transport);
+    if (rawSessionId && rawSessionId !== record.rawSessionId) {
+      record.rawSessionId = rawSessionId;
+      record.sessionId = redaction.identifier(rawSessionId, record.tally);
+      attrs[ATTR_MCP_SESSION_ID] = record.sessionId;
+    }
     const protocolVersion =
       record.protocolVersion ??
       record.sdk.protocolVersionOf(protocol, record.request) ??
@@ -397,12 +425,9 @@ export class CallRecorder {
     if (peers.server?.version) attrs[ATTR_MCP_SERVER_VERSION] = peers.server.version;
     if (peers.client?.name) attrs[ATTR_MCP_CLIENT_NAME] = peers.client.name;
     if (peers.client?.version) attrs[ATTR_MCP_CLIENT_VERSION] = peers.client.version;
-    if (toolInfo) {
-      attrs[ATTR_MCP_TOOL_SCHEMA_VERSION] = toolInfo.version;
-      if (toolInfo.destructiveHint !== undefined) attrs[ATTR_MCP_TOOL_DESTRUCTIVE_HINT] = toolInfo.destructiveHint;
-      if (toolInfo.readOnlyHint !== undefined) attrs[ATTR_MCP_TOOL_READ_ONLY_HINT] = toolInfo.readOnlyHint;
-      if (toolInfo.openWorldHint !== undefined) attrs[ATTR_MCP_TOOL_OPEN_WORLD_HINT] = toolInfo.openWorldHint;
-    }
+    // The annotation hints are per-tool constants: on the `mcp.audit.tool_definition` record (and the
+    // destructive hint on each audit record, which the processor reads), not on every span.
+    if (toolInfo) attrs[ATTR_MCP_TOOL_SCHEMA_VERSION] = toolInfo.version;
 
     let outcome: AuditOutcome = 'ok';
     let failure: FailureInfo | undefined;
@@ -413,12 +438,12 @@ export class CallRecorder {
     const interim = 'result' in end && isInputRequired(end.result);
     if ('result' in end) {
       if (method === 'tools/call' && !interim) {
-        summary = summarizeToolResult(end.result);
-        attrs[ATTR_MCP_TOOL_RESULT_SIZE] = summary.size;
-        attrs[ATTR_MCP_TOOL_RESULT_CONTENT_COUNT] = summary.content_count;
-        attrs[ATTR_MCP_TOOL_RESULT_CONTENT_TYPES] = summary.content_types;
-        attrs[ATTR_MCP_TOOL_RESULT_IS_ERROR] = summary.is_error;
-        const resultSize = settings.captureResults || settings.scanResults ? measure(end.result) : undefined;
+        // One walk: the budget check and the exact JSON size, without serialising the result.
+        const resultSize = measureJson(end.result);
+        summary = summarizeToolResult(end.result, resultSize.size);
+        // Server side: on the call's audit record. The client span keeps it (the processor's record when
+        // the server is not instrumented).
+        if (record.side === 'client') setResultSummary(attrs, summary);
         if (settings.captureResults) {
           attrs[ATTR_GEN_AI_TOOL_CALL_RESULT] = resultSize!.over ? truncatedMarker(resultSize!) : redaction.json(end.result, record.tally);
         }
@@ -491,9 +516,11 @@ export class CallRecorder {
     (record.side === 'server' ? histograms.server : histograms.client).record(durationMs / 1000, metricAttrs, record.ctx);
 
     if (audit) {
+      const sc = span.spanContext();
       emitAuditRecord(this.deps.emitLog, {
         record,
         spanAttributes: attrs,
+        spanExported: span.isRecording() && (sc.traceFlags & TraceFlags.SAMPLED) !== 0,
         outcome,
         errorType: type,
         errorMessage,

@@ -30,10 +30,12 @@ export const PROTOCOL_METHODS = [
   'setRequestHandler',
   'notification',
   '_onnotification',
+  '_onclose',
   '_enqueueTaskMessage',
 ] as const;
 
 const LIST_CHANGED = 'notifications/tools/list_changed';
+const CANCELLED = 'notifications/cancelled';
 
 export interface ProtocolPatchDeps {
   sdk: SdkAdapter;
@@ -43,8 +45,12 @@ export interface ProtocolPatchDeps {
   auditEnabled(): boolean;
 }
 
-/** The request object each outgoing call handed to the SDK, to its record (multi-round-trip flows name it). */
-const sentRequests = new WeakMap<object, CallRecord>();
+/**
+ * The leg whose `input_required` response is being dispatched right now. The 2.x SDK hands it to
+ * `_resolveNonCompleteResult` synchronously inside `_onresponse`, so a hand-off in this variable replaces a
+ * WeakMap entry (a GC-traced ephemeron) per outgoing request, which every call paid for a rare flow.
+ */
+let inputRequiredLeg: CallRecord | undefined;
 /** Outgoing requests in flight per Protocol instance, by JSON-RPC id (ours are numbers). */
 const outgoing = new WeakMap<object, Map<number, CallRecord>>();
 /** Incoming requests in flight per transport, by JSON-RPC id: their span ends when the response is sent. */
@@ -74,13 +80,21 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
       const requestId = sdk.nextRequestId(this);
       const transport = sdk.transportOf(this);
       const record = recorder.start('client', this, req, context.active(), transport, requestId, undefined, sdk);
-      if (!record) return original.apply(this, args);
+      if (!record) {
+        if (recorder.propagatesWithoutSpan()) {
+          try {
+            args[requestArg] = withInjectedMeta(req, context.active());
+          } catch (err) {
+            diag.warn('mcptrail: could not inject trace context into _meta', err);
+          }
+        }
+        return original.apply(this, args);
+      }
       try {
         args[requestArg] = withInjectedMeta(req, record.ctx);
       } catch (err) {
         diag.warn('mcptrail: could not inject trace context into _meta', err);
       }
-      sentRequests.set(args[requestArg] as object, record);
       const pending = requestId === undefined ? undefined : mapOf(outgoing, this, () => new Map());
       pending?.set(requestId!, record);
       const settle = () => pending?.get(requestId!) === record && pending.delete(requestId!);
@@ -111,18 +125,29 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
 
   wrap(proto, '_onresponse', (original) =>
     function _onresponse(this: object, response: JsonRpcResponseLike, ...rest: unknown[]) {
+      let leg: CallRecord | undefined;
       try {
         const record = outgoing.get(this)?.get(Number(response?.id));
         if (record) {
           record.peerResponded = true;
           if (response.result !== undefined) record.rawResult = response.result;
           // One leg of a multi-round-trip call: it ends here; the SDK retries as a new request.
-          if (isInputRequired(response.result)) recorder.finish(record, { result: response.result });
+          if (isInputRequired(response.result)) {
+            recorder.finish(record, { result: response.result });
+            leg = record;
+          }
         }
       } catch (err) {
         diag.debug('mcptrail: _onresponse bookkeeping failed', err);
       }
-      return original.call(this, response, ...rest);
+      if (leg === undefined) return original.call(this, response, ...rest);
+      const outer = inputRequiredLeg;
+      inputRequiredLeg = leg;
+      try {
+        return original.call(this, response, ...rest);
+      } finally {
+        inputRequiredLeg = outer;
+      }
     },
   );
 
@@ -136,7 +161,10 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
       const parent = extractFromMeta(req, ambient);
       // The semantic conventions: a server span whose parent came from `_meta` links the ambient HTTP span.
       const ambientSpan = parent === ambient ? undefined : trace.getSpan(ambient)?.spanContext();
-      const links: Link[] | undefined = ambientSpan && trace.isSpanContextValid(ambientSpan) ? [{ context: ambientSpan }] : undefined;
+      let links: Link[] | undefined = ambientSpan && trace.isSpanContextValid(ambientSpan) ? [{ context: ambientSpan }] : undefined;
+      // A retry of a multi-round-trip call (2026-07-28) links the server leg it continues.
+      const previousLeg = sdk.roundTrips?.retryLink(req, parent);
+      if (previousLeg) links = links ? [...links, previousLeg] : [previousLeg];
       const record = recorder.start('server', this, req, parent, transport, req.id, extra, sdk, links);
       if (!record) return original.call(this, req, extra, ...rest);
       wrapSend(transport, recorder, diag);
@@ -150,15 +178,8 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
         recorder.finish(record, { failure: toFailure(err), rpcError: false });
         throw err;
       }
-      // A cancelled request (or a closed connection) never sends a response: end its span on abort.
-      sdk.abortSignalOf(this, req.id)?.addEventListener(
-        'abort',
-        () => {
-          if (pending.get(req.id!) === record) pending.delete(req.id!);
-          recorder.finish(record, { failure: { message: 'request cancelled', name: 'cancelled' }, rpcError: false });
-        },
-        { once: true },
-      );
+      // A cancelled request (or a closed connection) never sends a response: its span ends where the SDK
+      // aborts it, in the wraps of `_onnotification` and `_onclose` below (one wrap, no listener per request).
       return out;
     },
   );
@@ -229,26 +250,65 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
   );
 
   wrap(proto, '_onnotification', (original) =>
-    function _onnotification(this: object, note: { method?: unknown }, ...rest: unknown[]) {
+    function _onnotification(this: object, note: { method?: unknown; params?: { requestId?: unknown } }, ...rest: unknown[]) {
       if (note?.method === LIST_CHANGED) listChanged(this, 'received');
+      else if (note?.method === CANCELLED) {
+        try {
+          const id = note.params?.requestId;
+          const transport = sdk.transportOf(this);
+          if (transport && (typeof id === 'string' || typeof id === 'number')) cancelIncoming(transport, id, recorder);
+        } catch (err) {
+          diag.debug('mcptrail: cancellation bookkeeping failed', err);
+        }
+      }
       return original.call(this, note, ...rest);
+    },
+  );
+
+  // The SDK aborts every request in flight when the connection closes: their spans end here.
+  wrap(proto, '_onclose', (original) =>
+    function _onclose(this: object, ...args: unknown[]) {
+      try {
+        const transport = sdk.transportOf(this);
+        const pending = transport && incoming.get(transport);
+        if (pending) for (const id of [...pending.keys()]) cancelIncoming(transport, id, recorder);
+      } catch (err) {
+        diag.debug('mcptrail: close bookkeeping failed', err);
+      }
+      return original.apply(this, args);
     },
   );
 }
 
+/** Ends the SERVER span of an incoming request the SDK aborts (cancelled, or its connection closed). */
+function cancelIncoming(transport: object, id: string | number, recorder: CallRecorder): void {
+  const pending = incoming.get(transport);
+  const record = pending?.get(id);
+  if (!record) return;
+  pending!.delete(id);
+  recorder.finish(record, { failure: { message: 'request cancelled', name: 'cancelled' }, rpcError: false });
+}
+
 /**
  * 2026-07-28 multi-round-trip calls: when a result says `input_required`, the 2.x `Client` fulfils the
- * embedded requests and retries the call on a fresh request id (`flow.retry`). The retry runs in the first
- * leg's parent context with that leg remembered, so its span links to the previous leg.
+ * embedded requests and retries the call on a fresh request id through `flow.retry`, once per round (its
+ * driver loops on the same `flow`). Each retry runs in the first leg's parent context with the latest leg
+ * remembered, so its span links to the leg before it.
  */
-export function patchMultiRoundTrip(clientProto: object, wrap: Wrap, recorder: CallRecorder): void {
+export function patchMultiRoundTrip(clientProto: object, wrap: Wrap, recorder: CallRecorder, sdk: SdkAdapter): void {
   wrap(clientProto, '_resolveNonCompleteResult', (original) =>
-    function _resolveNonCompleteResult(this: object, decoded: unknown, flow: { request?: object; retry?: AnyFn }, ...rest: unknown[]) {
-      const record = flow && flow.request ? sentRequests.get(flow.request) : undefined;
+    function _resolveNonCompleteResult(this: object, decoded: unknown, flow: { retry?: AnyFn }, ...rest: unknown[]) {
+      let latest = inputRequiredLeg;
       const retry = flow?.retry;
-      if (record && typeof retry === 'function') {
+      const client = this;
+      if (latest && typeof retry === 'function') {
         flow.retry = function (this: unknown, ...args: unknown[]) {
-          return context.with(recorder.nextLegContext(record), () => retry.apply(this, args));
+          const id = sdk.nextRequestId(client);
+          const out = context.with(recorder.nextLegContext(latest!), () => retry.apply(this, args));
+          // The outbound wrapper started this leg's record synchronously, under the id it was given.
+          const started = id === undefined ? undefined : outgoing.get(client)?.get(id);
+          if (started) latest = started;
+          return out;
         };
       }
       return original.call(this, decoded, flow, ...rest);
@@ -278,6 +338,7 @@ function finishIncoming(transport: object, message: JsonRpcResponseLike | undefi
     const failure = { message: withoutMcpPrefix(typeof message.error.message === 'string' ? message.error.message : 'error'), code };
     recorder.finish(record, { failure, rpcError: true });
   } else {
+    if (isInputRequired(message.result)) record.sdk.roundTrips?.ended(record.request, message.result, record.span.spanContext(), record.parent);
     recorder.finish(record, { result: message.result });
   }
 }

@@ -18,6 +18,8 @@ export interface TelemetryRedaction {
   identifier(value: string, tally?: RedactionTally): string;
   /** `{ hash, size }` of the canonical JSON: keyed HMAC and byte length (computed before redaction). */
   fingerprint(value: unknown): { hash?: string; size?: number };
+  /** `{ hash, size }` of canonical JSON already built (one walk made it: see `canonicalWithinBudget`). */
+  fingerprintCanonical(canonical: string): { hash?: string; size?: number };
 }
 
 /** What the redactor changed for one span or log record: counts and rule types, never values. */
@@ -40,7 +42,37 @@ export function buildRedactor(config: McpInstrumentationConfig): Redactor {
   return config.redactor ?? createRedactor(config.redaction ?? {});
 }
 
+/**
+ * Short strings that repeat on every call (session ids, tool and method names, client ids, scopes): redacted
+ * once, the result (value, count, types) remembered, so a call replays it into its tally. Bounded: a client
+ * inventing a new name per call only churns the memo.
+ */
+const MEMO_MAX_LENGTH = 256;
+const MEMO_MAX_ENTRIES = 1024;
+
+type Redacted = { value: string; count: number; types: string[] };
+
+function memoized(redact: (value: string) => Redacted): (value: string) => Redacted {
+  const memo = new Map<string, Redacted>();
+  return (value) => {
+    if (value.length > MEMO_MAX_LENGTH) return redact(value);
+    let hit = memo.get(value);
+    if (hit === undefined) {
+      const r = redact(value);
+      hit = { value: r.value, count: r.count, types: r.types };
+      if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
+      memo.set(value, hit);
+    }
+    return hit;
+  };
+}
+
 export function telemetryRedaction(redactor: Redactor): TelemetryRedaction {
+  const redactText = memoized((v) => redactor.redactText(v));
+  // A Redactor from an older @mcptrail/redact has no redactIdentifier: masks then, as before.
+  const redactIdentifier = memoized((v) =>
+    typeof redactor.redactIdentifier === 'function' ? redactor.redactIdentifier(v) : redactor.redactText(v),
+  );
   return {
     json(value, tally) {
       try {
@@ -61,7 +93,7 @@ export function telemetryRedaction(redactor: Redactor): TelemetryRedaction {
     text(value, maxLength, tally) {
       let out: string;
       try {
-        const result = redactor.redactText(value);
+        const result = redactText(value);
         addTo(tally, result);
         out = result.value;
       } catch {
@@ -71,8 +103,7 @@ export function telemetryRedaction(redactor: Redactor): TelemetryRedaction {
     },
     identifier(value, tally) {
       try {
-        // A Redactor from an older @mcptrail/redact has no redactIdentifier: masks then, as before.
-        const result = typeof redactor.redactIdentifier === 'function' ? redactor.redactIdentifier(value) : redactor.redactText(value);
+        const result = redactIdentifier(value);
         addTo(tally, result);
         return result.value;
       } catch {
@@ -83,6 +114,13 @@ export function telemetryRedaction(redactor: Redactor): TelemetryRedaction {
       if (value === undefined) return {};
       try {
         const canonical = canonicalJson(value);
+        return { hash: redactor.keyedHash(canonical), size: Buffer.byteLength(canonical, 'utf8') };
+      } catch {
+        return {};
+      }
+    },
+    fingerprintCanonical(canonical) {
+      try {
         return { hash: redactor.keyedHash(canonical), size: Buffer.byteLength(canonical, 'utf8') };
       } catch {
         return {};

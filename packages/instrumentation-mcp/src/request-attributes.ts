@@ -10,7 +10,6 @@ const {
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_MCP_METHOD_NAME,
   ATTR_MCP_RESOURCE_URI,
-  ATTR_MCP_TOOL_NAME,
   GEN_AI_OPERATION_EXECUTE_TOOL,
 } = conventions;
 
@@ -71,8 +70,8 @@ export function describeRequest(request: McpRequestLike, redactText: (s: string)
   const attributes: Attributes = {};
   attributes[ATTR_MCP_METHOD_NAME] = shownMethod;
   if (shownTool !== undefined) {
+    // `mcp.tool.name` (the same value) is left to the `mcp.audit.tool_definition` record: one name per call.
     attributes[ATTR_GEN_AI_TOOL_NAME] = shownTool;
-    attributes[ATTR_MCP_TOOL_NAME] = shownTool;
     attributes[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_EXECUTE_TOOL;
   }
   if (shownPrompt !== undefined) attributes[ATTR_GEN_AI_PROMPT_NAME] = shownPrompt;

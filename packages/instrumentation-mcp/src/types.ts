@@ -51,13 +51,13 @@ export type McpClientAuditMode = 'undelivered' | 'all' | 'off';
 export interface McpInstrumentationConfig extends InstrumentationConfig {
   /**
    * Put the redacted arguments of `tools/call` on spans as `gen_ai.tool.call.arguments` (JSON).
-   * Spans always carry `mcp.tool.arguments.hash` and `.size`.
+   * `mcp.tool.arguments.hash` and `.size` are always exported (CLIENT spans and audit records; see README).
    * @default false
    */
   captureArguments?: boolean;
   /**
    * Put the redacted result of `tools/call` on spans as `gen_ai.tool.call.result` (JSON).
-   * Spans always carry the result summary (content count, types, size, isError).
+   * The result summary (content count, types, size, isError) is always exported (CLIENT spans and audit records).
    * @default false
    */
   captureResults?: boolean;
@@ -69,6 +69,14 @@ export interface McpInstrumentationConfig extends InstrumentationConfig {
    * @default true
    */
   scanResults?: boolean;
+  /**
+   * A CLIENT span, a client-side duration metric point and (per `clientAudit`) client-side audit records for
+   * every outgoing request. `false` is the lean profile for the busiest servers: each call then costs a SERVER
+   * span and its audit record only; outgoing requests still carry trace context in `_meta`, so a server
+   * downstream still joins the caller's trace. `clientAudit` has no effect then.
+   * @default true
+   */
+  clientSpans?: boolean;
   /**
    * Emit `mcp.audit.tool_call` log records (one per tool call and per failed or denied request)
    * and `mcp.audit.tool_definition` records.

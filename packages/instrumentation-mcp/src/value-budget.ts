@@ -79,3 +79,167 @@ export function boundedView(value: unknown): unknown {
 export function truncatedMarker(m: Measured): string {
   return JSON.stringify({ $truncated: true, $bytes: m.bytes });
 }
+
+/** Thrown inside the walks below: the value is over budget, or has a form the fast walk leaves to the general path. */
+const STOP: unique symbol = Symbol('stop');
+
+/**
+ * One walk over a tool call's arguments that both checks the budget (the same accounting as `measure`) and
+ * yields their canonical JSON (`canonicalJson` of `@mcptrail/conventions`, byte for byte: keys sorted by UTF-16
+ * code units, `undefined`/function/symbol members dropped). The walk only collects the property names; the JSON
+ * is one native `JSON.stringify` whose property list is every name, sorted: it emits each object's members in
+ * that order, i.e. sorted, without building a string per token. Covers what JSON-RPC delivers (plain objects,
+ * arrays, strings, finite numbers, booleans, null); anything else (over budget, `toJSON`, BigInt, non-finite
+ * numbers, shared or cyclic references) returns undefined and the caller takes the general path.
+ */
+export function canonicalWithinBudget(value: unknown, budget: ValueBudget = DEFAULT_VALUE_BUDGET): string | undefined {
+  const state: KeyWalk = { bytes: 0, nodes: 0, seen: new Set<object>(), keys: new Set<string>() };
+  try {
+    collectKeys(value, state, budget);
+  } catch (err) {
+    if (err === STOP) return undefined;
+    throw err;
+  }
+  return JSON.stringify(value, [...state.keys].sort()) ?? 'null';
+}
+
+interface WalkState {
+  bytes: number;
+  nodes: number;
+  seen: Set<object>;
+}
+
+interface KeyWalk extends WalkState {
+  keys: Set<string>;
+}
+
+function charge(state: WalkState, budget: ValueBudget, bytes: number): void {
+  state.nodes++;
+  state.bytes += bytes;
+  if (state.bytes > budget.maxBytes || state.nodes > budget.maxNodes) throw STOP;
+}
+
+function collectKeys(v: unknown, state: KeyWalk, budget: ValueBudget): void {
+  switch (typeof v) {
+    case 'string':
+      charge(state, budget, v.length + 2);
+      return;
+    case 'number':
+      if (!Number.isFinite(v)) throw STOP;
+      charge(state, budget, 8);
+      return;
+    case 'object':
+      break;
+    case 'bigint':
+      throw STOP;
+    default:
+      // booleans; undefined, functions, symbols (in arrays: `null`, as members: dropped, as JSON.stringify does).
+      charge(state, budget, 8);
+      return;
+  }
+  if (v === null) {
+    charge(state, budget, 8);
+    return;
+  }
+  if (state.seen.has(v)) throw STOP;
+  state.seen.add(v);
+  if (Array.isArray(v)) {
+    charge(state, budget, 2 + v.length);
+    for (let i = 0; i < v.length; i++) collectKeys(v[i], state, budget);
+    return;
+  }
+  // The property list is read with [[Get]]: only plain objects, and no name an object inherits (`__proto__`).
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) throw STOP;
+  const keys = Object.keys(v);
+  let keyBytes = 2;
+  for (const key of keys) {
+    keyBytes += key.length + 4;
+    if (key in Object.prototype) throw STOP;
+    state.keys.add(key);
+  }
+  charge(state, budget, keyBytes);
+  for (const key of keys) collectKeys((v as Record<string, unknown>)[key], state, budget);
+}
+
+/** UTF-8 bytes of `JSON.stringify(s)`, without building it. */
+export function jsonStringBytes(s: string): number {
+  let bytes = 2;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (c >= 0x20 && c !== 0x22 && c !== 0x5c) bytes += 1;
+      else if (c === 0x22 || c === 0x5c || c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d) bytes += 2;
+      else bytes += 6;
+    } else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdfff) bytes += 6; // a lone surrogate: JSON.stringify escapes it (\udXXX)
+    else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * `measure` plus the exact UTF-8 size of the value's JSON (`size`), in the same walk: what the result summary
+ * reports, without serialising the result. `size` is undefined when the value is over budget or not plain JSON
+ * (`toJSON`, BigInt, shared references): the caller then measures the general way.
+ */
+export function measureJson(value: unknown, budget: ValueBudget = DEFAULT_VALUE_BUDGET): Measured & { size?: number } {
+  const state = { bytes: 0, nodes: 0, seen: new Set<object>() };
+  try {
+    const size = sizeNode(value, state, budget, false);
+    return { over: false, bytes: state.bytes, nodes: state.nodes, size };
+  } catch (err) {
+    if (err !== STOP) throw err;
+    return measure(value, budget);
+  }
+}
+
+function sizeNode(v: unknown, state: WalkState, budget: ValueBudget, member: boolean): number {
+  switch (typeof v) {
+    case 'string':
+      charge(state, budget, v.length + 2);
+      return jsonStringBytes(v);
+    case 'number':
+      charge(state, budget, 8);
+      return Number.isFinite(v) ? String(v).length : 4;
+    case 'boolean':
+      charge(state, budget, 8);
+      return v ? 4 : 5;
+    case 'object':
+      break;
+    default:
+      if (typeof v === 'bigint') throw STOP;
+      charge(state, budget, 8);
+      return member ? 0 : 4; // dropped as a member, `null` in an array
+  }
+  if (v === null) {
+    charge(state, budget, 8);
+    return 4;
+  }
+  if (state.seen.has(v)) throw STOP;
+  state.seen.add(v);
+  if (Array.isArray(v)) {
+    charge(state, budget, 2 + v.length);
+    let bytes = 2 + Math.max(0, v.length - 1);
+    for (let i = 0; i < v.length; i++) bytes += sizeNode(v[i], state, budget, false);
+    return bytes;
+  }
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') throw STOP;
+  const keys = Object.keys(v);
+  let keyBytes = 2;
+  for (const key of keys) keyBytes += key.length + 4;
+  charge(state, budget, keyBytes);
+  let bytes = 2;
+  let members = 0;
+  for (const key of keys) {
+    const m = (v as Record<string, unknown>)[key];
+    const size = sizeNode(m, state, budget, true);
+    if (m === undefined || typeof m === 'function' || typeof m === 'symbol') continue;
+    bytes += jsonStringBytes(key) + 1 + size;
+    members++;
+  }
+  return bytes + Math.max(0, members - 1);
+}

@@ -11,6 +11,11 @@ const level = (lvl) => h('span', { class: `badge l-${lvl}` }, lvl);
 const card = (label, value, id, cls = '') => h('div', { class: `card ${cls}`, 'data-testid': id }, h('div', { class: 'card-value' }, value), h('div', { class: 'card-label' }, label));
 const table = (head, rows, cls = '') => h('table', { class: cls }, h('thead', null, h('tr', null, head.map((c) => h('th', null, c)))), h('tbody', null, rows));
 const section = (title, ...body) => h('section', null, h('h2', null, title), ...body);
+// Counts come from the processor's rollup; while it catches up (first start over a large trail) it says what it left out.
+const pendingNote = (coverage) =>
+  coverage && coverage.pending_records > 0
+    ? h('p', { class: 'notice', 'data-testid': 'pending' }, `Still counting the trail: ${fmt.int(coverage.pending_records)} sealed records are not in these counts yet. Reload in a few seconds.`)
+    : null;
 
 // --- overview -------------------------------------------------------------------------
 
@@ -61,6 +66,7 @@ export async function overview(p, root) {
   append(root, [
     h('h1', null, 'Overview'),
     picker,
+    pendingNote(o.coverage),
     cards,
     section(`Calls per ${o.range.bucket}`, seriesChart(o.series, o.range.bucket), legend),
     h(
@@ -259,6 +265,7 @@ async function baselineDetail(p, root) {
   append(root, [
     h('h1', null, 'Baseline'),
     h('p', null, h('a', { href: route('baselines') }, '← all baselines'), ' ', h('span', { class: 'strong' }, `${b.kind} baseline: ${who}`), b.warm ? null : h('span', { class: 'muted' }, ' (warming up)')),
+    pendingNote(d.coverage),
     h(
       'div',
       { class: 'cards' },

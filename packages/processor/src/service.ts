@@ -35,7 +35,7 @@ import type { Sink } from './sinks/types';
 import { createWebhookSink } from './sinks/webhook';
 import { openTrail, signingKeyPathOf, trailSpecOf, usesPostgres } from './replica/open-trail';
 import { trackDetection } from './replica/detection-state';
-import type { TrailStore } from './store/types';
+import type { AlertEventInput, TrailStore } from './store/types';
 import { toolDefinitionsOf } from './tool-definitions';
 import { createCheckpointPublisher, openWitnessFor } from './witness/publish';
 import { verifyOptionsOf } from './witness/verify-options';
@@ -140,6 +140,13 @@ function recordRaised(store: TrailStore, alerts: readonly Alert[], logger: Logge
     )
     .catch((err: unknown) => logger.error('alert history append failed', { alerts: alerts.length, err }));
   alertWrites.set(store, (alertWrites.get(store) ?? Promise.resolve()).then(write));
+}
+
+/** An analyst's acknowledge/resolve, after the raises in flight: the same chained history. */
+function recordAlertStateChange(store: TrailStore, event: AlertEventInput): Promise<void> {
+  const write = (alertWrites.get(store) ?? Promise.resolve()).then(() => store.appendAlertEvents([event]));
+  alertWrites.set(store, write.catch(() => undefined));
+  return write.then(() => undefined);
 }
 
 /** Hands alerts to every sink; a sink that throws is logged and skipped, never breaking the others. */
@@ -292,10 +299,12 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       store,
       detector,
       alertStates: detector ? createAlertStateBook(trail.stateDb) : null,
+      recordAlertEvent: (event) => recordAlertStateChange(store, event),
       verify: verifyOffThread,
       logger: logger.child({ component: 'console' }),
       clock,
     });
+    opened.unshift(async () => consoleRoutes.close());
 
     const tls =
       config.receiver.tls_cert_file && config.receiver.tls_key_file

@@ -1,3 +1,5 @@
+import type { RoundTripLegs } from './round-trip-legs';
+
 /**
  * The seam between the recorder (which knows MCP) and one major version of the MCP TypeScript SDK (which
  * has its own private fields and hook points). The patches in `../patch-protocol.ts` and
@@ -26,6 +28,8 @@ export interface SdkAdapter {
   protocolVersionOf(protocol: object, request: { params?: Record<string, unknown> }): string | undefined;
   /** Whether a request belongs to a sessionless protocol revision (2026-07-28+: no session id). */
   sessionless(protocolVersion: string | undefined): boolean;
+  /** Server legs of multi-round-trip calls awaiting their retry (SDKs that serve 2026-07-28 only). */
+  readonly roundTrips?: RoundTripLegs;
 }
 
 /** `_meta` key of the protocol revision on every 2026-07-28 request. */

@@ -8,6 +8,11 @@ export interface McptrailEnvOptions {
   captureResults: boolean;
   /** MCPTRAIL_SCAN_RESULTS: scan tool results for secret types (types only, never values) when results are not captured. @default true */
   scanResults: boolean;
+  /**
+   * MCPTRAIL_CLIENT_SPANS: CLIENT spans (and client-side metrics and audit records) for outgoing requests. `false` is
+   * the lean profile for busy servers: server span + audit record per call, trace context still propagated. @default true
+   */
+  clientSpans: boolean;
   /** MCPTRAIL_HMAC_KEY: key for argument hashes and HMAC pseudonyms. @default undefined (a random per-process key) */
   hmacKey?: string;
   /** MCPTRAIL_HMAC_KEY_ID: id written in `hmac:<keyid>:…` so keys can be rotated. @default undefined */
@@ -44,6 +49,7 @@ export const ENV_DEFAULTS: Readonly<McptrailEnvOptions> = Object.freeze({
   captureArguments: false,
   captureResults: false,
   scanResults: true,
+  clientSpans: true,
   redactKeys: [],
   redactDisable: [],
   scrubAll: true,
@@ -83,6 +89,7 @@ export function parseMcptrailEnv(env: Env = process.env): ParsedEnv {
     captureArguments: collect(d.captureArguments, () => readBoolean(env, 'MCPTRAIL_CAPTURE_ARGUMENTS', d.captureArguments)),
     captureResults: collect(d.captureResults, () => readBoolean(env, 'MCPTRAIL_CAPTURE_RESULTS', d.captureResults)),
     scanResults: collect(d.scanResults, () => readBoolean(env, 'MCPTRAIL_SCAN_RESULTS', d.scanResults)),
+    clientSpans: collect(d.clientSpans, () => readBoolean(env, 'MCPTRAIL_CLIENT_SPANS', d.clientSpans)),
     redactKeys: collect([...d.redactKeys], () => readList(env, 'MCPTRAIL_REDACT_KEYS')),
     redactDisable: collect([...d.redactDisable], () => readList(env, 'MCPTRAIL_REDACT_DISABLE')),
     scrubAll: collect(d.scrubAll, () => readBoolean(env, 'MCPTRAIL_SCRUB_ALL', d.scrubAll)),

@@ -116,6 +116,7 @@ export function startMcptrail(options: StartMcptrailOptions = {}): McptrailSdk |
     captureArguments: settings.captureArguments,
     captureResults: settings.captureResults,
     scanResults: settings.scanResults,
+    clientSpans: settings.clientSpans,
     redactor,
     ...options.instrumentation,
   });

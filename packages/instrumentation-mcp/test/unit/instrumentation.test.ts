@@ -195,19 +195,34 @@ describe.each(variants)('SDK %s', (which) => {
 
     const call = spanOf(spans, 'tools/call get_weather', SpanKind.SERVER);
     expect(call.attributes[ATTR_GEN_AI_TOOL_NAME]).toBe('get_weather');
-    expect(call.attributes[ATTR_MCP_TOOL_NAME]).toBe('get_weather');
     expect(call.attributes[ATTR_GEN_AI_OPERATION_NAME]).toBe(GEN_AI_OPERATION_EXECUTE_TOOL);
-    expect(call.attributes[ATTR_MCP_TOOL_ARGUMENTS_HASH]).toMatch(/^hmac:[\w-]+:[0-9a-f]{64}$/);
-    expect(call.attributes[ATTR_MCP_TOOL_ARGUMENTS_SIZE]).toBe(Buffer.byteLength('{"city":"Oslo"}'));
-    expect(call.attributes[ATTR_MCP_TOOL_RESULT_CONTENT_COUNT]).toBe(1);
-    expect(call.attributes[ATTR_MCP_TOOL_RESULT_CONTENT_TYPES]).toEqual(['text']);
-    expect(call.attributes[ATTR_MCP_TOOL_RESULT_IS_ERROR]).toBe(false);
-    expect(call.attributes[ATTR_MCP_TOOL_RESULT_SIZE]).toBeGreaterThan(0);
-    expect(call.attributes[ATTR_MCP_TOOL_READ_ONLY_HINT]).toBe(true);
+    // Where each attribute is (README): the server's per-call payload is on the call's audit record, in the
+    // span's context (the processor merges the two); the client span carries it for uninstrumented servers.
+    const clientCall = spanOf(spans, 'tools/call get_weather', SpanKind.CLIENT);
+    const record = h.logs().find((l) => l.eventName === EVENT_MCP_AUDIT_TOOL_CALL && l.spanContext?.spanId === call.spanContext().spanId);
+    expect(record).toBeDefined();
+    for (const a of [record!.attributes, clientCall.attributes]) {
+      expect(a[ATTR_MCP_TOOL_ARGUMENTS_HASH]).toMatch(/^hmac:[\w-]+:[0-9a-f]{64}$/);
+      expect(a[ATTR_MCP_TOOL_ARGUMENTS_SIZE]).toBe(Buffer.byteLength('{"city":"Oslo"}'));
+      expect(a[ATTR_MCP_TOOL_RESULT_CONTENT_COUNT]).toBe(1);
+      expect(a[ATTR_MCP_TOOL_RESULT_CONTENT_TYPES]).toEqual(['text']);
+      expect(a[ATTR_MCP_TOOL_RESULT_IS_ERROR]).toBe(false);
+      expect(a[ATTR_MCP_TOOL_RESULT_SIZE]).toBeGreaterThan(0);
+    }
+    expect(clientCall.attributes[ATTR_MCP_TOOL_ARGUMENTS_HASH]).toBe(record!.attributes[ATTR_MCP_TOOL_ARGUMENTS_HASH]);
+    // Per-tool constants: the name twice and the annotation hints live on the tool's definition record.
+    const definition = h.logs().find((l) => l.eventName === EVENT_MCP_TOOL_DEFINITION && l.attributes[ATTR_MCP_TOOL_NAME] === 'get_weather');
+    expect(definition?.attributes[ATTR_MCP_TOOL_READ_ONLY_HINT]).toBe(true);
+    for (const span of [call, clientCall]) {
+      expect(span.attributes[ATTR_MCP_TOOL_NAME]).toBeUndefined();
+      expect(span.attributes[ATTR_MCP_TOOL_READ_ONLY_HINT]).toBeUndefined();
+      // Under OpenTelemetry JS's 20-attribute step (twice the cost from 20 on).
+      expect(Object.keys(span.attributes).length).toBeLessThan(20);
+    }
+    expect(Object.keys(record!.attributes).length).toBeLessThan(20);
     // Arguments are never on spans by default: hash and size only.
     expect(call.attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]).toBeUndefined();
-    const clientCall = spanOf(spans, 'tools/call get_weather', SpanKind.CLIENT);
-    expect(clientCall.attributes[ATTR_MCP_TOOL_ARGUMENTS_HASH]).toBe(call.attributes[ATTR_MCP_TOOL_ARGUMENTS_HASH]);
+    expect(clientCall.attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]).toBeUndefined();
     expect(spanOf(spans, 'resources/read file:///readme.md', SpanKind.SERVER).attributes[ATTR_MCP_RESOURCE_URI]).toBe(
       'file:///readme.md',
     );
@@ -293,13 +308,16 @@ describe.each(variants)('SDK %s', (which) => {
       const span = spanOf(h.spans(), 'tools/call fails', kind);
       expect(span.status.code).toBe(SpanStatusCode.ERROR);
       expect(span.attributes[ATTR_ERROR_TYPE]).toBe('tool_error');
-      expect(span.attributes[ATTR_MCP_TOOL_RESULT_IS_ERROR]).toBe(true);
+      // The server's result summary is on its audit record (below).
+      if (kind === SpanKind.CLIENT) expect(span.attributes[ATTR_MCP_TOOL_RESULT_IS_ERROR]).toBe(true);
       expect(span.attributes[ATTR_MCP_ERROR_MESSAGE]).toBe('upstream unavailable');
       expect(span.attributes[ATTR_RPC_RESPONSE_STATUS_CODE]).toBeUndefined();
     }
     const [audit] = serverLogs(EVENT_MCP_AUDIT_TOOL_CALL);
     expect(audit?.attributes[ATTR_MCP_AUDIT_OUTCOME]).toBe('tool_error');
     expect(audit?.attributes[ATTR_ERROR_TYPE]).toBe('tool_error');
+    expect(audit?.attributes[ATTR_MCP_TOOL_RESULT_IS_ERROR]).toBe(true);
+    expect(audit?.attributes[ATTR_MCP_ERROR_MESSAGE]).toBe('upstream unavailable');
     await close();
   });
 
@@ -312,7 +330,7 @@ describe.each(variants)('SDK %s', (which) => {
     expect(denied.isError).toBe(true);
     await settle();
     const outcomes = Object.fromEntries(
-      serverLogs(EVENT_MCP_AUDIT_TOOL_CALL).map((l) => [l.attributes[ATTR_MCP_TOOL_NAME], l.attributes[ATTR_MCP_AUDIT_OUTCOME]]),
+      serverLogs(EVENT_MCP_AUDIT_TOOL_CALL).map((l) => [l.attributes[ATTR_GEN_AI_TOOL_NAME], l.attributes[ATTR_MCP_AUDIT_OUTCOME]]),
     );
     expect(outcomes['throws']).toBe('tool_error');
     expect(outcomes['forbidden']).toBe('denied');
@@ -368,7 +386,7 @@ describe.each(variants)('SDK %s', (which) => {
     }
     await settle();
     const outcome = (name: string) =>
-      serverLogs(EVENT_MCP_AUDIT_TOOL_CALL).find((l) => l.attributes[ATTR_MCP_TOOL_NAME] === name)?.attributes[ATTR_MCP_AUDIT_OUTCOME];
+      serverLogs(EVENT_MCP_AUDIT_TOOL_CALL).find((l) => l.attributes[ATTR_GEN_AI_TOOL_NAME] === name)?.attributes[ATTR_MCP_AUDIT_OUTCOME];
     expect(outcome('coded')).toBe('denied');
     expect(outcome('classed')).toBe('denied');
     expect(outcome('errno')).toBe('denied');
@@ -395,14 +413,17 @@ describe.each(variants)('SDK %s', (which) => {
     expect(a[ATTR_MCP_SESSION_ID]).toBe(span.attributes[ATTR_MCP_SESSION_ID]);
     expect(a[ATTR_GEN_AI_TOOL_NAME]).toBe('get_weather');
     expect(JSON.parse(String(a[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]))).toEqual({ city: 'Oslo' });
-    expect(a[ATTR_MCP_TOOL_ARGUMENTS_HASH]).toBe(span.attributes[ATTR_MCP_TOOL_ARGUMENTS_HASH]);
+    expect(a[ATTR_MCP_TOOL_ARGUMENTS_HASH]).toBe(spanOf(h.spans(), 'tools/call get_weather', SpanKind.CLIENT).attributes[ATTR_MCP_TOOL_ARGUMENTS_HASH]);
     expect(a[ATTR_MCP_TOOL_RESULT_CONTENT_COUNT]).toBe(1);
     expect(a[ATTR_MCP_TOOL_RESULT_CONTENT_TYPES]).toEqual(['text']);
     expect(a[ATTR_MCP_TOOL_RESULT_IS_ERROR]).toBe(false);
-    expect(a[ATTR_MCP_CLIENT_NAME]).toBe('test-client');
-    expect(a[ATTR_MCP_CLIENT_VERSION]).toBe('9.9.9');
-    expect(a[ATTR_MCP_SERVER_NAME]).toBe('weather');
-    expect(a[ATTR_MCP_SERVER_VERSION]).toBe('1.2.3');
+    // Per-session constants ride on the exported span of the same call (the processor merges the two);
+    // an unsampled span's record carries them itself (attribute-placement.test.ts).
+    expect(span.attributes[ATTR_MCP_CLIENT_NAME]).toBe('test-client');
+    expect(span.attributes[ATTR_MCP_CLIENT_VERSION]).toBe('9.9.9');
+    expect(span.attributes[ATTR_MCP_SERVER_NAME]).toBe('weather');
+    expect(span.attributes[ATTR_MCP_SERVER_VERSION]).toBe('1.2.3');
+    expect(a[ATTR_MCP_CLIENT_NAME]).toBeUndefined();
     expect(a[ATTR_MCP_TOOL_SCHEMA_VERSION]).toBe(span.attributes[ATTR_MCP_TOOL_SCHEMA_VERSION]);
     expect(typeof a[ATTR_MCP_AUDIT_DURATION_MS]).toBe('number');
     expect(rec!.hrTime[0]).toBe(span.startTime[0]);

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { findLeaks, SECRET_CORPUS } from '../../../redact/test/fixtures/secret-corpus';
-import { measure } from '../../src/value-budget';
+import { canonicalJson } from '@mcptrail/conventions';
+import { canonicalWithinBudget, jsonStringBytes, measure, measureJson } from '../../src/value-budget';
 import { connectPair, createHarness, loadSdk, settle } from './helpers/harness';
 
 const h = createHarness({ captureArguments: true, captureResults: true });
@@ -30,6 +31,59 @@ describe('value budget', () => {
     expect(measure(cycle).over).toBe(true);
   });
 
+  // The one-walk serialisers must agree byte for byte with the general path (the processor recomputes neither,
+  // but the argument hash must equal canonicalJson's everywhere it is computed).
+  const PLAIN: unknown[] = [
+    {},
+    [],
+    { b: 1, a: [1, 'two', null, true, false, { z: -0, y: 1e21, x: 0.1 }], c: { nested: { deep: ['é', '✓'] } } },
+    { 'é': 1, 'e': 2, 'Z': 3, '_': 4, '': 5, '\u{1F600}': 'emoji \u{1F600}', lone: '\ud800x', ctrl: '\u0000\b\t\n\f\r\u001f"\\' },
+    { dropped: undefined, fn: () => 1, sym: Symbol('s'), kept: 1 },
+    // Integer-like names (objects list them first, numerically; canonical JSON sorts them as strings) and
+    // names shared across levels.
+    { '10': 'ten', '9': 'nine', b: { '10': [{ a: 1, '9': 2 }], z: null }, a: { b: { a: [] } }, __proto__x: 1 },
+    Object.assign(Object.create(null), { b: 1, a: 2 }),
+    [undefined, () => 1, Symbol('s'), 1],
+    'a string',
+    42,
+    null,
+    { orderId: 'A-1042', include: ['items', 'shipping'], customer: { email: 'jane.doe@example.com', tier: 'gold' }, limit: 10 },
+  ];
+
+  it.each(PLAIN.map((v, i) => [i, v]))('one walk, plain value %i: canonical JSON and JSON size equal the general path', (_i, value) => {
+    expect(canonicalWithinBudget(value)).toBe(canonicalJson(value));
+    const json = JSON.stringify(value);
+    expect(measureJson(value)).toEqual({ ...measure(value), size: json === undefined ? undefined : Buffer.byteLength(json, 'utf8') });
+  });
+
+  it('one walk leaves to the general path what it does not cover: over budget, toJSON, BigInt, non-finite, shared', () => {
+    const shared = { a: 1 };
+    const cycle: Record<string, unknown> = {};
+    cycle['self'] = cycle;
+    for (const v of [{ when: new Date(0) }, { n: 10n }, { n: Number.NaN }, [shared, shared], cycle, 'x'.repeat(2 * 1024 * 1024)]) {
+      expect(canonicalWithinBudget(v)).toBeUndefined();
+      // JSON.stringify writes a non-finite number as null: its size is known.
+      expect(measureJson(v).size).toBe(typeof v === 'object' && v !== null && 'n' in v && typeof v.n === 'number' ? 10 : undefined);
+    }
+    // Over budget: the same verdict and figures as measure (what the truncation marker reports).
+    const many = Array.from({ length: 30_000 }, (_, i) => i);
+    expect(measureJson(many)).toEqual(measure(many));
+  });
+
+  it('names an object inherits (`__proto__`, `constructor`) and class instances take the general path', () => {
+    for (const v of [JSON.parse('{"__proto__":{"a":1},"x":1}'), { constructor: 'c', toString: 1 }, new (class Box { a = 1 })()]) {
+      expect(canonicalWithinBudget(v)).toBeUndefined();
+    }
+  });
+
+  it('jsonStringBytes is the UTF-8 length of JSON.stringify for every BMP code unit and astral pairs', () => {
+    let all = '';
+    for (let c = 0; c < 0x10000; c++) all += String.fromCharCode(c);
+    for (const s of [all, '\u{1F600}\u{10FFFF}', 'a\udc00b', '\ud800']) {
+      expect(jsonStringBytes(s)).toBe(Buffer.byteLength(JSON.stringify(s), 'utf8'));
+    }
+  });
+
   it.each([
     ['a 10 MB string', () => ({ notes: `${SECRET_CORPUS[0]!.value} ${'lorem ipsum '.repeat(900_000)}` })],
     ['200,000 small objects', () => ({ rows: Array.from({ length: 200_000 }, (_, i) => ({ i, key: i === 7 ? SECRET_CORPUS[1]!.value : 'v' })) })],
@@ -50,8 +104,12 @@ describe('value budget', () => {
     expect(marker.$bytes).toBeGreaterThan(100_000); // exact up to the budget, a lower bound past it
     const span = serverCall()!;
     expect(JSON.parse(String(span.attributes['gen_ai.tool.call.arguments']))).toMatchObject({ $truncated: true });
-    expect(span.attributes['mcp.tool.arguments.hash']).toMatch(/^hmac:/);
-    expect(span.attributes['mcp.tool.arguments.size']).toBe(marker.$bytes);
+    // The server's hash and size are on its audit record (README, "Where each attribute is"); the client span has them too.
+    const clientSpan = h.spans().find((s) => s.name === 'tools/call store' && s.kind === 2)!;
+    for (const a of [record.attributes, clientSpan.attributes]) {
+      expect(a['mcp.tool.arguments.hash']).toMatch(/^hmac:/);
+      expect(a['mcp.tool.arguments.size']).toBe(marker.$bytes);
+    }
     const text = JSON.stringify({ s: h.spans().map((x) => x.attributes), l: h.logs().map((x) => x.attributes) });
     expect(findLeaks(text)).toEqual([]);
     expect(text.length).toBeLessThan(100_000);

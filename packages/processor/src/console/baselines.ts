@@ -1,7 +1,7 @@
 /**
  * A baseline's profile (hour of week, calls-per-minute band) and the minutes of the range
- * in which its calls fell outside the band, with those calls. Counting per minute is a
- * GROUP BY in the store; only the records of the few outlying minutes are read.
+ * in which its calls fell outside the band, with those calls. Calls per minute come from the
+ * store's rollup; only the records of the few outlying minutes are read.
  */
 import type { AuditRecord } from '@mcptrail/conventions';
 import type { BaselineView, Detector } from '../detect/types';
@@ -21,6 +21,8 @@ export interface BaselineDetail {
   minutes: Array<{ minute: string; calls: number; outside: boolean }>;
   /** The busiest outlying minutes and their calls (first CALLS_PER_MINUTE of each). */
   outside: Array<{ minute: string; calls: number; records: AuditRecord[] }>;
+  /** Records sealed but not yet in these counts (0: exact); see Overview.coverage. */
+  coverage: { pending_records: number };
 }
 
 function scopeOf(b: BaselineView): Omit<AuditQuery, 'limit' | 'after_seq'> {
@@ -44,7 +46,8 @@ export async function buildBaselineDetail(
   const { mean, stddev } = baseline.rate_per_minute;
   const band = baseline.warm ? { low: Math.max(0, mean - BAND_SIGMAS * stddev), high: mean + BAND_SIGMAS * stddev, sigmas: BAND_SIGMAS } : null;
   const where = { ...scopeOf(baseline), since: range.since, until: range.until };
-  const counts = await store.countBy({ where, by: ['minute'], limit: 10_000 });
+  const counted = await store.rollup().count({ where, by: ['minute'], limit: 10_000 });
+  const counts = counted.rows.sort((a, b) => String(a.key[0]).localeCompare(String(b.key[0])));
   const minutes = counts.map(({ key, n }) => ({ minute: key[0] ?? '', calls: n, outside: band !== null && n > band.high }));
   const worst = minutes.filter((m) => m.outside).sort((a, b) => b.calls - a.calls).slice(0, OUTLIER_MINUTES);
   const outside = await Promise.all(
@@ -57,5 +60,5 @@ export async function buildBaselineDetail(
       return { minute: m.minute, calls: m.calls, records };
     }),
   );
-  return { baseline, range, band, minutes, outside };
+  return { baseline, range, band, minutes, outside, coverage: { pending_records: counted.pending } };
 }

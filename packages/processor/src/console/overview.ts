@@ -1,12 +1,13 @@
 /**
  * The overview page's data: calls by outcome, error/denied rates and alerts over time, top
- * tools, actors and services, for one time range. Every count is a GROUP BY in the store
- * (store/aggregate.ts), so the cost follows the number of groups, not of records.
+ * tools, actors and services, for one time range. Every count comes from the store's rollup
+ * (store/rollup-sql.ts): the cost follows the number of pre-counted groups, not of records.
  */
 import type { AuditOutcome } from '@mcptrail/conventions';
 import type { Alert, Detector } from '../detect/types';
 import type { CountDimension } from '../store/aggregate';
-import type { AuditQuery, AuditStore } from '../store/types';
+import type { RollupQuery } from '../store/rollup-sql';
+import type { AuditStore } from '../store/types';
 
 export interface OverviewFilter {
   since: string;
@@ -33,6 +34,8 @@ export interface Overview {
   top_actors: OverviewRow[];
   services: OverviewRow[];
   alerts_by_level: Record<string, number>;
+  /** Records sealed but not yet in these counts (0: exact); non-zero only while the rollup catches up. */
+  coverage: { pending_records: number };
 }
 
 const TOP = 10;
@@ -66,33 +69,28 @@ function rows(counts: Array<{ key: Array<string | null>; n: number }>, limit: nu
 
 export async function buildOverview(store: AuditStore, detector: Detector | null, f: OverviewFilter): Promise<Overview> {
   const bucket = bucketFor(Date.parse(f.since), Date.parse(f.until));
-  // Every MCP request the trail holds (tools/call, initialize, …): a filter on `method` would
-  // make each count read every record's body, where these counts read indexes only.
-  const where: Omit<AuditQuery, 'limit' | 'after_seq'> = { since: f.since, until: f.until };
+  // Every MCP request the trail holds (tools/call, initialize, …), from the rollup: whole
+  // buckets pre-counted, only the partial ones at the ends and the newest records read.
+  const where: RollupQuery['where'] = { since: f.since, until: f.until };
   if (f.service) where.service = f.service;
   if (f.tool) where.tool = f.tool;
   if (f.actor) where.actor_id = f.actor;
-  // Totals per tool/service from their (x, time) indexes; their non-ok calls from the
-  // (outcome, time) index: the cost follows the groups and the failed calls, not the trail.
-  const bad = (by: 'tool' | 'service') =>
-    Promise.all((['error', 'tool_error', 'denied'] as const).map(async (o) => (await store.countBy({ where: { ...where, outcome: o }, by: [by], limit: 10_000 })).map((r) => ({ key: [r.key[0] ?? null, o], n: r.n }))));
-  const [byOutcome, byBucket, toolTotals, toolBad, byActor, deniedActors, serviceTotals, serviceBad] = await Promise.all([
-    store.countBy({ where, by: ['outcome'] }),
-    store.countBy({ where, by: [bucket, 'outcome'], limit: 10_000 }),
-    store.countBy({ where, by: ['tool'], limit: 10_000 }),
-    bad('tool'),
-    store.countBy({ where, by: ['actor_id'], limit: TOP + 1 }),
-    store.countBy({ where: { ...where, outcome: 'denied' }, by: ['actor_id'], limit: TOP }),
-    store.countBy({ where, by: ['service'], limit: 10_000 }),
-    bad('service'),
-  ]);
-  const withOk = (totals: typeof toolTotals, failed: typeof toolTotals) => {
-    const failedBy = new Map<string | null, number>();
-    for (const r of failed) failedBy.set(r.key[0] ?? null, (failedBy.get(r.key[0] ?? null) ?? 0) + r.n);
-    return [...totals.map((r) => ({ key: [r.key[0] ?? null, 'ok'], n: r.n - (failedBy.get(r.key[0] ?? null) ?? 0) })), ...failed];
+  const rollup = store.rollup();
+  let pending = 0;
+  const count = async (q: RollupQuery) => {
+    const a = await rollup.count(q);
+    pending = Math.max(pending, a.pending);
+    return a.rows;
   };
-  const byTool = withOk(toolTotals, toolBad.flat()).filter((r) => r.key[0] !== null);
-  const byService = withOk(serviceTotals, serviceBad.flat());
+  const [byOutcome, byBucket, byTool, byService, byActor, deniedActors] = await Promise.all([
+    count({ where, by: ['outcome'] }),
+    count({ where, by: [bucket, 'outcome'] }),
+    count({ where, by: ['tool', 'outcome'] }),
+    count({ where, by: ['service', 'outcome'] }),
+    count({ where, by: ['actor_id'], limit: TOP + 1 }),
+    count({ where: { ...where, outcome: 'denied' }, by: ['actor_id'], limit: TOP }),
+  ]);
+  const toolRows = byTool.filter((r) => r.key[0] !== null);
 
   const outcomes = zero();
   let calls = 0;
@@ -127,7 +125,7 @@ export async function buildOverview(store: AuditStore, detector: Detector | null
   // Actors: the busiest, plus those refused most (auth failures matter more than volume).
   // Records without an actor (stdio servers) are no actor: they are left out of this list.
   const actorNames = [...new Set([...byActor, ...deniedActors].map((r) => r.key[0]).filter((a): a is string => a !== null))];
-  const actorCounts = await Promise.all(actorNames.map((a) => store.countBy({ where: { ...where, actor_id: a }, by: ['actor_id', 'outcome'] })));
+  const actorCounts = await Promise.all(actorNames.map((a) => count({ where: { ...where, actor_id: a }, by: ['actor_id', 'outcome'] })));
   const topActors = rows(actorCounts.flat(), TOP * 2);
 
   // Every bucket of the range, empty ones included, so the time axis is even.
@@ -143,10 +141,11 @@ export async function buildOverview(store: AuditStore, detector: Detector | null
       alerts: alerts.length,
     },
     series: [...series.values()].sort((a, b) => a.bucket.localeCompare(b.bucket)),
-    top_tools: rows(byTool, TOP),
+    top_tools: rows(toolRows, TOP),
     top_actors: topActors.sort((a, b) => b.calls - a.calls).slice(0, TOP),
     services: rows(byService, TOP),
     alerts_by_level: alertsByLevel,
+    coverage: { pending_records: pending },
   };
 }
 

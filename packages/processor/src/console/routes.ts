@@ -2,8 +2,8 @@
  * The console: a page shell and its scripts (public, no data) and its JSON endpoints under
  * `/console/api/` (behind the receiver's bearer token, like /api/*). Mounted on the
  * receiver's `api` hook before the query API. Every response carries a strict
- * Content-Security-Policy; the only write is an alert's acknowledge/resolve state, which
- * is alert state in the processor, never an edit of the trail.
+ * Content-Security-Policy; the only write is an alert's acknowledge/resolve state: an event
+ * appended to the chain's alert history and the state table, never an edit of the records.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '../api/errors';
@@ -11,18 +11,25 @@ import { MAX_LIMIT, parseTimeBound, rejectUnknown } from '../api/filters';
 import type { VerifyReport } from '../chain/verify';
 import type { Detector } from '../detect/types';
 import type { Logger } from '../logger';
-import type { AuditStore } from '../store/types';
+import type { AlertEventInput, AuditStore } from '../store/types';
 import { ALERT_STATES, type AlertState, type AlertStateBook, MAX_NOTE_CHARS } from './alert-state';
 import { type Asset, loadAssets } from './assets';
 import { buildBaselineDetail } from './baselines';
 import { buildIntegrity } from './integrity';
 import { buildOverview } from './overview';
+import { startRollupCatchUp } from './rollup-catch-up';
 import { buildTimeline, TimelineNotFound } from './timeline';
 
 export interface ConsoleOptions {
   store: AuditStore;
   detector: Detector | null;
   alertStates: AlertStateBook | null;
+  /**
+   * Appends an acknowledge/resolve to the chain's alert history (hash-chained and covered by
+   * the next checkpoint, so a state change cannot be removed or rewritten unnoticed). Without
+   * it, the state is kept in the state table only.
+   */
+  recordAlertEvent?: (event: AlertEventInput) => Promise<void>;
   verify: () => Promise<VerifyReport>;
   logger: Logger;
   clock?: () => number;
@@ -30,7 +37,10 @@ export interface ConsoleOptions {
   assetsDir?: string;
 }
 
-export type ConsoleHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+export type ConsoleHandler = ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>) & {
+  /** Stops the rollup's catch-up timer (the store stays open). */
+  close(): void;
+};
 
 /**
  * No inline script or style, nothing from another origin, no framing, no plugins, no
@@ -125,6 +135,7 @@ async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknow
 export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
   const clock = opts.clock ?? Date.now;
   const assets: Map<string, Asset> = loadAssets(opts.assetsDir);
+  const rollup = startRollupCatchUp(opts.store.rollup(), opts.logger);
   let verifying: Promise<VerifyReport> | null = null;
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL, head: boolean): Promise<void> {
@@ -137,9 +148,8 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
       rejectUnknown(names, [], 'query');
       const detector = needDetector(opts.detector);
       const id = alertAction[1] as string;
-      if (!detector.listAlerts({ limit: MAX_LIMIT }).some((a) => a.id === id)) {
-        throw new ApiError('MCPTRAIL_ERR_API_NOT_FOUND', `no alert ${JSON.stringify(id)}`);
-      }
+      const alert = detector.listAlerts({ limit: MAX_LIMIT }).find((a) => a.id === id);
+      if (!alert) throw new ApiError('MCPTRAIL_ERR_API_NOT_FOUND', `no alert ${JSON.stringify(id)}`);
       const body = await readJsonBody(req);
       const state = body.state;
       if (typeof state !== 'string' || !(ALERT_STATES as readonly string[]).includes(state)) {
@@ -149,7 +159,20 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
       if (note !== undefined && note !== null && (typeof note !== 'string' || note.length > MAX_NOTE_CHARS)) {
         throw new ApiError('MCPTRAIL_ERR_API_BAD_PARAM', `body field 'note' must be a string of at most ${MAX_NOTE_CHARS} characters`, 'note');
       }
-      const entry = (opts.alertStates as AlertStateBook).set(id, state as AlertState, (note as string | undefined) ?? null, clock());
+      const now = clock();
+      // The chained event first: a state the history does not hold is never shown.
+      if (opts.recordAlertEvent && (state === 'acknowledged' || state === 'resolved')) {
+        await opts.recordAlertEvent({
+          event: state,
+          alert_id: id,
+          rule_id: alert.rule_id,
+          time: new Date(now).toISOString(),
+          level: alert.level,
+          actor: 'console',
+          summary: typeof note === 'string' ? note : null,
+        });
+      }
+      const entry = (opts.alertStates as AlertStateBook).set(id, state as AlertState, (note as string | undefined) ?? null, now);
       opts.logger.info('alert state changed', { alert_id: id, state });
       sendJson(res, 200, { id, ...entry }, false);
       return;
@@ -162,6 +185,7 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
         const service = get('service');
         const tool = get('tool');
         const actor = get('actor');
+        await rollup.fresh();
         const overview = await buildOverview(opts.store, opts.detector, { ...r, ...(service ? { service } : {}), ...(tool ? { tool } : {}), ...(actor ? { actor } : {}) });
         return sendJson(res, 200, overview, head);
       }
@@ -230,6 +254,7 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
         if (!['service', 'service_tool', 'actor', 'actor_tool', 'actor_service'].includes(kind)) {
           throw new ApiError('MCPTRAIL_ERR_API_BAD_PARAM', `query parameter 'kind' must be one of service, service_tool, actor, actor_tool, actor_service`, 'kind');
         }
+        await rollup.fresh();
         const detail = await buildBaselineDetail(
           opts.store,
           detector,
@@ -256,7 +281,7 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
     }
   }
 
-  return async (req, res, url) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     const path = url.pathname;
     if (path !== '/console' && !path.startsWith('/console/')) return false;
     const head = req.method === 'HEAD';
@@ -295,6 +320,7 @@ export function createConsoleHandler(opts: ConsoleOptions): ConsoleHandler {
     }
     return true;
   };
+  return Object.assign(handle, { close: () => rollup.close() });
 }
 
 class MethodError extends Error {

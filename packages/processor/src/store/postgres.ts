@@ -9,6 +9,8 @@ import { pageChain, recordsOf } from './paging';
 import { FILTER_COLUMNS, POSTGRES_SCHEMA_V1, POSTGRES_SCHEMA_VERSION } from './postgres-schema';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { legacyStagingToInbox } from './legacy-staging';
+import { createPostgresRollup, forgetRolledPostgres } from './rollup-postgres';
+import type { TrailRollup } from './rollup-types';
 import type {
   AlertEvent,
   AlertEventInput,
@@ -438,6 +440,7 @@ class PostgresStore implements PostgresAuditStore {
   async purgeThrough(chainId: string, seq: number): Promise<{ purged: number }> {
     return this.tx(async (c) => {
       const anchor = await c.query<{ alerts_seq: string | null }>(`SELECT alerts_seq FROM checkpoints WHERE chain_id = $1 AND seq = $2`, [chainId, seq]);
+      await forgetRolledPostgres(c, chainId, seq);
       const del = await c.query(`DELETE FROM audit_records WHERE chain_id = $1 AND seq <= $2`, [chainId, seq]);
       await c.query(`DELETE FROM checkpoints WHERE chain_id = $1 AND seq < $2`, [chainId, seq]);
       const alertsSeq = anchor.rows[0]?.alerts_seq;
@@ -453,6 +456,13 @@ class PostgresStore implements PostgresAuditStore {
     const { sql, params } = countQuerySql(q, (n) => `$${n}`);
     const r = await this.pool.query<Record<string, unknown>>(sql, params);
     return countRowsOf(r.rows, q.by.length);
+  }
+
+  private rolled: TrailRollup | null = null;
+  rollup(): TrailRollup {
+    this.assertOpen();
+    this.rolled ??= createPostgresRollup(this.pool);
+    return this.rolled;
   }
 
   async close(): Promise<void> {

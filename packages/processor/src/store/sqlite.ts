@@ -11,6 +11,8 @@ import { pageChain, recordsOf } from './paging';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { isUpgradeOnly, SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
 import { legacyStagingToInbox } from './legacy-staging';
+import { createSqliteRollup, forgetRolledSqlite } from './rollup-sqlite';
+import type { TrailRollup } from './rollup-types';
 import type {
   AlertEvent,
   AlertEventInput,
@@ -350,6 +352,7 @@ class SqliteStore implements SqliteAuditStore {
     this.assertOpen();
     return this.db.transaction(() => {
       const anchor = this.db.prepare(`SELECT alerts_seq FROM checkpoints WHERE chain_id = ? AND seq = ?`).pluck().get(chainId, seq) as number | null | undefined;
+      forgetRolledSqlite(this.db, chainId, seq);
       const purged = this.db.prepare(`DELETE FROM audit_records WHERE chain_id = ? AND seq <= ?`).run(chainId, seq).changes;
       this.db.prepare(`DELETE FROM checkpoints WHERE chain_id = ? AND seq < ?`).run(chainId, seq);
       if (typeof anchor === 'number') this.db.prepare(`DELETE FROM alert_events WHERE chain_id = ? AND seq <= ?`).run(chainId, anchor);
@@ -365,9 +368,17 @@ class SqliteStore implements SqliteAuditStore {
     return countRowsOf(this.db.prepare(sql).all(...params) as Array<Record<string, unknown>>, q.by.length);
   }
 
+  private rolled: TrailRollup | null = null;
+  rollup(): TrailRollup {
+    this.assertOpen();
+    this.rolled ??= createSqliteRollup(this.db, { path: this.path });
+    return this.rolled;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.rolled?.close();
     this.db.close();
   }
 

@@ -1,5 +1,6 @@
 import type { AuditOutcome, AuditRecord } from '@mcptrail/conventions';
 import type { CountQuery, CountRow } from './aggregate';
+import type { TrailRollup } from './rollup-types';
 
 /** Filters of the query API and `mcptrail query`. All given filters must match (AND). */
 export interface AuditQuery {
@@ -124,6 +125,8 @@ export interface AuditStore {
   // --- console read side (src/console): aggregation in the database, see ./aggregate.ts ---
   /** Counts of records matching `q.where`, grouped by `q.by` (GROUP BY in the database). */
   countBy(q: CountQuery): Promise<CountRow[]>;
+  /** Pre-aggregated counts of the trail (./rollup-sql.ts), kept by sequence number. */
+  rollup(): TrailRollup;
 }
 
 /** The head of a chain: what the next record links to. */

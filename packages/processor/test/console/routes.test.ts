@@ -135,6 +135,13 @@ describe.skipIf(kind === 'postgres' && noPostgres)(`console on ${kind}`, () => {
       expect((await call('/console/api/alerts?state=open')).json().alerts.map((a: { id: string }) => a.id)).not.toContain(id);
       expect((await call('/console/api/integrity')).json()).toEqual(before);
       expect((await call('/console/api/verify')).json().ok).toBe(true);
+      // Each change is an event of the chain's hash-chained alert history (covered by the next checkpoint).
+      const resolve = await call(`/console/api/alerts/${id}/state`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: 'resolved' }) });
+      expect(resolve.status).toBe(200);
+      const history = (await p.store.alertEvents(p.store.chainId)).map((row) => JSON.parse(row.body) as { event: string; alert_id: string; actor: string | null; summary: string | null; prev_hash: string });
+      expect(history.filter((e) => e.alert_id === id).map((e) => e.event)).toEqual(['raised', 'acknowledged', 'resolved']);
+      expect(history.find((e) => e.event === 'acknowledged')).toMatchObject({ actor: 'console', summary: 'looking' });
+      expect((await call('/console/api/verify')).json().ok).toBe(true);
     });
   });
 

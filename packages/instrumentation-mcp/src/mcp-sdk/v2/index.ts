@@ -1,4 +1,5 @@
 import { isSessionlessRevision, revisionInMeta, type SdkAdapter } from '../adapter';
+import { RoundTripLegs } from '../round-trip-legs';
 
 /**
  * `@modelcontextprotocol/server` and `@modelcontextprotocol/client` 2.x: each package bundles its own copy
@@ -50,4 +51,5 @@ export const v2Adapter: SdkAdapter = {
     return typeof negotiated === 'string' && negotiated.length <= 32 ? negotiated : undefined;
   },
   sessionless: isSessionlessRevision,
+  roundTrips: new RoundTripLegs(),
 };

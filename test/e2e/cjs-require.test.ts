@@ -1,7 +1,7 @@
 /**
- * The same story started the ESM way: agent and servers under `node --import
- * @mcptrail/instrumentation-mcp/register` instead of `--require`. Normal traffic only; the full
- * scenario matrix runs in demo-story.test.ts.
+ * The same story started the CommonJS way: agent and servers (all CommonJS) under `node --require
+ * @mcptrail/instrumentation-mcp/register` instead of the default `--import`. Normal traffic only; the
+ * full scenario matrix runs in demo-story.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -12,14 +12,14 @@ import { ephemeralPort, stopAll, stopGroup } from '../../scripts/demo/processes.
 // @ts-expect-error plain ESM helpers shared with `npm start`
 import { reportedCalls, runAgent, startProcessor, waitForRecords } from '../../scripts/demo/stack.mjs';
 
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mcptrail-e2e-esm-'));
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mcptrail-e2e-cjs-'));
 let processor: { handle: unknown; url: string } | undefined;
 let agent: { code: number | null; report: { scenarios: { prompts: { traceId: string }[] }[] }; output: string };
 let records: { trace_id: string | null; service: string; session_id: string | null }[] = [];
 
 beforeAll(async () => {
   processor = await startProcessor({ db: path.join(dataDir, 'trail.db'), port: await ephemeralPort() });
-  agent = await runAgent({ endpoint: processor.url, scenarios: 'normal', reportPath: path.join(dataDir, 'report.json'), preload: 'import', timeoutMs: 90_000 });
+  agent = await runAgent({ endpoint: processor.url, scenarios: 'normal', reportPath: path.join(dataDir, 'report.json'), preload: 'require', timeoutMs: 90_000 });
   expect(agent.code, agent.output.slice(-3000)).toBe(0);
   records = await waitForRecords(processor.url, reportedCalls(agent.report).length, { timeoutMs: 30_000 });
 }, 150_000);
@@ -30,7 +30,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('--import register', () => {
+describe('--require register', () => {
   it('records every tool call of both servers, each in its prompt trace', () => {
     expect(records).toHaveLength(reportedCalls(agent.report).length);
     const traces = new Set(agent.report.scenarios.flatMap((s) => s.prompts.map((p) => p.traceId)));

@@ -1,0 +1,160 @@
+/**
+ * The rollup (rollup-sql.ts) on SQLite: a step or a forget is one better-sqlite3 transaction
+ * that nothing else on its connection can interleave with. On a file trail steps run in a
+ * worker thread (rollup-worker.ts); counts and retention's forget run on the caller's connection.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Database } from 'better-sqlite3';
+import { countRowsOf } from './aggregate';
+import { chainStateSql, CURSOR_TABLE, pruneSql, ROLLUP_TABLES, type RollupQuery, rollupCountSql, rollupSchema, rollupStepSql } from './rollup-sql';
+import { type ChainState, pendingOf, planChainStep, ROLLUP_MAX_TAIL, ROLLUP_STEP_RECORDS, type RollupAnswer, type TrailRollup } from './rollup-types';
+
+function hasRollup(db: Database): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(CURSOR_TABLE) !== undefined;
+}
+
+function addRange(db: Database, sign: 1 | -1, chainId: string, from: number, to: number): void {
+  if (to < from) return;
+  for (const sql of rollupStepSql('sqlite')) db.prepare(sql).run(...(sql.includes('?') ? [sign, chainId, from, to] : []));
+}
+
+function setCursor(db: Database, chainId: string, low: number, rolled: number): void {
+  db.prepare(
+    `INSERT INTO ${CURSOR_TABLE} (chain_id, low_seq, rolled_seq) VALUES (?, ?, ?) ON CONFLICT (chain_id) DO UPDATE SET low_seq = excluded.low_seq, rolled_seq = excluded.rolled_seq`,
+  ).run(chainId, low, rolled);
+}
+
+/**
+ * Retention's hook, inside its transaction and before it deletes records 1..seq of a chain:
+ * takes what the rollup counted of them back out. Nothing to do on a trail without a rollup.
+ */
+export function forgetRolledSqlite(db: Database, chainId: string, seq: number): void {
+  if (!hasRollup(db)) return;
+  const cur = db.prepare(`SELECT low_seq AS low, rolled_seq AS rolled FROM ${CURSOR_TABLE} WHERE chain_id = ?`).get(chainId) as { low: number; rolled: number } | undefined;
+  if (!cur) return;
+  addRange(db, -1, chainId, cur.low, Math.min(seq, cur.rolled));
+  for (const sql of pruneSql()) db.prepare(sql).run();
+  setCursor(db, chainId, Math.max(cur.low, seq + 1), Math.max(cur.rolled, seq));
+}
+
+/** One step on `db` (one IMMEDIATE transaction): at most `maxRecords` more records, over the chains. */
+export function stepSqliteRollup(db: Database, maxRecords: number): { rolled: number; behind: number } {
+  const chainStates = () => db.prepare(chainStateSql()).all() as ChainState[];
+  const rolled = db
+    .transaction(() => {
+      const chains = chainStates();
+      const cursors = new Map(
+        (db.prepare(`SELECT chain_id, low_seq AS low, rolled_seq AS rolled FROM ${CURSOR_TABLE}`).all() as Array<{ chain_id: string; low: number; rolled: number }>).map((c) => [c.chain_id, c]),
+      );
+      for (const id of cursors.keys()) if (!chains.some((c) => c.chain_id === id)) chains.push({ chain_id: id, head: null, low: null, rolled: null });
+      let budget = maxRecords;
+      let total = 0;
+      for (const c of chains) {
+        const plan = planChainStep(cursors.get(c.chain_id) ?? null, c.low, c.head, budget);
+        if (!plan) continue;
+        if (plan.reset) for (const t of ROLLUP_TABLES) db.prepare(`DELETE FROM ${t.name} WHERE chain_id = ?`).run(c.chain_id);
+        addRange(db, 1, c.chain_id, plan.from, plan.to);
+        setCursor(db, c.chain_id, plan.low, plan.rolled);
+        const n = Math.max(0, plan.to - plan.from + 1);
+        total += n;
+        budget -= n;
+        if (budget <= 0) break;
+      }
+      return total;
+    })
+    .immediate();
+  return { rolled, behind: pendingOf(chainStates()) };
+}
+
+/** The compiled worker: beside this file in dist/, or dist/ seen from src/ (tests run the sources). */
+function workerFile(): string {
+  const here = path.join(__dirname, 'rollup-worker.js');
+  return existsSync(here) ? here : path.join(__dirname, '..', '..', 'dist', 'store', 'rollup-worker.js');
+}
+
+/** Steps in a worker thread with its own connection: reading the records' JSON never stalls this thread. */
+function workerStepper(file: string): { step(max: number): Promise<{ rolled: number; behind: number }>; close(): Promise<void> } {
+  let worker: Worker | null = null;
+  let next = 0;
+  const waiting = new Map<number, { resolve: (r: { rolled: number; behind: number }) => void; reject: (e: Error) => void }>();
+  const failAll = (err: Error) => {
+    for (const w of waiting.values()) w.reject(err);
+    waiting.clear();
+    worker = null;
+  };
+  const start = (): Worker => {
+    const w = new Worker(workerFile(), { workerData: { path: file } });
+    w.unref();
+    w.on('message', (m: { id: number; rolled?: number; behind?: number; error?: string }) => {
+      const p = waiting.get(m.id);
+      waiting.delete(m.id);
+      if (!p) return;
+      if (m.error !== undefined) p.reject(new Error(m.error));
+      else p.resolve({ rolled: m.rolled ?? 0, behind: m.behind ?? 0 });
+    });
+    w.on('error', failAll);
+    w.on('exit', (code) => failAll(new Error(`rollup worker exited with code ${code}`)));
+    return w;
+  };
+  return {
+    step(max) {
+      worker ??= start();
+      const id = ++next;
+      const w = worker;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        w.postMessage({ id, max });
+      });
+    },
+    async close() {
+      const w = worker;
+      worker = null;
+      if (w) await w.terminate();
+    },
+  };
+}
+
+export interface SqliteRollupOptions {
+  /** Counts read unrolled records themselves up to this many. @default ROLLUP_MAX_TAIL */
+  maxTail?: number;
+  /** The trail's file: steps run in a worker thread on their own connection (not for `:memory:`). */
+  path?: string;
+}
+
+export function createSqliteRollup(db: Database, opts: SqliteRollupOptions = {}): TrailRollup {
+  const maxTail = opts.maxTail ?? ROLLUP_MAX_TAIL;
+  let ready = false;
+  const ensure = () => {
+    if (ready) return;
+    if (!hasRollup(db)) {
+      db.transaction(() => {
+        for (const s of rollupSchema('sqlite')) db.exec(s);
+      })();
+    }
+    ready = true;
+  };
+  const chainStates = () => db.prepare(chainStateSql()).all() as ChainState[];
+  const stepper = opts.path && opts.path !== ':memory:' ? workerStepper(opts.path) : null;
+  return {
+    async count(q: RollupQuery): Promise<RollupAnswer> {
+      ensure();
+      // One read transaction: the pending check and the count see the same trail.
+      return db.transaction(() => {
+        const pending = pendingOf(chainStates());
+        const withTail = pending <= maxTail;
+        const { sql, params } = rollupCountSql(q, 'sqlite', withTail);
+        const rows = db.prepare(sql).all(...params) as Array<Record<string, unknown>>;
+        return { rows: countRowsOf(rows, q.by.length), pending: withTail ? 0 : pending };
+      })();
+    },
+    async step(maxRecords = ROLLUP_STEP_RECORDS) {
+      ensure();
+      return stepper ? stepper.step(maxRecords) : stepSqliteRollup(db, maxRecords);
+    },
+    async close() {
+      await stepper?.close();
+    },
+  };
+}

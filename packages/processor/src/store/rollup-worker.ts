@@ -1,0 +1,21 @@
+/**
+ * Worker thread of the SQLite rollup's steps (rollup-sqlite.ts): its own connection to the
+ * trail file, so reading the JSON of thousands of records never stalls the thread that
+ * acknowledges OTLP requests. The rollup is derived data: commits need not wait for fsync.
+ * workerData: { path }; messages { id, max } → { id, rolled, behind } or { id, error }.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { stepSqliteRollup } from './rollup-sqlite';
+
+const db = new Database((workerData as { path: string }).path, { fileMustExist: true });
+db.pragma('busy_timeout = 5000');
+db.pragma('synchronous = NORMAL');
+
+parentPort?.on('message', (m: { id: number; max: number }) => {
+  try {
+    parentPort?.postMessage({ id: m.id, ...stepSqliteRollup(db, m.max) });
+  } catch (err) {
+    parentPort?.postMessage({ id: m.id, error: (err as Error).message });
+  }
+});
