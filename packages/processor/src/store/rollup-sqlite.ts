@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import { countRowsOf } from './aggregate';
 import { chainStateSql, CURSOR_TABLE, pruneSql, ROLLUP_TABLES, type RollupQuery, rollupCountSql, rollupSchema, rollupStepSql } from './rollup-sql';
-import { type ChainState, type ChainStep, pendingOf, planChainStep, ROLLUP_MAX_TAIL, ROLLUP_STEP_RECORDS, type RollupAnswer, type TrailRollup } from './rollup-types';
+import { tailOf, type ChainState, type ChainStep, pendingOf, planChainStep, ROLLUP_MAX_TAIL, ROLLUP_STEP_RECORDS, type RollupAnswer, type TrailRollup } from './rollup-types';
 
 function hasRollup(db: Database): boolean {
   return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(CURSOR_TABLE) !== undefined;
@@ -170,9 +170,10 @@ export function createSqliteRollup(db: Database, opts: SqliteRollupOptions = {})
       ensure();
       // One read transaction: the pending check and the count see the same trail.
       return db.transaction(() => {
-        const pending = pendingOf(chainStates());
+        const chains = chainStates();
+        const pending = pendingOf(chains);
         const withTail = pending <= maxTail;
-        const { sql, params } = rollupCountSql(q, 'sqlite', withTail);
+        const { sql, params } = rollupCountSql(q, 'sqlite', withTail ? tailOf(chains) : null);
         const rows = db.prepare(sql).all(...params) as Array<Record<string, unknown>>;
         return { rows: countRowsOf(rows, q.by.length), pending: withTail ? 0 : pending };
       })();
