@@ -9,12 +9,13 @@ import { runWorker } from './lib/child.mjs';
 import { commandLine, flags, fmt, machineLine, median, table } from './lib/stats.mjs';
 import { writeResult } from './lib/results.mjs';
 
-const ALL_MODES = ['none', 'provider', 'mcptrail', 'mcptrail-lean', 'traceloop', 'arize', 'provider-v2', 'mcptrail-v2'];
+const ALL_MODES = ['none', 'provider', 'mcptrail', 'mcptrail-lean', 'mcptrail-before', 'traceloop', 'arize', 'provider-v2', 'mcptrail-v2'];
 const LABELS = {
   none: 'no tracer provider',
   provider: 'provider, no instrumentation',
   mcptrail: '@mcptrail/instrumentation-mcp (defaults)',
   'mcptrail-lean': '@mcptrail/instrumentation-mcp (lean: clientSpans false)',
+  'mcptrail-before': '@mcptrail/instrumentation-mcp (defaults), build given by --before',
   traceloop: '@traceloop/instrumentation-mcp 0.27.0',
   arize: '@arizeai/openinference-instrumentation-mcp 0.2.33',
   'provider-v2': 'SDK 2.x: provider, no instrumentation',
@@ -23,12 +24,15 @@ const LABELS = {
 /** The provider-only run each mode is compared with: the same SDK major's. */
 const baselineOf = (mode) => (mode.endsWith('-v2') ? 'provider-v2' : 'provider');
 const EXPORTERS = ['counting', 'memory'];
-const opts = flags({ rounds: 5, calls: 5000, warmup: 2000, concurrency: 64, heapCalls: 100_000, label: 'instrumentation', workload: 'calls', modes: 'all' });
+const opts = flags({ before: '', rounds: 5, calls: 5000, warmup: 2000, concurrency: 64, heapCalls: 100_000, label: 'instrumentation', workload: 'calls', modes: 'all' });
 // `--modes provider,mcptrail,provider-v2,mcptrail-v2`: a subset (each needs its provider-only baseline).
-const MODES = opts.modes === 'all' ? ALL_MODES : opts.modes.split(',').filter((m) => ALL_MODES.includes(m));
+// `--before <dir of another build's package>` adds `mcptrail-before` (same-run before/after); without it the mode is skipped.
+const MODES = (opts.modes === 'all' ? ALL_MODES : opts.modes.split(',').filter((m) => ALL_MODES.includes(m))).filter(
+  (m) => m !== 'mcptrail-before' || opts.before,
+);
 const worker = fileURLToPath(new URL('./lib/instrumentation-worker.cjs', import.meta.url));
 const run = (mode, exporter, extra = {}) =>
-  runWorker(worker, [JSON.stringify({ mode, exporter, calls: opts.calls, warmup: opts.warmup, concurrency: opts.concurrency, ...extra })], { nodeArgs: ['--expose-gc'] });
+  runWorker(worker, [JSON.stringify({ mode, exporter, before: opts.before, calls: opts.calls, warmup: opts.warmup, concurrency: opts.concurrency, ...extra })], { nodeArgs: ['--expose-gc'] });
 
 if (opts.workload === 'bounds') {
   await bounds();
@@ -143,6 +147,7 @@ if (MODES.includes('mcptrail') && MODES.includes('traceloop')) {
       const label = phase === 'Seq' ? 'sequential' : `${opts.concurrency}-way`;
       check(`defaults added ≤ 2× Traceloop's (${label})`, m('mcptrail')[`added${phase}`], 2 * m('traceloop')[`added${phase}`], 'µs');
       if (MODES.includes('mcptrail-lean')) check(`lean added ≤ Traceloop's (${label})`, m('mcptrail-lean')[`added${phase}`], m('traceloop')[`added${phase}`], 'µs');
+      if (MODES.includes('mcptrail-before')) check(`defaults added ≤ the --before build's (${label})`, m('mcptrail')[`added${phase}`], m('mcptrail-before')[`added${phase}`], 'µs');
       check(`defaults allocation ≤ 1.5× provider-only (${label})`, m('mcptrail')[`alloc${phase}`], 1.5 * m('provider')[`alloc${phase}`], 'KiB/call');
     }
   }

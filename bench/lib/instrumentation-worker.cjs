@@ -13,7 +13,8 @@ const v8 = require('node:v8');
 
 // `-v2` modes run the same calls on MCP SDK 2.x (`@modelcontextprotocol/server` + `/client`).
 // `mcptrail-lean`: the documented lean profile (server span + audit record, no client span).
-const MODES = ['none', 'provider', 'mcptrail', 'mcptrail-lean', 'traceloop', 'arize', 'provider-v2', 'mcptrail-v2'];
+// `mcptrail-before`: the defaults of another build of the package (`before`: its directory), for same-run before/after.
+const MODES = ['none', 'provider', 'mcptrail', 'mcptrail-lean', 'mcptrail-before', 'traceloop', 'arize', 'provider-v2', 'mcptrail-v2'];
 const opts = JSON.parse(process.argv[2] ?? '{}');
 const { exporter, calls = 5000, warmup = 2000, concurrency = 64, heapCalls = 0 } = opts;
 // Bounds workloads (issue 14): `tools` extra tools on the server and `op: 'list'` (time tools/list), or an
@@ -79,8 +80,8 @@ if (mode !== 'none') {
 
 // Instrumentations are enabled before the MCP SDK is first required, as `--require register` does.
 let afterLoad = () => {};
-if (mode === 'mcptrail' || mode === 'mcptrail-lean') {
-  const { McpInstrumentation } = require('@mcptrail/instrumentation-mcp');
+if (mode === 'mcptrail' || mode === 'mcptrail-lean' || mode === 'mcptrail-before') {
+  const { McpInstrumentation } = require(mode === 'mcptrail-before' ? opts.before : '@mcptrail/instrumentation-mcp');
   const instrumentation = new McpInstrumentation({ enabled: false, ...(mode === 'mcptrail-lean' ? { clientSpans: false } : {}) });
   instrumentation.setTracerProvider(tracerProvider);
   instrumentation.setLoggerProvider(loggerProvider);

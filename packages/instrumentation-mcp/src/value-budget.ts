@@ -85,19 +85,22 @@ const STOP: unique symbol = Symbol('stop');
 
 /**
  * One walk over a tool call's arguments that both checks the budget (the same accounting as `measure`) and
- * builds their canonical JSON (`canonicalJson` of `@mcptrail/conventions`, byte for byte: keys sorted by
- * UTF-16 code units, `undefined`/function/symbol members dropped). Covers what JSON-RPC delivers (plain
- * objects, arrays, strings, finite numbers, booleans, null); anything else (over budget, `toJSON`, BigInt,
- * non-finite numbers, shared or cyclic references) returns undefined and the caller takes the general path.
+ * yields their canonical JSON (`canonicalJson` of `@mcptrail/conventions`, byte for byte: keys sorted by UTF-16
+ * code units, `undefined`/function/symbol members dropped). The walk only collects the property names; the JSON
+ * is one native `JSON.stringify` whose property list is every name, sorted: it emits each object's members in
+ * that order, i.e. sorted, without building a string per token. Covers what JSON-RPC delivers (plain objects,
+ * arrays, strings, finite numbers, booleans, null); anything else (over budget, `toJSON`, BigInt, non-finite
+ * numbers, shared or cyclic references) returns undefined and the caller takes the general path.
  */
 export function canonicalWithinBudget(value: unknown, budget: ValueBudget = DEFAULT_VALUE_BUDGET): string | undefined {
-  const state = { bytes: 0, nodes: 0, seen: new Set<object>() };
+  const state: KeyWalk = { bytes: 0, nodes: 0, seen: new Set<object>(), keys: new Set<string>() };
   try {
-    return canonicalNode(value, state, budget);
+    collectKeys(value, state, budget);
   } catch (err) {
     if (err === STOP) return undefined;
     throw err;
   }
+  return JSON.stringify(value, [...state.keys].sort()) ?? 'null';
 }
 
 interface WalkState {
@@ -106,62 +109,57 @@ interface WalkState {
   seen: Set<object>;
 }
 
+interface KeyWalk extends WalkState {
+  keys: Set<string>;
+}
+
 function charge(state: WalkState, budget: ValueBudget, bytes: number): void {
   state.nodes++;
   state.bytes += bytes;
   if (state.bytes > budget.maxBytes || state.nodes > budget.maxNodes) throw STOP;
 }
 
-function canonicalNode(v: unknown, state: WalkState, budget: ValueBudget): string {
+function collectKeys(v: unknown, state: KeyWalk, budget: ValueBudget): void {
   switch (typeof v) {
     case 'string':
       charge(state, budget, v.length + 2);
-      return JSON.stringify(v);
+      return;
     case 'number':
       if (!Number.isFinite(v)) throw STOP;
       charge(state, budget, 8);
-      return JSON.stringify(v);
-    case 'boolean':
-      charge(state, budget, 8);
-      return v ? 'true' : 'false';
+      return;
     case 'object':
       break;
+    case 'bigint':
+      throw STOP;
     default:
-      // undefined, functions, symbols (in arrays: `null`, as members: dropped by the caller), BigInt.
-      if (typeof v === 'bigint') throw STOP;
+      // booleans; undefined, functions, symbols (in arrays: `null`, as members: dropped, as JSON.stringify does).
       charge(state, budget, 8);
-      return 'null';
+      return;
   }
   if (v === null) {
     charge(state, budget, 8);
-    return 'null';
+    return;
   }
   if (state.seen.has(v)) throw STOP;
   state.seen.add(v);
   if (Array.isArray(v)) {
     charge(state, budget, 2 + v.length);
-    let out = '[';
-    for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ',') + canonicalNode(v[i], state, budget);
-    return `${out}]`;
+    for (let i = 0; i < v.length; i++) collectKeys(v[i], state, budget);
+    return;
   }
-  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') throw STOP;
+  // The property list is read with [[Get]]: only plain objects, and no name an object inherits (`__proto__`).
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) throw STOP;
   const keys = Object.keys(v);
   let keyBytes = 2;
-  for (const key of keys) keyBytes += key.length + 4;
-  charge(state, budget, keyBytes);
-  keys.sort();
-  let out = '{';
-  let first = true;
   for (const key of keys) {
-    const member = (v as Record<string, unknown>)[key];
-    if (member === undefined || typeof member === 'function' || typeof member === 'symbol') {
-      charge(state, budget, 8);
-      continue;
-    }
-    out += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalNode(member, state, budget)}`;
-    first = false;
+    keyBytes += key.length + 4;
+    if (key in Object.prototype) throw STOP;
+    state.keys.add(key);
   }
-  return `${out}}`;
+  charge(state, budget, keyBytes);
+  for (const key of keys) collectKeys((v as Record<string, unknown>)[key], state, budget);
 }
 
 /** UTF-8 bytes of `JSON.stringify(s)`, without building it. */

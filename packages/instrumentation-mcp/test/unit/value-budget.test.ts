@@ -39,6 +39,10 @@ describe('value budget', () => {
     { b: 1, a: [1, 'two', null, true, false, { z: -0, y: 1e21, x: 0.1 }], c: { nested: { deep: ['é', '✓'] } } },
     { 'é': 1, 'e': 2, 'Z': 3, '_': 4, '': 5, '\u{1F600}': 'emoji \u{1F600}', lone: '\ud800x', ctrl: '\u0000\b\t\n\f\r\u001f"\\' },
     { dropped: undefined, fn: () => 1, sym: Symbol('s'), kept: 1 },
+    // Integer-like names (objects list them first, numerically; canonical JSON sorts them as strings) and
+    // names shared across levels.
+    { '10': 'ten', '9': 'nine', b: { '10': [{ a: 1, '9': 2 }], z: null }, a: { b: { a: [] } }, __proto__x: 1 },
+    Object.assign(Object.create(null), { b: 1, a: 2 }),
     [undefined, () => 1, Symbol('s'), 1],
     'a string',
     42,
@@ -64,6 +68,12 @@ describe('value budget', () => {
     // Over budget: the same verdict and figures as measure (what the truncation marker reports).
     const many = Array.from({ length: 30_000 }, (_, i) => i);
     expect(measureJson(many)).toEqual(measure(many));
+  });
+
+  it('names an object inherits (`__proto__`, `constructor`) and class instances take the general path', () => {
+    for (const v of [JSON.parse('{"__proto__":{"a":1},"x":1}'), { constructor: 'c', toString: 1 }, new (class Box { a = 1 })()]) {
+      expect(canonicalWithinBudget(v)).toBeUndefined();
+    }
   });
 
   it('jsonStringBytes is the UTF-8 length of JSON.stringify for every BMP code unit and astral pairs', () => {
