@@ -447,7 +447,8 @@ class DefaultRedactor implements Redactor {
   }
 
   private genericName(v: KeyVerdict): boolean {
-    return (v.generic ??= isGenericSecretName(v.key));
+    if (v.generic === undefined) v.generic = isGenericSecretName(v.key);
+    return v.generic;
   }
 
   /**

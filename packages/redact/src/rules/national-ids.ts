@@ -30,7 +30,7 @@ export interface NationalIdRule {
   readonly run: number;
   readonly upper: number;
   /** Prefilter: the longest run of consecutive digits every match holds (its longest mandatory digit group). */
-  readonly pure: number;
+  readonly pure?: number;
   /** Prefilter: the digit groups (joined by single ' ' '-' '.' '/') every match holds in one run, when more than one. */
   readonly groups?: number;
   /** Prefilter: ID_SHAPE_* bits every match shows (see value-rules' measureRuns). */
@@ -382,7 +382,7 @@ const COMPILED: readonly CompiledId[] = NATIONAL_ID_RULES.map((rule) => {
 /** The rows' prefilter fields as typed arrays: the per-string loop over rows reads no object properties. */
 const ROW_RUN = Int32Array.from(NATIONAL_ID_RULES, (r) => r.run);
 const ROW_UPPER = Int32Array.from(NATIONAL_ID_RULES, (r) => r.upper);
-const ROW_PURE = Int32Array.from(NATIONAL_ID_RULES, (r) => r.pure);
+const ROW_PURE = Int32Array.from(NATIONAL_ID_RULES, (r) => r.pure ?? 0);
 const ROW_GROUPS = Int32Array.from(NATIONAL_ID_RULES, (r) => r.groups ?? 0);
 const ROW_SHAPE = Int32Array.from(NATIONAL_ID_RULES, (r) => r.shape ?? 0);
 const CONTEXT_INDEX = new KeywordIndex([...new Set(NATIONAL_ID_RULES.flatMap((r) => r.context ?? []).filter((w) => /^[\x21-\x7e ]+$/.test(w)))]);
@@ -420,7 +420,7 @@ export const NO_ID_GATE: IdGate = { run: Number.MAX_SAFE_INTEGER, upper: Number.
 
 /** Can `rule` match a string with these features? False only when it cannot (tested against each row's pattern). */
 export function rowMayMatch(rule: NationalIdRule, g: IdGate): boolean {
-  if (rule.run > g.run || rule.upper > g.upper || rule.pure > g.pure || (rule.groups ?? 0) > g.groups) return false;
+  if (rule.run > g.run || rule.upper > g.upper || (rule.pure ?? 0) > g.pure || (rule.groups ?? 0) > g.groups) return false;
   const shape = rule.shape ?? 0;
   return (g.shape & shape) === shape;
 }
