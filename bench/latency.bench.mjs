@@ -103,8 +103,20 @@ async function startServe(cli, db, home, monitorFile) {
     });
     child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err.slice(-2000)}`)));
   });
-  return { child, url };
+  // serve's warnings and errors (JSON lines at --log-level warn), counted by message per phase.
+  const messages = new Map();
+  let tail = '';
+  child.stderr.on('data', (d) => {
+    const lines = (tail + d).split('\n');
+    tail = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /"msg":"([^"]{1,120})"/.exec(line);
+      if (m && !line.includes('"url":"')) messages.set(m[1], (messages.get(m[1]) ?? 0) + 1);
+    }
+  });
+  return { child, url, messages };
 }
+const messageText = (m) => [...m].map(([k, v]) => `${v}× ${k}`).join('; ') || 'none';
 
 /**
  * Fires one /healthz and one small OTLP request every probeMs on a fixed schedule, never waiting
@@ -190,6 +202,7 @@ async function runVariant(name, cli) {
     result.bigSeconds = (performance.now() - t0) / 1000;
     result.big = await p.stop();
     result.bigClient = await markPhase(a.child);
+    result.ingestMessages = messageText(a.messages);
     result.bigStatus = bigs.map((b) => b.status);
     result.bigMs = bigs.map((b) => b.ms);
     result.ingestCpu = cpuSeconds(a.child.pid) - cpu0;
@@ -214,6 +227,7 @@ async function runVariant(name, cli) {
     result.verifyCpu = cpuSeconds(b.child.pid) - cpu1;
     result.verify = await p.stop();
     result.verifyClient = await markPhase(b.child);
+    result.verifyMessages = messageText(b.messages);
     result.verifySeconds = v.ms / 1000;
     result.verifyOk = v.status === 200 ? JSON.parse(v.text).ok : `HTTP ${v.status}: ${v.text.slice(0, 200)}`;
     result.verifyRecords = v.status === 200 ? JSON.parse(v.text).records : null;
@@ -275,6 +289,11 @@ const md = [
   table(
     ['build', '8 MiB requests: total / each (ms)', 'processor CPU for them', '/api/verify wall / processor CPU', 'verify'],
     results.map((r) => [r.name, `${fmt(r.bigSeconds, 1)} s / ${r.bigMs.map((m) => fmt(m, 0)).join(', ')} (status ${[...new Set(r.bigStatus)].join(',')})`, `${fmt(r.ingestCpu, 1)} s`, `${fmt(r.verifySeconds, 1)} s / ${fmt(r.verifyCpu, 1)} s`, String(r.verifyOk)]),
+  ),
+  '',
+  table(
+    ['build', "serve's warnings and errors: ingest serve (start, idle, 8 MiB)", 'verify serve'],
+    results.map((r) => [r.name, r.ingestMessages, r.verifyMessages]),
   ),
 ].join('\n');
 writeResult(opts.label, { opts, results }, md);

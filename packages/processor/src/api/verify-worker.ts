@@ -9,6 +9,7 @@ import { type VerifyOptions, verifyTrail } from '../chain/verify';
 import { createVerifyPool, verifyTrailSpecOf } from '../chain/verify-pool';
 import type { ProcessorConfig } from '../config/schema';
 import { openTrail, usesPostgres } from '../replica/open-trail';
+import { lowerThisThread, NICE_VERIFY } from '../thread-priority';
 import { openSqliteStore } from '../store/sqlite';
 import { verifyOptionsOf } from '../witness/verify-options';
 
@@ -19,9 +20,11 @@ import { verifyOptionsOf } from '../witness/verify-options';
 const VERIFY_THREADS = Math.max(1, availableParallelism() - 1);
 
 async function run(): Promise<void> {
+  // Background work: the receiving thread gets the cores first (this thread, and the pool's below it).
+  lowerThisThread(NICE_VERIFY);
   const { config, publicKeyPem } = workerData as { config: ProcessorConfig; publicKeyPem: string };
   const spec = verifyTrailSpecOf(config.store.path);
-  const pool = spec ? createVerifyPool({ trail: spec, threads: VERIFY_THREADS }) : null;
+  const pool = spec ? createVerifyPool({ trail: spec, threads: VERIFY_THREADS, background: true }) : null;
   const withPool = (o: VerifyOptions): VerifyOptions => (pool ? { ...o, walker: pool.walker } : o);
   try {
     if (!usesPostgres(config)) {

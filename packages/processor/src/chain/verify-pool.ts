@@ -20,6 +20,8 @@ export interface VerifyPoolOptions {
   /** See SegmentPlanOptions; default about 4 segments per thread, none under 20,000 records. */
   segments?: number;
   minSegmentRecords?: number;
+  /** Run the threads below the caller's priority (the service's /api/verify: the receiving thread comes first). Default false. */
+  background?: boolean;
 }
 
 export interface VerifyPool extends SegmentRunner {
@@ -63,7 +65,7 @@ export function createVerifyPool(opts: VerifyPoolOptions): VerifyPool {
 
   const start = (): Slot => {
     // A larger young generation: the bodies of a batch of rows die there instead of being promoted.
-    const worker = new Worker(workerFile(), { workerData: { trail: opts.trail }, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const worker = new Worker(workerFile(), { workerData: { trail: opts.trail, background: opts.background ?? false }, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     const slot: Slot = { worker, wake: null };
     worker.on('message', (r: Reply) => slot.wake?.(r));
     const died = (err: Error): void => {

@@ -3,13 +3,15 @@
  * and walks the segments it is sent. workerData: { trail }; messages { id, task } → { id, result } | { id, error }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThread, NICE_VERIFY } from '../thread-priority';
 import { openPostgresStore } from '../store/postgres';
 import { openSqliteStore } from '../store/sqlite';
 import type { AuditStore } from '../store/types';
 import { runSegment, type SegmentTask } from './verify-parallel';
 import type { VerifyTrailSpec } from './verify-pool';
 
-const { trail } = workerData as { trail: VerifyTrailSpec };
+const { trail, background } = workerData as { trail: VerifyTrailSpec; background: boolean };
+if (background) lowerThisThread(NICE_VERIFY);
 let opened: Promise<AuditStore> | null = null;
 const store = (): Promise<AuditStore> =>
   (opened ??=
