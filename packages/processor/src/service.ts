@@ -395,6 +395,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
         // Order matters: no new requests, then seal what was acknowledged (its alerts reach
         // the sinks through onSealed), then drain the sinks, then the store.
         await Promise.all([receiver.close(), grpcReceiver?.close()]);
+        consoleRoutes.close();
         await pool?.close();
         // Alerts raised by the last records reach the alert history before the final checkpoint (signed by close()).
         await pipeline.flush().catch((err: unknown) => logger.error('final flush failed', { err }));

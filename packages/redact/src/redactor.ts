@@ -133,9 +133,9 @@ class DefaultRedactor implements Redactor {
   /** Resets a finished walk for the next call (result() has copied what it needs from the tally). */
   private recycle(w: Walk): void {
     w.tally.count = 0;
-    w.tally.types.clear();
+    if (w.tally.types.size !== 0) w.tally.types.clear();
     w.tally.truncated = false;
-    w.path.length = 0;
+    if (w.path.length !== 0) w.path.length = 0;
     w.deep = null;
     w.budget = this.maxTotalBytes;
     w.drop = false;

@@ -319,6 +319,8 @@ const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c 
 /** Few hits overlap-check by a scan of the list; past this many, a coverage bitmap keeps it linear. */
 const BITMAP_AFTER = 16;
 
+const ONE_HIT: readonly number[] = Object.freeze([0]);
+
 /** Accepted hits, in the order rules reported them (earlier = higher priority). */
 class Hits {
   readonly starts: number[] = [];
@@ -380,7 +382,8 @@ class Hits {
     }
   }
 
-  sortedIndexes(): number[] {
+  sortedIndexes(): readonly number[] {
+    if (this.starts.length === 1) return ONE_HIT; // the common case: no array, no sort
     const idx = this.starts.map((_, i) => i);
     return idx.length < 2 ? idx : idx.sort((a, b) => this.starts[a]! - this.starts[b]!);
   }

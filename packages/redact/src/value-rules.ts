@@ -9,7 +9,16 @@
 import { cardBrandValid, ibanValid, isCardNumber, luhnValid, shannonEntropy, ssnValid } from './checksums';
 import { PROVIDER_RULE_TYPES } from './rules/provider-rules';
 import { FOLD } from './unicode-fold';
-import { ID_SHAPE_CAP_PAIR_DIGIT, ID_SHAPE_DOT_DIGIT, ID_SHAPE_SIX_SEP_DIGIT, NATIONAL_ID_TYPES, scanNationalIds } from './rules/national-ids';
+import {
+  ID_SHAPE_CAP_PAIR_DIGIT,
+  ID_SHAPE_DOT_DIGIT,
+  ID_SHAPE_GROUPS_324,
+  ID_SHAPE_GROUPS_333,
+  ID_SHAPE_GROUPS_444,
+  ID_SHAPE_SIX_SEP_DIGIT,
+  NATIONAL_ID_TYPES,
+  scanNationalIds,
+} from './rules/national-ids';
 
 /** Facts about a string computed in one pass, used to skip rules that cannot match. */
 export interface TextFeatures {
@@ -189,6 +198,9 @@ function measureRuns(text: string, out: Features): void {
   let maxPure = 0;
   let groups = 0;
   let maxGroups = 0;
+  /** Lengths of the two digit groups before the current one (valid while `groups` counts them in one run). */
+  let g1 = 0;
+  let g2 = 0;
   /** The digit run just before the non-digit at sepAt (for ID shapes). */
   let runBeforeSep = 0;
   let sepAt = -2;
@@ -204,6 +216,9 @@ function measureRuns(text: string, out: Features): void {
     const k = CHAR_KIND[c]!;
     // Only the character right after a digit run is remembered: an ID shape needs a digit before it.
     if (k !== K_DIGIT && pure !== 0) {
+      shape |= groupTriple(g2, g1, pure, groups);
+      g2 = g1;
+      g1 = pure;
       runBeforeSep = pure;
       sepAt = i;
       sepChar = c;
@@ -251,6 +266,7 @@ function measureRuns(text: string, out: Features): void {
     k1 = k;
     c1 = c;
   }
+  if (pure !== 0) shape |= groupTriple(g2, g1, pure, groups);
   out.pureRun = maxPure;
   out.idGroups = maxGroups;
   out.idShape = shape;
@@ -259,6 +275,15 @@ function measureRuns(text: string, out: Features): void {
   out.upperDigitRun = maxUd;
   out.idRun = maxId;
   out.ibanStart = ibanStart;
+}
+
+/** ID_SHAPE_GROUPS_* bit for the last three digit groups of a run (`groups` of them so far), or 0. */
+function groupTriple(a: number, b: number, c: number, groups: number): number {
+  if (groups < 3) return 0;
+  if (a === 3 && b === 3 && c === 3) return ID_SHAPE_GROUPS_333;
+  if (a === 3 && b === 2 && c === 4) return ID_SHAPE_GROUPS_324;
+  if (a === 4 && b === 4 && c === 4) return ID_SHAPE_GROUPS_444;
+  return 0;
 }
 
 /** Reports one sensitive span [start, end) of the text, optionally under a more specific type. */
@@ -535,7 +560,7 @@ export const nationalIds: ValueRule = {
   // 9 capitals: an Italian fiscal code may have every digit replaced by a letter (omocodia).
   applies: (f) => f.digits >= 6 || (f.upper >= 5 && f.digits >= 4) || f.upper >= 9,
   scan(text, emit, f) {
-    scanNationalIds(text, { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, groups: f.idGroups, shape: f.idShape }, emit);
+    scanNationalIds(text, { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, groups: f.idGroups, digits: f.digits, shape: f.idShape }, emit);
   },
 };
 

@@ -44,7 +44,7 @@ describe('national-id row prefilter (run, capitals, digit runs and shapes)', () 
         const text = before + sample(rnd) + after;
         if (!re.test(text)) continue;
         const f = textFeatures(text);
-        const gate = { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, groups: f.idGroups, shape: f.idShape };
+        const gate = { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, groups: f.idGroups, digits: f.digits, shape: f.idShape };
         if (!nationalIds.applies(f, text)) expect.fail(`national ids skipped for ${JSON.stringify(text)}`);
         if (!rowMayMatch(rule, gate)) expect.fail(`${rule.type} (${rule.pattern}) skipped for ${JSON.stringify(text)}: ${JSON.stringify(gate)}`);
         checked++;
@@ -63,7 +63,7 @@ describe('national-id row prefilter (run, capitals, digit runs and shapes)', () 
       const len = 8 + Math.floor(rnd() * 30);
       for (let k = 0; k < len; k++) text += alphabet[Math.floor(rnd() * alphabet.length)];
       const f = textFeatures(text);
-      const gate = { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, groups: f.idGroups, shape: f.idShape };
+      const gate = { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, groups: f.idGroups, digits: f.digits, shape: f.idShape };
       for (const { rule, re } of compiled) {
         if (!re.test(text)) continue;
         matched++;
@@ -111,7 +111,7 @@ describe('national-id row prefilter (run, capitals, digit runs and shapes)', () 
     const tooTight = { ...rule, pure: 7 }; // a DDMMYY-NNNN has a 6-digit run at most
     const text = `cpr ${patternSampler(rule.pattern)(prng(1))}`;
     const f = textFeatures(text);
-    const gate = { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, groups: f.idGroups, shape: f.idShape };
+    const gate = { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, groups: f.idGroups, digits: f.digits, shape: f.idShape };
     expect(rowMayMatch(rule, gate)).toBe(true);
     expect(rowMayMatch(tooTight, gate)).toBe(false);
   });
