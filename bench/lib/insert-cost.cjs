@@ -4,10 +4,10 @@
 // node lib/insert-cost.cjs <variant> [rows]
 const Database = require('better-sqlite3');
 const { SQLITE_SCHEMA_V1 } = require(require.resolve('@mcptrail/processor/package.json').replace(/package\.json$/, 'dist/store/sqlite-schema.js'));
-const fs = require('fs'); const crypto = require('crypto');
+const fs = require('node:fs'); const crypto = require('node:crypto');
 const N = Number(process.argv[3] || 20000);
 const mode = process.argv[2];
-const dir = fs.mkdtempSync(require('path').join(require('os').tmpdir(), 'mcptrail-insert-'));
+const dir = fs.mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'mcptrail-insert-'));
 const db = new Database(dir + '/t.db');
 db.pragma('journal_mode = WAL'); db.pragma('synchronous = FULL'); db.pragma('cache_size = -65536');
 console.log('sqlite', db.prepare('select sqlite_version() v').get().v);
