@@ -1,7 +1,9 @@
 /**
  * Sliding-window counts per group for windowed rules, in bounded memory: each group
  * keeps SLOTS sub-buckets (window / SLOTS wide, so edges are approximate to one slot)
- * and its last few hit records as evidence. Groups live in an LRU.
+ * and its last few hit records as evidence. Groups live in an LRU, and a group whose window
+ * has passed is dropped (its counts are all zero by then): memory follows the groups active
+ * in the last window, not every group ever seen.
  */
 import type { RefWithTrace } from './baseline-entry';
 import { LruMap } from './lru';
@@ -21,6 +23,14 @@ class GroupWindow {
   refs: Array<{ ref: RefWithTrace; timeMs: number }> | null = null;
 }
 
+/**
+ * A group is dropped only when its newest slot is older than the window plus this margin,
+ * measured from the newest record time seen: twice the receiver's allowed clock lead
+ * (audit/normalize, 5 min), so records dated ahead within the skew cannot expire a group
+ * that is still active in real time (which would reset its count and hide a burst).
+ */
+export const EXPIRY_MARGIN_MS = 10 * 60_000;
+
 export interface WindowCounts {
   hits: number;
   total: number;
@@ -29,6 +39,10 @@ export interface WindowCounts {
 export class WindowCounter {
   private readonly groups: LruMap<string, GroupWindow>;
   private readonly slotMs: number;
+  private latestMs = -Infinity;
+  private sweptAtMs = -Infinity;
+  /** Groups dropped because their window passed (not LRU evictions). */
+  expired = 0;
 
   constructor(
     private readonly windowMs: number,
@@ -41,6 +55,11 @@ export class WindowCounter {
 
   /** Counts one record (a hit or not) in its group and returns the group's window. */
   add(group: string, timeMs: number, hit: boolean, ref: RefWithTrace): WindowCounts {
+    if (timeMs > this.latestMs) {
+      this.latestMs = timeMs;
+      // One pass over the groups per window of record time.
+      if (timeMs - this.sweptAtMs >= Math.max(this.windowMs, 1000)) this.sweep();
+    }
     let w = this.groups.get(group);
     if (!w) {
       w = new GroupWindow();
@@ -87,7 +106,24 @@ export class WindowCounter {
     return w.refs.filter((r) => r.timeMs > since).map((r) => r.ref);
   }
 
+  get size(): number {
+    return this.groups.size;
+  }
+
+  private sweep(): void {
+    this.sweptAtMs = this.latestMs;
+    const before = Math.floor((this.latestMs - this.windowMs - EXPIRY_MARGIN_MS) / this.slotMs);
+    for (const [key, w] of this.groups.entries()) {
+      if (w.newest < before) {
+        this.groups.delete(key);
+        this.expired++;
+      }
+    }
+  }
+
   clear(): void {
     this.groups.clear();
+    this.latestMs = -Infinity;
+    this.sweptAtMs = -Infinity;
   }
 }

@@ -39,6 +39,26 @@ describe('WindowCounter', () => {
     expect(evicted).toBeGreaterThan(80);
     expect(w.add('g99', 200, true, ref(200)).hits).toBe(2);
   });
+
+  it('drops groups whose window passed (not evictions), but not on a record dated ahead within the clock skew', () => {
+    let evicted = 0;
+    const w = new WindowCounter(60_000, 100_000, () => void evicted++);
+    const t0 = Date.parse('2026-11-23T09:00:00Z');
+    for (let i = 0; i < 5000; i++) w.add(`g${i}`, t0 + i, true, ref(i));
+    expect(w.size).toBe(5000);
+    // An attacker's record dated 5 min ahead (the most the receiver accepts): nothing expires,
+    // and the active group keeps counting.
+    w.add('ahead', t0 + 5 * 60_000, true, ref(9000));
+    expect(w.size).toBe(5001);
+    expect(w.add('g7', t0 + 10, true, ref(9001)).hits).toBe(2);
+    // Control: once record time is past the window and the margin, the idle groups go.
+    w.add('later', t0 + 12 * 60_000, true, ref(9002));
+    expect(w.size).toBeLessThanOrEqual(2);
+    expect(w.expired).toBeGreaterThanOrEqual(5000);
+    expect(evicted).toBe(0);
+    // An expired group that comes back starts empty, as its window would have been.
+    expect(w.add('g7', t0 + 12 * 60_000 + 1, true, ref(9003)).hits).toBe(1);
+  });
 });
 
 describe('LruMap', () => {
