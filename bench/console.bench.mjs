@@ -21,11 +21,12 @@ import { fileURLToPath } from 'node:url';
 import { writeResult } from './lib/results.mjs';
 import { commandLine, flags, fmt, machine, machineLine, quantile, table } from './lib/stats.mjs';
 
-const opts = flags({ db: '', runs: 40, warmup: 3, label: 'sqlite-1m', dist: '', pg: 0 });
+const opts = flags({ db: '', runs: 40, warmup: 3, label: 'sqlite-1m', dist: '', pg: 0, pgDir: '', pgKeep: 0 });
 if (!opts.db || !existsSync(opts.db)) {
   throw new Error('--db must name an existing SQLite trail (make one with: node ingest.bench.mjs --calls 1000000 --keep 1)');
 }
-// --pg 1: the same records copied into a private PostgreSQL cluster (bench/lib/pg-trail.mjs), served from there.
+// --pg 1: the same records copied into a private PostgreSQL cluster (bench/lib/pg-trail.mjs), served from there;
+// --pg-keep 1 leaves the cluster's folder (printed) and --pg-dir DIR starts that one again instead of copying.
 const log = (s) => process.stderr.write(`${s}\n`);
 
 // The console's handler and the store as the processor composes them (src/service.ts), on a
@@ -44,10 +45,13 @@ let store;
 let stateDb;
 if (opts.pg) {
   const { startCluster, copyTrail } = await import('./lib/pg-trail.mjs');
-  cluster = await startCluster();
-  const c0 = performance.now();
-  const copied = await copyTrail(path.dirname(dist('index.js')), opts.db, cluster.url, log);
-  log(`postgres: ${copied.toLocaleString('en-US')} records copied in ${fmt(performance.now() - c0)} ms`);
+  cluster = await startCluster(opts.pgDir || undefined);
+  log(`postgres: cluster in ${cluster.dir}`);
+  if (!opts.pgDir) {
+    const c0 = performance.now();
+    const copied = await copyTrail(path.dirname(dist('index.js')), opts.db, cluster.url, log);
+    log(`postgres: ${copied.toLocaleString('en-US')} records copied in ${fmt(performance.now() - c0)} ms`);
+  }
   store = await require(dist('store/postgres.js')).openPostgresStore({ url: cluster.url });
   // Detection state stays in SQLite beside a PostgreSQL trail (as `serve --state-dir`).
   const Database = createRequire(dist('index.js'))('better-sqlite3');
@@ -183,6 +187,6 @@ try {
   await store.close();
   if (cluster) {
     cluster.stop();
-    rmSync(cluster.dir, { recursive: true, force: true });
+    if (!opts.pgKeep) rmSync(cluster.dir, { recursive: true, force: true });
   }
 }

@@ -258,8 +258,10 @@ async function runPhase(phase) {
   let mainCpu = 0;
   let sealerCpu = 0;
   let otherCpu = 0;
+  const perThread = [];
   servers.forEach((sv, k) => {
     const deltas = [...threads1[k]].map(([tid, c]) => [tid, c - (threads0[k].get(tid) ?? 0)]);
+    perThread.push(deltas.map(([, c]) => Math.round((c / calls) * 1e5 * 100) / 100).filter((c) => c > 0).sort((a, b) => b - a));
     const main = deltas.find(([tid]) => tid === sv.child.pid)?.[1] ?? 0;
     const rest = deltas.filter(([tid]) => tid !== sv.child.pid).map(([, c]) => c).sort((a, b) => b - a);
     mainCpu += main;
@@ -369,7 +371,7 @@ async function runPhase(phase) {
     cpuSecondsPer100kAcked: ((cpuAcked - cpu0) / calls) * 1e5,
     cpuSecondsPer100kSealed: ((cpuSealed - cpu0) / calls) * 1e5,
     callsPerCpuSecond: calls / (cpuSealed - cpu0),
-    threads: { mainCpuSeconds: mainCpu, sealerCpuSeconds: sealerCpu, otherCpuSeconds: otherCpu, callsPerMainCpuSecond: calls / mainCpu, callsPerSealerCpuSecond: calls / sealerCpu },
+    threads: { cpuSecondsPer100kByThread: perThread, mainCpuSeconds: mainCpu, sealerCpuSeconds: sealerCpu, otherCpuSeconds: otherCpu, callsPerMainCpuSecond: calls / mainCpu, callsPerSealerCpuSecond: calls / sealerCpu },
     postgresCpuSecondsPer100k: pg ? ((pgCpuSealed - pgCpu0) / calls) * 1e5 : undefined,
     latencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: Math.max(...latencies) },
     retries,

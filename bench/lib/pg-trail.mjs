@@ -38,6 +38,7 @@ const freePort = () =>
 export async function startCluster(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcptrail-bench-pg-'))) {
   const bin = pgBin();
   const data = path.join(dir, 'data');
+  fs.mkdirSync(dir, { recursive: true });
   if (asRoot) execFileSync('chown', ['postgres:postgres', dir]);
   fs.chmodSync(dir, 0o700);
   if (!fs.existsSync(data)) run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions']);

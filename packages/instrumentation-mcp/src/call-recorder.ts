@@ -415,7 +415,8 @@ export class CallRecorder {
       record.sdk.protocolVersionOf(protocol, record.request) ??
       (transport && connectionOf(transport).protocolVersion) ??
       record.headerProtocolVersion;
-    if (protocolVersion) attrs[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
+    // Known at the start (2.x and 2026-07-28 requests), it is on the span already.
+    if (protocolVersion && protocolVersion !== record.protocolVersion) attrs[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
     const peers = peersOf(protocol);
     // The client stores serverInfo only after our completion handler runs; take it from the result.
     if (method === 'initialize' && 'result' in end && !peers.server) {

@@ -136,7 +136,7 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
         patchMcpServer(mcpServer.prototype, this.wrapFn, { recorder: this.recorder, definitions: this.definitions });
       }
       const client = names.client ? exportsObj?.[names.client] : undefined;
-      if (typeof client === 'function') patchMultiRoundTrip(client.prototype, this.wrapFn, this.recorder);
+      if (typeof client === 'function') patchMultiRoundTrip(client.prototype, this.wrapFn, this.recorder, v2Adapter);
       this.rememberManualPatch(moduleExports, pkg);
     } catch (err) {
       this._diag.error(`mcptrail: could not patch ${pkg}`, err);

@@ -45,8 +45,12 @@ export interface ProtocolPatchDeps {
   auditEnabled(): boolean;
 }
 
-/** The request object each outgoing call handed to the SDK, to its record (multi-round-trip flows name it). */
-const sentRequests = new WeakMap<object, CallRecord>();
+/**
+ * The leg whose `input_required` response is being dispatched right now. The 2.x SDK hands it to
+ * `_resolveNonCompleteResult` synchronously inside `_onresponse`, so a hand-off in this variable replaces a
+ * WeakMap entry (a GC-traced ephemeron) per outgoing request, which every call paid for a rare flow.
+ */
+let inputRequiredLeg: CallRecord | undefined;
 /** Outgoing requests in flight per Protocol instance, by JSON-RPC id (ours are numbers). */
 const outgoing = new WeakMap<object, Map<number, CallRecord>>();
 /** Incoming requests in flight per transport, by JSON-RPC id: their span ends when the response is sent. */
@@ -91,7 +95,6 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
       } catch (err) {
         diag.warn('mcptrail: could not inject trace context into _meta', err);
       }
-      sentRequests.set(args[requestArg] as object, record);
       const pending = requestId === undefined ? undefined : mapOf(outgoing, this, () => new Map());
       pending?.set(requestId!, record);
       const settle = () => pending?.get(requestId!) === record && pending.delete(requestId!);
@@ -122,18 +125,29 @@ export function patchProtocol(proto: object, wrap: Wrap, deps: ProtocolPatchDeps
 
   wrap(proto, '_onresponse', (original) =>
     function _onresponse(this: object, response: JsonRpcResponseLike, ...rest: unknown[]) {
+      let leg: CallRecord | undefined;
       try {
         const record = outgoing.get(this)?.get(Number(response?.id));
         if (record) {
           record.peerResponded = true;
           if (response.result !== undefined) record.rawResult = response.result;
           // One leg of a multi-round-trip call: it ends here; the SDK retries as a new request.
-          if (isInputRequired(response.result)) recorder.finish(record, { result: response.result });
+          if (isInputRequired(response.result)) {
+            recorder.finish(record, { result: response.result });
+            leg = record;
+          }
         }
       } catch (err) {
         diag.debug('mcptrail: _onresponse bookkeeping failed', err);
       }
-      return original.call(this, response, ...rest);
+      if (leg === undefined) return original.call(this, response, ...rest);
+      const outer = inputRequiredLeg;
+      inputRequiredLeg = leg;
+      try {
+        return original.call(this, response, ...rest);
+      } finally {
+        inputRequiredLeg = outer;
+      }
     },
   );
 
@@ -277,17 +291,24 @@ function cancelIncoming(transport: object, id: string | number, recorder: CallRe
 
 /**
  * 2026-07-28 multi-round-trip calls: when a result says `input_required`, the 2.x `Client` fulfils the
- * embedded requests and retries the call on a fresh request id (`flow.retry`). The retry runs in the first
- * leg's parent context with that leg remembered, so its span links to the previous leg.
+ * embedded requests and retries the call on a fresh request id through `flow.retry`, once per round (its
+ * driver loops on the same `flow`). Each retry runs in the first leg's parent context with the latest leg
+ * remembered, so its span links to the leg before it.
  */
-export function patchMultiRoundTrip(clientProto: object, wrap: Wrap, recorder: CallRecorder): void {
+export function patchMultiRoundTrip(clientProto: object, wrap: Wrap, recorder: CallRecorder, sdk: SdkAdapter): void {
   wrap(clientProto, '_resolveNonCompleteResult', (original) =>
-    function _resolveNonCompleteResult(this: object, decoded: unknown, flow: { request?: object; retry?: AnyFn }, ...rest: unknown[]) {
-      const record = flow && flow.request ? sentRequests.get(flow.request) : undefined;
+    function _resolveNonCompleteResult(this: object, decoded: unknown, flow: { retry?: AnyFn }, ...rest: unknown[]) {
+      let latest = inputRequiredLeg;
       const retry = flow?.retry;
-      if (record && typeof retry === 'function') {
+      const client = this;
+      if (latest && typeof retry === 'function') {
         flow.retry = function (this: unknown, ...args: unknown[]) {
-          return context.with(recorder.nextLegContext(record), () => retry.apply(this, args));
+          const id = sdk.nextRequestId(client);
+          const out = context.with(recorder.nextLegContext(latest!), () => retry.apply(this, args));
+          // The outbound wrapper started this leg's record synchronously, under the id it was given.
+          const started = id === undefined ? undefined : outgoing.get(client)?.get(id);
+          if (started) latest = started;
+          return out;
         };
       }
       return original.call(this, decoded, flow, ...rest);

@@ -8,6 +8,7 @@ export { createAuditPipeline } from './audit/pipeline';
 export { openSqliteStore } from './store/sqlite';
 export { openPostgresStore } from './store/postgres';
 export { verifyTrail } from './chain/verify';
+export { createVerifyPool, type VerifyPool, type VerifyPoolOptions } from './chain/verify-pool';
 export { purgeBefore } from './chain/retention';
 export { createCommandSigner, createSigner, loadOrCreateSigningKey } from './chain/signing';
 export { proveConsistency, proveInclusion } from './chain/prove';

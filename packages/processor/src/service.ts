@@ -190,7 +190,16 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
     const witness = openWitnessFor(config, store.chainId);
     const detector = rules ? createDetector({ rules, db: trail.stateDb, clock, logger: logger.child({ component: 'detect' }) }) : null;
     const detection = detector
-      ? trackDetection({ detector, db: trail.stateDb, store, chainId: store.chainId, stateIsCurrentWithoutCursor: !usesPostgres(config) })
+      ? trackDetection({
+          detector,
+          db: trail.stateDb,
+          store,
+          chainId: store.chainId,
+          stateIsCurrentWithoutCursor: !usesPostgres(config),
+          // Commits of a quiet moment (state deferred from the last records) deliver here.
+          deliver: (alerts) => dispatchAlerts(sinks, alerts, logger, store),
+          onError: (err) => logger.error('detection failed to store its state', { err }),
+        })
       : null;
     const sinks = createSinks(config, logger, deps.stdout);
     opened.unshift(...sinks.map((s) => () => s.close()));
@@ -386,11 +395,22 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
         // Order matters: no new requests, then seal what was acknowledged (its alerts reach
         // the sinks through onSealed), then drain the sinks, then the store.
         await Promise.all([receiver.close(), grpcReceiver?.close()]);
+        consoleRoutes.close();
         await pool?.close();
         // Alerts raised by the last records reach the alert history before the final checkpoint (signed by close()).
         await pipeline.flush().catch((err: unknown) => logger.error('final flush failed', { err }));
         await alertWrites.get(store);
         await pipeline.close();
+        try {
+          // Detection state deferred from the last records (and the cursor with it).
+          if (detection) {
+            dispatchAlerts(sinks, detection.flush(), logger, store);
+            detection.close();
+            await alertWrites.get(store);
+          }
+        } catch (err) {
+          logger.error('detection failed to store its state at close', { err });
+        }
         for (const sink of sinks) {
           try {
             await sink.close();

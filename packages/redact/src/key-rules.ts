@@ -90,37 +90,32 @@ export const BUILTIN_KEY_LABELS: readonly string[] = [...new Set([...STRONG_TERM
 
 /** Split a key into lowercase words: `XApiKey` → x, api, key; `HTTP_AUTHORIZATION2` → http, authorization, 2. */
 export function splitKeyWords(key: string): string[] {
+  // Words are sliced from the key (one allocation per word, not per character); a word holds only
+  // ASCII letters and digits, so lower-casing it cannot change its length.
   const words: string[] = [];
-  let current = '';
+  let start = -1;
   let prevKind = 0; // 0 none, 1 lower, 2 upper, 3 digit
   const n = Math.min(key.length, 256);
   for (let i = 0; i < n; i++) {
     const c = key.charCodeAt(i);
     const kind = c >= 97 && c <= 122 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 48 && c <= 57 ? 3 : 0;
     if (kind === 0) {
-      if (current) words.push(current);
-      current = '';
+      if (start >= 0) words.push(key.slice(start, i).toLowerCase());
+      start = -1;
       prevKind = 0;
       continue;
     }
-    let boundary = false;
-    if (current) {
-      if (kind === 2 && prevKind === 1) boundary = true; // fooBar
-      else if ((kind === 3) !== (prevKind === 3)) boundary = true; // foo2, 2foo
-      else if (kind === 1 && prevKind === 2 && current.length > 1) {
-        // APIKey: the last capital starts the next word
-        words.push(current.slice(0, -1));
-        current = current.slice(-1);
-      }
+    if (start < 0) start = i;
+    else if ((kind === 2 && prevKind === 1) || (kind === 3) !== (prevKind === 3)) {
+      words.push(key.slice(start, i).toLowerCase()); // fooBar, foo2, 2foo
+      start = i;
+    } else if (kind === 1 && prevKind === 2 && i - start > 1) {
+      words.push(key.slice(start, i - 1).toLowerCase()); // APIKey: the last capital starts the next word
+      start = i - 1;
     }
-    if (boundary) {
-      words.push(current);
-      current = '';
-    }
-    current += String.fromCharCode(kind === 2 ? c + 32 : c);
     prevKind = kind;
   }
-  if (current) words.push(current);
+  if (start >= 0) words.push(key.slice(start, n).toLowerCase());
   return words;
 }
 

@@ -48,6 +48,19 @@ const MAX_JSON_ATTRIBUTE = 1_048_576;
 /** Ancestors up to this depth are checked by scanning the path; deeper ones also go in a Set. */
 const SCAN_DEPTH = 48;
 
+/** Distinct property names whose verdicts are kept (then the cache starts over). */
+const VERDICT_CACHE_LIMIT = 4096;
+
+/** What a property name decides (see keyVerdict). */
+interface KeyVerdict {
+  readonly key: string;
+  readonly label: string | null;
+  /** The value rules leave the name unchanged (short names are not scanned). */
+  readonly cleanName: boolean;
+  /** A generic secret name (`access`, `billingKey`); computed when a string value first needs it. */
+  generic: boolean | undefined;
+}
+
 interface Walk {
   readonly tally: Tally;
   /** The objects on the path to the current value (cycle detection). */
@@ -72,7 +85,7 @@ class DefaultRedactor implements Redactor {
   private readonly maxTotalBytes: number;
   private readonly cardsDisabled: boolean;
 
-  constructor(options: RedactorOptions | undefined) {
+  constructor(options: RedactorOptions | undefined, exhaustive = false) {
     const o = resolveOptions(options);
     this.keyId = o.keyId;
     this.hmacKey = o.hmacKey;
@@ -98,14 +111,35 @@ class DefaultRedactor implements Redactor {
       maxStringLength: o.limits.maxStringLength,
       minLength: o.customRules.length > 0 ? 1 : 5,
       hasCustomRules: o.customRules.length > 0,
+      exhaustive,
     });
   }
 
   redact(value: unknown): RedactionResult<unknown> {
-    const w = this.newWalk();
-    let out = this.walk(value, 0, w);
-    if (out === OMIT) out = undefined;
-    return result(out, w.tally);
+    // The walk state is reused between calls; a re-entrant call (a toJSON that redacts) gets its own.
+    const w = this.spareWalk ?? this.newWalk();
+    this.spareWalk = null;
+    try {
+      let out = this.walk(value, 0, w);
+      if (out === OMIT) out = undefined;
+      return result(out, w.tally);
+    } finally {
+      this.recycle(w);
+    }
+  }
+
+  private spareWalk: Walk | null = null;
+
+  /** Resets a finished walk for the next call (result() has copied what it needs from the tally). */
+  private recycle(w: Walk): void {
+    w.tally.count = 0;
+    if (w.tally.types.size !== 0) w.tally.types.clear();
+    w.tally.truncated = false;
+    if (w.path.length !== 0) w.path.length = 0;
+    w.deep = null;
+    w.budget = this.maxTotalBytes;
+    w.drop = false;
+    this.spareWalk = w;
   }
 
   redactText(text: string): RedactionResult<string> {
@@ -121,14 +155,15 @@ class DefaultRedactor implements Redactor {
     for (const rawKey of safeKeys(attrs)) {
       const value = safeGet(attrs, rawKey);
       if (value === undefined) continue;
-      const key = this.memberName(rawKey, out, w.tally);
-      const label = IDENTIFYING_ATTRIBUTE_KEYS.has(rawKey) ? null : this.keys.match(rawKey);
+      const verdict = this.keyVerdict(rawKey);
+      const key = verdict.cleanName ? rawKey : this.memberName(rawKey, out, w.tally);
+      const label = IDENTIFYING_ATTRIBUTE_KEYS.has(rawKey) ? null : verdict.label;
       if (label !== null) {
         const replaced = this.applyKeyRule(label, value, w.tally);
         if (replaced !== OMIT) out[key] = replaced;
         continue;
       }
-      if (typeof value === 'string' && isGenericSecretName(rawKey) && looksLikeGenericSecret(value)) {
+      if (typeof value === 'string' && this.genericName(verdict) && looksLikeGenericSecret(value)) {
         const replaced = this.applyType(GENERIC_SECRET_TYPE, value, w.tally);
         if (replaced !== OMIT) out[key] = replaced;
         continue;
@@ -369,8 +404,9 @@ class DefaultRedactor implements Redactor {
 
   private walkMember(out: Record<string, unknown>, rawKey: string, value: unknown, depth: number, w: Walk, jwkOwner = false): void {
     w.budget -= rawKey.length + 4;
-    const key = this.memberName(rawKey, out, w.tally);
-    const label = this.keys.match(rawKey);
+    const verdict = this.keyVerdict(rawKey);
+    const key = verdict.cleanName ? rawKey : this.memberName(rawKey, out, w.tally);
+    const { label } = verdict;
     if (label !== null) {
       if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return;
       const replaced = this.applyKeyRule(label, value, w.tally);
@@ -380,7 +416,7 @@ class DefaultRedactor implements Redactor {
     if (typeof value === 'string' && value.length >= 8) {
       // A JWK's private members (`d`, `p`, `q`, …, `k`), and a random value under a name such as
       // `access` or `billingKey` (gitleaks' generic-api-key).
-      const structural = jwkOwner === true && JWK_PRIVATE_MEMBERS.has(rawKey) ? JWK_TYPE : isGenericSecretName(rawKey) && looksLikeGenericSecret(value) ? GENERIC_SECRET_TYPE : null;
+      const structural = jwkOwner === true && JWK_PRIVATE_MEMBERS.has(rawKey) ? JWK_TYPE : this.genericName(verdict) && looksLikeGenericSecret(value) ? GENERIC_SECRET_TYPE : null;
       if (structural !== null) {
         const replaced = this.applyType(structural, value, w.tally);
         if (replaced !== OMIT) defineMember(out, key, replaced);
@@ -394,26 +430,44 @@ class DefaultRedactor implements Redactor {
   }
 
   /**
+   * What a property name decides, computed once per distinct name: its key rule, whether the
+   * value rules leave the name itself unchanged, and (lazily: only string values need it) whether
+   * it is a generic secret name. One Map lookup per member instead of three; bounded like the
+   * caches it replaces.
+   */
+  private keyVerdict(key: string): KeyVerdict {
+    let v = this.verdicts.get(key);
+    if (v === undefined) {
+      // A name the value rules change is not cached as clean: memberName redacts it on every use.
+      v = { key, label: this.keys.match(key), cleanName: key.length < 8 || this.text.redact(key, newTally()) === null, generic: undefined };
+      if (this.verdicts.size >= VERDICT_CACHE_LIMIT) this.verdicts.clear();
+      this.verdicts.set(key, v);
+    }
+    return v;
+  }
+
+  private genericName(v: KeyVerdict): boolean {
+    if (v.generic === undefined) v.generic = isGenericSecretName(v.key);
+    return v.generic;
+  }
+
+  /**
    * A property or attribute name with the value rules applied: a secret used as a key
    * (`{"ghp_…": true}`, a header named after a token) must not survive as a name either. Clean
    * names are cached; a redacted name that collides with one already present gets a ` #n` suffix.
    */
   private memberName(key: string, out: Record<string, unknown>, tally: Tally): string {
-    if (key.length < 8 || this.cleanNames.has(key)) return key;
+    if (key.length < 8) return key;
     const before = tally.count;
     const r = this.text.redact(key, tally);
-    if (r === null || r.text === key) {
-      if (this.cleanNames.size >= 4096) this.cleanNames.clear();
-      this.cleanNames.add(key);
-      return key;
-    }
+    if (r === null || r.text === key) return key;
     let name = r.text;
     for (let n = 2; Object.hasOwn(out, name); n++) name = `${r.text} #${n}`;
     if (tally.count === before) tally.count++;
     return name;
   }
 
-  private readonly cleanNames = new Set<string>();
+  private readonly verdicts = new Map<string, KeyVerdict>();
 
   /**
    * Secrets split across consecutive string items (`["ghp_abc", "def…"]`): the items are joined and
@@ -612,4 +666,12 @@ function tryParseJson(text: string): unknown {
 /** Validates options up front (throws RedactConfigError naming the field) and returns a reusable redactor. */
 export function createRedactor(options?: RedactorOptions): Redactor {
   return new DefaultRedactor(options);
+}
+
+/**
+ * The same redactor with every rule family run on every string (no family gate, no plain-text
+ * fast path): the slow path the gates are tested against. For tests only; not exported by the package.
+ */
+export function createReferenceRedactor(options?: RedactorOptions): Redactor {
+  return new DefaultRedactor(options, true);
 }

@@ -8,6 +8,8 @@ import { foldText } from './unicode-fold';
 import { marker } from './markers';
 import { GENERIC_SECRET_TYPE, isGenericSecretName, looksLikeGenericSecret } from './generic-secrets';
 import type { RedactionMode } from './types';
+import type { ProviderValueRule } from './rules/provider-scan';
+import { PROSE_GATE_BITS, PROSE_GATE_RE, SECRET_TRIGGER_BITS, SECRET_TRIGGER_RE, WORD_TRIGGER_BITS, WORD_TRIGGER_RE } from './trigger-literals';
 import { type Emit, Features, type TextFeatures, type ValueRule, textFeatures } from './value-rules';
 
 /** Counts shared by one redact/redactText/redactAttributes call. */
@@ -21,17 +23,8 @@ export const newTally = (): Tally => ({ count: 0, types: new Set(), truncated: f
 
 /** What plain prose can hide: a letters-only Bearer/Basic credential, a JWT, or `password is …`. */
 const PLAIN_SUSPECT_RE = /bearer|basic|eyJ|pass|pwd|pin\b/i;
-/**
- * Every literal a built-in secret rule needs (see each rule's `applies`): one native scan decides
- * whether any of them can match. AWS key ids have no literal and are gated on upperDigitRun.
- */
-const SECRET_TRIGGER_RE = /eyJ|-----BEGIN |bearer|basic|secret|accountkey|sharedaccess|sig=|:\/\//i;
-/** The SECRET_TRIGGER_RE literals without a separator, in the cases their rules accept. */
-const WORD_TRIGGER_RE = /eyJ|earer|EARER|asic|ASIC|ecret|ECRET/;
 /** A 16+ letter run glued to a dot: the only provider-token shape plain prose can hold. */
 const LONG_DOTTED_WORD_RE = /[A-Za-z]{16}\./;
-/** Words announcing a password in prose (gate for scanProsePasswords). */
-const PROSE_GATE_RE = /pass|pwd|pin\b/i;
 
 export const TRUNCATION_MARK = '…[TRUNCATED]';
 /** Rules see this much text past maxStringLength, so a secret straddling the cut is still caught. */
@@ -41,7 +34,7 @@ export interface TextRedactorConfig {
   /** Custom rules then built-in secret rules, in priority order. */
   secretRules: readonly ValueRule[];
   /** The provider table among secretRules: it has its own keyword prefilter, so it is not gated on the trigger literals. */
-  provider: ValueRule | null;
+  provider: ProviderValueRule | null;
   /** Personal-data rules, after the key-in-text scan. */
   piiRules: readonly ValueRule[];
   highEntropy: ValueRule | null;
@@ -55,6 +48,11 @@ export interface TextRedactorConfig {
   minLength: number;
   /** Custom patterns may match anything, so the plain-text fast path is off. */
   hasCustomRules: boolean;
+  /**
+   * Every rule family on every string, no family gate (reference-redactor.ts): the slow path the
+   * gates are tested against. Never set in production.
+   */
+  exhaustive?: boolean;
 }
 
 export interface TextOutcome {
@@ -112,12 +110,12 @@ export class TextRedactor {
         f = textFeatures(source, this.features);
       }
     }
-    const open = cut || cfg.hasCustomRules;
+    const open = cut || cfg.hasCustomRules || cfg.exhaustive === true;
     let hits = this.collect(source, f, open);
     // Percent-encoded text (query strings, form bodies) is scanned once more, decoded.
-    if (f.percent || (f.plus && f.equals)) hits = this.collectDecoded(source, hits);
+    if (f.percent || (f.plus && f.equals) || cfg.exhaustive === true) hits = this.collectDecoded(source, hits);
     // Base64 of JSON (`eyJ…` is `{"`): decoded and scanned; a secret inside replaces the whole blob.
-    if (f.length >= 20 && (source.includes('eyJ') || source.includes('W3si') || source.includes('WyJ'))) {
+    if ((f.length >= 20 || cfg.exhaustive === true) && (source.includes('eyJ') || source.includes('W3si') || source.includes('WyJ'))) {
       hits = this.collectBase64Json(source, hits);
     }
     if (hits === null && !cut) return null;
@@ -128,7 +126,7 @@ export class TextRedactor {
   spans(text: string): { readonly starts: readonly number[]; readonly ends: readonly number[]; readonly types: readonly string[] } | null {
     if (text.length < this.cfg.minLength) return null;
     const scan = (textFeatures(text, this.features).fold && foldText(text)) || text;
-    return this.collect(scan, textFeatures(scan, this.features), this.cfg.hasCustomRules);
+    return this.collect(scan, textFeatures(scan, this.features), this.cfg.hasCustomRules || this.cfg.exhaustive === true);
   }
 
   /** Runs every rule family that can match `source`; null when none reported anything. */
@@ -140,12 +138,19 @@ export class TextRedactor {
 
     // Each family runs only when the features say it can match (see each rule's `applies`):
     // prefixed tokens need ≥ 14 chars, URL passwords ':' and '@', connection strings '='.
-    const secrets = open || f.upperDigitRun >= 20 || ((f.length >= 14 || f.equals || (f.colon && f.at)) && this.secretTrigger(source, f));
-    // Plain prose only hides a provider token made of letters and dots (`SG.<22>.<43>`): a long word before a dot.
+    // One keyword pass finds the provider keywords and the gates' literals (as bits); strings too
+    // short or too plain for any of it skip the pass.
     const provider = cfg.provider !== null && f.length >= 16 && (open || !f.plain || (f.length >= 30 && LONG_DOTTED_WORD_RE.test(source)));
-    const keyValues = cfg.keyRulesInText && (f.colon || f.equals);
-    const options = cfg.keyRulesInText && f.dash && f.length >= 6;
-    const prose = cfg.keyRulesInText && f.length >= 10 && PROSE_GATE_RE.test(source);
+    const wantsTrigger = !open && f.upperDigitRun < 20 && (f.length >= 14 || f.equals || (f.colon && f.at));
+    const wantsProse = cfg.keyRulesInText && f.length >= 10;
+    const lits = cfg.provider !== null && (provider || wantsTrigger || wantsProse) ? cfg.provider.literals(source) : -1;
+    // Each family runs only when the features say it can match (see each rule's `applies`):
+    // prefixed tokens need ≥ 14 chars, URL passwords ':' and '@', connection strings '='.
+    const secrets = open || f.upperDigitRun >= 20 || (wantsTrigger && this.secretTrigger(source, f, lits));
+    const all = cfg.exhaustive === true;
+    const keyValues = cfg.keyRulesInText && (all || f.colon || f.equals);
+    const options = cfg.keyRulesInText && (all || (f.length >= 6 && (f.doubleDash || f.spaceDash)));
+    const prose = cfg.keyRulesInText && (all || (wantsProse && (lits & PROSE_GATE_BITS) !== 0 && PROSE_GATE_RE.test(source)));
     const pii = f.cardRun >= 9 || f.phoneRun >= 8 || f.at || f.ibanStart || f.digits >= 6 || (f.upper > 0 && f.digits + f.upper >= 3 && f.length >= 12);
     if (!secrets && !provider && !keyValues && !options && !prose && !pii && !open && cfg.highEntropy === null) return null;
 
@@ -156,8 +161,8 @@ export class TextRedactor {
     }
     if (keyValues) scanKeyValues(source, cfg.keys, this.keyHit);
     if (options) {
-      if (source.includes('--')) scanLongOptions(source, cfg.keys, this.keyHit);
-      if (source.includes(' -')) scanCommandLines(source, cfg.keys, this.keyHit);
+      if (all || f.doubleDash) scanLongOptions(source, cfg.keys, this.keyHit);
+      if (all || f.spaceDash) scanCommandLines(source, cfg.keys, this.keyHit);
     }
     if (prose) scanProsePasswords(source, cfg.keys, this.keyHit);
     if (pii || open) for (const rule of cfg.piiRules) this.run(rule, f);
@@ -172,8 +177,9 @@ export class TextRedactor {
    * Can any prefixed secret rule match? Most of their literals hold a '-' '_' ':' or '='; without
    * one of those, only the separator-free literals (eyJ, AIza, Bearer, Basic, Secret) need looking for.
    */
-  private secretTrigger(source: string, f: TextFeatures): boolean {
-    return f.dash || f.underscore || f.colon || f.equals ? SECRET_TRIGGER_RE.test(source) : WORD_TRIGGER_RE.test(source);
+  private secretTrigger(source: string, f: TextFeatures, lits: number): boolean {
+    if (f.dash || f.underscore || f.colon || f.equals) return lits === -1 ? SECRET_TRIGGER_RE.test(source) : (lits & SECRET_TRIGGER_BITS) !== 0;
+    return (lits & WORD_TRIGGER_BITS) !== 0 && WORD_TRIGGER_RE.test(source);
   }
 
   /** Adds a hit for every base64(JSON) blob whose decoded JSON holds something the rules find. */
@@ -186,7 +192,7 @@ export class TextRedactor {
       if (source.charCodeAt(end) === 46 || out?.overlaps(start, end)) continue; // a JWT: the jwt rule has it
       const json = decodeBase64Json(m[0]);
       if (json === null) continue;
-      const inner = this.collect(json, textFeatures(json), this.cfg.hasCustomRules);
+      const inner = this.collect(json, textFeatures(json), this.cfg.hasCustomRules || this.cfg.exhaustive === true);
       if (inner === null) continue;
       out ??= new Hits(source);
       out.add(start, end, inner.types[0]!, false);
@@ -198,7 +204,7 @@ export class TextRedactor {
   private collectDecoded(source: string, hits: Hits | null): Hits | null {
     const decoded = percentDecode(source);
     if (decoded === null) return hits;
-    const inner = this.collect(decoded.text, textFeatures(decoded.text), this.cfg.hasCustomRules);
+    const inner = this.collect(decoded.text, textFeatures(decoded.text), this.cfg.hasCustomRules || this.cfg.exhaustive === true);
     if (inner === null) return hits;
     const out = hits ?? new Hits(source);
     const { map } = decoded;
@@ -313,6 +319,8 @@ const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c 
 /** Few hits overlap-check by a scan of the list; past this many, a coverage bitmap keeps it linear. */
 const BITMAP_AFTER = 16;
 
+const ONE_HIT: readonly number[] = Object.freeze([0]);
+
 /** Accepted hits, in the order rules reported them (earlier = higher priority). */
 class Hits {
   readonly starts: number[] = [];
@@ -374,7 +382,8 @@ class Hits {
     }
   }
 
-  sortedIndexes(): number[] {
+  sortedIndexes(): readonly number[] {
+    if (this.starts.length === 1) return ONE_HIT; // the common case: no array, no sort
     const idx = this.starts.map((_, i) => i);
     return idx.length < 2 ? idx : idx.sort((a, b) => this.starts[a]! - this.starts[b]!);
   }

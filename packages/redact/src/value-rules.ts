@@ -9,7 +9,16 @@
 import { cardBrandValid, ibanValid, isCardNumber, luhnValid, shannonEntropy, ssnValid } from './checksums';
 import { PROVIDER_RULE_TYPES } from './rules/provider-rules';
 import { FOLD } from './unicode-fold';
-import { NATIONAL_ID_TYPES, scanNationalIds } from './rules/national-ids';
+import {
+  ID_SHAPE_CAP_PAIR_DIGIT,
+  ID_SHAPE_DOT_DIGIT,
+  ID_SHAPE_GROUPS_324,
+  ID_SHAPE_GROUPS_333,
+  ID_SHAPE_GROUPS_444,
+  ID_SHAPE_SIX_SEP_DIGIT,
+  NATIONAL_ID_TYPES,
+  scanNationalIds,
+} from './rules/national-ids';
 
 /** Facts about a string computed in one pass, used to skip rules that cannot match. */
 export interface TextFeatures {
@@ -25,6 +34,10 @@ export interface TextFeatures {
   readonly percent: boolean;
   /** Saw '_' (`ghp_`, `sk_live_`, `whsec_`, …). */
   readonly underscore: boolean;
+  /** Holds `--` (a long option). */
+  readonly doubleDash: boolean;
+  /** Holds ` -` (a command-line flag). */
+  readonly spaceDash: boolean;
   /** Only letters, whitespace and . , ! ? ' " ( ) / — prose and words. */
   readonly plain: boolean;
   /** Longest digit run allowing single ' ' or '-' between digits (cards, SSNs). */
@@ -35,6 +48,12 @@ export interface TextFeatures {
   readonly upperDigitRun: number;
   /** Longest digit run allowing single ' ' - . / between digits (national ids: `123.456.789-09`). */
   readonly idRun: number;
+  /** Longest run of consecutive digits (no separators). */
+  readonly pureRun: number;
+  /** Most digit groups in one idRun (`123-45-6789` has 3). */
+  readonly idGroups: number;
+  /** ID_SHAPE_* bits (rules/national-ids.ts): digit shapes national-id rows need. */
+  readonly idShape: number;
   /** Saw two letters followed by two digits (an IBAN start). */
   readonly ibanStart: boolean;
   /** Saw a Unicode form of an ASCII character (full-width, other scripts' digits): scanned folded too. */
@@ -61,6 +80,9 @@ const F_PLUS = 8;
 const F_DASH = 16;
 const F_PERCENT = 32;
 const F_UNDERSCORE = 64;
+/** `--` and ` -` (long options, command-line flags): set where the '-' is seen, from the character before it. */
+const F_DOUBLE_DASH = 128;
+const F_SPACE_DASH = 256;
 const OTHER_FLAG = new Uint8Array(128);
 OTHER_FLAG[64] = F_AT;
 OTHER_FLAG[58] = F_COLON;
@@ -82,11 +104,16 @@ export class Features implements TextFeatures {
   dash = false;
   percent = false;
   underscore = false;
+  doubleDash = false;
+  spaceDash = false;
   plain = false;
   cardRun = 0;
   phoneRun = 0;
   upperDigitRun = 0;
   idRun = 0;
+  pureRun = 0;
+  idGroups = 0;
+  idShape = 0;
   ibanStart = false;
   fold = false;
 }
@@ -111,11 +138,19 @@ export function textFeatures(text: string, out: Features = new Features()): Text
     else if (k === K_UPPER) upper++;
     else {
       other++;
-      if (c < 128) flags |= OTHER_FLAG[c]!;
-      else if (FOLD[c] !== 0) fold = true;
+      if (c < 128) {
+        flags |= OTHER_FLAG[c]!;
+        if (c === 45 && i > 0) {
+          const p = text.charCodeAt(i - 1);
+          if (p === 45) flags |= F_DOUBLE_DASH;
+          else if (p === 32) flags |= F_SPACE_DASH;
+        }
+      } else if (FOLD[c] !== 0) fold = true;
     }
   }
   out.fold = fold;
+  out.doubleDash = (flags & F_DOUBLE_DASH) !== 0;
+  out.spaceDash = (flags & F_SPACE_DASH) !== 0;
   out.length = n;
   out.digits = digits;
   out.upper = upper;
@@ -127,13 +162,16 @@ export function textFeatures(text: string, out: Features = new Features()): Text
   out.percent = (flags & F_PERCENT) !== 0;
   out.underscore = (flags & F_UNDERSCORE) !== 0;
   out.plain = digits === 0 && other === 0;
-  // Cards and SSNs need ≥ 9 digits, phones 8, AWS key ids 20 of [A-Z0-9], IBANs 2 capitals + 2 digits.
-  if (digits >= 8 || digits + upper >= 20 || (upper >= 2 && digits >= 2)) measureRuns(text, out);
+  // Cards and SSNs need ≥ 9 digits, phones 8, a Chilean RUT 7, AWS key ids 20 of [A-Z0-9], IBANs 2 capitals + 2 digits.
+  if (digits >= 7 || digits + upper >= 20 || (upper >= 2 && digits >= 2)) measureRuns(text, out);
   else {
     out.cardRun = 0;
     out.phoneRun = 0;
     out.upperDigitRun = 0;
     out.idRun = 0;
+    out.pureRun = 0;
+    out.idGroups = 0;
+    out.idShape = 0;
     out.ibanStart = false;
   }
   return out;
@@ -156,6 +194,19 @@ function measureRuns(text: string, out: Features): void {
   let idSep = 0;
   let maxId = 0;
   let ibanStart = false;
+  let pure = 0;
+  let maxPure = 0;
+  let groups = 0;
+  let maxGroups = 0;
+  /** Lengths of the two digit groups before the current one (valid while `groups` counts them in one run). */
+  let g1 = 0;
+  let g2 = 0;
+  /** The digit run just before the non-digit at sepAt (for ID shapes). */
+  let runBeforeSep = 0;
+  let sepAt = -2;
+  let sepChar = 0;
+  let shape = 0;
+  let c1 = 0;
   let k1 = 0;
   let k2 = 0;
   let k3 = 0;
@@ -163,12 +214,31 @@ function measureRuns(text: string, out: Features): void {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     const k = CHAR_KIND[c]!;
+    // Only the character right after a digit run is remembered: an ID shape needs a digit before it.
+    if (k !== K_DIGIT && pure !== 0) {
+      shape |= groupTriple(g2, g1, pure, groups);
+      g2 = g1;
+      g1 = pure;
+      runBeforeSep = pure;
+      sepAt = i;
+      sepChar = c;
+      pure = 0;
+    }
     if (k === K_LOWER) {
       udRun = 0;
       cardRun = 0;
       phoneRun = 0;
       idRun = 0;
     } else if (k === K_DIGIT) {
+      if (idRun === 0) groups = 1;
+      else if (idSep === 1) groups++;
+      if (groups > maxGroups) maxGroups = groups;
+      if (++pure > maxPure) maxPure = pure;
+      if (sepAt === i - 1 && i > 0) {
+        if (runBeforeSep >= 6) shape |= ID_SHAPE_SIX_SEP_DIGIT;
+        if (sepChar === 46 && runBeforeSep >= 1) shape |= ID_SHAPE_DOT_DIGIT;
+      }
+      if ((k1 === K_UPPER && k2 === K_UPPER) || (c1 === 32 && k2 === K_UPPER && k3 === K_UPPER)) shape |= ID_SHAPE_CAP_PAIR_DIGIT;
       if (++idRun > maxId) maxId = idRun;
       idSep = 0;
       if (++cardRun > maxCard) maxCard = cardRun;
@@ -194,12 +264,26 @@ function measureRuns(text: string, out: Features): void {
     k3 = k2;
     k2 = k1;
     k1 = k;
+    c1 = c;
   }
+  if (pure !== 0) shape |= groupTriple(g2, g1, pure, groups);
+  out.pureRun = maxPure;
+  out.idGroups = maxGroups;
+  out.idShape = shape;
   out.cardRun = maxCard;
   out.phoneRun = maxPhone;
   out.upperDigitRun = maxUd;
   out.idRun = maxId;
   out.ibanStart = ibanStart;
+}
+
+/** ID_SHAPE_GROUPS_* bit for the last three digit groups of a run (`groups` of them so far), or 0. */
+function groupTriple(a: number, b: number, c: number, groups: number): number {
+  if (groups < 3) return 0;
+  if (a === 3 && b === 3 && c === 3) return ID_SHAPE_GROUPS_333;
+  if (a === 3 && b === 2 && c === 4) return ID_SHAPE_GROUPS_324;
+  if (a === 4 && b === 4 && c === 4) return ID_SHAPE_GROUPS_444;
+  return 0;
 }
 
 /** Reports one sensitive span [start, end) of the text, optionally under a more specific type. */
@@ -471,18 +555,19 @@ function isCardSpan(text: string, from: number, to: number): boolean {
 
 
 /** National identifiers of 26 countries (rules/national-ids.ts), checksums checked. */
-const nationalIds: ValueRule = {
+export const nationalIds: ValueRule = {
   types: NATIONAL_ID_TYPES,
-  applies: (f) => f.digits >= 6 || (f.upper >= 5 && f.digits >= 4),
+  // 9 capitals: an Italian fiscal code may have every digit replaced by a letter (omocodia).
+  applies: (f) => f.digits >= 6 || (f.upper >= 5 && f.digits >= 4) || f.upper >= 9,
   scan(text, emit, f) {
-    scanNationalIds(text, Math.max(f.cardRun, f.idRun), f.upper, emit);
+    scanNationalIds(text, { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, groups: f.idGroups, digits: f.digits, shape: f.idShape }, emit);
   },
 };
 
-const usSsn = regexRule({
+export const usSsn = regexRule({
   types: ['us_ssn'],
   re: /(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])/g,
-  applies: (f) => f.cardRun >= 9 && f.dash,
+  applies: (f) => f.cardRun >= 9 && f.dash && f.idGroups >= 3,
   locate: (m) => (ssnValid(m[1]!, m[2]!, m[3]!) ? [m.index, m.index + m[0].length] : null),
 });
 
@@ -503,9 +588,9 @@ const phone: ValueRule = {
   scan(text, emit, f) {
     if (f.plus) {
       eachMatch(PHONE_INTERNATIONAL_RE, text, (m) => {
-        const d = onlyDigits(m[0]).length;
         // E.164 allows 8–15 digits; runs of separators mean it is not one number.
-        if (d >= 8 && d <= 15 && !/[ .-]{2}|\(\)/.test(m[0])) emit(m.index, m.index + m[0].length);
+        const d = e164Digits(m[0]);
+        if (d >= 8 && d <= 15) emit(m.index, m.index + m[0].length);
       });
     }
     if (f.phoneRun < 10 || !standaloneNumber(text)) return;
@@ -516,6 +601,20 @@ const phone: ValueRule = {
     });
   },
 };
+
+/** Digits of an international phone candidate, or -1 when two of ' ' '.' '-' or `()` touch (no single number). */
+export function e164Digits(s: string): number {
+  let digits = 0;
+  let prev = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if ((c === 32 || c === 46 || c === 45) && (prev === 32 || prev === 46 || prev === 45)) return -1;
+    else if (c === 41 && prev === 40) return -1;
+    prev = c;
+  }
+  return digits;
+}
 
 /** Both national patterns start at a digit or '(' not glued to a word, '+', '.' or '-' (`ORD-2026-004217` has none). */
 function standaloneNumber(text: string): boolean {

@@ -147,6 +147,17 @@ describe('server span links: multi-round-trip legs and the ambient HTTP server s
     }
   });
 
+  it('the client legs of a three-leg call link the leg before them, too', () => {
+    for (const name of ['rev-stdio', 'rev-http']) {
+      const c = cell(name);
+      const legs = receiver
+        .spans()
+        .filter((s) => s.resource[ATTR_SERVICE_NAME] === service(c, 'agent') && s.kind === SPAN_KIND.CLIENT && s.name === 'tools/call confirm_twice')
+        .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+      expect(legs.map((l) => l.links), name).toEqual([[], [ref(legs[0]!)], [ref(legs[1]!)]]);
+    }
+  });
+
   it('a multi-round-trip call is one audit record on the server, however many legs', () => {
     for (const name of ['rev-stdio', 'rev-http', 'rev-http-bare-agent']) {
       const records = audits(cell(name));

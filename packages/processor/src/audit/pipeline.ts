@@ -103,13 +103,14 @@ export const DEFAULT_MAX_STAGED = 100_000;
  * extra delay before records reach the chain. Light traffic seals at once.
  */
 export const DEFAULT_SEAL_COALESCE_MS = 25;
-/** Records handed to the onSealed listeners in one call at most (detection: one transaction each). */
 /**
- * Records handed to the onSealed listeners in one call at most (detection: one synchronous
- * transaction each, on the receiving thread); the event loop gets a turn between calls, so
- * /healthz and acknowledgements wait for at most one (bench/latency.bench.mjs).
+ * Records handed to the onSealed listeners in one call at most; the event loop gets a turn
+ * between calls, so /healthz, acknowledgements and alert deliveries wait for at most one
+ * (bench/latency.bench.mjs). Small: detection commits its state on its own schedule (every
+ * 500 ms or 5,000 records, at once with an alert), not once per call, so an alert raised by
+ * the first records of a large seal batch reaches the sinks without waiting for the rest.
  */
-export const EMIT_BATCH = 1000;
+export const EMIT_BATCH = 250;
 /** Drafts per inbox entry at most: bounds one append's synchronous write and fsync. */
 const INBOX_SLICE = 1000;
 
@@ -334,28 +335,36 @@ class Pipeline implements AuditPipeline {
     }
     const rows = writes.length === 1 ? writes[0]!.rows : writes.flatMap((w) => w.rows);
     // A large group commit goes in as several inbox entries, one synchronous append (and fsync)
-    // each, with a turn of the event loop between them; the requests are acknowledged after the
-    // last. A crash in between leaves unacknowledged entries that seal; the exporter's retry then
-    // meets the (trace_id, span_id) dedup.
-    for (let from = 0; from < rows.length; from += INBOX_SLICE) {
-      const slice = from === 0 && rows.length <= INBOX_SLICE ? rows : rows.slice(from, from + INBOX_SLICE);
+    // each, with a turn of the event loop between them. No request of it is acknowledged
+    // before the last: the earlier slices are stored open (not yet part of the trail) and
+    // reach the seal stage only after the last slice closed them in its transaction. A
+    // failure or crash in between leaves nothing sealable, so the exporters' retry cannot
+    // seal a keyless draft twice (test/audit/split-append.test.ts).
+    const slices = Math.ceil(rows.length / INBOX_SLICE);
+    const appended: Array<{ id: number; payload: string; slice: InboxDraft[] }> = [];
+    for (let k = 0; k < slices; k++) {
+      const slice = slices === 1 ? rows : rows.slice(k * INBOX_SLICE, (k + 1) * INBOX_SLICE);
       const payload = encodeInbox(slice);
       // The inbox text is made: keep only the drafts in memory.
       for (const row of slice) row.encoded = undefined;
-      let id: number;
+      const group = slices === 1 ? undefined : k < slices - 1 ? ({ open: true } as const) : { closes: appended.map((a) => a.id) };
       try {
-        id = await this.store.appendInbox(payload);
+        appended.push({ id: await this.store.appendInbox(payload, group), payload, slice });
       } catch (err) {
         // Nothing of these requests was acknowledged: the exporters retry after Retry-After.
         this.logger.error('audit inbox append failed; asking exporters to retry', { error: (err as Error).message, drafts: count });
+        // Best effort: entries left open are dropped at the next start anyway.
+        await this.store.discardInbox(appended.map((a) => a.id)).catch(() => undefined);
         const overload = new OverloadError(STORE_DOWN_RETRY_SECONDS, 503);
         for (const w of writes) w.reject(overload);
         return;
       }
-      // Durable: hand over to the seal stage; acknowledge after the last slice.
-      this.held += slice.length;
-      this.stage.add(id, payload, slice);
-      if (from + INBOX_SLICE < rows.length) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (k < slices - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    // Durable: hand over to the seal stage, then acknowledge.
+    for (const a of appended) {
+      this.held += a.slice.length;
+      this.stage.add(a.id, a.payload, a.slice);
     }
     for (const w of writes) w.resolve();
   }
@@ -375,6 +384,11 @@ class Pipeline implements AuditPipeline {
   private async drainEmitQueue(): Promise<void> {
     while (this.emitQueue.length > 0) {
       let records = this.emitQueue.shift()!;
+      // A seal transaction may hold more than one call's worth (SEAL_BATCH > EMIT_BATCH).
+      if (records.length > EMIT_BATCH) {
+        this.emitQueue.unshift(records.slice(EMIT_BATCH));
+        records = records.slice(0, EMIT_BATCH);
+      }
       while (this.emitQueue.length > 0 && records.length + this.emitQueue[0]!.length <= EMIT_BATCH) records = records.concat(this.emitQueue.shift()!);
       for (const listener of this.listeners) {
         try {

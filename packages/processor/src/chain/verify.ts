@@ -1,10 +1,10 @@
 import type { KeyObject } from 'node:crypto';
-import type { AuditStore, Checkpoint, StoredRow } from '../store/types';
+import type { AuditStore, Checkpoint } from '../store/types';
 import { verifyAlertHistory } from './alert-verify';
 import { checkpointDigest, checkpointSignatureValid } from './checkpoint';
-import { GENESIS_HASH, chainHash } from './hash';
-import { Frontier, leafHash } from './merkle';
+import { GENESIS_HASH } from './hash';
 import { publicKeyId, toPublicKey } from './signing';
+import { type ChainEnv, initialWalkState, rangeText, walkRecords, witnessProblemOf, type WalkState } from './verify-walk';
 
 export type VerifyProblemKind =
   | 'modified'
@@ -70,12 +70,24 @@ export interface VerifyOptions {
   maxUncoveredMs?: number;
   /** Default Date.now(). */
   now?: number;
+  /**
+   * How each chain's records are walked. Default: the whole chain on this thread;
+   * `createVerifyPool(...).walker` (./verify-parallel.ts) walks checkpoint segments on worker threads.
+   */
+  walker?: ChainWalker;
+}
+
+/** Walks one chain's records (every record, in seq order, from the chain's anchor) and returns where the walk ended and its first problem. */
+export type ChainWalker = (store: AuditStore, env: ChainEnv, checkpoints: readonly Checkpoint[]) => Promise<{ state: WalkState; problem: VerifyProblem | null }>;
+
+/** The sequential walker: one pass over the chain on this thread. */
+export async function walkWholeChain(store: AuditStore, env: ChainEnv): Promise<{ state: WalkState; problem: VerifyProblem | null }> {
+  const state = initialWalkState();
+  const problem = await walkRecords(store, env, state, 0, null);
+  return { state, problem };
 }
 
 export const DEFAULT_MAX_UNCOVERED_MS = 600_000;
-const SCAN_BATCH = 10_000;
-/** Rows read after the first anomaly to tell reordering from deletion or insertion. */
-const CLASSIFY_LOOKAHEAD = 1_000_000;
 
 /**
  * Walks every chain from its anchor (genesis, or the retention checkpoint before the first
@@ -113,6 +125,7 @@ export async function verifyTrail(
     witnessed: opts.witnessed ?? [],
     expectSize: opts.expectSize ?? new Map(),
     witnessGiven: opts.witnessed !== undefined,
+    walker: opts.walker ?? walkWholeChain,
   };
   const chains: ChainReport[] = [];
   for (const chainId of [...ids].sort()) chains.push(await verifyChain(store, chainId, ctx));
@@ -126,6 +139,7 @@ interface ChainContext {
   witnessed: ReadonlyArray<Checkpoint>;
   witnessGiven: boolean;
   expectSize: ReadonlyMap<string, number>;
+  walker: ChainWalker;
 }
 
 /** key_id picks one of the trusted keys (it is not signed: a wrong one just fails the signature). */
@@ -134,43 +148,6 @@ function signedByTrustedKey(cp: Checkpoint, keys: ReadonlyMap<string, KeyObject>
   if (named) return checkpointSignatureValid(cp, named);
   for (const key of keys.values()) if (checkpointSignatureValid(cp, key)) return true;
   return false;
-}
-
-/** Fields read straight from the canonical text. Keys sorted and string values escaped make lastIndexOf find the top-level member. */
-function bodySeq(body: string): number {
-  const at = body.lastIndexOf('"seq":');
-  if (at < 0) return -1;
-  let n = 0;
-  let i = at + 6;
-  for (; i < body.length; i++) {
-    const c = body.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) break;
-    n = n * 10 + c;
-  }
-  return i === at + 6 ? -1 : n;
-}
-
-/** received_time (the processor's clock) or, for records without it, time; NaN-safe. */
-function recordTime(body: string): number | null {
-  try {
-    const r = JSON.parse(body) as { received_time?: unknown; time?: unknown };
-    const t = Date.parse(String(r.received_time ?? r.time));
-    return Number.isNaN(t) ? null : t;
-  } catch {
-    return null;
-  }
-}
-
-function bodyPrevHash(body: string): string {
-  const at = body.lastIndexOf('"prev_hash":"');
-  return at < 0 ? '' : body.slice(at + 13, at + 13 + 64);
-}
-
-function bodyChainId(body: string): string {
-  const at = body.lastIndexOf('"chain_id":"');
-  if (at < 0) return '';
-  const end = body.indexOf('"', at + 12);
-  return end < 0 ? '' : body.slice(at + 12, end);
 }
 
 /**
@@ -263,126 +240,21 @@ async function verifyChain(store: AuditStore, chainId: string, ctx: ChainContext
     problem: null,
     problems: [],
   };
-  let problem: VerifyProblem | null = null;
-  let witnessProblem: VerifyProblem | null = null;
-  let expected = 0;
-  let prevHash = GENESIS_HASH;
-  let tree = Frontier.empty();
-  /** Highest seq through which a valid checkpoint vouched for the chain we walked. */
-  let vouchedThrough = 0;
-  /** Last witnessed size the records matched. */
-  let consistentThrough: number | null = null;
-  /** Receive time of the first record after the newest checkpoint (sender's time for older records). */
-  const newestCp = cps[cps.length - 1];
-  let firstUncoveredAt: number | null = null;
-  const checkWitness = (): void => {
-    const w = witnessedAt.get(tree.size);
-    if (!w || witnessProblem) return;
-    if (w.root !== tree.root().toString('hex')) {
-      witnessProblem = {
-        kind: 'inconsistent',
-        seq: w.seq,
-        detail:
-          `records ${rangeText((consistentThrough ?? 0) + 1, w.seq)} differ from what the witness saw (checkpoint at seq ${w.seq}, ${w.time}): ` +
-          `history the witness holds was rewritten${consistentThrough === null ? '' : `; records 1..${consistentThrough} match`}`,
-      };
-    } else consistentThrough = w.seq;
-  };
-
-  walk: for await (const batch of store.scan({ chainId, batchSize: SCAN_BATCH })) {
-    for (const row of batch) {
-      if (report.records === 0) {
-        report.first_seq = row.seq;
-        const anchor = anchorFor(row.seq, bySeq);
-        if (anchor.problem) {
-          problem = anchor.problem;
-          break walk;
-        }
-        expected = row.seq;
-        prevHash = anchor.hash;
-        vouchedThrough = row.seq - 1;
-        if (anchor.checkpoint) {
-          try {
-            tree = Frontier.from(anchor.checkpoint.seq, anchor.checkpoint.frontier);
-          } catch {
-            tree = Frontier.empty();
-          }
-          if (tree.size !== anchor.checkpoint.seq || tree.root().toString('hex') !== anchor.checkpoint.root) {
-            problem = {
-              kind: 'checkpoint_mismatch',
-              seq: anchor.checkpoint.seq,
-              detail: `the stored Merkle frontier of the retention anchor (checkpoint at seq ${anchor.checkpoint.seq}) does not match its signed root`,
-            };
-            break walk;
-          }
-        }
-        checkWitness();
-      }
-      report.records++;
-      report.last_seq = row.seq;
-      if (row.seq !== expected) {
-        problem =
-          row.seq > expected
-            ? { kind: 'deleted', seq: expected, detail: `records ${rangeText(expected, row.seq - 1)} are missing: seq jumps from ${expected - 1} to ${row.seq}` }
-            : { kind: 'inserted', seq: row.seq, detail: `a second record claims seq ${row.seq}` };
-        break walk;
-      }
-      const body = row.body;
-      const claimedSeq = bodySeq(body);
-      // Fast path: hashed with the previous record's hash as prefix means linked and unmodified
-      // (forging that needs recomputed hashes, which the checkpoints catch).
-      if (chainHash(prevHash, body) === row.hash && claimedSeq === row.seq) {
-        tree.push(leafHash(row.hash));
-        if (firstUncoveredAt === null && row.seq > (newestCp?.seq ?? 0)) firstUncoveredAt = recordTime(body);
-        const cp = bySeq.get(row.seq);
-        if (cp) {
-          if (cp.hash !== row.hash || (cp.root && cp.root !== tree.root().toString('hex'))) {
-            problem = await checkpointMismatch(store, chainId, row, cp, prevHash, vouchedThrough);
-            break walk;
-          }
-          vouchedThrough = row.seq;
-        }
-        checkWitness();
-        prevHash = row.hash;
-        expected++;
-        continue;
-      }
-      const linkedTo = bodyPrevHash(body);
-      if (chainHash(linkedTo, body) !== row.hash) {
-        problem = await classifyBroken(store, chainId, row, prevHash);
-        break walk;
-      }
-      if (claimedSeq !== row.seq) {
-        problem = await classifyMoved(store, chainId, row.seq, claimedSeq);
-        break walk;
-      }
-      if (bodyChainId(body) !== chainId) {
-        problem = { kind: 'inserted', seq: row.seq, detail: `record at seq ${row.seq} belongs to chain '${bodyChainId(body)}', not '${chainId}'` };
-        break walk;
-      }
-      if (linkedTo !== prevHash) {
-        problem =
-          vouchedThrough >= row.seq - 1 || row.seq - 1 < report.first_seq
-            ? { kind: 'inserted', seq: row.seq, detail: `record at seq ${row.seq} does not link to the (checkpoint-verified) record before it` }
-            : {
-                kind: 'modified',
-                seq: row.seq - 1,
-                detail: `record at seq ${row.seq - 1} was rewritten (its hash was recomputed): record ${row.seq} links to a different hash`,
-              };
-        break walk;
-      }
-      // Self-consistent and linked as its own body says, yet not by the running chain hash:
-      // the body's prev_hash field disagrees with the record before it.
-      problem = { kind: 'modified', seq: row.seq, detail: `record at seq ${row.seq} was re-hashed over a different predecessor` };
-      break walk;
-    }
-  }
+  const env: ChainEnv = { chainId, bySeq, witnessedAt, newestCheckpointSeq: cps[cps.length - 1]?.seq ?? 0 };
+  const walked = await ctx.walker(store, env, cps);
+  let problem = walked.problem;
+  const s = walked.state;
+  report.records = s.records;
+  report.first_seq = s.started ? s.firstSeq : 0;
+  report.last_seq = s.records > 0 ? s.lastSeq : 0;
+  const expected = s.expected;
+  const witnessProblem = witnessProblemOf(s.witnessChecks, witnessedAt);
   const problems: VerifyProblem[] = [];
   // On a tie the checkpoint chain's finding is the more specific one (a moved checkpoint also mismatches its records).
   const chainProblem = checkpointChainProblem(chainId, cps, report.records > 0 ? report.first_seq : null, ctx.keys);
   if (chainProblem) problems.push(chainProblem);
   if (!problem) problem = tailProblem(report, bySeq, expected);
-  if (!problem) problem = uncoveredProblem(report, cps, ctx, firstUncoveredAt);
+  if (!problem) problem = uncoveredProblem(report, cps, ctx, s.firstUncoveredAt);
   if (problem) problems.push(problem);
   if (cps.length === 0 && report.records > 0) {
     problems.push({
@@ -474,42 +346,6 @@ function uncoveredProblem(report: ChainReport, cps: readonly Checkpoint[], ctx: 
   };
 }
 
-async function checkpointMismatch(
-  store: AuditStore,
-  chainId: string,
-  row: StoredRow,
-  cp: Checkpoint,
-  prevHash: string,
-  vouchedThrough: number,
-): Promise<VerifyProblem> {
-  const next = await nextRow(store, chainId, row.seq);
-  if (next && next.claimedSeq === row.seq && next.linkedTo === prevHash) {
-    return { kind: 'inserted', seq: row.seq, detail: `record at seq ${row.seq} is not the one the checkpoint signed: it was inserted before the original` };
-  }
-  return {
-    kind: 'checkpoint_mismatch',
-    seq: row.seq,
-    detail: `the chain through seq ${row.seq} differs from the checkpoint signed at ${cp.time}: records after seq ${vouchedThrough} were rewritten`,
-  };
-}
-
-function anchorFor(firstSeq: number, bySeq: Map<number, Checkpoint>): { hash: string; checkpoint: Checkpoint | null; problem: VerifyProblem | null } {
-  if (firstSeq === 1) return { hash: GENESIS_HASH, checkpoint: null, problem: null };
-  const anchor = bySeq.get(firstSeq - 1);
-  if (!anchor) {
-    return {
-      hash: '',
-      checkpoint: null,
-      problem: {
-        kind: 'gap',
-        seq: firstSeq - 1,
-        detail: `the chain starts at seq ${firstSeq} but no checkpoint anchors seq ${firstSeq - 1}: records ${rangeText(1, firstSeq - 1)} were removed outside retention`,
-      },
-    };
-  }
-  return { hash: anchor.hash, checkpoint: anchor, problem: null };
-}
-
 function tailProblem(report: ChainReport, bySeq: Map<number, Checkpoint>, nextSeq: number): VerifyProblem | null {
   let beyond: Checkpoint | null = null;
   for (const cp of bySeq.values()) if (cp.seq >= nextSeq && (!beyond || cp.seq > beyond.seq)) beyond = cp;
@@ -524,70 +360,5 @@ function tailProblem(report: ChainReport, bySeq: Map<number, Checkpoint>, nextSe
     kind: 'deleted',
     seq: nextSeq,
     detail: `checkpoint at seq ${beyond.seq} vouches for records the store no longer has: records ${rangeText(nextSeq, beyond.seq)} were deleted`,
-  };
-}
-
-function rangeText(from: number, to: number): string {
-  return from === to ? `${from}` : `${from}..${to}`;
-}
-
-interface Peek {
-  seq: number;
-  claimedSeq: number;
-  linkedTo: string;
-}
-
-/** The stored row after `seq`, as the chain sees it. */
-async function nextRow(store: AuditStore, chainId: string, seq: number): Promise<Peek | null> {
-  for await (const batch of store.scan({ chainId, fromSeq: seq + 1, batchSize: 1 })) {
-    const r = batch[0];
-    if (r) return { seq: r.seq, claimedSeq: bodySeq(r.body), linkedTo: bodyPrevHash(r.body) };
-  }
-  return null;
-}
-
-/** Where the record hashed as `claimed` is stored, searching forward from `fromSeq` (bounded). */
-async function findClaimed(store: AuditStore, chainId: string, fromSeq: number, claimed: number): Promise<number | null> {
-  let seen = 0;
-  for await (const batch of store.scan({ chainId, fromSeq, batchSize: SCAN_BATCH })) {
-    for (const r of batch) {
-      if (bodySeq(r.body) === claimed) return r.seq;
-      if (++seen >= CLASSIFY_LOOKAHEAD) return null;
-    }
-  }
-  return null;
-}
-
-/** The row's own hash is wrong: a junk row inserted in place (the next row still links past it), or a modified row. */
-async function classifyBroken(store: AuditStore, chainId: string, row: StoredRow, prevHash: string): Promise<VerifyProblem> {
-  const next = await nextRow(store, chainId, row.seq);
-  if (next && next.claimedSeq === row.seq && next.linkedTo === prevHash) {
-    return { kind: 'inserted', seq: row.seq, detail: `record at seq ${row.seq} is not part of the chain: the record after it links to seq ${row.seq - 1}` };
-  }
-  return { kind: 'modified', seq: row.seq, detail: `record at seq ${row.seq} does not match its hash: its content or hash was changed` };
-}
-
-/** The row sits at `seq` but was hashed as `claimedSeq`. */
-async function classifyMoved(store: AuditStore, chainId: string, seq: number, claimedSeq: number): Promise<VerifyProblem> {
-  if (claimedSeq < 0) return { kind: 'modified', seq, detail: `record at seq ${seq} has no seq in its hashed content` };
-  if (claimedSeq < seq) {
-    return {
-      kind: 'inserted',
-      seq: claimedSeq,
-      detail: `record stored at seq ${seq} was hashed as seq ${claimedSeq}: ${seq - claimedSeq} record(s) were inserted from seq ${claimedSeq}`,
-    };
-  }
-  const home = await findClaimed(store, chainId, seq + 1, seq);
-  if (home !== null) {
-    return {
-      kind: 'reordered',
-      seq,
-      detail: `records were reordered: record ${seq} is stored at seq ${home} and record ${claimedSeq} at seq ${seq}`,
-    };
-  }
-  return {
-    kind: 'deleted',
-    seq,
-    detail: `records ${rangeText(seq, claimedSeq - 1)} were deleted and the rest renumbered: record stored at seq ${seq} was hashed as seq ${claimedSeq}`,
   };
 }

@@ -83,7 +83,7 @@ export const COMMAND_SPECS: Record<Command, { summary: string; usage: string; op
   },
   verify: {
     summary: 'check the hash chains and checkpoint signatures; exit 0 only when intact',
-    usage: 'mcptrail verify [--db PATH] [--public-key FILE] [--witness FILE|none] [--expect-size N] [--json]',
+    usage: 'mcptrail verify [--db PATH] [--public-key FILE] [--witness FILE|none] [--expect-size N] [--threads N] [--json]',
     options: {
       ...COMMON,
       ...JSON_OPT,
@@ -92,6 +92,7 @@ export const COMMAND_SPECS: Record<Command, { summary: string; usage: string; op
       'witness-dir': { type: 'string', value: 'DIR', help: 'where the default witness files are (env MCPTRAIL_WITNESS_DIR)' },
       'expect-size': { type: 'string', value: 'N|CHAIN=N', help: 'the chain must reach at least seq N (known from outside, e.g. an earlier verify)' },
       'allow-empty': { type: 'boolean', help: 'do not report a trail without records and checkpoints' },
+      threads: { type: 'string', value: 'N', help: 'worker threads walking checkpoint segments in parallel (default: one per CPU; 1: walk on this thread)' },
     },
   },
   prove: {

@@ -5,6 +5,7 @@ import { ChainError } from '../chain/errors';
 import { proveConsistency, proveInclusion } from '../chain/prove';
 import { publicKeyPathFor, toPublicKey } from '../chain/signing';
 import { verifyTrail, type VerifyOptions } from '../chain/verify';
+import { createVerifyPool, verifyTrailSpecOf } from '../chain/verify-pool';
 import type { ProcessorConfig } from '../config/schema';
 import { chainIdOf, signingKeyPathOf, usesPostgres } from '../replica/open-trail';
 import { uncoveredLimitMs } from '../witness/verify-options';
@@ -71,9 +72,12 @@ export async function verifyCommand(values: FlagValues, io: CliIo): Promise<numb
     maxUncoveredMs: uncoveredLimitMs(config),
     ...(witnessed ? { witnessed } : {}),
   };
+  const threads = threadsFlag(values);
   const trail = await openExistingStore(config);
+  const spec = verifyTrailSpecOf(config.store.path);
+  const pool = threads !== 1 && spec ? createVerifyPool({ trail: spec, ...(threads === null ? {} : { threads }) }) : null;
   try {
-    const report = await verifyTrail(trail.store, keys.length === 1 ? keys[0]! : keys, opts);
+    const report = await verifyTrail(trail.store, keys.length === 1 ? keys[0]! : keys, pool ? { ...opts, walker: pool.walker } : opts);
     if (values.json) {
       writeLine(io.stdout, JSON.stringify({ ...report, witness_files: files ?? [] }));
     } else {
@@ -93,8 +97,17 @@ export async function verifyCommand(values: FlagValues, io: CliIo): Promise<numb
     }
     return report.ok ? 0 : 1;
   } finally {
+    await pool?.close();
     await trail.close();
   }
+}
+
+/** --threads N (N >= 1); null: the default (one per CPU). */
+function threadsFlag(values: FlagValues): number | null {
+  const v = values.threads;
+  if (v === undefined) return null;
+  if (typeof v !== 'string' || !/^[1-9]\d{0,2}$/.test(v)) throw new UsageError(`option '--threads' must be an integer from 1 to 999, got '${String(v)}'`, 'verify');
+  return Number(v);
 }
 
 function intFlag(values: FlagValues, name: string): number | null {

@@ -82,14 +82,13 @@ export async function buildOverview(store: AuditStore, detector: Detector | null
     pending = Math.max(pending, a.pending);
     return a.rows;
   };
-  const [byOutcome, byBucket, byTool, byService, byActor, deniedActors] = await Promise.all([
-    count({ where, by: ['outcome'] }),
-    count({ where, by: [bucket, 'outcome'] }),
-    count({ where, by: ['tool', 'outcome'] }),
-    count({ where, by: ['service', 'outcome'] }),
-    count({ where, by: ['actor_id'], limit: TOP + 1 }),
-    count({ where: { ...where, outcome: 'denied' }, by: ['actor_id'], limit: TOP }),
-  ]);
+  // One after another: on PostgreSQL a page must not take every pooled connection the sealer needs.
+  const byOutcome = await count({ where, by: ['outcome'] });
+  const byBucket = await count({ where, by: [bucket, 'outcome'] });
+  const byTool = await count({ where, by: ['tool', 'outcome'] });
+  const byService = await count({ where, by: ['service', 'outcome'] });
+  const byActor = await count({ where, by: ['actor_id'], limit: TOP + 1 });
+  const deniedActors = await count({ where: { ...where, outcome: 'denied' }, by: ['actor_id'], limit: TOP });
   const toolRows = byTool.filter((r) => r.key[0] !== null);
 
   const outcomes = zero();
@@ -125,7 +124,8 @@ export async function buildOverview(store: AuditStore, detector: Detector | null
   // Actors: the busiest, plus those refused most (auth failures matter more than volume).
   // Records without an actor (stdio servers) are no actor: they are left out of this list.
   const actorNames = [...new Set([...byActor, ...deniedActors].map((r) => r.key[0]).filter((a): a is string => a !== null))];
-  const actorCounts = await Promise.all(actorNames.map((a) => count({ where: { ...where, actor_id: a }, by: ['actor_id', 'outcome'] })));
+  const actorCounts = [];
+  for (const a of actorNames) actorCounts.push(await count({ where: { ...where, actor_id: a }, by: ['actor_id', 'outcome'] }));
   const topActors = rows(actorCounts.flat(), TOP * 2);
 
   // Every bucket of the range, empty ones included, so the time axis is even.

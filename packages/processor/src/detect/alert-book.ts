@@ -51,10 +51,15 @@ interface AlertRow {
 }
 
 export class AlertBook {
-  private readonly open = new LruMap<string, OpenAlert>(MAX_OPEN_KEYS, (_key, alert) => {
-    if (this.repeated.delete(alert)) this.write(alert);
+  // Every write waits for flush() (the detector's commit, beside its cursor): an open alert
+  // evicted before it is kept here, so a repeat finds it and not its older row.
+  private readonly open = new LruMap<string, OpenAlert>(MAX_OPEN_KEYS, (key, alert) => {
+    if (this.pending > 0) this.evicted.set(key, alert);
   });
+  private readonly evicted = new Map<string, OpenAlert>();
   private readonly repeated = new Set<OpenAlert>();
+  /** New alerts raised since the last flush. */
+  private inserts: Array<Record<string, unknown> & { id: string }> = [];
   private readonly insert: Statement;
   private readonly update: Statement;
   private readonly latestByKey: Statement;
@@ -81,7 +86,7 @@ export class AlertBook {
     const dedupKey = `${rule.id}|${canonicalJson(f.group)}`;
     const level = f.level && rank(f.level) > rank(rule.level) ? f.level : rule.level;
     const finding = f.finding ?? null;
-    const open = this.open.get(dedupKey) ?? this.loadOpen(dedupKey);
+    const open = this.open.get(dedupKey) ?? this.unflushed(dedupKey) ?? this.loadOpen(dedupKey);
     let supersedes: OpenAlert | null = null;
     if (open && f.timeMs >= open.firstMs && f.timeMs - open.firstMs < rule.dedup_window) {
       const newFinding = finding !== null && !open.findings.includes(finding);
@@ -122,9 +127,10 @@ export class AlertBook {
       count: 1,
       last_time: time,
     };
-    if (supersedes && this.repeated.delete(supersedes)) this.write(supersedes);
+    // Its row is stored at flush (after the inserts before it, so an update finds its row).
+    if (supersedes && this.repeated.delete(supersedes)) this.repeated.add(supersedes);
     const { evidence: _e, count: _c, last_time: _l, ...body } = alert;
-    this.insert.run({
+    this.inserts.push({
       id,
       dedup_key: dedupKey,
       rule_id: rule.id,
@@ -143,10 +149,34 @@ export class AlertBook {
     return alert;
   }
 
-  /** Stores the counts and evidence of repeats; the caller wraps it in its transaction. */
+  /** New alerts and repeats not stored yet. */
+  get pending(): number {
+    return this.inserts.length + this.repeated.size;
+  }
+
+  /** Stores new alerts, then the counts and evidence of repeats; the caller wraps it in its transaction and calls flushed(). */
   flush(): void {
+    for (const row of this.inserts) this.insert.run(row);
     for (const alert of this.repeated) this.write(alert);
+  }
+
+  /** After the COMMIT that stored flush()'s writes (a rolled-back flush keeps them pending). */
+  flushed(): void {
+    this.inserts = [];
     this.repeated.clear();
+    this.evicted.clear();
+  }
+
+  private unflushed(dedupKey: string): OpenAlert | undefined {
+    const alert = this.evicted.get(dedupKey);
+    if (!alert) return undefined;
+    this.evicted.delete(dedupKey);
+    this.open.set(dedupKey, alert);
+    return alert;
+  }
+
+  private assertFlushed(what: string): void {
+    if (this.pending > 0) throw new Error(`alert book: ${what} with unwritten changes (commit first)`);
   }
 
   private write(alert: OpenAlert): void {
@@ -170,8 +200,9 @@ export class AlertBook {
     return open;
   }
 
+  /** The detector commits first: every write goes with its cursor. */
   list(q: AlertQuery): Alert[] {
-    this.flush();
+    this.assertFlushed('list');
     const where: string[] = [];
     const args: unknown[] = [];
     if (q.rule_id) {
@@ -208,7 +239,7 @@ export class AlertBook {
 
   /** Deletes alerts last seen before `ms`; returns how many. */
   purgeBefore(ms: number): number {
-    this.flush();
+    this.assertFlushed('purgeBefore');
     const { changes } = this.db.prepare('DELETE FROM detect_alerts WHERE last_ms < ?').run(ms);
     // Open alerts reload from the table on their next repeat.
     this.open.clear();
@@ -219,11 +250,15 @@ export class AlertBook {
   dropCache(): void {
     this.open.clear();
     this.repeated.clear();
+    this.evicted.clear();
+    this.inserts = [];
   }
 
   reset(): void {
     this.open.clear();
     this.repeated.clear();
+    this.evicted.clear();
+    this.inserts = [];
     this.db.exec('DELETE FROM detect_alerts');
   }
 }

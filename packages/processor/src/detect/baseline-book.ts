@@ -32,6 +32,11 @@ interface Row {
 export class BaselineBook {
   private readonly mem: LruMap<string, BaselineEntry>;
   private readonly dirty = new Set<BaselineEntry>();
+  /**
+   * Changed entries evicted since the last flush: written by it, not at eviction (every write
+   * belongs to the detector's commit, beside its cursor), and found here until then.
+   */
+  private readonly evicted = new Map<string, BaselineEntry>();
   private readonly selectOne: Statement;
   private readonly upsert: Statement;
 
@@ -47,8 +52,8 @@ export class BaselineBook {
     this.upsert = db.prepare(`INSERT INTO detect_baselines (kind, key, service, tool, actor, last_ms, data)
       VALUES (@kind, @key, @service, @tool, @actor, @last_ms, @data)
       ON CONFLICT (key) DO UPDATE SET last_ms = excluded.last_ms, data = excluded.data`);
-    this.mem = new LruMap(maxKeys, (_key, entry) => {
-      if (entry.dirty) this.write(entry);
+    this.mem = new LruMap(maxKeys, (key, entry) => {
+      if (entry.dirty) this.evicted.set(key, entry);
       this.dirty.delete(entry);
     });
   }
@@ -66,6 +71,13 @@ export class BaselineBook {
     const key = baselineKey(kind, ids);
     const hit = this.mem.get(key);
     if (hit) return hit;
+    const unwritten = this.evicted.get(key);
+    if (unwritten) {
+      this.evicted.delete(key);
+      this.dirty.add(unwritten);
+      this.mem.set(key, unwritten);
+      return unwritten;
+    }
     const row = this.selectOne.get(key) as Row | undefined;
     if (!row) return null;
     const entry = BaselineEntry.fromJSON(kind, key, ids, JSON.parse(row.data) as SerializedEntry);
@@ -90,9 +102,24 @@ export class BaselineBook {
     if (!this.mem.has(entry.key)) this.mem.set(entry.key, entry);
   }
 
-  /** Writes changed entries; the caller wraps it in its transaction. */
+  /** Entries changed since the last flush (in memory or evicted). */
+  get pending(): number {
+    return this.dirty.size + this.evicted.size;
+  }
+
+  /**
+   * Writes changed entries; the caller wraps it in its transaction (the detector's commit)
+   * and calls flushed() after COMMIT. A rolled-back flush leaves everything marked changed.
+   */
   flush(): void {
-    for (const entry of this.dirty) this.write(entry);
+    for (const entry of this.evicted.values()) this.write(entry);
+    for (const entry of this.dirty) if (!this.evicted.has(entry.key)) this.write(entry);
+  }
+
+  flushed(): void {
+    for (const entry of this.evicted.values()) entry.dirty = false;
+    for (const entry of this.dirty) entry.dirty = false;
+    this.evicted.clear();
     this.dirty.clear();
   }
 
@@ -106,19 +133,20 @@ export class BaselineBook {
       last_ms: entry.lastMs,
       data: JSON.stringify(entry.toJSON()),
     });
-    entry.dirty = false;
   }
 
   /** Every service with a baseline, for the silence rule after a restart. */
   services(): BaselineEntry[] {
+    this.assertFlushed('services');
     const rows = this.db
       .prepare("SELECT kind, key, service, tool, actor, data FROM detect_baselines WHERE kind = 'service'")
       .all() as Row[];
     return rows.map((r) => this.mem.peek(r.key) ?? this.load(r));
   }
 
+  /** The detector commits first: every write goes with its cursor. */
   query(q: BaselineQuery): BaselineView[] {
-    this.flush();
+    this.assertFlushed('query');
     const where: string[] = [];
     const args: unknown[] = [];
     if (q.kind) {
@@ -150,7 +178,7 @@ export class BaselineBook {
 
   /** Forgets entries not seen since `ms` (their keys become new again); returns how many. */
   purgeBefore(ms: number): number {
-    this.flush();
+    this.assertFlushed('purgeBefore');
     for (const [key, entry] of [...this.mem.entries()]) if (entry.lastMs < ms) this.mem.delete(key);
     return this.db.prepare('DELETE FROM detect_baselines WHERE last_ms < ?').run(ms).changes;
   }
@@ -159,11 +187,17 @@ export class BaselineBook {
   dropCache(): void {
     this.mem.clear();
     this.dirty.clear();
+    this.evicted.clear();
+  }
+
+  private assertFlushed(what: string): void {
+    if (this.pending > 0) throw new Error(`baseline book: ${what} with unwritten changes (commit first)`);
   }
 
   reset(): void {
     this.mem.clear();
     this.dirty.clear();
+    this.evicted.clear();
     this.mem.evictions = 0;
     this.db.exec('DELETE FROM detect_baselines');
   }

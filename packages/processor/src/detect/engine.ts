@@ -17,7 +17,7 @@ import type { DefinitionContext, Evaluator, RecordContext, ServiceActivity } fro
 import { SessionBook } from './session-book';
 import { trustedTimeMs } from './trusted-time';
 import { EVALUATORS } from './rules';
-import type { Alert, Detector, DetectorOptions, DetectorStats, Rule, ToolDefinitionEvent } from './types';
+import type { Alert, CommitHook, Detector, DetectorOptions, DetectorStats, Rule, ToolDefinitionEvent } from './types';
 
 const SEP = '\u001f';
 const MARKER = /\[REDACTED:([A-Za-z0-9_.:-]{1,64})\]/g;
@@ -219,29 +219,62 @@ export function createDetector(opts: DetectorOptions): Detector {
     }
   }
 
+  let hook: CommitHook | null = null;
+
   /**
-   * Runs `work` in one transaction (a savepoint inside the caller's, if any). When
-   * storage fails the transaction rolls back, the in-memory baselines and open alerts
-   * are dropped so memory matches the database again, and the error is rethrown: the
-   * caller can retry the same records (a detection cursor) without folding them twice.
+   * Writes every change since the last commit (baselines, alerts, and through the hook the
+   * caller's cursor) in ONE transaction. When storage fails it rolls back and rethrows;
+   * `keep` (a deferred commit): memory stays as it is, still marked changed, and the next
+   * commit writes it all; otherwise (a batch folded and committed at once) the in-memory
+   * baselines and open alerts are dropped so memory matches the database again, and the
+   * caller can fold the same records again (its cursor did not move).
    */
-  function batch(what: string, work: (out: Alert[]) => void): Alert[] {
-    const out: Alert[] = [];
+  function commit(what: string, keep: boolean): void {
     try {
       // IMMEDIATE: the sealer thread writes the same file over its own connection; a deferred
       // transaction that reads first could not upgrade to a write after it committed (SQLITE_BUSY).
       db.transaction(() => {
-        work(out);
         baselines.flush();
         alerts.flush();
+        hook?.write();
       }).immediate();
-      return out;
     } catch (err) {
-      baselines.dropCache();
-      alerts.dropCache();
-      logger.error(`detection could not store the state of a ${what} batch; rolled back`, { error: err });
+      if (!keep) dropState();
+      logger.error(`detection could not store the state of a ${what} batch; ${keep ? 'kept in memory for the next commit' : 'rolled back'}`, { error: err });
       throw err;
     }
+    baselines.flushed();
+    alerts.flushed();
+    hook?.committed();
+  }
+
+  function dropState(): void {
+    baselines.dropCache();
+    alerts.dropCache();
+    hook?.failed();
+  }
+
+  const pending = () => baselines.pending > 0 || alerts.pending > 0 || (hook?.pending() ?? false);
+  const commitIfPending = () => void (pending() && commit('record', true));
+
+  /** Runs `work` in memory; a storage failure while reading drops the caches (see commit). */
+  function stage(what: string, work: (out: Alert[]) => void): Alert[] {
+    const out: Alert[] = [];
+    try {
+      work(out);
+    } catch (err) {
+      dropState();
+      logger.error(`detection could not read its state for a ${what} batch; rolled back`, { error: err });
+      throw err;
+    }
+    return out;
+  }
+
+  /** Folds and commits at once (the detector's own batches: each is one transaction). */
+  function batch(what: string, work: (out: Alert[]) => void): Alert[] {
+    const out = stage(what, work);
+    commit(what, false);
+    return out;
   }
 
   return {
@@ -249,6 +282,15 @@ export function createDetector(opts: DetectorOptions): Detector {
       return batch('record', (out) => {
         for (const rec of records) guarded('record', rec, () => processOne(rec, out));
       });
+    },
+    stage(records) {
+      return stage('record', (out) => {
+        for (const rec of records) guarded('record', rec, () => processOne(rec, out));
+      });
+    },
+    commit: () => commit('record', true),
+    setCommitHook(h) {
+      hook = h;
     },
     processToolDefinitions(events) {
       return batch('tool definition', (out) => {
@@ -274,9 +316,18 @@ export function createDetector(opts: DetectorOptions): Detector {
         }
       });
     },
-    listAlerts: (q) => alerts.list(q),
-    baselines: (q) => baselines.query(q),
+    listAlerts: (q) => {
+      commitIfPending();
+      return alerts.list(q);
+    },
+    baselines: (q) => {
+      commitIfPending();
+      return baselines.query(q);
+    },
     reset() {
+      // Unwritten changes are forgotten with the rest.
+      baselines.dropCache();
+      alerts.dropCache();
       db.transaction(() => {
         baselines.reset();
         alerts.reset();
@@ -289,6 +340,7 @@ export function createDetector(opts: DetectorOptions): Detector {
     purgeBefore(cutoff) {
       const ms = cutoff.getTime();
       if (Number.isNaN(ms)) throw new TypeError('purgeBefore: cutoff is not a valid date');
+      commitIfPending();
       return db.transaction(() => ({ alerts: alerts.purgeBefore(ms), baselines: baselines.purgeBefore(ms) }))();
     },
     stats() {

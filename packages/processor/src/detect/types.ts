@@ -210,9 +210,32 @@ export interface DetectorStats {
   evaluator_errors: number;
 }
 
+/** What a caller (the detection cursor) writes in, and hears of, each detector commit. */
+export interface CommitHook {
+  /** Inside the commit's transaction, after the detector's own state. */
+  write(): void;
+  committed(): void;
+  /** A fold (a read) or a commit-at-once failed: memory was reset to the last commit. */
+  failed(): void;
+  /** The caller has something to write (a commit is due even if the detector's state did not change). */
+  pending(): boolean;
+}
+
 export interface Detector {
-  /** Updates baselines and returns NEW alerts (repeats within a rule's dedup window only bump `count`). */
+  /** Updates baselines and returns NEW alerts (repeats within a rule's dedup window only bump `count`); one transaction. */
   process(records: AuditRecord[]): Alert[];
+  /**
+   * As `process`, in memory only: nothing is written until `commit()` (or a commit of
+   * tick, tool definitions, a query or retention). New alerts must reach anyone only after
+   * the commit that stores them.
+   */
+  stage(records: AuditRecord[]): Alert[];
+  /**
+   * Writes everything staged (and the hook's part) in one transaction. When storage fails it
+   * rolls back and throws; memory keeps the changes (still pending) for the next commit.
+   */
+  commit(): void;
+  setCommitHook(hook: CommitHook | null): void;
   /** Tool definitions announced by emitters (rug pull, tool poisoning). */
   processToolDefinitions(events: ToolDefinitionEvent[]): Alert[];
   /** Time-based rules (service went silent). `now` in epoch milliseconds. */

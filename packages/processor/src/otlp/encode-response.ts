@@ -1,5 +1,4 @@
 import type { OtlpFormat } from './decode';
-import { otlpType } from './schema';
 
 /** The three OTLP signals and the names their responses use. */
 export type OtlpSignal = 'traces' | 'logs' | 'metrics';
@@ -29,13 +28,40 @@ export function encodeExportResponse(
     const body = partial ? { partialSuccess: { ...partial, [spec.rejected]: String(rejected) } } : {};
     return Buffer.from(JSON.stringify(body));
   }
-  const type = otlpType(spec.type);
-  return Buffer.from(type.encode(type.fromObject(partial ? { partialSuccess: partial } : {})).finish());
+  if (!partial) return Buffer.alloc(0);
+  // partial_success = 1 { rejected_* = 1 (int64); error_message = 2 }
+  return lengthDelimited(1, Buffer.concat([varintField(1, rejected), stringField(2, errorMessage ?? '')]));
 }
 
 /** google.rpc.Status, the body of every OTLP/HTTP error response. */
 export function encodeStatus(format: OtlpFormat, grpcCode: number, message: string): Buffer {
   if (format === 'json') return Buffer.from(JSON.stringify({ code: grpcCode, message }));
-  const type = otlpType('google.rpc.Status');
-  return Buffer.from(type.encode(type.fromObject({ code: grpcCode, message })).finish());
+  // google.rpc.Status { code = 1 (int32); message = 2 }
+  return Buffer.concat([varintField(1, grpcCode), stringField(2, message)]);
+}
+
+// The responses are two small messages: written by hand, so answering never loads protobufjs's
+// reflection (which took 260 ms of the event loop on the first request). Every field is
+// written, even at its default, as protobufjs wrote them (test/otlp/encode-response.test.ts).
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  let v = Math.max(0, Math.floor(n));
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return Buffer.from(out);
+}
+
+function varintField(field: number, n: number): Buffer {
+  return Buffer.concat([varint(field * 8), varint(n)]);
+}
+
+function lengthDelimited(field: number, bytes: Buffer): Buffer {
+  return Buffer.concat([varint(field * 8 + 2), varint(bytes.length), bytes]);
+}
+
+function stringField(field: number, text: string): Buffer {
+  return lengthDelimited(field, Buffer.from(text, 'utf8'));
 }

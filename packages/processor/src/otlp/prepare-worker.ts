@@ -9,9 +9,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { NormalizeOptions } from '../audit/types';
 import type { ProcessorConfig } from '../config/schema';
 import { createProcessorRedactor } from '../redaction';
+import { lowerThisThread, NICE_INGEST_WORKER } from '../thread-priority';
 import { type PreparedExport, prepareExport } from './prepare';
 import type { PrepareRequest, PrepareReply } from './prepare-pool';
 
+// A little below the receiving thread: /healthz and small requests are answered first while a big one decodes.
+lowerThisThread(NICE_INGEST_WORKER);
 const { config, settings, toolDefinitions } = workerData as { config: ProcessorConfig; settings: Omit<NormalizeOptions, 'redactor'>; toolDefinitions: boolean };
 const redactor = createProcessorRedactor(config);
 const ctx = { normalize: { ...settings, redactor }, toolRedactor: toolDefinitions ? redactor : null };

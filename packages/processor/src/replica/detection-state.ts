@@ -32,10 +32,18 @@ export function detectionCursor(db: Database.Database): DetectionCursor {
 }
 
 export interface TrackedDetection {
-  /** Folds sealed records of this replica's chain into the state; returns new alerts. */
+  /**
+   * Folds sealed records of this replica's chain into the state; returns the new alerts
+   * that are now stored. State is committed (with the cursor) when an alert was raised, every
+   * `commitRecords` records, or `commitMs` after the first uncommitted one (a timer); alerts
+   * are returned only after the commit that stores them.
+   */
   process(records: AuditRecord[]): Alert[];
   /** Folds records sealed but not yet detected (after a crash) and returns their alerts. */
   catchUp(): Promise<{ records: number; alerts: Alert[] }>;
+  /** Commits what is staged (at close, or for a caller that needs the state on disk). */
+  flush(): Alert[];
+  close(): void;
 }
 
 export interface TrackDetectionOptions {
@@ -49,49 +57,144 @@ export interface TrackDetectionOptions {
    * file beside a PostgreSQL trail) folds the whole chain in.
    */
   stateIsCurrentWithoutCursor: boolean;
+  /** @default 500 */
+  commitMs?: number;
+  /** @default 5000 */
+  commitRecords?: number;
+  /** Alerts of a commit made by the timer (or a fold repeated after a failed commit) go here. */
+  deliver?: (alerts: Alert[]) => void;
+  onError?: (err: unknown) => void;
 }
+
+/** Deferred commits: a busy trail's hot baselines are written about twice a second, not once per seal batch. */
+export const DEFAULT_COMMIT_MS = 500;
+export const DEFAULT_COMMIT_RECORDS = 5000;
 
 export function trackDetection(opts: TrackDetectionOptions): TrackedDetection {
   const { detector, db, store, chainId } = opts;
+  const commitMs = opts.commitMs ?? DEFAULT_COMMIT_MS;
+  const commitRecords = opts.commitRecords ?? DEFAULT_COMMIT_RECORDS;
   const cursor = detectionCursor(db);
-  // The detector's own transaction nests (as a savepoint) inside this one.
-  const fold = db.transaction((batch: AuditRecord[]): Alert[] => {
-    // Idempotent: a record of this chain at or before the cursor is already in the state.
-    const done = cursor.get(chainId);
-    const records = done === null ? batch : batch.filter((r) => r.chain_id !== chainId || r.seq > done);
-    if (records.length === 0) return [];
-    const alerts = detector.process(records);
-    let last = -1;
-    for (const r of records) if (r.chain_id === chainId && r.seq > last) last = r.seq;
-    if (last >= 0) cursor.set(chainId, last);
-    return alerts;
+  /** Last seq folded into memory / stored with the state. */
+  let committed = cursor.get(chainId);
+  let staged = committed;
+  /** Records folded since the last commit: folded again if that commit fails. */
+  let uncommitted: AuditRecord[] = [];
+  let refold = false;
+  let firstStagedAt = 0;
+  let timer: NodeJS.Timeout | null = null;
+  /** Alerts of folds not yet committed (returned after the commit). */
+  let held: Alert[] = [];
+
+  detector.setCommitHook({
+    write: () => {
+      if (staged !== null && staged !== committed) cursor.set(chainId, staged);
+    },
+    committed: () => {
+      committed = staged;
+      uncommitted = [];
+    },
+    failed: () => {
+      // Memory is back at the last commit (a read failed mid-fold): fold the same records
+      // again before anything new. Windows of sequence rules (memory only) see them twice.
+      refold = uncommitted.length > 0;
+      staged = committed;
+      held = [];
+    },
+    pending: () => staged !== committed,
   });
+
+  function fold(batch: readonly AuditRecord[]): void {
+    const done = staged;
+    const records = done === null ? batch.slice() : batch.filter((r) => r.chain_id !== chainId || r.seq > done);
+    if (records.length === 0) return;
+    if (uncommitted.length === 0) firstStagedAt = performance.now();
+    held.push(...detector.stage(records));
+    for (const r of records) {
+      // Kept for a fold after a failed read; bounded while storage refuses commits (a restart
+      // then catches up from the cursor).
+      if (uncommitted.length < commitRecords * 4) uncommitted.push(r);
+      if (r.chain_id === chainId && (staged === null || r.seq > staged)) staged = r.seq;
+    }
+  }
+
+  function take(): Alert[] {
+    const out = held;
+    held = [];
+    return out;
+  }
+
+  function commitNow(): Alert[] {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (staged !== committed || held.length > 0) detector.commit();
+    return take();
+  }
+
+  function process(records: AuditRecord[]): Alert[] {
+    if (refold) {
+      refold = false;
+      const again = uncommitted;
+      uncommitted = [];
+      fold(again);
+    }
+    fold(records);
+    if (held.length > 0 || uncommitted.length >= commitRecords || (staged !== committed && uncommitted.length === 0) || performance.now() - firstStagedAt >= commitMs) return commitNow();
+    arm();
+    return [];
+  }
+
+  /** The commit of a quiet moment: due commitMs after the first uncommitted fold. */
+  function arm(): void {
+    if (timer || (uncommitted.length === 0 && !refold)) return;
+    timer = setTimeout(() => {
+      timer = null;
+      try {
+        const alerts = refold ? process([]) : commitNow();
+        if (alerts.length > 0) opts.deliver?.(alerts);
+      } catch (err) {
+        opts.onError?.(err);
+        arm();
+      }
+    }, commitMs);
+    timer.unref();
+  }
+
   return {
-    // IMMEDIATE: the sealer thread commits to the same file meanwhile (a read-first transaction could not upgrade).
-    process: (records) => fold.immediate(records),
+    process,
+    flush: () => {
+      if (refold) process([]);
+      return commitNow();
+    },
+    close: () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
     async catchUp() {
       const known = cursor.get(chainId);
       if (known === null && opts.stateIsCurrentWithoutCursor) {
         const [last] = await store.query({ chain_id: chainId, limit: 1 }, 'desc');
         cursor.set(chainId, last?.seq ?? 0);
+        committed = staged = last?.seq ?? 0;
         return { records: 0, alerts: [] };
       }
-      const from = (known ?? 0) + 1;
+      const from = (staged ?? 0) + 1;
       const alerts: Alert[] = [];
       let records = 0;
       let batch: AuditRecord[] = [];
       for await (const record of store.iterate({ chainId, fromSeq: from, batchSize: CATCH_UP_BATCH })) {
         batch.push(record);
         if (batch.length >= CATCH_UP_BATCH) {
-          alerts.push(...fold.immediate(batch));
+          alerts.push(...process(batch));
           records += batch.length;
           batch = [];
         }
       }
       if (batch.length > 0) {
-        alerts.push(...fold.immediate(batch));
+        alerts.push(...process(batch));
         records += batch.length;
       }
+      alerts.push(...commitNow());
       return { records, alerts };
     },
   };

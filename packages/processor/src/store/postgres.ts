@@ -20,12 +20,14 @@ import type {
   Checkpoint,
   CheckpointSigning,
   InboxEntry,
+  InboxGroupStep,
   InboxProgress,
   SealOutcome,
   SealPlan,
   StoredRow,
   TrailStore,
 } from './types';
+import { INBOX_OPEN } from './types';
 
 export interface PostgresAuditStore extends TrailStore {
   readonly kind: 'postgres';
@@ -234,14 +236,29 @@ class PostgresStore implements PostgresAuditStore {
 
   // --- TrailWriter ---
 
-  async appendInbox(payload: string): Promise<number> {
+  async appendInbox(payload: string, group?: InboxGroupStep): Promise<number> {
     this.assertOpen();
-    const r = await this.pool.query<{ id: string }>(`INSERT INTO audit_inbox (chain_id, payload) VALUES ($1, $2) RETURNING id`, [this.chainId, payload]);
+    const done = group && 'open' in group ? INBOX_OPEN : null;
+    const closes = group && 'closes' in group ? group.closes : [];
+    // One statement, so the last slice and the clearing of the group's marks commit together.
+    const r = await this.pool.query<{ id: string }>(
+      closes.length === 0
+        ? `INSERT INTO audit_inbox (chain_id, payload, done) VALUES ($1, $2, $3) RETURNING id`
+        : `WITH cleared AS (UPDATE audit_inbox SET done = NULL WHERE chain_id = $1 AND id = ANY($4::bigint[]) AND done = '${INBOX_OPEN}')
+           INSERT INTO audit_inbox (chain_id, payload, done) VALUES ($1, $2, $3) RETURNING id`,
+      closes.length === 0 ? [this.chainId, payload, done] : [this.chainId, payload, done, closes],
+    );
     return Number(r.rows[0]!.id);
+  }
+
+  async discardInbox(ids: readonly number[]): Promise<void> {
+    this.assertOpen();
+    if (ids.length > 0) await this.pool.query(`DELETE FROM audit_inbox WHERE chain_id = $1 AND id = ANY($2::bigint[])`, [this.chainId, ids]);
   }
 
   async readInbox(): Promise<InboxEntry[]> {
     this.assertOpen();
+    await this.pool.query(`DELETE FROM audit_inbox WHERE chain_id = $1 AND done = $2`, [this.chainId, INBOX_OPEN]);
     const r = await this.pool.query<{ id: string; payload: string; done: string | null }>(
       `SELECT id, payload, done FROM audit_inbox WHERE chain_id = $1 ORDER BY id`,
       [this.chainId],

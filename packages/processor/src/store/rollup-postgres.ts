@@ -6,7 +6,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { countRowsOf } from './aggregate';
 import { chainStateSql, CURSOR_TABLE, pruneSql, ROLLUP_TABLES, type RollupQuery, rollupCountSql, rollupSchema, rollupStepSql } from './rollup-sql';
-import { type ChainState, pendingOf, planChainStep, ROLLUP_MAX_TAIL, ROLLUP_STEP_RECORDS, type RollupAnswer, type TrailRollup } from './rollup-types';
+import { tailOf, type ChainState, pendingOf, planChainStep, ROLLUP_MAX_TAIL, ROLLUP_STEP_RECORDS, type RollupAnswer, type TrailRollup } from './rollup-types';
 
 /** Any 64-bit constant: one rollup step at a time across replicas. */
 const ROLLUP_LOCK = 0x6d63726f6c6c;
@@ -86,9 +86,10 @@ export function createPostgresRollup(pool: Pool, opts: { maxTail?: number } = {}
       return inTransaction(
         pool,
         async (c) => {
-          const pending = pendingOf(await chainStates(c));
+          const chains = await chainStates(c);
+          const pending = pendingOf(chains);
           const withTail = pending <= maxTail;
-          const { sql, params } = rollupCountSql(q, 'postgres', withTail);
+          const { sql, params } = rollupCountSql(q, 'postgres', withTail ? tailOf(chains) : null);
           const r = await c.query<Record<string, unknown>>(sql, params);
           return { rows: countRowsOf(r.rows, q.by.length), pending: withTail ? 0 : pending };
         },

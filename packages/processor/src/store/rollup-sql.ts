@@ -188,11 +188,19 @@ function validate(q: RollupQuery): void {
   }
 }
 
+/** Per chain: records after `after` (up to `head`) are not rolled up yet. */
+export interface TailBound {
+  chain_id: string;
+  after: number;
+  head: number;
+}
+
 /**
- * The count's one statement. `withTail`: also count the records not rolled up yet (the
- * caller leaves them out, and says so, while a large catch-up is still running).
+ * The count's one statement. `tail`: the records not rolled up yet, counted from the records
+ * (read in the same transaction as the count); null leaves them out (the caller says so,
+ * while a large catch-up is still running).
  */
-export function rollupCountSql(q: RollupQuery, d: Dialect, withTail: boolean): { sql: string; params: unknown[] } {
+export function rollupCountSql(q: RollupQuery, d: Dialect, tail: readonly TailBound[] | null): { sql: string; params: unknown[] } {
   validate(q);
   const since = new Date(q.where.since).toISOString();
   const until = new Date(q.where.until).toISOString();
@@ -229,23 +237,22 @@ export function rollupCountSql(q: RollupQuery, d: Dialect, withTail: boolean): {
     }
     selects.push(`SELECT ${keys}, sum(n) AS n FROM ${part.table.name} WHERE ${where.join(' AND ')} GROUP BY ${dims.join(', ')}`);
   }
-  let cte = '';
-  if (withTail && plan.parts.length > 0) {
-    // Records not rolled up yet, inside the whole buckets the rollup answered (the edges counted every record).
-    cte =
-      `WITH RECURSIVE ${CHAINS_CTE}, tail(id, after_seq) AS (SELECT id, coalesce((SELECT rolled_seq FROM ${CURSOR_TABLE} c WHERE c.chain_id = chains.id), ` +
-      `(SELECT min(seq) - 1 FROM audit_records WHERE chain_id = chains.id)) FROM chains WHERE id IS NOT NULL) `;
+  const tails = (tail ?? []).filter((t) => t.head > t.after);
+  if (tails.length > 0 && plan.parts.length > 0) {
+    // Records not rolled up yet, inside the whole buckets the rollup answered (the edges counted
+    // every record). Each chain's seq range is a literal bound, so the planner walks the primary key.
+    const chains = tails.map((t) => `(r.chain_id = ${ph(t.chain_id)} AND r.seq > ${ph(t.after)})`);
     const ranges = plan.parts.map((p) => `(r.time >= ${ph(p.lo)} AND r.time < ${ph(p.hi)})`);
     const where = recordFilter({}, 'r.');
     selects.push(
-      `SELECT ${recordKeys('r.')}, count(*) AS n FROM tail t CROSS JOIN audit_records r ` +
-        `WHERE r.chain_id = t.id AND r.seq > t.after_seq AND (${ranges.join(' OR ')})${where.length ? ` AND ${where.join(' AND ')}` : ''} GROUP BY ${dims.join(', ')}`,
+      `SELECT ${recordKeys('r.')}, count(*) AS n FROM audit_records r ` +
+        `WHERE (${chains.join(' OR ')}) AND (${ranges.join(' OR ')})${where.length ? ` AND ${where.join(' AND ')}` : ''} GROUP BY ${dims.join(', ')}`,
     );
   }
   if (selects.length === 0) return { sql: `SELECT ${dims.map((k) => `NULL AS ${k}`).join(', ')}, 0 AS n WHERE 1 = 0`, params: [] };
   const limit = ph(q.limit ?? 10_000);
   const sql =
-    `${cte}SELECT ${dims.join(', ')}, sum(n) AS n FROM (${selects.join(' UNION ALL ')}) u ` +
+    `SELECT ${dims.join(', ')}, sum(n) AS n FROM (${selects.join(' UNION ALL ')}) u ` +
     `GROUP BY ${dims.join(', ')} ORDER BY n DESC, ${dims.join(', ')} LIMIT ${limit}`;
   return { sql, params };
 }

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import { countRowsOf } from './aggregate';
 import { chainStateSql, CURSOR_TABLE, pruneSql, ROLLUP_TABLES, type RollupQuery, rollupCountSql, rollupSchema, rollupStepSql } from './rollup-sql';
-import { type ChainState, pendingOf, planChainStep, ROLLUP_MAX_TAIL, ROLLUP_STEP_RECORDS, type RollupAnswer, type TrailRollup } from './rollup-types';
+import { tailOf, type ChainState, type ChainStep, pendingOf, planChainStep, ROLLUP_MAX_TAIL, ROLLUP_STEP_RECORDS, type RollupAnswer, type TrailRollup } from './rollup-types';
 
 function hasRollup(db: Database): boolean {
   return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(CURSOR_TABLE) !== undefined;
@@ -39,28 +39,56 @@ export function forgetRolledSqlite(db: Database, chainId: string, seq: number): 
   setCursor(db, chainId, Math.max(cur.low, seq + 1), Math.max(cur.rolled, seq));
 }
 
-/** One step on `db` (one IMMEDIATE transaction): at most `maxRecords` more records, over the chains. */
+/**
+ * One step on `db`: at most `maxRecords` more records, over the chains. Counting the records
+ * (reading their JSON, the costly part) happens in a read transaction into a temp table, so
+ * the write lock is held only to add those counts in (a sealer waits for that, not for the
+ * reading); a purge that ran in between is seen and the step is simply done again later.
+ */
 export function stepSqliteRollup(db: Database, maxRecords: number): { rolled: number; behind: number } {
   const chainStates = () => db.prepare(chainStateSql()).all() as ChainState[];
+  const [create, clear, collect, ...apply] = rollupStepSql('sqlite') as [string, string, string, ...string[]];
+  const cursorOf = db.prepare(`SELECT low_seq AS low, rolled_seq AS rolled FROM ${CURSOR_TABLE} WHERE chain_id = ?`);
+  const minOf = db.prepare('SELECT min(seq) FROM audit_records WHERE chain_id = ?').pluck();
+  db.exec(create);
+  type Planned = { chainId: string; cursor: { low: number; rolled: number } | null; min: number | null; plan: ChainStep };
+  const planned = db.transaction((): Planned[] => {
+    db.prepare(clear).run();
+    const chains = chainStates();
+    const cursors = new Map(
+      (db.prepare(`SELECT chain_id, low_seq AS low, rolled_seq AS rolled FROM ${CURSOR_TABLE}`).all() as Array<{ chain_id: string; low: number; rolled: number }>).map((c) => [
+        c.chain_id,
+        { low: c.low, rolled: c.rolled },
+      ]),
+    );
+    for (const id of cursors.keys()) if (!chains.some((c) => c.chain_id === id)) chains.push({ chain_id: id, head: null, low: null, rolled: null });
+    const out: Planned[] = [];
+    let budget = maxRecords;
+    for (const c of chains) {
+      const cursor = cursors.get(c.chain_id) ?? null;
+      const plan = planChainStep(cursor, c.low, c.head, budget);
+      if (!plan) continue;
+      if (plan.to >= plan.from) db.prepare(collect).run(1, c.chain_id, plan.from, plan.to);
+      out.push({ chainId: c.chain_id, cursor, min: c.low, plan });
+      budget -= Math.max(0, plan.to - plan.from + 1);
+      if (budget <= 0) break;
+    }
+    return out;
+  })();
   const rolled = db
-    .transaction(() => {
-      const chains = chainStates();
-      const cursors = new Map(
-        (db.prepare(`SELECT chain_id, low_seq AS low, rolled_seq AS rolled FROM ${CURSOR_TABLE}`).all() as Array<{ chain_id: string; low: number; rolled: number }>).map((c) => [c.chain_id, c]),
-      );
-      for (const id of cursors.keys()) if (!chains.some((c) => c.chain_id === id)) chains.push({ chain_id: id, head: null, low: null, rolled: null });
-      let budget = maxRecords;
+    .transaction((): number => {
+      for (const p of planned) {
+        const now = (cursorOf.get(p.chainId) as { low: number; rolled: number } | undefined) ?? null;
+        if (now?.low !== p.cursor?.low || now?.rolled !== p.cursor?.rolled || ((minOf.get(p.chainId) as number | null) ?? null) !== p.min) return 0;
+      }
       let total = 0;
-      for (const c of chains) {
-        const plan = planChainStep(cursors.get(c.chain_id) ?? null, c.low, c.head, budget);
-        if (!plan) continue;
-        if (plan.reset) for (const t of ROLLUP_TABLES) db.prepare(`DELETE FROM ${t.name} WHERE chain_id = ?`).run(c.chain_id);
-        addRange(db, 1, c.chain_id, plan.from, plan.to);
-        setCursor(db, c.chain_id, plan.low, plan.rolled);
-        const n = Math.max(0, plan.to - plan.from + 1);
-        total += n;
-        budget -= n;
-        if (budget <= 0) break;
+      for (const p of planned) {
+        if (p.plan.reset) for (const t of ROLLUP_TABLES) db.prepare(`DELETE FROM ${t.name} WHERE chain_id = ?`).run(p.chainId);
+      }
+      for (const sql of apply) db.prepare(sql).run();
+      for (const p of planned) {
+        setCursor(db, p.chainId, p.plan.low, p.plan.rolled);
+        total += Math.max(0, p.plan.to - p.plan.from + 1);
       }
       return total;
     })
@@ -142,9 +170,10 @@ export function createSqliteRollup(db: Database, opts: SqliteRollupOptions = {})
       ensure();
       // One read transaction: the pending check and the count see the same trail.
       return db.transaction(() => {
-        const pending = pendingOf(chainStates());
+        const chains = chainStates();
+        const pending = pendingOf(chains);
         const withTail = pending <= maxTail;
-        const { sql, params } = rollupCountSql(q, 'sqlite', withTail);
+        const { sql, params } = rollupCountSql(q, 'sqlite', withTail ? tailOf(chains) : null);
         const rows = db.prepare(sql).all(...params) as Array<Record<string, unknown>>;
         return { rows: countRowsOf(rows, q.by.length), pending: withTail ? 0 : pending };
       })();

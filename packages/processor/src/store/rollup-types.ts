@@ -33,6 +33,16 @@ export interface ChainState {
   rolled: number | null;
 }
 
+/** Where each chain's records not rolled up yet begin. */
+export function tailOf(chains: readonly ChainState[]): Array<{ chain_id: string; after: number; head: number }> {
+  const out: Array<{ chain_id: string; after: number; head: number }> = [];
+  for (const c of chains) {
+    if (c.head === null || c.low === null) continue;
+    out.push({ chain_id: c.chain_id, after: Math.max(c.rolled ?? c.low - 1, c.low - 1), head: c.head });
+  }
+  return out;
+}
+
 /** Records of the chains not rolled up yet (seqs are contiguous within a chain). */
 export function pendingOf(chains: readonly ChainState[]): number {
   let n = 0;

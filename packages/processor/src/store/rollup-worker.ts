@@ -6,7 +6,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { lowerThisThread, NICE_VERIFY } from '../thread-priority';
 import { stepSqliteRollup } from './rollup-sqlite';
+
+// Background work like verify: the receiving thread gets the cores first. It holds the write
+// lock only to add counts in (rollup-sqlite.ts), so a sealer never waits on its reading.
+lowerThisThread(NICE_VERIFY);
 
 const db = new Database((workerData as { path: string }).path, { fileMustExist: true });
 db.pragma('busy_timeout = 5000');

@@ -11,6 +11,7 @@ import { pageChain, recordsOf } from './paging';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { isUpgradeOnly, SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
 import { legacyStagingToInbox } from './legacy-staging';
+import { INBOX_OPEN } from './types';
 import { createSqliteRollup, forgetRolledSqlite } from './rollup-sqlite';
 import type { TrailRollup } from './rollup-types';
 import type {
@@ -23,6 +24,7 @@ import type {
   CheckpointSigning,
   CheckpointState,
   InboxEntry,
+  InboxGroupStep,
   InboxProgress,
   SealOutcome,
   SealPlan,
@@ -186,7 +188,9 @@ class SqliteStore implements SqliteAuditStore {
         )
         .pluck(),
       // The inbox (the SQLite file holds one replica's inbox: no chain column).
-      appendInbox: db.prepare(`INSERT INTO audit_inbox (payload) VALUES (?)`),
+      appendInbox: db.prepare(`INSERT INTO audit_inbox (payload, done) VALUES (?, ?)`),
+      closeInboxGroup: db.prepare(`UPDATE audit_inbox SET done = NULL WHERE id IN (SELECT value FROM json_each(?)) AND done = '${INBOX_OPEN}'`),
+      dropOpenInbox: db.prepare(`DELETE FROM audit_inbox WHERE done = '${INBOX_OPEN}'`),
       readInbox: db.prepare(`SELECT id, payload, done FROM audit_inbox ORDER BY id`),
       // One statement for a whole seal batch (ids as a JSON array).
       consumeInbox: db.prepare(`DELETE FROM audit_inbox WHERE id IN (SELECT value FROM json_each(?))`),
@@ -272,13 +276,28 @@ class SqliteStore implements SqliteAuditStore {
 
   // --- TrailWriter: synchronous better-sqlite3 transactions behind the async seam ---
 
-  async appendInbox(payload: string): Promise<number> {
+  async appendInbox(payload: string, group?: InboxGroupStep): Promise<number> {
     this.assertOpen();
-    return Number(this.stmts.appendInbox.run(payload).lastInsertRowid);
+    if (group && 'closes' in group && group.closes.length > 0) {
+      const closes = JSON.stringify(group.closes);
+      return this.db.transaction(() => {
+        const id = Number(this.stmts.appendInbox.run(payload, null).lastInsertRowid);
+        this.stmts.closeInboxGroup.run(closes);
+        return id;
+      }).immediate();
+    }
+    return Number(this.stmts.appendInbox.run(payload, group && 'open' in group ? INBOX_OPEN : null).lastInsertRowid);
+  }
+
+  async discardInbox(ids: readonly number[]): Promise<void> {
+    this.assertOpen();
+    if (ids.length > 0) this.stmts.consumeInbox.run(JSON.stringify(ids));
   }
 
   async readInbox(): Promise<InboxEntry[]> {
     this.assertOpen();
+    // Slices of a group commit that never completed: none of its requests was acknowledged.
+    this.stmts.dropOpenInbox.run();
     return this.stmts.readInbox.all() as InboxEntry[];
   }
 

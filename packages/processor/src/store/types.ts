@@ -148,6 +148,17 @@ export interface InboxEntry {
   done: string | null;
 }
 
+/**
+ * `done` of an inbox entry that is a slice of a group commit still being appended: none of
+ * that commit's requests is acknowledged yet. The slice that completes the group clears it
+ * in its own transaction; entries still open at start are deleted by readInbox (their
+ * exporters retry, and a keyless draft must not be sealed from them and from the retry).
+ */
+export const INBOX_OPEN = '{"open":true}';
+
+/** Where an append stands in a group commit written as several entries. */
+export type InboxGroupStep = { open: true } | { closes: readonly number[] };
+
 /** A call to seal: the store only needs its key for the call-once check. */
 export interface CallKey {
   trace_id: string | null;
@@ -192,9 +203,18 @@ export interface SealOutcome {
  * moves rows.
  */
 export interface TrailWriter {
-  /** Appends one inbox entry (durably, before the exporters are acknowledged); returns its id. */
-  appendInbox(payload: string): Promise<number>;
-  /** This chain's inbox, oldest first: what was acknowledged but not yet sealed (read at start). */
+  /**
+   * Appends one inbox entry (durably, before the exporters are acknowledged); returns its id.
+   * `{ open: true }`: a slice of a group commit not complete yet (stored with `INBOX_OPEN`);
+   * `{ closes }`: the last slice, which clears the mark of the earlier ones in its transaction.
+   */
+  appendInbox(payload: string, group?: InboxGroupStep): Promise<number>;
+  /** Deletes entries of a group commit that could not be completed (nothing of it was acknowledged). */
+  discardInbox(ids: readonly number[]): Promise<void>;
+  /**
+   * This chain's inbox, oldest first: what was acknowledged but not yet sealed (read at
+   * start). Entries still marked `INBOX_OPEN` are deleted first and not returned.
+   */
   readInbox(): Promise<InboxEntry[]>;
   /**
    * One transaction: drops calls already in the trail of any chain, appends what

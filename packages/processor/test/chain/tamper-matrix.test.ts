@@ -8,6 +8,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSigner } from '../../src/chain/signing';
 import { verifyTrail, type VerifyOptions } from '../../src/chain/verify';
+import { segmentsHere, segmentWalker } from '../../src/chain/verify-parallel';
 import { readWitnessFile } from '../../src/witness/file-witness';
 import { pgAvailability } from '../scale/pg-cluster';
 import {
@@ -58,16 +59,17 @@ describe.each(matrix)('tamper evidence on %s', (name, skip) => {
     return t;
   }
 
-  /** verify as the CLI runs it: the trusted key, this chain expected, the witness (unless `witness: false`). */
+  /**
+   * verify as the CLI runs it: the trusted key, this chain expected, the witness (unless `witness: false`).
+   * Every case also runs the parallel verifier's segment walk (one segment per checkpoint
+   * interval, here on this thread): it must report exactly what the sequential walk reports.
+   */
   async function verify(t: TrailCopy, o: { witness?: boolean; key?: string; extra?: VerifyOptions } = {}) {
     const witnessed = o.witness === false ? undefined : readWitnessFile(pristine.witnessFile);
-    const report = await verifyTrail(t.store, o.key ?? pristine.publicKeyPem, {
-      chains: ['main'],
-      now: NOW,
-      maxUncoveredMs: 600_000,
-      ...(witnessed ? { witnessed } : {}),
-      ...o.extra,
-    });
+    const opts: VerifyOptions = { chains: ['main'], now: NOW, maxUncoveredMs: 600_000, ...(witnessed ? { witnessed } : {}), ...o.extra };
+    const report = await verifyTrail(t.store, o.key ?? pristine.publicKeyPem, opts);
+    const segmented = await verifyTrail(t.store, o.key ?? pristine.publicKeyPem, { ...opts, walker: segmentWalker(segmentsHere(t.store), { segments: 5, minRecords: 1 }) });
+    expect(segmented).toEqual(report);
     return { report, chain: report.chains.find((c) => c.chain_id === 'main')! };
   }
 

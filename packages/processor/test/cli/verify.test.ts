@@ -37,6 +37,8 @@ describe('mcptrail verify', () => {
     const intact = await run(['verify', '--db', db], env);
     expect(intact.code).toBe(0);
     expect(intact.stdout).toMatch(/chain main: 5 records \(seq 1-5\), \d+ checkpoints: intact \(0 alert events, witnessed through seq 5\)/);
+    expect((await run(['verify', '--db', db, '--threads', '1'], env)).code).toBe(0);
+    expect((await run(['verify', '--db', db, '--threads', '0'], env)).code).toBe(2);
 
     const sqlite = new Database(db);
     const row = sqlite.prepare('SELECT body FROM audit_records WHERE seq = 3').get() as { body: string };

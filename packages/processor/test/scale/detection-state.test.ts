@@ -66,13 +66,18 @@ const view = (d: ReturnType<typeof stateDb>) => d.detector.baselines({ limit: 10
 describe('detection state cursor', () => {
   it('catch-up after a crash ends in the state of uninterrupted processing, alerts once', async () => {
     const reference = stateDb('reference.db');
-    const refAlerts = trackDetection({ detector: reference.detector, db: reference.db, store, chainId: 'main', stateIsCurrentWithoutCursor: false }).process(sealed);
+    const ref = trackDetection({ detector: reference.detector, db: reference.db, store, chainId: 'main', stateIsCurrentWithoutCursor: false });
+    const refAlerts = ref.process(sealed);
     expect(refAlerts.map((a) => a.rule_id)).toContain('argument-injection');
+    ref.flush();
 
-    // Before the crash: only the first 10 sealed records were detected.
+    // Before the crash: the first 10 sealed records were detected and committed, the next 5 only folded in memory.
     const crashed = stateDb('replica.db');
     const before = trackDetection({ detector: crashed.detector, db: crashed.db, store, chainId: 'main', stateIsCurrentWithoutCursor: false });
     expect(before.process(sealed.slice(0, 10))).toEqual([]);
+    expect(before.flush()).toEqual([]);
+    expect(before.process(sealed.slice(10, 15))).toEqual([]);
+    before.close();
     crashed.db.close();
 
     // Restart: a new detector over the same state file catches up with records 11-30.
@@ -89,6 +94,52 @@ describe('detection state cursor', () => {
     expect(view(restarted)).toEqual(view(reference));
     restarted.db.close();
     reference.db.close();
+  });
+
+  it('a deferred commit that fails is folded again from the last commit: the state ends as if it never failed', async () => {
+    const reference = stateDb('reference.db');
+    const ref = trackDetection({ detector: reference.detector, db: reference.db, store, chainId: 'main', stateIsCurrentWithoutCursor: false });
+    ref.process(sealed);
+    ref.flush();
+    const t = stateDb('failing.db');
+    const tracked = trackDetection({ detector: t.detector, db: t.db, store, chainId: 'main', stateIsCurrentWithoutCursor: false, commitMs: 60_000, commitRecords: 1000 });
+    expect(tracked.process(sealed.slice(0, 10))).toEqual([]);
+    tracked.flush();
+    expect(tracked.process(sealed.slice(10, 15))).toEqual([]);
+    t.db.exec(`CREATE TRIGGER full BEFORE UPDATE ON detect_baselines BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    expect(() => tracked.flush()).toThrow(/disk full/);
+    expect(detectionCursor(t.db).get('main')).toBe(10);
+    t.db.exec('DROP TRIGGER full');
+    const alerts = [...tracked.process(sealed.slice(10)), ...tracked.flush()];
+    expect(alerts.map((a) => a.rule_id)).toContain('argument-injection');
+    expect(detectionCursor(t.db).get('main')).toBe(30);
+    expect(view(t)).toEqual(view(reference));
+    tracked.close();
+    t.db.close();
+    reference.db.close();
+  });
+
+  it('state is committed in batches: a fold without an alert waits for the batch, one with an alert commits before it is returned', async () => {
+    const t = stateDb('deferred.db');
+    const tracked = trackDetection({ detector: t.detector, db: t.db, store, chainId: 'main', stateIsCurrentWithoutCursor: false, commitMs: 60_000, commitRecords: 1000 });
+    const stored = () => t.db.prepare('SELECT count(*) FROM detect_baselines').pluck().get() as number;
+    expect(tracked.process(sealed.slice(0, 10))).toEqual([]);
+    // Nothing written yet: neither the baselines nor the cursor.
+    expect(stored()).toBe(0);
+    expect(detectionCursor(t.db).get('main')).toBeNull();
+    // Record 18 carries the injection: its alert is returned only once it is stored, with the cursor.
+    const alerts = tracked.process(sealed.slice(10, 20));
+    expect(alerts.map((a) => a.rule_id)).toContain('argument-injection');
+    expect(detectionCursor(t.db).get('main')).toBe(20);
+    expect(t.db.prepare('SELECT count(*) FROM detect_alerts').pluck().get()).toBe(alerts.length);
+    expect(stored()).toBeGreaterThan(0);
+    // A query commits what is staged first (it reads the table).
+    tracked.process(sealed.slice(20, 30));
+    expect(detectionCursor(t.db).get('main')).toBe(20);
+    t.detector.baselines({ limit: 1 });
+    expect(detectionCursor(t.db).get('main')).toBe(30);
+    tracked.close();
+    t.db.close();
   });
 
   it('a state that predates cursors is taken as current (SQLite), a new state file folds the whole chain (PostgreSQL)', async () => {

@@ -5,8 +5,11 @@
  * dense and small (states × 64 columns) and the scan one table lookup per character.
  */
 
-/** Column of each ASCII code unit in the transition table; 0 = "not a keyword character". */
-const COLUMN = new Uint8Array(128);
+/**
+ * Column of every UTF-16 code unit in the transition table; 0 = "not a keyword character" (every
+ * state's column 0 leads back to the root). A full 64 K table: one lookup per character, no branch.
+ */
+const COLUMN = new Uint8Array(65536);
 {
   let col = 1;
   for (let c = 0x21; c < 0x7f; c++) {
@@ -17,6 +20,8 @@ const COLUMN = new Uint8Array(128);
   COLUMN[32] = col++; // space: keywords may hold one (`kind: secret` does not, `api key` may)
 }
 const WIDTH = 96;
+/** Set in a transition's target when keywords end at that state (targets are multiples of WIDTH, so bit 0 is free). */
+const HAS_OUTPUT = 1;
 
 export interface KeywordHit {
   /** Index of the keyword in the list given to the index. */
@@ -26,32 +31,52 @@ export interface KeywordHit {
 }
 
 export class KeywordIndex {
-  /** next[state * WIDTH + column] = next state (goto with failure links already followed). */
+  /**
+   * next[state * WIDTH + column] = target state * WIDTH, | HAS_OUTPUT when keywords end there (goto
+   * with failure links already followed): the scan adds a column to it without a multiplication.
+   */
   private readonly next: Int32Array;
   /** Keywords ending at a state, including through failure links; null when none. */
   private readonly outputs: (readonly number[] | null)[];
+  /** OR of the flag bits of the flag words ending at a state (through failure links too). */
+  private readonly flagMasks: Int32Array;
   readonly keywords: readonly string[];
+  /** Flag bits of the flag words the last scan() saw (all of them: a full hit buffer does not stop it). */
+  flags = 0;
 
-  constructor(keywords: readonly string[]) {
+  /**
+   * `flagWords` are found in the same pass but reported as bits (`flags`), not as hits: the text
+   * redactor's trigger literals ride along with the provider keywords this way.
+   */
+  constructor(keywords: readonly string[], flagWords: readonly (readonly [word: string, bits: number])[] = []) {
     this.keywords = keywords;
     const gotoTable: Map<number, number>[] = [new Map()];
     const out: number[][] = [[]];
-    keywords.forEach((kw, k) => {
+    const flagAt: number[] = [0];
+    const insert = (kw: string): number => {
       let s = 0;
       for (let i = 0; i < kw.length; i++) {
         const c = kw.charCodeAt(i);
-        const col = c < 128 ? COLUMN[c]! : 0;
+        const col = COLUMN[c]!;
         if (col === 0) throw new Error(`keyword '${kw}' holds a character the index cannot match`);
         let t = gotoTable[s]!.get(col);
         if (t === undefined) {
           t = gotoTable.length;
           gotoTable.push(new Map());
           out.push([]);
+          flagAt.push(0);
           gotoTable[s]!.set(col, t);
         }
         s = t;
       }
-      out[s]!.push(k);
+      return s;
+    };
+    for (const [word, bits] of flagWords) {
+      const at = insert(word);
+      flagAt[at] = flagAt[at]! | bits;
+    }
+    keywords.forEach((kw, k) => {
+      out[insert(kw)]!.push(k);
     });
     const n = gotoTable.length;
     const next = new Int32Array(n * WIDTH);
@@ -64,6 +89,7 @@ export class KeywordIndex {
     for (let qi = 0; qi < queue.length; qi++) {
       const s = queue[qi]!;
       out[s] = out[s]!.concat(out[fail[s]!]!);
+      flagAt[s] = flagAt[s]! | flagAt[fail[s]!]!;
       for (let col = 1; col < WIDTH; col++) {
         const t = gotoTable[s]!.get(col);
         if (t === undefined) next[s * WIDTH + col] = next[fail[s]! * WIDTH + col]!;
@@ -74,8 +100,14 @@ export class KeywordIndex {
         }
       }
     }
+    const outputs = out.map((o) => (o.length === 0 ? null : o));
+    for (let i = 0; i < next.length; i++) {
+      const t = next[i]!;
+      next[i] = t * WIDTH + (outputs[t] !== null || flagAt[t] !== 0 ? HAS_OUTPUT : 0);
+    }
     this.next = next;
-    this.outputs = out.map((o) => (o.length === 0 ? null : o));
+    this.outputs = outputs;
+    this.flagMasks = Int32Array.from(flagAt);
   }
 
   /**
@@ -84,27 +116,24 @@ export class KeywordIndex {
    * Linear: one lookup per code unit plus one per hit.
    */
   scan(text: string, out: Int32Array): number {
-    const { next, outputs } = this;
+    const { next, outputs, flagMasks } = this;
     const max = out.length;
     let s = 0;
     let n = 0;
+    let flags = 0;
     for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      const col = c < 128 ? COLUMN[c]! : 0;
-      if (col === 0) {
-        s = 0;
-        continue;
-      }
-      s = next[s * WIDTH + col]!;
-      const o = outputs[s] as readonly number[] | null;
-      if (o !== null) {
-        for (let j = 0; j < o.length && n < max; j++) {
-          out[n++] = o[j]!;
-          out[n++] = i + 1;
-        }
-        if (n >= max) break;
+      s = next[(s & ~HAS_OUTPUT) + COLUMN[text.charCodeAt(i)]!]!;
+      if ((s & HAS_OUTPUT) === 0) continue;
+      const state = (s - HAS_OUTPUT) / WIDTH;
+      flags |= flagMasks[state]!;
+      const o = outputs[state] as readonly number[] | null;
+      if (o === null || n >= max) continue;
+      for (let j = 0; j < o.length && n < max; j++) {
+        out[n++] = o[j]!;
+        out[n++] = i + 1;
       }
     }
+    this.flags = flags;
     return n >> 1;
   }
 
@@ -113,14 +142,8 @@ export class KeywordIndex {
     const { next, outputs } = this;
     let s = 0;
     for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      const col = c < 128 ? COLUMN[c]! : 0;
-      if (col === 0) {
-        s = 0;
-        continue;
-      }
-      s = next[s * WIDTH + col]!;
-      if (outputs[s] !== null) return true;
+      s = next[(s & ~HAS_OUTPUT) + COLUMN[text.charCodeAt(i)]!]!;
+      if ((s & HAS_OUTPUT) !== 0 && outputs[(s - HAS_OUTPUT) / WIDTH] !== null) return true;
     }
     return false;
   }

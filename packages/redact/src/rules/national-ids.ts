@@ -7,6 +7,21 @@
 
 import { KeywordIndex } from './keyword-index';
 
+/**
+ * Digit shapes measured with the runs (value-rules' measureRuns), so rows whose printed form
+ * needs one are skipped without running their regex:
+ * - CAP_PAIR_DIGIT: two capitals then a digit, or a space and a digit (`AB 12…`, `AB12…`);
+ * - SIX_SEP_DIGIT: six or more digits, one other character, a digit (`850101-1234`, `131052-308T`);
+ * - DOT_DIGIT: digit '.' digit (`123.456.789-09`, `12.345.678-5`).
+ */
+export const ID_SHAPE_CAP_PAIR_DIGIT = 1;
+export const ID_SHAPE_SIX_SEP_DIGIT = 2;
+export const ID_SHAPE_DOT_DIGIT = 4;
+/** Three consecutive digit groups of one run (single ' ' '-' '.' '/' between) of lengths 3-3-3, 3-2-4, 4-4-4. */
+export const ID_SHAPE_GROUPS_333 = 8;
+export const ID_SHAPE_GROUPS_324 = 16;
+export const ID_SHAPE_GROUPS_444 = 32;
+
 export interface NationalIdRule {
   readonly type: string;
   readonly country: string;
@@ -18,6 +33,14 @@ export interface NationalIdRule {
   /** Prefilter: the longest digit run (single separators allowed) the form needs, and its capitals. */
   readonly run: number;
   readonly upper: number;
+  /** Prefilter: the longest run of consecutive digits every match holds (its longest mandatory digit group). */
+  readonly pure?: number;
+  /** Prefilter: the digit groups (joined by single ' ' '-' '.' '/') every match holds in one run, when more than one. */
+  readonly groups?: number;
+  /** Prefilter: digits every match holds in all (when the runs say less). */
+  readonly digits?: number;
+  /** Prefilter: ID_SHAPE_* bits every match shows (see value-rules' measureRuns). */
+  readonly shape?: number;
   readonly format: string;
   readonly source: string;
 }
@@ -308,42 +331,50 @@ const ok = () => true;
 // --- the table ----------------------------------------------------------------------------------
 
 const D = (n: number) => `[0-9]{${n}}`;
+const { CAP_PAIR, SIX, DOT, G333, G324, G444 } = {
+  CAP_PAIR: ID_SHAPE_CAP_PAIR_DIGIT,
+  SIX: ID_SHAPE_SIX_SEP_DIGIT,
+  DOT: ID_SHAPE_DOT_DIGIT,
+  G333: ID_SHAPE_GROUPS_333,
+  G324: ID_SHAPE_GROUPS_324,
+  G444: ID_SHAPE_GROUPS_444,
+};
 export const NATIONAL_ID_RULES: readonly NationalIdRule[] = [
-  { type: 'uk_nino', country: 'GB', run: 2, upper: 3, pattern: '[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]', validate: (s) => !/^(?:BG|GB|NK|KN|TN|NT|ZZ)/.test(s.toUpperCase()), format: 'AB 12 34 56 C (prefix rules)', source: `${PRESIDIO} UkNinoRecognizer; HMRC` },
-  { type: 'uk_nhs_number', country: 'GB', run: 10, upper: 0, pattern: `${D(3)}[ -]?${D(3)}[ -]?${D(4)}`, context: ['nhs'], validate: ukNhs, format: '10 digits, mod 11', source: `${PRESIDIO} NhsRecognizer` },
-  { type: 'es_nif', country: 'ES', run: 8, upper: 1, pattern: `${D(8)}-?[A-HJ-NP-TV-Z]`, validate: esNif, format: '8 digits + check letter (mod 23)', source: `${PRESIDIO} EsNifRecognizer` },
-  { type: 'es_nie', country: 'ES', run: 7, upper: 2, pattern: `[XYZ]-?${D(7)}-?[A-HJ-NP-TV-Z]`, validate: esNif, format: 'X/Y/Z + 7 digits + check letter', source: `${PRESIDIO} EsNieRecognizer` },
-  { type: 'it_fiscal_code', country: 'IT', run: 2, upper: 9, pattern: '[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]', validate: itCodiceFiscale, format: '16 chars, check letter', source: `${PRESIDIO} ItFiscalCodeRecognizer` },
-  { type: 'fr_nir', country: 'FR', run: 13, upper: 0, pattern: '[12] ?[0-9]{2} ?(?:0[1-9]|1[0-2]|[2-9][0-9]) ?(?:[0-9]{2}|2[AB]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}', validate: frNir, format: '15 digits (sex, year, month, dept, …), key = 97 - n mod 97', source: 'INSEE NIR' },
-  { type: 'de_tax_id', country: 'DE', run: 11, upper: 0, pattern: `[1-9][0-9]{10}|[1-9][0-9] ?[0-9]{3} ?[0-9]{3} ?[0-9]{3}`, context: ['steuer', 'idnr', 'tax id', 'taxid', 'tax_id', 'identifikationsnummer', 'tin'], validate: deSteuerId, format: '11 digits, ISO 7064 mod 11,10', source: `${PRESIDIO} DeTaxIdRecognizer; BZSt` },
-  { type: 'nl_bsn', country: 'NL', run: 9, upper: 0, pattern: `${D(9)}|${D(4)}\\.${D(2)}\\.${D(3)}`, context: ['bsn', 'burgerservicenummer', 'sofinummer'], validate: nlBsn, format: '9 digits, 11-proof', source: 'Rijksoverheid BSN' },
-  { type: 'be_national_number', country: 'BE', run: 11, upper: 0, pattern: `${D(2)}\\.${D(2)}\\.${D(2)}-${D(3)}\\.${D(2)}`, validate: beNationalNumber, format: 'YY.MM.DD-NNN.CC, 97 - n mod 97', source: 'BE Rijksregister' },
-  { type: 'be_national_number', country: 'BE', run: 11, upper: 0, pattern: D(11), context: ['rijksregister', 'national number', 'numéro national', 'insz', 'niss'], validate: beNationalNumber, format: '11 digits', source: 'BE Rijksregister' },
-  { type: 'pl_pesel', country: 'PL', run: 11, upper: 0, pattern: D(11), context: ['pesel'], validate: plPesel, format: '11 digits (date + weights 1-3-7-9)', source: `${PRESIDIO} PlPeselRecognizer` },
-  { type: 'se_personnummer', country: 'SE', run: 10, upper: 0, pattern: `(?:19|20)?${D(6)}[-+]${D(4)}`, validate: sePersonnummer, format: 'YYMMDD-NNNC, Luhn', source: 'Skatteverket' },
-  { type: 'fi_hetu', country: 'FI', run: 6, upper: 0, pattern: `${D(6)}[-+A-FU-Y]${D(3)}[0-9A-FHJ-NPR-Y]`, validate: fiHetu, format: 'DDMMYYCZZZQ, mod 31', source: `${PRESIDIO} FiPersonalIdentityCodeRecognizer` },
-  { type: 'no_fodselsnummer', country: 'NO', run: 11, upper: 0, pattern: `${D(6)} ?${D(5)}`, context: ['fødselsnummer', 'fodselsnummer', 'personnummer', 'fnr', 'birth number'], validate: noFodselsnummer, format: 'DDMMYY + 5, two mod-11 checks', source: 'Skatteetaten' },
-  { type: 'dk_cpr', country: 'DK', run: 10, upper: 0, pattern: `${D(6)}-${D(4)}`, validate: dkCpr, format: 'DDMMYY-NNNN', source: 'CPR-kontoret' },
-  { type: 'in_aadhaar', country: 'IN', run: 12, upper: 0, pattern: `[2-9][0-9]{3} [0-9]{4} [0-9]{4}|[2-9][0-9]{3}-[0-9]{4}-[0-9]{4}`, validate: inAadhaar, format: '12 digits in 4-4-4, Verhoeff', source: `${PRESIDIO} InAadhaarRecognizer; UIDAI` },
-  { type: 'in_aadhaar', country: 'IN', run: 12, upper: 0, pattern: `[2-9][0-9]{11}`, context: ['aadhaar', 'aadhar', 'uidai'], validate: inAadhaar, format: '12 digits, Verhoeff', source: `${PRESIDIO} InAadhaarRecognizer` },
-  { type: 'in_pan', country: 'IN', run: 4, upper: 6, pattern: '[A-Z]{3}[ABCFGHLJPT][A-Z][0-9]{4}[A-Z]', validate: ok, format: 'AAAPL1234C', source: `${PRESIDIO} InPanRecognizer` },
-  { type: 'br_cpf', country: 'BR', run: 11, upper: 0, pattern: `${D(3)}\\.${D(3)}\\.${D(3)}-${D(2)}`, validate: brCpf, format: 'NNN.NNN.NNN-DD, two mod-11 checks', source: 'Receita Federal' },
-  { type: 'br_cpf', country: 'BR', run: 11, upper: 0, pattern: D(11), context: ['cpf'], validate: brCpf, format: '11 digits', source: 'Receita Federal' },
-  { type: 'br_cnpj', country: 'BR', run: 6, upper: 0, pattern: `${D(2)}\\.${D(3)}\\.${D(3)}/${D(4)}-${D(2)}`, validate: brCnpj, format: 'NN.NNN.NNN/NNNN-DD', source: 'Receita Federal' },
-  { type: 'ca_sin', country: 'CA', run: 9, upper: 0, pattern: `${D(3)}[- ]${D(3)}[- ]${D(3)}`, validate: caSin, format: 'NNN-NNN-NNN, Luhn', source: 'Service Canada' },
-  { type: 'ca_sin', country: 'CA', run: 9, upper: 0, pattern: D(9), context: ['sin', 'social insurance'], validate: caSin, format: '9 digits, Luhn', source: 'Service Canada' },
-  { type: 'sg_nric', country: 'SG', run: 7, upper: 2, pattern: '[STFGM][0-9]{7}[A-Z]', validate: sgNric, format: 'S1234567D, weighted check letter', source: `${PRESIDIO} SgFinRecognizer` },
-  { type: 'kr_rrn', country: 'KR', run: 13, upper: 0, pattern: `${D(6)}-[1-8]${D(6)}`, validate: krRrn, format: 'YYMMDD-SNNNNNN', source: `${PRESIDIO} KrRrnRecognizer` },
-  { type: 'cn_resident_id', country: 'CN', run: 17, upper: 0, pattern: '[1-9][0-9]{16}[0-9Xx]', validate: cnResidentId, format: '18 chars, ISO 7064 MOD 11-2', source: 'GB 11643-1999' },
-  { type: 'au_tfn', country: 'AU', run: 9, upper: 0, pattern: `${D(3)} ?${D(3)} ?${D(3)}`, context: ['tfn', 'tax file'], validate: auTfn, format: '9 digits, weighted mod 11', source: `${PRESIDIO} AuTfnRecognizer` },
-  { type: 'au_medicare', country: 'AU', run: 10, upper: 0, pattern: `[2-6][0-9]{3} ?[0-9]{5} ?[0-9]{1,2}`, context: ['medicare'], validate: auMedicare, format: '10-11 digits, weighted check', source: `${PRESIDIO} AuMedicareRecognizer` },
-  { type: 'tr_tckn', country: 'TR', run: 11, upper: 0, pattern: D(11), context: ['tckn', 'kimlik', 'tc no', 'tc_no', 't.c.'], validate: trTckn, format: '11 digits, two checks', source: 'NVI' },
-  { type: 'jp_my_number', country: 'JP', run: 12, upper: 0, pattern: `${D(4)} ?${D(4)} ?${D(4)}`, context: ['my number', 'mynumber', 'マイナンバー', 'kojin bango', 'individual number'], validate: jpMyNumber, format: '12 digits, check digit', source: 'Digital Agency (JP)' },
-  { type: 'mx_curp', country: 'MX', run: 6, upper: 10, pattern: '[A-Z][AEIOUX][A-Z]{2}[0-9]{6}[HMX][A-Z]{5}[0-9A-Z][0-9]', validate: mxCurp, format: '18 chars, check digit', source: 'RENAPO' },
-  { type: 'cl_rut', country: 'CL', run: 9, upper: 0, pattern: '[0-9]{1,2}\\.[0-9]{3}\\.[0-9]{3}-[0-9Kk]', validate: clRut, format: 'NN.NNN.NNN-K, mod 11', source: 'SII' },
-  { type: 'ch_ahv', country: 'CH', run: 13, upper: 0, pattern: '756\\.?[0-9]{4}\\.?[0-9]{4}\\.?[0-9]{2}', validate: chAhv, format: '756.NNNN.NNNN.NC, EAN-13', source: 'ZAS AHV' },
-  { type: 'il_id', country: 'IL', run: 9, upper: 0, pattern: D(9), context: ['teudat', 'zehut', 'israeli id', 'ת.ז'], validate: ilTeudatZehut, format: '9 digits, Luhn-like', source: 'Israel Population Authority' },
-  { type: 'us_itin', country: 'US', run: 9, upper: 0, pattern: '9[0-9]{2}-(?:5[0-9]|6[0-5]|7[0-9]|8[0-8]|9[0-24-9])-[0-9]{4}', validate: ok, format: '9NN-7N-NNNN', source: `${PRESIDIO} UsItinRecognizer` },
+  { type: 'uk_nino', country: 'GB', run: 2, upper: 3, pure: 2, shape: CAP_PAIR, pattern: '[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]', validate: (s) => !/^(?:BG|GB|NK|KN|TN|NT|ZZ)/.test(s.toUpperCase()), format: 'AB 12 34 56 C (prefix rules)', source: `${PRESIDIO} UkNinoRecognizer; HMRC` },
+  { type: 'uk_nhs_number', country: 'GB', run: 10, upper: 0, pure: 3, pattern: `${D(3)}[ -]?${D(3)}[ -]?${D(4)}`, context: ['nhs'], validate: ukNhs, format: '10 digits, mod 11', source: `${PRESIDIO} NhsRecognizer` },
+  { type: 'es_nif', country: 'ES', run: 8, upper: 1, pure: 8, pattern: `${D(8)}-?[A-HJ-NP-TV-Z]`, validate: esNif, format: '8 digits + check letter (mod 23)', source: `${PRESIDIO} EsNifRecognizer` },
+  { type: 'es_nie', country: 'ES', run: 7, upper: 2, pure: 7, pattern: `[XYZ]-?${D(7)}-?[A-HJ-NP-TV-Z]`, validate: esNif, format: 'X/Y/Z + 7 digits + check letter', source: `${PRESIDIO} EsNieRecognizer` },
+  { type: 'it_fiscal_code', country: 'IT', run: 0, upper: 9, pure: 0, pattern: '[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]', validate: itCodiceFiscale, format: '16 chars, check letter', source: `${PRESIDIO} ItFiscalCodeRecognizer` },
+  { type: 'fr_nir', country: 'FR', run: 8, upper: 0, pure: 3, digits: 14, pattern: '[12] ?[0-9]{2} ?(?:0[1-9]|1[0-2]|[2-9][0-9]) ?(?:[0-9]{2}|2[AB]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}', validate: frNir, format: '15 digits (sex, year, month, dept, …), key = 97 - n mod 97', source: 'INSEE NIR' },
+  { type: 'de_tax_id', country: 'DE', run: 11, upper: 0, pure: 3, pattern: `[1-9][0-9]{10}|[1-9][0-9] ?[0-9]{3} ?[0-9]{3} ?[0-9]{3}`, context: ['steuer', 'idnr', 'tax id', 'taxid', 'tax_id', 'identifikationsnummer', 'tin'], validate: deSteuerId, format: '11 digits, ISO 7064 mod 11,10', source: `${PRESIDIO} DeTaxIdRecognizer; BZSt` },
+  { type: 'nl_bsn', country: 'NL', run: 9, upper: 0, pure: 4, pattern: `${D(9)}|${D(4)}\\.${D(2)}\\.${D(3)}`, context: ['bsn', 'burgerservicenummer', 'sofinummer'], validate: nlBsn, format: '9 digits, 11-proof', source: 'Rijksoverheid BSN' },
+  { type: 'be_national_number', country: 'BE', run: 11, upper: 0, pure: 3, shape: DOT, groups: 5, pattern: `${D(2)}\\.${D(2)}\\.${D(2)}-${D(3)}\\.${D(2)}`, validate: beNationalNumber, format: 'YY.MM.DD-NNN.CC, 97 - n mod 97', source: 'BE Rijksregister' },
+  { type: 'be_national_number', country: 'BE', run: 11, upper: 0, pure: 11, pattern: D(11), context: ['rijksregister', 'national number', 'numéro national', 'insz', 'niss'], validate: beNationalNumber, format: '11 digits', source: 'BE Rijksregister' },
+  { type: 'pl_pesel', country: 'PL', run: 11, upper: 0, pure: 11, pattern: D(11), context: ['pesel'], validate: plPesel, format: '11 digits (date + weights 1-3-7-9)', source: `${PRESIDIO} PlPeselRecognizer` },
+  { type: 'se_personnummer', country: 'SE', run: 6, upper: 0, pure: 6, shape: SIX, pattern: `(?:19|20)?${D(6)}[-+]${D(4)}`, validate: sePersonnummer, format: 'YYMMDD-NNNC, Luhn', source: 'Skatteverket' },
+  { type: 'fi_hetu', country: 'FI', run: 6, upper: 0, pure: 6, shape: SIX, pattern: `${D(6)}[-+A-FU-Y]${D(3)}[0-9A-FHJ-NPR-Y]`, validate: fiHetu, format: 'DDMMYYCZZZQ, mod 31', source: `${PRESIDIO} FiPersonalIdentityCodeRecognizer` },
+  { type: 'no_fodselsnummer', country: 'NO', run: 11, upper: 0, pure: 6, pattern: `${D(6)} ?${D(5)}`, context: ['fødselsnummer', 'fodselsnummer', 'personnummer', 'fnr', 'birth number'], validate: noFodselsnummer, format: 'DDMMYY + 5, two mod-11 checks', source: 'Skatteetaten' },
+  { type: 'dk_cpr', country: 'DK', run: 10, upper: 0, pure: 6, shape: SIX, pattern: `${D(6)}-${D(4)}`, validate: dkCpr, format: 'DDMMYY-NNNN', source: 'CPR-kontoret' },
+  { type: 'in_aadhaar', country: 'IN', run: 12, upper: 0, pure: 4, groups: 3, shape: G444, pattern: `[2-9][0-9]{3} [0-9]{4} [0-9]{4}|[2-9][0-9]{3}-[0-9]{4}-[0-9]{4}`, validate: inAadhaar, format: '12 digits in 4-4-4, Verhoeff', source: `${PRESIDIO} InAadhaarRecognizer; UIDAI` },
+  { type: 'in_aadhaar', country: 'IN', run: 12, upper: 0, pure: 12, pattern: `[2-9][0-9]{11}`, context: ['aadhaar', 'aadhar', 'uidai'], validate: inAadhaar, format: '12 digits, Verhoeff', source: `${PRESIDIO} InAadhaarRecognizer` },
+  { type: 'in_pan', country: 'IN', run: 4, upper: 6, pure: 4, pattern: '[A-Z]{3}[ABCFGHLJPT][A-Z][0-9]{4}[A-Z]', validate: ok, format: 'AAAPL1234C', source: `${PRESIDIO} InPanRecognizer` },
+  { type: 'br_cpf', country: 'BR', run: 11, upper: 0, pure: 3, shape: DOT, groups: 4, pattern: `${D(3)}\\.${D(3)}\\.${D(3)}-${D(2)}`, validate: brCpf, format: 'NNN.NNN.NNN-DD, two mod-11 checks', source: 'Receita Federal' },
+  { type: 'br_cpf', country: 'BR', run: 11, upper: 0, pure: 11, pattern: D(11), context: ['cpf'], validate: brCpf, format: '11 digits', source: 'Receita Federal' },
+  { type: 'br_cnpj', country: 'BR', run: 6, upper: 0, pure: 4, shape: DOT, groups: 5, pattern: `${D(2)}\\.${D(3)}\\.${D(3)}/${D(4)}-${D(2)}`, validate: brCnpj, format: 'NN.NNN.NNN/NNNN-DD', source: 'Receita Federal' },
+  { type: 'ca_sin', country: 'CA', run: 9, upper: 0, pure: 3, groups: 3, shape: G333, pattern: `${D(3)}[- ]${D(3)}[- ]${D(3)}`, validate: caSin, format: 'NNN-NNN-NNN, Luhn', source: 'Service Canada' },
+  { type: 'ca_sin', country: 'CA', run: 9, upper: 0, pure: 9, pattern: D(9), context: ['sin', 'social insurance'], validate: caSin, format: '9 digits, Luhn', source: 'Service Canada' },
+  { type: 'sg_nric', country: 'SG', run: 7, upper: 2, pure: 7, pattern: '[STFGM][0-9]{7}[A-Z]', validate: sgNric, format: 'S1234567D, weighted check letter', source: `${PRESIDIO} SgFinRecognizer` },
+  { type: 'kr_rrn', country: 'KR', run: 13, upper: 0, pure: 6, shape: SIX, pattern: `${D(6)}-[1-8]${D(6)}`, validate: krRrn, format: 'YYMMDD-SNNNNNN', source: `${PRESIDIO} KrRrnRecognizer` },
+  { type: 'cn_resident_id', country: 'CN', run: 17, upper: 0, pure: 17, pattern: '[1-9][0-9]{16}[0-9Xx]', validate: cnResidentId, format: '18 chars, ISO 7064 MOD 11-2', source: 'GB 11643-1999' },
+  { type: 'au_tfn', country: 'AU', run: 9, upper: 0, pure: 3, pattern: `${D(3)} ?${D(3)} ?${D(3)}`, context: ['tfn', 'tax file'], validate: auTfn, format: '9 digits, weighted mod 11', source: `${PRESIDIO} AuTfnRecognizer` },
+  { type: 'au_medicare', country: 'AU', run: 10, upper: 0, pure: 5, pattern: `[2-6][0-9]{3} ?[0-9]{5} ?[0-9]{1,2}`, context: ['medicare'], validate: auMedicare, format: '10-11 digits, weighted check', source: `${PRESIDIO} AuMedicareRecognizer` },
+  { type: 'tr_tckn', country: 'TR', run: 11, upper: 0, pure: 11, pattern: D(11), context: ['tckn', 'kimlik', 'tc no', 'tc_no', 't.c.'], validate: trTckn, format: '11 digits, two checks', source: 'NVI' },
+  { type: 'jp_my_number', country: 'JP', run: 12, upper: 0, pure: 4, pattern: `${D(4)} ?${D(4)} ?${D(4)}`, context: ['my number', 'mynumber', 'マイナンバー', 'kojin bango', 'individual number'], validate: jpMyNumber, format: '12 digits, check digit', source: 'Digital Agency (JP)' },
+  { type: 'mx_curp', country: 'MX', run: 6, upper: 10, pure: 6, pattern: '[A-Z][AEIOUX][A-Z]{2}[0-9]{6}[HMX][A-Z]{5}[0-9A-Z][0-9]', validate: mxCurp, format: '18 chars, check digit', source: 'RENAPO' },
+  { type: 'cl_rut', country: 'CL', run: 7, upper: 0, pure: 3, shape: DOT, groups: 3, pattern: '[0-9]{1,2}\\.[0-9]{3}\\.[0-9]{3}-[0-9Kk]', validate: clRut, format: 'NN.NNN.NNN-K, mod 11', source: 'SII' },
+  { type: 'ch_ahv', country: 'CH', run: 13, upper: 0, pure: 4, pattern: '756\\.?[0-9]{4}\\.?[0-9]{4}\\.?[0-9]{2}', validate: chAhv, format: '756.NNNN.NNNN.NC, EAN-13', source: 'ZAS AHV' },
+  { type: 'il_id', country: 'IL', run: 9, upper: 0, pure: 9, pattern: D(9), context: ['teudat', 'zehut', 'israeli id', 'ת.ז'], validate: ilTeudatZehut, format: '9 digits, Luhn-like', source: 'Israel Population Authority' },
+  { type: 'us_itin', country: 'US', run: 9, upper: 0, pure: 4, groups: 3, shape: G324, pattern: '9[0-9]{2}-(?:5[0-9]|6[0-5]|7[0-9]|8[0-8]|9[0-24-9])-[0-9]{4}', validate: ok, format: '9NN-7N-NNNN', source: `${PRESIDIO} UsItinRecognizer` },
 ];
 
 export const NATIONAL_ID_TYPES: readonly string[] = Object.freeze([...new Set(NATIONAL_ID_RULES.map((r) => r.type))]);
@@ -361,6 +392,13 @@ const COMPILED: readonly CompiledId[] = NATIONAL_ID_RULES.map((rule) => {
   re.lastIndex = 0;
   return { rule, re };
 });
+/** The rows' prefilter fields as typed arrays: the per-string loop over rows reads no object properties. */
+const ROW_RUN = Int32Array.from(NATIONAL_ID_RULES, (r) => r.run);
+const ROW_UPPER = Int32Array.from(NATIONAL_ID_RULES, (r) => r.upper);
+const ROW_PURE = Int32Array.from(NATIONAL_ID_RULES, (r) => r.pure ?? 0);
+const ROW_GROUPS = Int32Array.from(NATIONAL_ID_RULES, (r) => r.groups ?? 0);
+const ROW_SHAPE = Int32Array.from(NATIONAL_ID_RULES, (r) => r.shape ?? 0);
+const ROW_DIGITS = Int32Array.from(NATIONAL_ID_RULES, (r) => r.digits ?? 0);
 const CONTEXT_INDEX = new KeywordIndex([...new Set(NATIONAL_ID_RULES.flatMap((r) => r.context ?? []).filter((w) => /^[\x21-\x7e ]+$/.test(w)))]);
 /** Context words outside ASCII (`fødselsnummer`, `マイナンバー`) are not in the index: such text is searched word by word. */
 const NON_ASCII_RE = /[^\x00-\x7f]/;
@@ -378,15 +416,43 @@ function contextBefore(lower: string, from: number, to: number, words: readonly 
   return false;
 }
 
+/** What the row prefilter knows of a string (its features). */
+export interface IdGate {
+  /** Longest digit run allowing single separators (max of TextFeatures cardRun and idRun). */
+  readonly run: number;
+  readonly upper: number;
+  /** Longest run of consecutive digits. */
+  readonly pure: number;
+  /** Most digit groups in one run. */
+  readonly groups: number;
+  /** Digits in the whole string. */
+  readonly digits: number;
+  /** ID_SHAPE_* bits seen. */
+  readonly shape: number;
+}
+
+/** An exhaustive gate: every row runs (the reference the prefilter is tested against). */
+export const NO_ID_GATE: IdGate = { run: Number.MAX_SAFE_INTEGER, upper: Number.MAX_SAFE_INTEGER, pure: Number.MAX_SAFE_INTEGER, groups: Number.MAX_SAFE_INTEGER, digits: Number.MAX_SAFE_INTEGER, shape: -1 };
+
+/** Can `rule` match a string with these features? False only when it cannot (tested against each row's pattern). */
+export function rowMayMatch(rule: NationalIdRule, g: IdGate): boolean {
+  if (rule.run > g.run || rule.upper > g.upper || (rule.pure ?? 0) > g.pure || (rule.groups ?? 0) > g.groups || (rule.digits ?? 0) > g.digits) return false;
+  const shape = rule.shape ?? 0;
+  return (g.shape & shape) === shape;
+}
+
 /**
  * Every national-id row over one string. Rows needing context run only when one of their words
  * occurs in the string at all; lettered rows only when the string has capitals.
  */
-export function scanNationalIds(text: string, run: number, upper: number, emit: (start: number, end: number, type: string) => void): void {
+export function scanNationalIds(text: string, g: IdGate, emit: (start: number, end: number, type: string) => void): void {
   let lower: string | null = null;
   let anyContext: boolean | undefined;
-  for (const { rule, re } of COMPILED) {
-    if (rule.run > run || rule.upper > upper) continue;
+  const { run, upper, pure, groups, digits, shape } = g;
+  for (let r = 0; r < COMPILED.length; r++) {
+    // rowMayMatch, unrolled over the typed arrays.
+    if (ROW_RUN[r]! > run || ROW_UPPER[r]! > upper || ROW_PURE[r]! > pure || ROW_GROUPS[r]! > groups || ROW_DIGITS[r]! > digits || (shape & ROW_SHAPE[r]!) !== ROW_SHAPE[r]!) continue;
+    const { rule, re } = COMPILED[r]!;
     if (rule.context !== undefined) {
       // One pass for all context words first: most strings hold none.
       if (!(anyContext ??= CONTEXT_INDEX.test(text) || NON_ASCII_RE.test(text))) continue;

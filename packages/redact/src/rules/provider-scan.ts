@@ -6,6 +6,7 @@
  */
 import { shannonEntropy } from '../checksums';
 import type { Emit, ValueRule } from '../value-rules';
+import { TRIGGER_LITERALS } from '../trigger-literals';
 import { KeywordIndex } from './keyword-index';
 import { PROVIDER_RULES, PROVIDER_RULE_TYPES, type ProviderRule } from './provider-rules';
 
@@ -40,6 +41,9 @@ export class ProviderScanner {
   private readonly found: number[] = [];
   /** Keyword hits of one scan: (keyword, end) pairs; a string with more is scanned for the first ones only. */
   private readonly hits = new Int32Array(2 * MAX_CANDIDATES);
+  /** The text the hits are of (the last literals() call), and how many there are. */
+  private hitsOf: string | null = null;
+  private hitCount = 0;
 
   constructor(rules: readonly ProviderRule[], disabled: ReadonlySet<string>) {
     const keywords: string[] = [];
@@ -65,7 +69,17 @@ export class ProviderScanner {
         this.byKeyword[id]!.push(compiled);
       }
     });
-    this.index = new KeywordIndex(keywords);
+    this.index = new KeywordIndex(keywords, TRIGGER_LITERALS);
+  }
+
+  /**
+   * One keyword pass over `text`: keeps the provider keyword hits for scan() and returns the
+   * trigger literal bits (trigger-literals.ts) the text redactor gates on.
+   */
+  literals(text: string): number {
+    this.hitCount = this.index.scan(text, this.hits);
+    this.hitsOf = text;
+    return this.index.flags;
   }
 
   get size(): number {
@@ -78,9 +92,11 @@ export class ProviderScanner {
    */
   scan(text: string, emit: Emit): void {
     const found = this.found;
-    found.length = 0;
+    if (found.length !== 0) found.length = 0;
     const { byKeyword, hits } = this;
-    const n = this.index.scan(text, hits);
+    // The text redactor's literals() pass usually ran on this very string just before.
+    const n = this.hitsOf === text ? this.hitCount : this.index.scan(text, hits);
+    this.hitsOf = null;
     if (n === 0) return;
     const { keywords } = this.index;
     for (let h = 0; h < n && found.length < MAX_CANDIDATES * 3; h++) {
@@ -158,10 +174,17 @@ export class ProviderScanner {
   }
 }
 
+/** The provider table as a value rule, with the keyword pass the text redactor's gates share. */
+export interface ProviderValueRule extends ValueRule {
+  /** Runs the keyword pass over `text` (kept for a scan of the same string) and returns its trigger literal bits. */
+  literals(text: string): number;
+}
+
 /** The provider table as one value rule (its types are every row's type). */
-export function providerRule(disabled: ReadonlySet<string>): ValueRule {
+export function providerRule(disabled: ReadonlySet<string>): ProviderValueRule {
   const scanner = new ProviderScanner(PROVIDER_RULES, disabled);
   return {
+    literals: (text: string) => scanner.literals(text),
     types: PROVIDER_RULE_TYPES,
     // No provider format is shorter than 16 characters; the text redactor gates plain prose (its `provider` condition).
     applies: (f) => f.length >= MIN_TOKEN_TEXT,

@@ -34,6 +34,9 @@ export function isV2Version(version: string | undefined): boolean {
   return version !== undefined && /^2\.\d+\.\d+/.test(version);
 }
 
+let lastRevision: string | undefined;
+let lastSessionless = false;
+
 export const v2Adapter: SdkAdapter = {
   major: 2,
   versions: V2_VERSIONS,
@@ -50,6 +53,13 @@ export const v2Adapter: SdkAdapter = {
     const negotiated = (p as ProtocolInternals)._negotiatedProtocolVersion;
     return typeof negotiated === 'string' && negotiated.length <= 32 ? negotiated : undefined;
   },
-  sessionless: isSessionlessRevision,
+  sessionless: (version) => {
+    // Asked for every request and side, almost always with the one revision the instance negotiated.
+    if (version !== lastRevision) {
+      lastRevision = version;
+      lastSessionless = isSessionlessRevision(version);
+    }
+    return lastSessionless;
+  },
   roundTrips: new RoundTripLegs(),
 };
