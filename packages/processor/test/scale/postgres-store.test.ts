@@ -166,6 +166,30 @@ describe.skipIf(skip)('PostgreSQL store', () => {
     expect(await second.store.count({ chain_id: 'r1' })).toBe(2);
   });
 
+  it('a group commit split over entries: open slices are neither sealed nor kept until the last one closes them', async () => {
+    const url = await freshDb();
+    const { store } = await open(url, 'r1');
+    const a = await store.appendInbox('[]', { open: true });
+    const b = await store.appendInbox('[]', { open: true });
+    // Another replica's open entry is its own business.
+    const other = await openPostgresStore({ url, chainId: 'r2', connectTimeoutMs: 2000 });
+    opened.push(other);
+    const o = await other.appendInbox('[]', { open: true });
+    // An interrupted group (never closed) is dropped at the next start's read; the closed one is kept whole.
+    await store.appendInbox('[]', { open: true });
+    const c = await store.appendInbox('[]', { closes: [a, b] });
+    const ids = (await store.readInbox()).map((e) => [e.id, e.done]);
+    expect(ids).toEqual([[a, null], [b, null], [c, null]]);
+    const raw = new Client({ connectionString: url });
+    await raw.connect();
+    expect((await raw.query(`SELECT chain_id FROM audit_inbox WHERE id = $1`, [o])).rows).toEqual([{ chain_id: 'r2' }]);
+    await raw.end();
+    // r2's own start drops it.
+    expect((await other.readInbox()).map((e) => e.id)).toEqual([]);
+    await store.discardInbox([a, b, c]);
+    expect(await store.readInbox()).toEqual([]);
+  });
+
   it('retention purges checkpointed segments of every chain and verify still holds', async () => {
     const url = await freshDb();
     let now = Date.parse('2026-01-01T00:00:00Z');
