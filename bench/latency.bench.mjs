@@ -10,6 +10,7 @@
 //   [--before-cli /path/to/old/packages/processor/dist/cli/main.js] [--label name] [--trail-dir /tmp]
 //   [--nice -10]        run serve (and this client) ahead of the machine's other load (root)
 //   [--no-fsync yes]    diagnosis only: serve under libeatmydata (fsync a no-op), to see what fsync costs
+//   [--verify no]       skip the /api/verify phase (measure the 8 MiB phase only)
 //   [--profile-dir DIR] serve with --cpu-prof (main thread's long turns: node lib/profile-stalls.cjs FILE)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,7 +29,7 @@ import { writeResult } from './lib/results.mjs';
 import { commandLine, flags, fmt, machineLine, quantile, table } from './lib/stats.mjs';
 
 const require = createRequire(import.meta.url);
-const opts = flags({ records: 1_000_000, big: 6, probeMs: 100, idleS: 3, settleS: 3, beforeCli: '', label: 'latency', trailDir: tmpdir(), maxBodyMib: 8, nice: '0', noFsync: '', profileDir: '' });
+const opts = flags({ records: 1_000_000, big: 6, probeMs: 100, idleS: 3, settleS: 3, beforeCli: '', label: 'latency', trailDir: tmpdir(), maxBodyMib: 8, nice: '0', noFsync: '', profileDir: '', verify: 'yes' });
 const nice = Number(opts.nice);
 if (nice !== 0) os.setPriority(nice);
 const EAT_MY_DATA = '/usr/lib/x86_64-linux-gnu/libeatmydata.so';
@@ -214,26 +215,28 @@ async function runVariant(name, cli) {
     result.idleLoop = la[1] ?? null;
     result.bigLoop = la[2] ?? null;
 
-    // Phase B: verify a 1M-record trail (made with this build) through the API.
-    const trail = await makeTrail(dist, path.join(opts.trailDir, `mcptrail-latency-${name}-${opts.records}.db`), opts.records, log);
-    const monB = path.join(work, 'loop-b.jsonl');
-    const b = await startServe(cli, trail.file, work, monB);
-    await settle(b.url);
-    await markPhase(b.child);
-    p = probe(b.url);
-    await sleep(1000);
-    const cpu1 = cpuSeconds(b.child.pid);
-    const v = await get(new Agent(), b.url, '/api/verify');
-    result.verifyCpu = cpuSeconds(b.child.pid) - cpu1;
-    result.verify = await p.stop();
-    result.verifyClient = await markPhase(b.child);
-    result.verifyMessages = messageText(b.messages);
-    result.verifySeconds = v.ms / 1000;
-    result.verifyOk = v.status === 200 ? JSON.parse(v.text).ok : `HTTP ${v.status}: ${v.text.slice(0, 200)}`;
-    result.verifyRecords = v.status === 200 ? JSON.parse(v.text).records : null;
-    b.child.kill('SIGTERM');
-    await new Promise((r) => b.child.once('exit', r));
-    result.verifyLoop = monitorLines(monB)[1] ?? null;
+    if (opts.verify !== 'no') {
+      // Phase B: verify a 1M-record trail (made with this build) through the API.
+      const trail = await makeTrail(dist, path.join(opts.trailDir, `mcptrail-latency-${name}-${opts.records}.db`), opts.records, log);
+      const monB = path.join(work, 'loop-b.jsonl');
+      const b = await startServe(cli, trail.file, work, monB);
+      await settle(b.url);
+      await markPhase(b.child);
+      p = probe(b.url);
+      await sleep(1000);
+      const cpu1 = cpuSeconds(b.child.pid);
+      const v = await get(new Agent(), b.url, '/api/verify');
+      result.verifyCpu = cpuSeconds(b.child.pid) - cpu1;
+      result.verify = await p.stop();
+      result.verifyClient = await markPhase(b.child);
+      result.verifyMessages = messageText(b.messages);
+      result.verifySeconds = v.ms / 1000;
+      result.verifyOk = v.status === 200 ? JSON.parse(v.text).ok : `HTTP ${v.status}: ${v.text.slice(0, 200)}`;
+      result.verifyRecords = v.status === 200 ? JSON.parse(v.text).records : null;
+      b.child.kill('SIGTERM');
+      await new Promise((r) => b.child.once('exit', r));
+      result.verifyLoop = monitorLines(monB)[1] ?? null;
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -255,7 +258,7 @@ for (const r of results) {
   const phases = [
     ['idle', r.idle, r.idleLoop, r.idleClient],
     [`${opts.big} × 8 MiB OTLP requests`, r.big, r.bigLoop, r.bigClient],
-    [`/api/verify, ${fmt(r.verifyRecords ?? opts.records, 0)} records`, r.verify, r.verifyLoop, r.verifyClient],
+    ...(r.verify ? [[`/api/verify, ${fmt(r.verifyRecords ?? opts.records, 0)} records`, r.verify, r.verifyLoop, r.verifyClient]] : []),
   ];
   for (const [phase, data, loop, client] of phases) {
     const h = summary(data.healthz);
@@ -288,7 +291,7 @@ const md = [
   '',
   table(
     ['build', '8 MiB requests: total / each (ms)', 'processor CPU for them', '/api/verify wall / processor CPU', 'verify'],
-    results.map((r) => [r.name, `${fmt(r.bigSeconds, 1)} s / ${r.bigMs.map((m) => fmt(m, 0)).join(', ')} (status ${[...new Set(r.bigStatus)].join(',')})`, `${fmt(r.ingestCpu, 1)} s`, `${fmt(r.verifySeconds, 1)} s / ${fmt(r.verifyCpu, 1)} s`, String(r.verifyOk)]),
+    results.map((r) => [r.name, `${fmt(r.bigSeconds, 1)} s / ${r.bigMs.map((m) => fmt(m, 0)).join(', ')} (status ${[...new Set(r.bigStatus)].join(',')})`, `${fmt(r.ingestCpu, 1)} s`, r.verify ? `${fmt(r.verifySeconds, 1)} s / ${fmt(r.verifyCpu, 1)} s` : 'skipped', r.verify ? String(r.verifyOk) : 'skipped']),
   ),
   '',
   table(

@@ -20,7 +20,7 @@ import type { TrailStore } from '../../src/store/types';
 import { auditLog, logs, memoryLogger } from './fixtures';
 import { testRedactor } from './redactor';
 
-/** More than one inbox slice (1,000 drafts) in one request. */
+/** More than one inbox slice (INBOX_SLICE, 500 drafts) in one request. */
 const DRAFTS = 1500;
 
 let dir: string;
