@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { FIXTURES_DIR, PACKAGE_DIR } from './processes';
+import { FIXTURES_DIR, otlpEnv, PACKAGE_DIR, spawnNode, waitForPort } from './processes';
 
 /**
  * One SDK version of the test matrix: a directory holding the matrix fixtures, where the bare specifiers
@@ -85,4 +85,48 @@ export function sdkVersions(): { v1Oldest: SdkVersion; v1: SdkVersion; v2First: 
       { unknownToolIsRpcError: true, seesRequestHeaders: true },
     ),
   };
+}
+
+/** One run of the matrix fixtures: `server.*` under the given node arguments, `agent.cjs` driving it. */
+export interface FixturePair {
+  name: string;
+  receiverUrl: string;
+  transport: 'http' | 'stdio';
+  serverArgs: string[];
+  serverEnv: Record<string, string>;
+  agentArgs: string[];
+  agentEnv: Record<string, string>;
+  /** Where the agent writes its JSON result (`FIXTURE_RESULT_FILE`). */
+  resultFile: string;
+}
+
+/**
+ * Over HTTP the server is started here and the agent gets its URL; over stdio the agent spawns the server
+ * itself from `FIXTURE_SERVER_ARGS`/`_ENV`. Returns the agent's result and the HTTP server's stderr.
+ */
+export async function runFixturePair<R>(pair: FixturePair): Promise<{ result: R; serverStderr: string }> {
+  const agentEnv: Record<string, string> = { ...pair.agentEnv, FIXTURE_RESULT_FILE: pair.resultFile };
+  let server: ReturnType<typeof spawnNode> | undefined;
+  if (pair.transport === 'http') {
+    server = spawnNode(pair.serverArgs, otlpEnv(pair.receiverUrl, { ...pair.serverEnv, FIXTURE_TRANSPORT: 'http' }), 60_000);
+    const port = await waitForPort(server);
+    Object.assign(agentEnv, { FIXTURE_TRANSPORT: 'http', FIXTURE_URL: `http://127.0.0.1:${port}/mcp` });
+  } else {
+    Object.assign(agentEnv, {
+      FIXTURE_TRANSPORT: 'stdio',
+      FIXTURE_SERVER_ARGS: JSON.stringify(pair.serverArgs),
+      FIXTURE_SERVER_ENV: JSON.stringify({ ...pair.serverEnv, FIXTURE_TRANSPORT: 'stdio' }),
+    });
+  }
+  const done = await spawnNode(pair.agentArgs, otlpEnv(pair.receiverUrl, agentEnv), 60_000).finished;
+  let serverStderr = '';
+  if (server) {
+    server.child.kill('SIGTERM');
+    serverStderr = (await server.finished).stderr;
+  }
+  try {
+    return { result: JSON.parse(readFileSync(pair.resultFile, 'utf8')) as R, serverStderr };
+  } catch {
+    throw new Error(`cell ${pair.name}: the agent wrote no result (exit ${done.code}); stderr:\n${done.stderr}`);
+  }
 }

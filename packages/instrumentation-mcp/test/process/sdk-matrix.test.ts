@@ -23,8 +23,8 @@ import {
 } from '@mcptrail/conventions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FlatLog, type FlatSpan, OtlpReceiver, SPAN_KIND } from '../helpers/otlp-receiver';
-import { killAll, otlpEnv, REGISTER, spawnNode, type TempDir, tempDir, waitForPort } from '../helpers/processes';
-import { type SdkVersion, sdkVersions } from '../helpers/sdk-matrix';
+import { killAll, REGISTER, type TempDir, tempDir } from '../helpers/processes';
+import { runFixturePair, type SdkVersion, sdkVersions } from '../helpers/sdk-matrix';
 
 const CALLS = ['get_weather', 'explode', 'forbidden', 'missing', 'redefine_tool', 'get_weather'];
 type Transport = 'stdio-esm' | 'stdio-cjs' | 'http';
@@ -229,46 +229,22 @@ function audits(logs: FlatLog[], cell: Cell): FlatLog[] {
 }
 
 async function runCell(cell: Cell, receiver: OtlpReceiver, dir: TempDir): Promise<CellRun> {
-  const resultFile = dir.file(`${cell.name}.json`);
-  const serverEnv = {
-    OTEL_SERVICE_NAME: service(cell, 'server'),
-    FIXTURE_SDK: String(cell.server.major),
-    FIXTURE_BEARER_TOKEN: TOKEN,
-  };
   const esm = cell.transport !== 'stdio-cjs';
-  const serverArgs = [esm ? '--import' : '--require', REGISTER, path.join(cell.server.root, esm ? 'server.mjs' : 'server.cjs')];
-  const agentEnv: Record<string, string> = {
-    OTEL_SERVICE_NAME: service(cell, 'agent'),
-    FIXTURE_SDK: String(cell.client.major),
-    FIXTURE_CALLS: JSON.stringify(cell.calls),
-    FIXTURE_RESULT_FILE: resultFile,
-    FIXTURE_BEARER_TOKEN: TOKEN,
-    ...(cell.pin ? { FIXTURE_PIN: cell.pin } : {}),
-  };
-  let server: ReturnType<typeof spawnNode> | undefined;
-  if (cell.transport === 'http') {
-    server = spawnNode(serverArgs, otlpEnv(receiver.url, { ...serverEnv, FIXTURE_TRANSPORT: 'http' }), 60_000);
-    const port = await waitForPort(server);
-    Object.assign(agentEnv, { FIXTURE_TRANSPORT: 'http', FIXTURE_URL: `http://127.0.0.1:${port}/mcp` });
-  } else {
-    Object.assign(agentEnv, {
-      FIXTURE_TRANSPORT: 'stdio',
-      FIXTURE_SERVER_ARGS: JSON.stringify(serverArgs),
-      FIXTURE_SERVER_ENV: JSON.stringify({ ...serverEnv, FIXTURE_TRANSPORT: 'stdio' }),
-    });
-  }
-  const agent = spawnNode(['--require', REGISTER, path.join(cell.client.root, 'agent.cjs')], otlpEnv(receiver.url, agentEnv), 60_000);
-  const done = await agent.finished;
-  let serverStderr = '';
-  if (server) {
-    server.child.kill('SIGTERM');
-    serverStderr = (await server.finished).stderr;
-  }
-  let result: CellRun['agent'] & { serverStderr?: string };
-  try {
-    result = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(resultFile, 'utf8')));
-  } catch {
-    throw new Error(`cell ${cell.name}: the agent wrote no result (exit ${done.code}); stderr:\n${done.stderr}`);
-  }
+  const { result, serverStderr } = await runFixturePair<CellRun['agent'] & { serverStderr?: string }>({
+    name: cell.name,
+    receiverUrl: receiver.url,
+    transport: cell.transport === 'http' ? 'http' : 'stdio',
+    serverArgs: [esm ? '--import' : '--require', REGISTER, path.join(cell.server.root, esm ? 'server.mjs' : 'server.cjs')],
+    serverEnv: { OTEL_SERVICE_NAME: service(cell, 'server'), FIXTURE_SDK: String(cell.server.major), FIXTURE_BEARER_TOKEN: TOKEN },
+    agentArgs: ['--require', REGISTER, path.join(cell.client.root, 'agent.cjs')],
+    agentEnv: {
+      OTEL_SERVICE_NAME: service(cell, 'agent'),
+      FIXTURE_SDK: String(cell.client.major),
+      FIXTURE_CALLS: JSON.stringify(cell.calls),
+      FIXTURE_BEARER_TOKEN: TOKEN,
+      ...(cell.pin ? { FIXTURE_PIN: cell.pin } : {}),
+    },
+    resultFile: dir.file(`${cell.name}.json`),
+  });
   return { cell, agent: result, serverStderr: serverStderr || result.serverStderr || '' };
 }

@@ -8,7 +8,6 @@
  * instrumentation has no link to an HTTP span.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   ATTR_GEN_AI_TOOL_NAME,
@@ -19,8 +18,8 @@ import {
 } from '@mcptrail/conventions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FlatSpan, OtlpReceiver, SPAN_KIND } from '../helpers/otlp-receiver';
-import { FIXTURES_DIR, killAll, otlpEnv, REGISTER, spawnNode, type TempDir, tempDir, waitForPort } from '../helpers/processes';
-import { type SdkVersion, sdkVersions } from '../helpers/sdk-matrix';
+import { FIXTURES_DIR, killAll, REGISTER, type TempDir, tempDir } from '../helpers/processes';
+import { runFixturePair, type SdkVersion, sdkVersions } from '../helpers/sdk-matrix';
 
 const TOKEN = `tok_${randomBytes(12).toString('hex')}`;
 const HTTP_OTEL = path.join(FIXTURES_DIR, 'http-otel.cjs');
@@ -204,43 +203,21 @@ describe('server span links: multi-round-trip legs and the ambient HTTP server s
 });
 
 async function runCell(cell: Cell, receiver: OtlpReceiver, dir: TempDir): Promise<AgentOut> {
-  const resultFile = dir.file(`${cell.name}.json`);
-  const serverEnv = {
-    OTEL_SERVICE_NAME: service(cell, 'server'),
-    FIXTURE_SDK: String(cell.sdk.major),
-    FIXTURE_BEARER_TOKEN: TOKEN,
-  };
-  const serverArgs = ['--require', REGISTER, ...(cell.httpInstrumentation ? ['--require', HTTP_OTEL] : []), path.join(cell.sdk.root, 'server.cjs')];
-  const agentEnv: Record<string, string> = {
-    OTEL_SERVICE_NAME: service(cell, 'agent'),
-    FIXTURE_SDK: String(cell.sdk.major),
-    FIXTURE_CALLS: JSON.stringify(cell.calls),
-    FIXTURE_RESULT_FILE: resultFile,
-    FIXTURE_BEARER_TOKEN: TOKEN,
-    ...(cell.pin ? { FIXTURE_PIN: cell.pin } : {}),
-  };
-  let server: ReturnType<typeof spawnNode> | undefined;
-  if (cell.transport === 'http') {
-    server = spawnNode(serverArgs, otlpEnv(receiver.url, { ...serverEnv, FIXTURE_TRANSPORT: 'http' }), 60_000);
-    const port = await waitForPort(server);
-    Object.assign(agentEnv, { FIXTURE_TRANSPORT: 'http', FIXTURE_URL: `http://127.0.0.1:${port}/mcp` });
-  } else {
-    Object.assign(agentEnv, {
-      FIXTURE_TRANSPORT: 'stdio',
-      FIXTURE_SERVER_ARGS: JSON.stringify(serverArgs),
-      FIXTURE_SERVER_ENV: JSON.stringify({ ...serverEnv, FIXTURE_TRANSPORT: 'stdio' }),
-    });
-  }
-  const agentArgs = [...(cell.agentInstrumented ? ['--require', REGISTER] : []), path.join(cell.sdk.root, 'agent.cjs')];
-  const agent = spawnNode(agentArgs, otlpEnv(receiver.url, agentEnv), 60_000);
-  const done = await agent.finished;
-  if (server) {
-    server.child.kill('SIGTERM');
-    await server.finished;
-  }
-  try {
-    return JSON.parse(readFileSync(resultFile, 'utf8')) as AgentOut;
-  } catch {
-    throw new Error(`cell ${cell.name}: the agent wrote no result (exit ${done.code}); stderr:\n${done.stderr}`);
-  }
+  const { result } = await runFixturePair<AgentOut>({
+    name: cell.name,
+    receiverUrl: receiver.url,
+    transport: cell.transport,
+    serverArgs: ['--require', REGISTER, ...(cell.httpInstrumentation ? ['--require', HTTP_OTEL] : []), path.join(cell.sdk.root, 'server.cjs')],
+    serverEnv: { OTEL_SERVICE_NAME: service(cell, 'server'), FIXTURE_SDK: String(cell.sdk.major), FIXTURE_BEARER_TOKEN: TOKEN },
+    agentArgs: [...(cell.agentInstrumented ? ['--require', REGISTER] : []), path.join(cell.sdk.root, 'agent.cjs')],
+    agentEnv: {
+      OTEL_SERVICE_NAME: service(cell, 'agent'),
+      FIXTURE_SDK: String(cell.sdk.major),
+      FIXTURE_CALLS: JSON.stringify(cell.calls),
+      FIXTURE_BEARER_TOKEN: TOKEN,
+      ...(cell.pin ? { FIXTURE_PIN: cell.pin } : {}),
+    },
+    resultFile: dir.file(`${cell.name}.json`),
+  });
+  return result;
 }
