@@ -9,12 +9,13 @@ import path from 'node:path';
 const passThrough = { redact: (value) => ({ value }), redactText: (value) => ({ value }) };
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
+const TOOLS = ['lookup_order', 'search_tickets', 'get_customer', 'list_invoices', 'get_weather', 'read_file'];
+
 function draftOf(i, t0) {
-  const tools = ['lookup_order', 'search_tickets', 'get_customer', 'list_invoices', 'get_weather', 'read_file'];
   const actor = `agent-${i % 3000}`;
   return {
     schema_version: '1', time: new Date(t0 + i * 1000).toISOString(), service: 'bench-orders', service_instance: 'bench-1', side: 'server',
-    session_id: `session-${actor}`, method: 'tools/call', tool: tools[i % tools.length], resource_uri: null, prompt: null, jsonrpc_request_id: String(i),
+    session_id: `session-${actor}`, method: 'tools/call', tool: TOOLS[i % TOOLS.length], resource_uri: null, prompt: null, jsonrpc_request_id: String(i),
     actor_id: actor, actor_scope: 'orders:read', client_name: 'bench-client', client_version: '1.0.0', client_address: null, server_name: 'bench-orders',
     server_version: '1.0.0', protocol_version: '2025-06-18', args: { orderId: `A-${i}`, limit: 10 }, args_hash: null, args_size: 32,
     result: { content_count: 1, content_types: ['text'], size: 120, is_error: false }, outcome: 'ok', error_type: null, error_message: null, duration_ms: 2,
@@ -74,18 +75,9 @@ export async function makeTrail(dist, file, records, log = () => {}) {
   const insertCp = store.db.prepare('INSERT INTO checkpoints (chain_id, seq, hash, time, signature, key_id) VALUES (@chain_id, @seq, @hash, @time, @signature, @key_id)');
   const t0 = Date.now() - records * 1000;
   let head = { seq: 0, hash: GENESIS_HASH };
-  const tools = ['lookup_order', 'search_tickets', 'get_customer', 'list_invoices', 'get_weather', 'read_file'];
   const write = store.db.transaction((from, to) => {
     for (let i = from; i < to; i++) {
-      const actor = `agent-${i % 3000}`;
-      const draft = {
-        schema_version: '1', time: new Date(t0 + i * 1000).toISOString(), service: 'bench-orders', service_instance: 'bench-1', side: 'server',
-        session_id: `session-${actor}`, method: 'tools/call', tool: tools[i % tools.length], resource_uri: null, prompt: null, jsonrpc_request_id: String(i),
-        actor_id: actor, actor_scope: 'orders:read', client_name: 'bench-client', client_version: '1.0.0', client_address: null, server_name: 'bench-orders',
-        server_version: '1.0.0', protocol_version: '2025-06-18', args: { orderId: `A-${i}`, limit: 10 }, args_hash: null, args_size: 32,
-        result: { content_count: 1, content_types: ['text'], size: 120, is_error: false }, outcome: 'ok', error_type: null, error_message: null, duration_ms: 2,
-        tool_schema_version: 'v1', tool_destructive: null, trace_id: i.toString(16).padStart(32, '0'), span_id: i.toString(16).padStart(16, '0'), parent_span_id: null, source: 'span+log',
-      };
+      const draft = draftOf(i, t0);
       const { record, body } = sealDraft(draft, 'main', head);
       insert.run('main', record.seq, record.hash, body);
       head = { seq: record.seq, hash: record.hash };
