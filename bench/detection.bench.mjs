@@ -11,13 +11,13 @@
 // time-based rules are ticked at every step. Latency is real: from the POST carrying a record to
 // the webhook delivery of the alert it raised.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as conv from '@mcptrail/conventions';
 import { loadConfig, silentLogger, startProcessor } from '@mcptrail/processor';
 import { attacks, DAY, MINUTE, normalTraffic, START } from './lib/detection-traffic.mjs';
 import { writeResult } from './lib/results.mjs';
+import { startWebhookReceiver } from './lib/webhook-receiver.mjs';
 import { commandLine, fmt, machineLine, quantile, table } from './lib/stats.mjs';
 import { flags } from './lib/stats.mjs';
 
@@ -121,19 +121,9 @@ function encode(batch) {
 
 // 3. The alert sink's other end: webhook deliveries with their arrival time.
 const delivered = new Map(); // alert id → { at, alert }
-const webhook = createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const at = performance.now();
-    try {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      if (body.alert && !delivered.has(body.alert.id)) delivered.set(body.alert.id, { at, alert: body.alert });
-    } catch {}
-    res.writeHead(204).end();
-  });
+const webhook = await startWebhookReceiver((alert, at) => {
+  if (!delivered.has(alert.id)) delivered.set(alert.id, { at, alert });
 });
-await new Promise((r) => webhook.listen(0, '127.0.0.1', r));
 
 // 4. The processor, as `serve` starts it, on the simulated clock. Holidays are configured, as a deployment would.
 const dir = mkdtempSync(path.join(tmpdir(), 'mcptrail-detection-bench-'));

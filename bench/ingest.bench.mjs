@@ -15,7 +15,7 @@
 // gets its own service names, as the Collector's load-balancing exporter routes by service.name.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,6 +25,7 @@ import { clusterCpuSeconds, startPgCluster } from './lib/pg-cluster.mjs';
 import { cpuSeconds, memoryMiB, threadCpuSeconds } from './lib/proc.mjs';
 import { writeResult } from './lib/results.mjs';
 import { commandLine, flags, fmt, machineLine, median, quantile, table } from './lib/stats.mjs';
+import { startWebhookReceiver } from './lib/webhook-receiver.mjs';
 
 const require = createRequire(import.meta.url);
 const opts = flags({ calls: 200_000, batch: 512, clients: 4, actors: 0, attacks: 10, store: 'sqlite', replicas: 1, label: '', serverNodeArgs: '', keep: 0, phases: 'ack,full,paced', rate: 10_000, duration: 60 });
@@ -62,19 +63,9 @@ for (let n = 0; n < opts.attacks; n++) {
 
 // 2. A loopback webhook receiver: the alert sink's deliveries, with their arrival time.
 let alertsByTrace = new Map();
-const webhook = createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const at = performance.now();
-    try {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      for (const t of body.alert?.evidence?.trace_ids ?? []) if (!alertsByTrace.has(t)) alertsByTrace.set(t, { at, rule: body.alert.rule_id });
-    } catch {}
-    res.writeHead(204).end();
-  });
+const webhook = await startWebhookReceiver((alert, at) => {
+  for (const t of alert.evidence?.trace_ids ?? []) if (!alertsByTrace.has(t)) alertsByTrace.set(t, { at, rule: alert.rule_id });
 });
-await new Promise((r) => webhook.listen(0, '127.0.0.1', r));
 const agent = new Agent({ keepAlive: true, maxSockets: Math.max(opts.clients, 16) + 2 });
 
 // 3. The same-run floor: what this disk and CPU give raw better-sqlite3 for 1 KB rows.
