@@ -1,43 +1,21 @@
 /**
- * Rows of one chain in seq order for the verifier, as `[seq, hash, body]` tuples: on SQLite
- * straight from a `.raw()` statement (no row object per record, which is a measurable share
- * of verify's cost at a million records), elsewhere from the store's own scan.
+ * Rows of one chain in seq order for the verifier, as `[seq, hash, body]` tuples: from the store's
+ * `rawRange` where it has one (SQLite: no row object per record), else from its own scan.
  */
-import type Database from 'better-sqlite3';
-import type { AuditStore } from '../store/types';
+import type { AuditStore, RawRow } from '../store/types';
 
-export type RawRow = [seq: number, hash: string, body: string];
+export type { RawRow } from '../store/types';
 
-/** Rows per page from a store that is not SQLite (PostgreSQL): one query each. */
+/** Rows per page from a store without `rawRange` (PostgreSQL): one query each. */
 const REMOTE_BATCH = 5000;
-
-/** A SQLite store exposes its connection (store/sqlite.ts `db`). */
-function sqliteDb(store: AuditStore): Database.Database | null {
-  const db = (store as { db?: Database.Database }).db;
-  return store.kind === 'sqlite' && db && typeof db.prepare === 'function' ? db : null;
-}
-
-const statements = new WeakMap<Database.Database, Database.Statement>();
-
-function rangeStatement(db: Database.Database): Database.Statement {
-  let stmt = statements.get(db);
-  if (!stmt) {
-    // The primary key (chain_id, seq) serves the range; same table the store's own scan reads.
-    stmt = db.prepare(`SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`).raw(true);
-    statements.set(db, stmt);
-  }
-  return stmt;
-}
 
 /** Rows with fromSeq <= seq <= throughSeq (null: to the end), `batchSize` at a time. */
 export async function* chainRows(store: AuditStore, chainId: string, fromSeq: number, throughSeq: number | null, batchSize: number): AsyncIterable<RawRow[]> {
   const through = throughSeq ?? Number.MAX_SAFE_INTEGER;
-  const db = sqliteDb(store);
-  if (db) {
-    const stmt = rangeStatement(db);
+  if (store.rawRange) {
     let from = fromSeq;
     while (from <= through) {
-      const batch = stmt.all(chainId, from, through, batchSize) as RawRow[];
+      const batch = store.rawRange(chainId, from, through, batchSize);
       if (batch.length === 0) return;
       yield batch;
       if (batch.length < batchSize) return;

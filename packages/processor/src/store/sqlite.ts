@@ -26,6 +26,7 @@ import type {
   InboxEntry,
   InboxGroupStep,
   InboxProgress,
+  RawRow,
   SealOutcome,
   SealPlan,
   StoredRow,
@@ -182,6 +183,8 @@ class SqliteStore implements SqliteAuditStore {
       lastCheckpoint: db.prepare(`SELECT * FROM checkpoints WHERE chain_id = ? ORDER BY seq DESC LIMIT 1`),
       checkpoints: db.prepare(`SELECT * FROM checkpoints WHERE chain_id = ? ORDER BY seq`),
       scan: db.prepare(`SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? ORDER BY seq LIMIT ?`),
+      // The primary key (chain_id, seq) serves the range.
+      rawRange: db.prepare(`SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`).raw(true),
       chains: db
         .prepare(
           `SELECT DISTINCT chain_id FROM audit_records UNION SELECT DISTINCT chain_id FROM checkpoints UNION SELECT DISTINCT chain_id FROM alert_events ORDER BY 1`,
@@ -342,6 +345,11 @@ class SqliteStore implements SqliteAuditStore {
 
   scan(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]> {
     return pageChain((from, size) => this.stmts.scan.all(opts.chainId, from, size) as StoredRow[], opts, () => this.assertOpen());
+  }
+
+  rawRange(chainId: string, fromSeq: number, throughSeq: number, limit: number): RawRow[] {
+    this.assertOpen();
+    return this.stmts.rawRange.all(chainId, fromSeq, throughSeq, limit) as RawRow[];
   }
 
   scanHashes(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]> {

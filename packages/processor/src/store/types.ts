@@ -96,6 +96,9 @@ export interface AlertEvent extends Required<AlertEventInput> {
   hash: string;
 }
 
+/** One stored record as verify reads it. */
+export type RawRow = [seq: number, hash: string, body: string];
+
 /** Store-agnostic access to the trail. SQLite today; PostgreSQL implements the same. */
 export interface AuditStore {
   readonly kind: 'sqlite' | 'postgres';
@@ -109,6 +112,12 @@ export interface AuditStore {
   count(q?: { chain_id?: string }): Promise<number>;
   /** Raw rows of one chain in `seq` order, in batches (for verification). */
   scan(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]>;
+  /**
+   * Rows of one chain with fromSeq <= seq <= throughSeq, in seq order, at most `limit`, as `[seq, hash, body]`
+   * tuples: no row object per record, a measurable share of verify's cost at a million records. Only stores that
+   * read synchronously and cheaply offer it (SQLite); verify falls back to `scan` elsewhere.
+   */
+  rawRange?(chainId: string, fromSeq: number, throughSeq: number, limit: number): RawRow[];
   /** (seq, hash) of one chain in seq order, in batches: the Merkle leaves, without the bodies (proofs). */
   scanHashes(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<Array<{ seq: number; hash: string }>>;
   /** Checkpoints of one chain, oldest first. */
