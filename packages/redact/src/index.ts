@@ -7,4 +7,4 @@ export { PROVIDER_RULES, type ProviderRule } from './rules/provider-rules';
 export { NATIONAL_ID_RULES, type NationalIdRule } from './rules/national-ids';
 export { BUILTIN_KEY_LABELS } from './key-rules';
 export { DEFAULT_LIMITS } from './options';
-export type { RedactionMode, RedactionPattern, RedactionLimits, RedactorOptions, RedactionResult, Redactor } from './types';
+export type { RedactionMode, RedactionPattern, RedactionLimits, RedactorOptions, RedactionResult, RedactionSummary, Redactor } from './types';

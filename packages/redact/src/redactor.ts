@@ -17,7 +17,7 @@ import { isRedactionMarker } from './markers';
 import { JWK_TYPE } from './text-redaction';
 import { resolveOptions } from './options';
 import { type Tally, TextRedactor, marker, newTally } from './text-redaction';
-import type { RedactionMode, RedactionResult, Redactor, RedactorOptions } from './types';
+import type { RedactionMode, RedactionResult, RedactionSummary, Redactor, RedactorOptions } from './types';
 import { providerRule } from './rules/provider-scan';
 import { BUILTIN_PII_RULES, BUILTIN_VALUE_RULES, PROVIDER_TABLE, highEntropy } from './value-rules';
 
@@ -71,6 +71,8 @@ interface Walk {
   budget: number;
   /** Set when a `drop`-mode value rule fired on the string just walked. */
   drop: boolean;
+  /** False for scan(): objects are walked and tallied but not copied (nothing is returned). */
+  copy: boolean;
 }
 
 class DefaultRedactor implements Redactor {
@@ -116,9 +118,7 @@ class DefaultRedactor implements Redactor {
   }
 
   redact(value: unknown): RedactionResult<unknown> {
-    // The walk state is reused between calls; a re-entrant call (a toJSON that redacts) gets its own.
-    const w = this.spareWalk ?? this.newWalk();
-    this.spareWalk = null;
+    const w = this.takeWalk(true);
     try {
       let out = this.walk(value, 0, w);
       if (out === OMIT) out = undefined;
@@ -126,6 +126,35 @@ class DefaultRedactor implements Redactor {
     } finally {
       this.recycle(w);
     }
+  }
+
+  redactJson(value: unknown): RedactionResult<string> {
+    const w = this.takeWalk(true);
+    try {
+      const out = this.walk(value, 0, w);
+      // The copy holds only JSON values, so stringify cannot throw or meet a getter; OMIT has no JSON form.
+      return result(out === OMIT ? 'null' : JSON.stringify(out), w.tally);
+    } finally {
+      this.recycle(w);
+    }
+  }
+
+  scan(value: unknown): RedactionSummary {
+    const w = this.takeWalk(false);
+    try {
+      this.walk(value, 0, w);
+      return summary(w.tally);
+    } finally {
+      this.recycle(w);
+    }
+  }
+
+  /** The walk state is reused between calls; a re-entrant call (a toJSON that redacts) gets its own. */
+  private takeWalk(copy: boolean): Walk {
+    const w = this.spareWalk ?? this.newWalk();
+    this.spareWalk = null;
+    w.copy = copy;
+    return w;
   }
 
   private spareWalk: Walk | null = null;
@@ -192,7 +221,7 @@ class DefaultRedactor implements Redactor {
   // --- internals -------------------------------------------------------------------------------
 
   private newWalk(): Walk {
-    return { tally: newTally(), path: [], deep: null, budget: this.maxTotalBytes, drop: false };
+    return { tally: newTally(), path: [], deep: null, budget: this.maxTotalBytes, drop: false, copy: true };
   }
 
   private readonly modeCache = new Map<string, RedactionMode>();
@@ -382,8 +411,8 @@ class DefaultRedactor implements Redactor {
     return out;
   }
 
-  private walkPlainObject(obj: object, depth: number, w: Walk): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
+  private walkPlainObject(obj: object, depth: number, w: Walk): Record<string, unknown> | null {
+    const out: Record<string, unknown> | null = w.copy ? {} : null;
     w.budget -= 2;
     try {
       // for-in rather than Object.keys: a million-key object is not copied before the budget stops us.
@@ -402,7 +431,8 @@ class DefaultRedactor implements Redactor {
     return out;
   }
 
-  private walkMember(out: Record<string, unknown>, rawKey: string, value: unknown, depth: number, w: Walk, jwkOwner = false): void {
+  /** One property into `out` (null: scan only, the tally is all that counts). */
+  private walkMember(out: Record<string, unknown> | null, rawKey: string, value: unknown, depth: number, w: Walk, jwkOwner = false): void {
     w.budget -= rawKey.length + 4;
     const verdict = this.keyVerdict(rawKey);
     const key = verdict.cleanName ? rawKey : this.memberName(rawKey, out, w.tally);
@@ -410,7 +440,7 @@ class DefaultRedactor implements Redactor {
     if (label !== null) {
       if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return;
       const replaced = this.applyKeyRule(label, value, w.tally);
-      if (replaced !== OMIT) defineMember(out, key, replaced);
+      if (replaced !== OMIT && out !== null) defineMember(out, key, replaced);
       return;
     }
     if (typeof value === 'string' && value.length >= 8) {
@@ -419,13 +449,13 @@ class DefaultRedactor implements Redactor {
       const structural = jwkOwner === true && JWK_PRIVATE_MEMBERS.has(rawKey) ? JWK_TYPE : this.genericName(verdict) && looksLikeGenericSecret(value) ? GENERIC_SECRET_TYPE : null;
       if (structural !== null) {
         const replaced = this.applyType(structural, value, w.tally);
-        if (replaced !== OMIT) defineMember(out, key, replaced);
+        if (replaced !== OMIT && out !== null) defineMember(out, key, replaced);
         return;
       }
     }
     w.drop = false;
     const v = this.walk(value, depth + 1, w);
-    if (v !== OMIT && !w.drop) defineMember(out, key, v);
+    if (v !== OMIT && !w.drop && out !== null) defineMember(out, key, v);
     w.drop = false;
   }
 
@@ -456,13 +486,13 @@ class DefaultRedactor implements Redactor {
    * (`{"ghp_…": true}`, a header named after a token) must not survive as a name either. Clean
    * names are cached; a redacted name that collides with one already present gets a ` #n` suffix.
    */
-  private memberName(key: string, out: Record<string, unknown>, tally: Tally): string {
+  private memberName(key: string, out: Record<string, unknown> | null, tally: Tally): string {
     if (key.length < 8) return key;
     const before = tally.count;
     const r = this.text.redact(key, tally);
     if (r === null || r.text === key) return key;
     let name = r.text;
-    for (let n = 2; Object.hasOwn(out, name); n++) name = `${r.text} #${n}`;
+    if (out !== null) for (let n = 2; Object.hasOwn(out, name); n++) name = `${r.text} #${n}`;
     if (tally.count === before) tally.count++;
     return name;
   }
@@ -529,8 +559,8 @@ class DefaultRedactor implements Redactor {
     return true;
   }
 
-  private walkObject(_obj: object, entries: Iterable<[string, unknown]>, depth: number, w: Walk): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
+  private walkObject(_obj: object, entries: Iterable<[string, unknown]>, depth: number, w: Walk): Record<string, unknown> | null {
+    const out: Record<string, unknown> | null = w.copy ? {} : null;
     w.budget -= 2;
     for (const [key, value] of entries) {
       if (w.budget <= 0) {
@@ -615,6 +645,11 @@ function leave(w: Walk): void {
 function result<T>(value: T, tally: Tally): RedactionResult<T> {
   const types = tally.types.size === 0 ? [] : [...tally.types].sort();
   return { value, count: tally.count, types, truncated: tally.truncated };
+}
+
+function summary(tally: Tally): RedactionSummary {
+  const types = tally.types.size === 0 ? [] : [...tally.types].sort();
+  return { count: tally.count, types, truncated: tally.truncated };
 }
 
 function safeKeys(obj: object): string[] {

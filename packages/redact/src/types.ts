@@ -54,6 +54,13 @@ export interface RedactionResult<T> {
   truncated: boolean;
 }
 
+/** What a redaction found, without the value: `RedactionResult` minus `value`. */
+export interface RedactionSummary {
+  count: number;
+  types: string[];
+  truncated: boolean;
+}
+
 export interface Redactor {
   /**
    * Deep, JSON-safe copy with secrets replaced; never throws on data (cycles → '[Circular]',
@@ -61,6 +68,16 @@ export interface Redactor {
    * Error → {name, message (redacted)}, Date → ISO). Bounds enforced (truncated=true when cut).
    */
   redact(value: unknown): RedactionResult<unknown>;
+  /**
+   * `JSON.stringify(redact(value).value)` in one call (`'null'` when the value has no JSON form):
+   * the text is serialised from the redacted copy, so every value is read once.
+   */
+  redactJson(value: unknown): RedactionResult<string>;
+  /**
+   * The count, types and truncation `redact(value)` would report, without building the copy:
+   * for values that are only inspected (tool results scanned for credential types).
+   */
+  scan(value: unknown): RedactionSummary;
   /** Value rules over free text (error messages, log bodies, URLs, headers). */
   redactText(text: string): RedactionResult<string>;
   /**
