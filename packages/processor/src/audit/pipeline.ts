@@ -1,4 +1,4 @@
-import type { AuditRecord } from '@mcptrail/conventions';
+import type { AuditDraft, AuditRecord } from '@mcptrail/conventions';
 import type { CheckpointSigner } from '../chain/signing';
 import type { DecodedLogs, DecodedTraces, IngestResult, IngestSink } from '../otlp/types';
 import type { Checkpoint, TrailStore } from '../store/types';
@@ -29,6 +29,8 @@ export interface AuditPipeline extends IngestSink {
   onSealed(listener: (records: AuditRecord[]) => void | Promise<void>): void;
   /** Called with each checkpoint after it is committed (witness publication). */
   onCheckpoint(listener: (checkpoint: Checkpoint) => void): void;
+  /** Called with drafts of calls still alone after `loneHalfMs`, before they are sealed (detection; see audit/sealer.ts). */
+  onLoneHalves(listener: (drafts: AuditDraft[]) => void): void;
   /** Signs a checkpoint now when the chain or its alert history moved since the last one. */
   checkpointNow(): Promise<void>;
   /** Seals everything staged (pairing window or not) and waits for the listeners. */
@@ -60,6 +62,8 @@ export interface AuditPipelineOptions {
   checkpointEvery?: { records: number; seconds: number };
   /** How long a span waits for its audit log record (and vice versa) before sealing alone. Default 1000. */
   pairingWindowMs?: number;
+  /** A half still alone this long goes to the onLoneHalves listeners before it is sealed. Default 0 (off). */
+  loneHalfMs?: number;
   logger: TrailLogger;
   clock?: () => number;
   /** See NormalizeOptions.includeClientSpans. Default false. */
@@ -150,6 +154,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 class Pipeline implements AuditPipeline {
   private readonly store: TrailStore;
   private readonly checkpointListeners: Array<(checkpoint: Checkpoint) => void> = [];
+  private readonly loneHalfListeners: Array<(drafts: AuditDraft[]) => void> = [];
   private readonly logger: TrailLogger;
   private readonly clock: () => number;
   private readonly normalizeOptions: NormalizeOptions;
@@ -193,7 +198,8 @@ class Pipeline implements AuditPipeline {
     const clientWindowMs = !clientFallback
       ? 0
       : Math.max(1, opts.clientFallbackWindowMs === undefined ? DEFAULT_CLIENT_FALLBACK_WINDOW_MS : opts.clientFallbackWindowMs);
-    const timing = { windowMs: this.windowMs, clientWindowMs, checkpointRecords, checkpointMs, coalesceMs, ...(opts.origin ? { origin: opts.origin } : {}) };
+    const loneHalfMs = Math.max(0, opts.loneHalfMs ?? 0);
+    const timing = { windowMs: this.windowMs, clientWindowMs, checkpointRecords, checkpointMs, coalesceMs, loneHalfMs, ...(opts.origin ? { origin: opts.origin } : {}) };
     const local = () => new LocalSealStage({ store: opts.store, signer: opts.signer, logger: opts.logger, clock: this.clock, ...timing });
     this.stage = opts.sealerThread ? new SealerThread({ ...opts.sealerThread, ...timing, logger: opts.logger }) : local();
     const onSealed = (records: AuditRecord[], released: number) => {
@@ -209,15 +215,25 @@ class Pipeline implements AuditPipeline {
         }
       }
     };
+    const onLoneHalves = (drafts: AuditDraft[]) => {
+      for (const listener of this.loneHalfListeners) {
+        try {
+          listener(drafts);
+        } catch (err) {
+          this.logger.error('lone-half listener failed', { error: (err as Error).message });
+        }
+      }
+    };
+    const lone = loneHalfMs > 0 ? onLoneHalves : undefined;
     this.ready = Promise.resolve()
-      .then(() => this.stage.start(onSealed, onCheckpoint))
+      .then(() => this.stage.start(onSealed, onCheckpoint, lone))
       .catch(async (err: unknown) => {
         if (!(this.stage instanceof SealerThread)) throw err;
         // No sealer thread (it could not start): seal on this thread rather than refuse data.
         this.logger.warn('sealer thread did not start; sealing on the receiving thread', { error: (err as Error).message });
         await this.stage.close().catch(() => undefined);
         this.stage = local();
-        return this.stage.start(onSealed, onCheckpoint);
+        return this.stage.start(onSealed, onCheckpoint, lone);
       })
       .then(
         (recovered) => void (this.held += recovered),
@@ -235,6 +251,10 @@ class Pipeline implements AuditPipeline {
 
   onCheckpoint(listener: (checkpoint: Checkpoint) => void): void {
     this.checkpointListeners.push(listener);
+  }
+
+  onLoneHalves(listener: (drafts: AuditDraft[]) => void): void {
+    this.loneHalfListeners.push(listener);
   }
 
   async checkpointNow(): Promise<void> {
