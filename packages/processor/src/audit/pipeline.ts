@@ -110,11 +110,13 @@ export const DEFAULT_SEAL_COALESCE_MS = 25;
 /**
  * Records handed to the onSealed listeners in one call at most; the event loop gets a turn
  * between calls, so /healthz, acknowledgements and alert deliveries wait for at most one
- * (bench/latency.bench.mjs). Small: detection commits its state on its own schedule (every
- * 500 ms or 5,000 records, at once with an alert), not once per call, so an alert raised by
- * the first records of a large seal batch reaches the sinks without waiting for the rest.
+ * (bench/latency.bench.mjs). Small: detection on this thread costs ~250 µs per record
+ * (a 250-record call was a 62 ms turn in a --cpu-prof of serve), and it commits its state on
+ * its own schedule (every 500 ms or 5,000 records, at once with an alert), not once per call,
+ * so an alert raised by the first records of a large seal batch reaches the sinks without
+ * waiting for the rest.
  */
-export const EMIT_BATCH = 250;
+export const EMIT_BATCH = 100;
 /**
  * Drafts per inbox entry at most: bounds one append's synchronous encode, write and fsync
  * (500 drafts of ~1 KB: ~8 ms wall, ~2 ms CPU on the 2-core box; 1,000: ~11 ms, ~3 ms; the
@@ -347,6 +349,9 @@ class Pipeline implements AuditPipeline {
   private async commitPending(): Promise<void> {
     // Nothing is appended before the seal stage re-read the inbox (it must not see an entry twice).
     await this.ready;
+    // Queued beside a large request, small ones go first as their own entry: they must not wait
+    // for all of its slices (test/audit/interleaved-append.test.ts).
+    if (this.pendingRows > INBOX_SLICE) await this.commitSmallPending();
     const writes = this.pending;
     this.pending = [];
     const count = this.pendingRows;
@@ -405,9 +410,10 @@ class Pipeline implements AuditPipeline {
   }
 
   /**
-   * Between two slices of a split commit: the queued requests that fit in one slice together
-   * become one (unsplit) inbox entry. Larger ones stay queued for the next group commit, so
-   * at most one split commit is in flight and its slices are never interleaved with another's.
+   * Before a split commit and between two of its slices: the queued requests that fit in one
+   * slice together become one (unsplit) inbox entry. Larger ones stay queued for the next group
+   * commit, so at most one split commit is in flight and its slices are never interleaved with
+   * another's.
    */
   private async commitSmallPending(): Promise<void> {
     if (this.pending.length === 0) return;

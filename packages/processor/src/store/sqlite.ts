@@ -218,8 +218,10 @@ class SqliteStore implements SqliteAuditStore {
       // One statement for a whole seal batch (ids as a JSON array).
       consumeInbox: db.prepare(`DELETE FROM audit_inbox WHERE id IN (SELECT value FROM json_each(?))`),
       noteInbox: db.prepare(`UPDATE audit_inbox SET done = ? WHERE id = ?`),
-      busyWait: db.prepare(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`),
-      busyFail: db.prepare(`PRAGMA busy_timeout = 0`),
+      waitWhenBusy: db.prepare(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`),
+      failWhenBusy: db.prepare(`PRAGMA busy_timeout = 0`),
+      checkpoint: db.prepare(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`),
+      noCheckpoint: db.prepare(`PRAGMA wal_autocheckpoint = 0`),
     };
   }
 
@@ -305,7 +307,7 @@ class SqliteStore implements SqliteAuditStore {
     this.assertOpen();
     const closes = group && 'closes' in group && group.closes.length > 0 ? JSON.stringify(group.closes) : null;
     const open = group !== undefined && 'open' in group;
-    if (!closes && !open) return this.writeWithoutWaiting(() => Number(this.inbox.appendInbox.run(payload).lastInsertRowid));
+    if (!closes && !open) return this.writeWithoutBlocking(() => Number(this.inbox.appendInbox.run(payload).lastInsertRowid));
     // The slice and its group's marks in one transaction (one fsync).
     const append = this.db.transaction(() => {
       const id = Number(this.inbox.appendInbox.run(payload).lastInsertRowid);
@@ -313,7 +315,7 @@ class SqliteStore implements SqliteAuditStore {
       if (closes) this.inbox.closeInboxGroup.run(closes);
       return id;
     });
-    return this.writeWithoutWaiting(() => append.immediate());
+    return this.writeWithoutBlocking(() => append.immediate());
   }
 
   async discardInbox(ids: readonly number[]): Promise<void> {
@@ -324,7 +326,7 @@ class SqliteStore implements SqliteAuditStore {
       this.inbox.consumeInbox.run(json);
       this.inbox.closeInboxGroup.run(json);
     });
-    await this.writeWithoutWaiting(() => discard.immediate());
+    await this.writeWithoutBlocking(() => discard.immediate());
   }
 
   async readInbox(): Promise<InboxEntry[]> {
@@ -338,22 +340,26 @@ class SqliteStore implements SqliteAuditStore {
   }
 
   /**
-   * Runs a write that the receiving thread makes (the inbox) without sleeping in SQLite's busy
-   * handler while another connection (the sealer thread's) holds the write lock: that sleep
-   * blocked the event loop for up to its whole seal transaction, in steps of up to 100 ms. Here
-   * the attempt fails at once and is retried after a timer, so the event loop keeps turning;
-   * the same overall bound as busy_timeout.
+   * Runs a write that the receiving thread makes (the inbox) without blocking its event loop on
+   * another connection's work. (1) It does not sleep in SQLite's busy handler while the sealer
+   * thread's connection holds the write lock (that sleep lasted up to a whole seal transaction,
+   * in steps of up to 100 ms): the attempt fails at once and is retried after a timer, within
+   * the same overall bound as busy_timeout. (2) Its commit does not run the WAL checkpoint
+   * (copying up to WAL_CHECKPOINT_PAGES pages into the database file): the seal transactions
+   * that follow every append do.
    */
-  private async writeWithoutWaiting<T>(write: () => T): Promise<T> {
+  private async writeWithoutBlocking<T>(write: () => T): Promise<T> {
     const giveUp = Date.now() + BUSY_TIMEOUT_MS;
     for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, MAX_BUSY_RETRY_MS)) {
-      this.inbox.busyFail.run();
+      this.inbox.failWhenBusy.run();
+      this.inbox.noCheckpoint.run();
       try {
         return write();
       } catch (err) {
         if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= giveUp) throw err;
       } finally {
-        this.inbox.busyWait.run();
+        this.inbox.waitWhenBusy.run();
+        this.inbox.checkpoint.run();
       }
       await new Promise((r) => setTimeout(r, delayMs));
       this.assertOpen();

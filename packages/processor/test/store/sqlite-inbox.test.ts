@@ -105,7 +105,8 @@ describe('the SQLite inbox', () => {
     other.close();
     const id = await appended;
     expect((await store.readInbox()).map((e) => e.id)).toEqual([id]);
-    // The connection's own busy timeout is back for everything else.
+    // The connection's own busy timeout and WAL checkpoints are back for everything else.
     expect(store.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(10000);
   });
 });
