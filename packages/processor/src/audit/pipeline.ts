@@ -203,6 +203,8 @@ class Pipeline implements AuditPipeline {
     const loneHalfMs = Math.max(0, opts.loneHalfMs ?? 0);
     const timing = { windowMs: this.windowMs, clientWindowMs, checkpointRecords, checkpointMs, coalesceMs, loneHalfMs, ...(opts.origin ? { origin: opts.origin } : {}) };
     const local = () => new LocalSealStage({ store: opts.store, signer: opts.signer, logger: opts.logger, clock: this.clock, ...timing });
+    // Threads are allowed: the inbox's durable appends leave this thread too (SQLite).
+    if (opts.sealerThread) opts.store.writeInboxOffThread?.();
     this.stage = opts.sealerThread ? new SealerThread({ ...opts.sealerThread, ...timing, logger: opts.logger }) : local();
     const onSealed = (records: AuditRecord[], released: number) => {
       this.held -= released;

@@ -11,6 +11,7 @@ import { pageChain, recordsOf } from './paging';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { isUpgradeOnly, SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
 import { legacyStagingToInbox } from './legacy-staging';
+import { InboxThread } from './inbox-thread';
 import { INBOX_OPEN } from './types';
 import { createSqliteRollup, forgetRolledSqlite } from './rollup-sqlite';
 import type { TrailRollup } from './rollup-types';
@@ -218,10 +219,6 @@ class SqliteStore implements SqliteAuditStore {
       // One statement for a whole seal batch (ids as a JSON array).
       consumeInbox: db.prepare(`DELETE FROM audit_inbox WHERE id IN (SELECT value FROM json_each(?))`),
       noteInbox: db.prepare(`UPDATE audit_inbox SET done = ? WHERE id = ?`),
-      waitWhenBusy: db.prepare(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`),
-      failWhenBusy: db.prepare(`PRAGMA busy_timeout = 0`),
-      checkpoint: db.prepare(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`),
-      noCheckpoint: db.prepare(`PRAGMA wal_autocheckpoint = 0`),
     };
   }
 
@@ -303,8 +300,17 @@ class SqliteStore implements SqliteAuditStore {
 
   // --- TrailWriter: synchronous better-sqlite3 transactions behind the async seam ---
 
+  private inboxThread: InboxThread | null = null;
+
+  writeInboxOffThread(): void {
+    this.assertOpen();
+    if (this.path === ':memory:' || this.db.readonly) return;
+    this.inboxThread ??= new InboxThread({ path: this.path, chainId: this.chainId });
+  }
+
   async appendInbox(payload: string, group?: InboxGroupStep): Promise<number> {
     this.assertOpen();
+    if (this.inboxThread) return this.inboxThread.append(payload, group);
     const closes = group && 'closes' in group && group.closes.length > 0 ? JSON.stringify(group.closes) : null;
     const open = group !== undefined && 'open' in group;
     if (!closes && !open) return this.writeWithoutBlocking(() => Number(this.inbox.appendInbox.run(payload).lastInsertRowid));
@@ -321,6 +327,7 @@ class SqliteStore implements SqliteAuditStore {
   async discardInbox(ids: readonly number[]): Promise<void> {
     this.assertOpen();
     if (ids.length === 0) return;
+    if (this.inboxThread) return this.inboxThread.discard(ids);
     const json = JSON.stringify(ids);
     const discard = this.db.transaction(() => {
       this.inbox.consumeInbox.run(json);
@@ -351,15 +358,16 @@ class SqliteStore implements SqliteAuditStore {
   private async writeWithoutBlocking<T>(write: () => T): Promise<T> {
     const giveUp = Date.now() + BUSY_TIMEOUT_MS;
     for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, MAX_BUSY_RETRY_MS)) {
-      this.inbox.failWhenBusy.run();
-      this.inbox.noCheckpoint.run();
+      // db.pragma, not prepared statements: these pragmas take effect when prepared.
+      this.db.pragma('busy_timeout = 0');
+      this.db.pragma('wal_autocheckpoint = 0');
       try {
         return write();
       } catch (err) {
         if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= giveUp) throw err;
       } finally {
-        this.inbox.waitWhenBusy.run();
-        this.inbox.checkpoint.run();
+        this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        this.db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
       }
       await new Promise((r) => setTimeout(r, delayMs));
       this.assertOpen();
@@ -467,6 +475,7 @@ class SqliteStore implements SqliteAuditStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.inboxThread?.close();
     await this.rolled?.close();
     this.db.close();
   }
