@@ -25,15 +25,20 @@ export interface TelemetryRedaction {
 /** What the redactor changed for one span or log record: counts and rule types, never values. */
 export interface RedactionTally {
   count: number;
-  types: Set<string>;
+  /** Created on the first redaction: most calls have none, and a Set per call and side is garbage. */
+  types: Set<string> | undefined;
 }
 
-export const newTally = (): RedactionTally => ({ count: 0, types: new Set() });
+export const newTally = (): RedactionTally => ({ count: 0, types: undefined });
+
+/** The tally's types, sorted (what `mcptrail.redaction.types` carries). */
+export const tallyTypes = (tally: RedactionTally): string[] => (tally.types ? [...tally.types].sort() : []);
 
 function addTo(tally: RedactionTally | undefined, result: { count: number; types: string[] }): void {
   if (!tally || result.count === 0) return;
   tally.count += result.count;
-  for (const t of result.types) tally.types.add(t);
+  const types = (tally.types ??= new Set());
+  for (const t of result.types) types.add(t);
 }
 
 export const REDACTION_FAILED = '[REDACTED:redaction_failed]';
@@ -76,6 +81,11 @@ export function telemetryRedaction(redactor: Redactor): TelemetryRedaction {
   return {
     json(value, tally) {
       try {
+        if (typeof redactor.redactJson === 'function') {
+          const result = redactor.redactJson(value);
+          addTo(tally, result);
+          return result.value;
+        }
         const result = redactor.redact(value);
         addTo(tally, result);
         return JSON.stringify(result.value) ?? 'null';
@@ -85,7 +95,8 @@ export function telemetryRedaction(redactor: Redactor): TelemetryRedaction {
     },
     scan(value, tally) {
       try {
-        addTo(tally, redactor.redact(value));
+        // No copy is built where the redactor can scan (an older @mcptrail/redact only redacts).
+        addTo(tally, typeof redactor.scan === 'function' ? redactor.scan(value) : redactor.redact(value));
       } catch {
         // Nothing is exported from a scan, so a failing redactor only costs the tally.
       }

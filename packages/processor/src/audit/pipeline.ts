@@ -1,4 +1,4 @@
-import type { AuditRecord } from '@mcptrail/conventions';
+import type { AuditDraft, AuditRecord } from '@mcptrail/conventions';
 import type { CheckpointSigner } from '../chain/signing';
 import type { DecodedLogs, DecodedTraces, IngestResult, IngestSink } from '../otlp/types';
 import type { Checkpoint, TrailStore } from '../store/types';
@@ -29,6 +29,8 @@ export interface AuditPipeline extends IngestSink {
   onSealed(listener: (records: AuditRecord[]) => void | Promise<void>): void;
   /** Called with each checkpoint after it is committed (witness publication). */
   onCheckpoint(listener: (checkpoint: Checkpoint) => void): void;
+  /** Called with drafts of calls still alone after `loneHalfMs`, before they are sealed (detection; see audit/sealer.ts). */
+  onLoneHalves(listener: (drafts: AuditDraft[]) => void): void;
   /** Signs a checkpoint now when the chain or its alert history moved since the last one. */
   checkpointNow(): Promise<void>;
   /** Seals everything staged (pairing window or not) and waits for the listeners. */
@@ -60,6 +62,8 @@ export interface AuditPipelineOptions {
   checkpointEvery?: { records: number; seconds: number };
   /** How long a span waits for its audit log record (and vice versa) before sealing alone. Default 1000. */
   pairingWindowMs?: number;
+  /** A half still alone this long goes to the onLoneHalves listeners before it is sealed. Default 0 (off). */
+  loneHalfMs?: number;
   logger: TrailLogger;
   clock?: () => number;
   /** See NormalizeOptions.includeClientSpans. Default false. */
@@ -104,13 +108,15 @@ export const DEFAULT_MAX_STAGED = 100_000;
  */
 export const DEFAULT_SEAL_COALESCE_MS = 25;
 /**
- * Records handed to the onSealed listeners in one call at most; the event loop gets a turn
+ * Records handed to the onSealed listeners (or drafts to the onLoneHalves ones) in one call at most; the event loop gets a turn
  * between calls, so /healthz, acknowledgements and alert deliveries wait for at most one
- * (bench/latency.bench.mjs). Small: detection commits its state on its own schedule (every
- * 500 ms or 5,000 records, at once with an alert), not once per call, so an alert raised by
- * the first records of a large seal batch reaches the sinks without waiting for the rest.
+ * (bench/latency.bench.mjs). Small: detection on this thread costs ~250 µs per record
+ * (a 250-record call was a 62 ms turn in a --cpu-prof of serve), and it commits its state on
+ * its own schedule (every 500 ms or 5,000 records, at once with an alert), not once per call,
+ * so an alert raised by the first records of a large seal batch reaches the sinks without
+ * waiting for the rest.
  */
-export const EMIT_BATCH = 250;
+export const EMIT_BATCH = 100;
 /**
  * Drafts per inbox entry at most: bounds one append's synchronous encode, write and fsync
  * (500 drafts of ~1 KB: ~8 ms wall, ~2 ms CPU on the 2-core box; 1,000: ~11 ms, ~3 ms; the
@@ -120,6 +126,9 @@ export const INBOX_SLICE = 500;
 
 /** Retry-After (seconds) answered while the store cannot take writes. */
 const STORE_DOWN_RETRY_SECONDS = 2;
+
+/** What the emit queue carries to the listeners, in arrival order. */
+type Emission = { lone: false; items: AuditRecord[] } | { lone: true; items: AuditDraft[] };
 
 interface PendingWrite {
   rows: InboxDraft[];
@@ -150,6 +159,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 class Pipeline implements AuditPipeline {
   private readonly store: TrailStore;
   private readonly checkpointListeners: Array<(checkpoint: Checkpoint) => void> = [];
+  private readonly loneHalfListeners: Array<(drafts: AuditDraft[]) => void> = [];
   private readonly logger: TrailLogger;
   private readonly clock: () => number;
   private readonly normalizeOptions: NormalizeOptions;
@@ -167,7 +177,7 @@ class Pipeline implements AuditPipeline {
   private committing: Promise<void> | null = null;
   private commitScheduled = false;
   private emitting: Promise<void> = Promise.resolve();
-  private emitQueue: AuditRecord[][] = [];
+  private emitQueue: Emission[] = [];
   private emitScheduled = false;
   private closed = false;
   private rejected = 0;
@@ -193,8 +203,11 @@ class Pipeline implements AuditPipeline {
     const clientWindowMs = !clientFallback
       ? 0
       : Math.max(1, opts.clientFallbackWindowMs === undefined ? DEFAULT_CLIENT_FALLBACK_WINDOW_MS : opts.clientFallbackWindowMs);
-    const timing = { windowMs: this.windowMs, clientWindowMs, checkpointRecords, checkpointMs, coalesceMs, ...(opts.origin ? { origin: opts.origin } : {}) };
+    const loneHalfMs = Math.max(0, opts.loneHalfMs ?? 0);
+    const timing = { windowMs: this.windowMs, clientWindowMs, checkpointRecords, checkpointMs, coalesceMs, loneHalfMs, ...(opts.origin ? { origin: opts.origin } : {}) };
     const local = () => new LocalSealStage({ store: opts.store, signer: opts.signer, logger: opts.logger, clock: this.clock, ...timing });
+    // Threads are allowed: the inbox's durable appends leave this thread too (SQLite).
+    if (opts.sealerThread) opts.store.writeInboxOffThread?.();
     this.stage = opts.sealerThread ? new SealerThread({ ...opts.sealerThread, ...timing, logger: opts.logger }) : local();
     const onSealed = (records: AuditRecord[], released: number) => {
       this.held -= released;
@@ -209,15 +222,18 @@ class Pipeline implements AuditPipeline {
         }
       }
     };
+    // Through the emit queue: in order with the sealed records, in calls of EMIT_BATCH.
+    const onLoneHalves = (drafts: AuditDraft[]) => this.enqueue({ lone: true, items: drafts });
+    const lone = loneHalfMs > 0 ? onLoneHalves : undefined;
     this.ready = Promise.resolve()
-      .then(() => this.stage.start(onSealed, onCheckpoint))
+      .then(() => this.stage.start(onSealed, onCheckpoint, lone))
       .catch(async (err: unknown) => {
         if (!(this.stage instanceof SealerThread)) throw err;
         // No sealer thread (it could not start): seal on this thread rather than refuse data.
         this.logger.warn('sealer thread did not start; sealing on the receiving thread', { error: (err as Error).message });
         await this.stage.close().catch(() => undefined);
         this.stage = local();
-        return this.stage.start(onSealed, onCheckpoint);
+        return this.stage.start(onSealed, onCheckpoint, lone);
       })
       .then(
         (recovered) => void (this.held += recovered),
@@ -235,6 +251,10 @@ class Pipeline implements AuditPipeline {
 
   onCheckpoint(listener: (checkpoint: Checkpoint) => void): void {
     this.checkpointListeners.push(listener);
+  }
+
+  onLoneHalves(listener: (drafts: AuditDraft[]) => void): void {
+    this.loneHalfListeners.push(listener);
   }
 
   async checkpointNow(): Promise<void> {
@@ -327,6 +347,9 @@ class Pipeline implements AuditPipeline {
   private async commitPending(): Promise<void> {
     // Nothing is appended before the seal stage re-read the inbox (it must not see an entry twice).
     await this.ready;
+    // Queued beside a large request, small ones go first as their own entry: they must not wait
+    // for all of its slices (test/audit/interleaved-append.test.ts).
+    if (this.pendingRows > INBOX_SLICE) await this.commitSmallPending();
     const writes = this.pending;
     this.pending = [];
     const count = this.pendingRows;
@@ -385,9 +408,10 @@ class Pipeline implements AuditPipeline {
   }
 
   /**
-   * Between two slices of a split commit: the queued requests that fit in one slice together
-   * become one (unsplit) inbox entry. Larger ones stay queued for the next group commit, so
-   * at most one split commit is in flight and its slices are never interleaved with another's.
+   * Before a split commit and between two of its slices: the queued requests that fit in one
+   * slice together become one (unsplit) inbox entry. Larger ones stay queued for the next group
+   * commit, so at most one split commit is in flight and its slices are never interleaved with
+   * another's.
    */
   private async commitSmallPending(): Promise<void> {
     if (this.pending.length === 0) return;
@@ -416,8 +440,17 @@ class Pipeline implements AuditPipeline {
    * (or within one turn of the event loop) reach them as one call, in chain order.
    */
   private emit(records: AuditRecord[]): void {
-    if (this.listeners.length === 0 || records.length === 0) return;
-    this.emitQueue.push(records);
+    this.enqueue({ lone: false, items: records });
+  }
+
+  /**
+   * Sealed records and lone halves reach their listeners in the order they came, in calls of
+   * at most EMIT_BATCH items with a turn of the event loop between calls (an 8 MiB request of
+   * spans alone is ~9,000 lone halves: one call held the event loop for 1.6 s).
+   */
+  private enqueue(e: Emission): void {
+    if ((e.lone ? this.loneHalfListeners : this.listeners).length === 0 || e.items.length === 0) return;
+    this.emitQueue.push(e);
     if (this.emitScheduled) return;
     this.emitScheduled = true;
     this.emitting = this.emitting.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => this.drainEmitQueue());
@@ -425,18 +458,31 @@ class Pipeline implements AuditPipeline {
 
   private async drainEmitQueue(): Promise<void> {
     while (this.emitQueue.length > 0) {
-      let records = this.emitQueue.shift()!;
+      const first = this.emitQueue.shift()!;
+      let items = first.items;
       // A seal transaction may hold more than one call's worth (SEAL_BATCH > EMIT_BATCH).
-      if (records.length > EMIT_BATCH) {
-        this.emitQueue.unshift(records.slice(EMIT_BATCH));
-        records = records.slice(0, EMIT_BATCH);
+      if (items.length > EMIT_BATCH) {
+        this.emitQueue.unshift({ ...first, items: items.slice(EMIT_BATCH) } as Emission);
+        items = items.slice(0, EMIT_BATCH);
       }
-      while (this.emitQueue.length > 0 && records.length + this.emitQueue[0]!.length <= EMIT_BATCH) records = records.concat(this.emitQueue.shift()!);
-      for (const listener of this.listeners) {
-        try {
-          await listener(records);
-        } catch (err) {
-          this.logger.error('audit onSealed listener failed', { error: (err as Error).message, records: records.length });
+      while (this.emitQueue.length > 0 && this.emitQueue[0]!.lone === first.lone && items.length + this.emitQueue[0]!.items.length <= EMIT_BATCH) {
+        items = (items as unknown[]).concat(this.emitQueue.shift()!.items) as typeof items;
+      }
+      if (first.lone) {
+        for (const listener of this.loneHalfListeners) {
+          try {
+            listener(items as AuditDraft[]);
+          } catch (err) {
+            this.logger.error('lone-half listener failed', { error: (err as Error).message });
+          }
+        }
+      } else {
+        for (const listener of this.listeners) {
+          try {
+            await listener(items as AuditRecord[]);
+          } catch (err) {
+            this.logger.error('audit onSealed listener failed', { error: (err as Error).message, records: items.length });
+          }
         }
       }
       if (this.emitQueue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));

@@ -11,6 +11,7 @@ import { pageChain, recordsOf } from './paging';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { isUpgradeOnly, SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
 import { legacyStagingToInbox } from './legacy-staging';
+import { InboxThread } from './inbox-thread';
 import { INBOX_OPEN, PACKED_GAP } from './types';
 import { createSqliteRollup, forgetRolledSqlite } from './rollup-sqlite';
 import type { TrailRollup } from './rollup-types';
@@ -228,8 +229,6 @@ class SqliteStore implements SqliteAuditStore {
       // One statement for a whole seal batch (ids as a JSON array).
       consumeInbox: db.prepare(`DELETE FROM audit_inbox WHERE id IN (SELECT value FROM json_each(?))`),
       noteInbox: db.prepare(`UPDATE audit_inbox SET done = ? WHERE id = ?`),
-      busyWait: db.prepare(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`),
-      busyFail: db.prepare(`PRAGMA busy_timeout = 0`),
     };
   }
 
@@ -311,11 +310,20 @@ class SqliteStore implements SqliteAuditStore {
 
   // --- TrailWriter: synchronous better-sqlite3 transactions behind the async seam ---
 
+  private inboxThread: InboxThread | null = null;
+
+  writeInboxOffThread(): void {
+    this.assertOpen();
+    if (this.path === ':memory:' || this.db.readonly) return;
+    this.inboxThread ??= new InboxThread({ path: this.path, chainId: this.chainId });
+  }
+
   async appendInbox(payload: string, group?: InboxGroupStep): Promise<number> {
     this.assertOpen();
+    if (this.inboxThread) return this.inboxThread.append(payload, group);
     const closes = group && 'closes' in group && group.closes.length > 0 ? JSON.stringify(group.closes) : null;
     const open = group !== undefined && 'open' in group;
-    if (!closes && !open) return this.writeWithoutWaiting(() => Number(this.inbox.appendInbox.run(payload).lastInsertRowid));
+    if (!closes && !open) return this.writeWithoutBlocking(() => Number(this.inbox.appendInbox.run(payload).lastInsertRowid));
     // The slice and its group's marks in one transaction (one fsync).
     const append = this.db.transaction(() => {
       const id = Number(this.inbox.appendInbox.run(payload).lastInsertRowid);
@@ -323,18 +331,19 @@ class SqliteStore implements SqliteAuditStore {
       if (closes) this.inbox.closeInboxGroup.run(closes);
       return id;
     });
-    return this.writeWithoutWaiting(() => append.immediate());
+    return this.writeWithoutBlocking(() => append.immediate());
   }
 
   async discardInbox(ids: readonly number[]): Promise<void> {
     this.assertOpen();
     if (ids.length === 0) return;
+    if (this.inboxThread) return this.inboxThread.discard(ids);
     const json = JSON.stringify(ids);
     const discard = this.db.transaction(() => {
       this.inbox.consumeInbox.run(json);
       this.inbox.closeInboxGroup.run(json);
     });
-    await this.writeWithoutWaiting(() => discard.immediate());
+    await this.writeWithoutBlocking(() => discard.immediate());
   }
 
   async readInbox(): Promise<InboxEntry[]> {
@@ -348,22 +357,27 @@ class SqliteStore implements SqliteAuditStore {
   }
 
   /**
-   * Runs a write that the receiving thread makes (the inbox) without sleeping in SQLite's busy
-   * handler while another connection (the sealer thread's) holds the write lock: that sleep
-   * blocked the event loop for up to its whole seal transaction, in steps of up to 100 ms. Here
-   * the attempt fails at once and is retried after a timer, so the event loop keeps turning;
-   * the same overall bound as busy_timeout.
+   * Runs a write that the receiving thread makes (the inbox) without blocking its event loop on
+   * another connection's work. (1) It does not sleep in SQLite's busy handler while the sealer
+   * thread's connection holds the write lock (that sleep lasted up to a whole seal transaction,
+   * in steps of up to 100 ms): the attempt fails at once and is retried after a timer, within
+   * the same overall bound as busy_timeout. (2) Its commit does not run the WAL checkpoint
+   * (copying up to WAL_CHECKPOINT_PAGES pages into the database file): the seal transactions
+   * that follow every append do.
    */
-  private async writeWithoutWaiting<T>(write: () => T): Promise<T> {
+  private async writeWithoutBlocking<T>(write: () => T): Promise<T> {
     const giveUp = Date.now() + BUSY_TIMEOUT_MS;
     for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, MAX_BUSY_RETRY_MS)) {
-      this.inbox.busyFail.run();
+      // db.pragma, not prepared statements: these pragmas take effect when prepared.
+      this.db.pragma('busy_timeout = 0');
+      this.db.pragma('wal_autocheckpoint = 0');
       try {
         return write();
       } catch (err) {
         if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= giveUp) throw err;
       } finally {
-        this.inbox.busyWait.run();
+        this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        this.db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
       }
       await new Promise((r) => setTimeout(r, delayMs));
       this.assertOpen();
@@ -477,6 +491,7 @@ class SqliteStore implements SqliteAuditStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.inboxThread?.close();
     await this.rolled?.close();
     this.db.close();
   }

@@ -237,6 +237,11 @@ export interface TrailWriter {
    * (a few small rows: the open entries' payloads are not rewritten).
    */
   appendInbox(payload: string, group?: InboxGroupStep): Promise<number>;
+  /**
+   * Optional: from now on this store's inbox appends and discards run on a thread of its own
+   * with its own connection (SQLite: the commit's fsync and lock waits leave the event loop).
+   */
+  writeInboxOffThread?(): void;
   /** Deletes entries of a group commit that could not be completed (nothing of it was acknowledged). */
   discardInbox(ids: readonly number[]): Promise<void>;
   /**
