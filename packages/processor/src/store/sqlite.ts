@@ -12,7 +12,7 @@ import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { isUpgradeOnly, SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
 import { legacyStagingToInbox } from './legacy-staging';
 import { InboxThread } from './inbox-thread';
-import { INBOX_OPEN } from './types';
+import { INBOX_OPEN, PACKED_GAP } from './types';
 import { createSqliteRollup, forgetRolledSqlite } from './rollup-sqlite';
 import type { TrailRollup } from './rollup-types';
 import type {
@@ -27,6 +27,7 @@ import type {
   InboxEntry,
   InboxGroupStep,
   InboxProgress,
+  PackedRows,
   RawRow,
   SealOutcome,
   SealPlan,
@@ -39,6 +40,8 @@ export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT } from './query-filter';
 const CACHE_KIB = 65536;
 /** Pages in the WAL before a commit copies them into the database file (SQLite default 1000). */
 const WAL_CHECKPOINT_PAGES = 10000;
+/** The gap before each body in packedRange's result. */
+const PACKED_FILLER = ' '.repeat(PACKED_GAP);
 /** How long a write waits for another connection's write lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 /** Longest pause between two attempts of a write that must not block the event loop. */
@@ -190,6 +193,13 @@ class SqliteStore implements SqliteAuditStore {
       scan: db.prepare(`SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? ORDER BY seq LIMIT ?`),
       // The primary key (chain_id, seq) serves the range.
       rawRange: db.prepare(`SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`).raw(true),
+      // The same rows as one result: the aggregates see them in the subquery's order (verify checks every seq).
+      packedRange: db
+        .prepare(
+          `SELECT json_group_array(seq), json_group_array(hash), json_group_array(octet_length(body)), CAST(? || group_concat(body, ?) AS BLOB)
+           FROM (SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?)`,
+        )
+        .raw(true),
       chains: db
         .prepare(
           `SELECT DISTINCT chain_id FROM audit_records UNION SELECT DISTINCT chain_id FROM checkpoints UNION SELECT DISTINCT chain_id FROM alert_events ORDER BY 1`,
@@ -420,6 +430,12 @@ class SqliteStore implements SqliteAuditStore {
   rawRange(chainId: string, fromSeq: number, throughSeq: number, limit: number): RawRow[] {
     this.assertOpen();
     return this.stmts.rawRange.all(chainId, fromSeq, throughSeq, limit) as RawRow[];
+  }
+
+  packedRange(chainId: string, fromSeq: number, throughSeq: number, limit: number): PackedRows {
+    this.assertOpen();
+    const [seqs, hashes, lengths, bodies] = this.stmts.packedRange.get(PACKED_FILLER, PACKED_FILLER, chainId, fromSeq, throughSeq, limit) as [string, string, string, Buffer | null];
+    return { seqs, hashes, lengths, bodies };
   }
 
   scanHashes(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]> {
