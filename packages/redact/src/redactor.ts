@@ -214,8 +214,10 @@ class DefaultRedactor implements Redactor {
     return result(this.pseudonym(id), tally);
   }
 
-  keyedHash(data: string): string {
-    return `hmac:${this.keyId}:${createHmac('sha256', this.hmacKey).update(data, 'utf8').digest('hex')}`;
+  keyedHash(data: string | Uint8Array): string {
+    const hmac = createHmac('sha256', this.hmacKey);
+    (typeof data === 'string' ? hmac.update(data, 'utf8') : hmac.update(data));
+    return `hmac:${this.keyId}:${hmac.digest('hex')}`;
   }
 
   // --- internals -------------------------------------------------------------------------------
