@@ -54,7 +54,7 @@ const pressure = () => {
 
 const trail = await makeTrail(dist, path.join(opts.trailDir, `mcptrail-verify-${opts.records}.db`), opts.records, log);
 const publicKey = readFileSync(`${trail.file}.ed25519.pub.pem`, 'utf8');
-const store = openSqliteStore({ path: trail.file, readOnly: true });
+const store = openSqliteStore({ path: trail.file, readOnly: true, mapFile: true });
 // A year later, uncovered-tail checks off: this measures the walk, not the clock.
 const verifyOpts = { chains: ['main'], now: Date.now(), maxUncoveredMs: Number.MAX_SAFE_INTEGER };
 
