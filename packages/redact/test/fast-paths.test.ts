@@ -4,7 +4,8 @@
  * random near-misses. A prefilter that skipped a rule which could match fails these tests.
  */
 import { describe, expect, it } from 'vitest';
-import { splitKeyWords } from '../src/key-rules';
+import { KeyMatcher, splitKeyWords } from '../src/key-rules';
+import { decideGenericName, isGenericSecretName } from '../src/generic-secrets';
 import { KeywordIndex } from '../src/rules/keyword-index';
 import { NATIONAL_ID_RULES, rowMayMatch } from '../src/rules/national-ids';
 import { PROVIDER_RULES } from '../src/rules/provider-rules';
@@ -277,5 +278,54 @@ describe('hand-written checks that replaced regexes', () => {
       const before = /[ .-]{2}|\(\)/.test(s) ? -1 : s.replace(/\D/g, '').length;
       expect(e164Digits(s)).toBe(before);
     }
+  });
+});
+
+describe('key-name prefilters (a term must occur in the name’s letters and digits)', () => {
+  const FRAGMENTS = ['password', 'passwd', 'pass', 'pwd', 'word', 'secret', 'token', 'tokens', 'auth', 'author', 'key', 'keys', 'api', 'apikey', 'sid', 'sig', 'pin', 'otp', 'ssn', 'cvv', 'dsn', 'nino', 'jwt', 'session', 'access', 'credential', 'cookie', 'bearer', 'signature', 'private', 'hmac', 'salt', 'nonce', 'id', 'name', 'count', 'max', 'x', 'value', 'header', 'ticket', 'code', 'field', '2', '99', 'a', 'Q'];
+  const SEPARATORS = ['', '_', '-', '.', ' ', '__', 'é'];
+  function names(seed: number, count: number): string[] {
+    const rnd = prng(seed);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+    const out: string[] = [];
+    for (let n = 0; n < count; n++) {
+      let name = '';
+      const parts = 1 + Math.floor(rnd() * 4);
+      for (let p = 0; p < parts; p++) {
+        let w = pick(FRAGMENTS);
+        const shape = rnd();
+        if (shape < 0.2) w = w.toUpperCase();
+        else if (shape < 0.35) w = w.charAt(0).toUpperCase() + w.slice(1);
+        else if (shape < 0.45) w = [...w].join(pick(['_', '-', '.'])); // p_a_s_s_w_o_r_d
+        name += (p > 0 ? pick(SEPARATORS) : '') + w;
+      }
+      if (rnd() < 0.05) name = `${'y'.repeat(250 + Math.floor(rnd() * 10))}${name}`; // terms around the 256-character cut
+      out.push(name);
+    }
+    return out;
+  }
+  const matcher = () => new KeyMatcher({ extraKeys: ['ticketCode', 'x9'], allowKeys: ['author'], disabledLabels: new Set() });
+  const reference = (m: KeyMatcher, k: string) => (m.isAllowed(k) ? null : (m as unknown as { compute(k: string): string | null }).compute(k));
+  const mismatches = (m: KeyMatcher, list: readonly string[]) => list.filter((k) => m.match(k) !== reference(m, k));
+
+  it('KeyMatcher.match equals the unfiltered rules on generated names', () => {
+    const list = names(51, 30_000);
+    const m = matcher();
+    expect(mismatches(m, list)).toEqual([]);
+    // The names reach every kind of match: strong, weak tail, glued, extra keys, X-…-Key.
+    const labels = new Set(list.map((k) => m.match(k)));
+    for (const l of ['password', 'secret', 'token', 'session', 'signature', 'api_key', 'ticket_code', 'x_9']) expect(labels).toContain(l);
+  });
+
+  it('control: a prefilter missing the terms is caught', () => {
+    const m = matcher();
+    (m as unknown as { terms: KeywordIndex }).terms = new KeywordIndex(['zzzz']);
+    expect(mismatches(m, names(51, 2_000)).length).toBeGreaterThan(100);
+  });
+
+  it('isGenericSecretName equals its unfiltered decision on generated names', () => {
+    const list = names(52, 30_000);
+    expect(list.filter((k) => isGenericSecretName(k) !== decideGenericName(k))).toEqual([]);
+    expect(list.filter((k) => decideGenericName(k)).length).toBeGreaterThan(1000);
   });
 });
