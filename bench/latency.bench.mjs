@@ -11,9 +11,10 @@
 //   [--nice -10]        run serve (and this client) ahead of the machine's other load (root)
 //   [--no-fsync yes]    diagnosis only: serve under libeatmydata (fsync a no-op), to see what fsync costs
 //   [--verify no]       skip the /api/verify phase (measure the 8 MiB phase only)
-//   [--profile-dir DIR] serve with --cpu-prof (main thread's long turns: node lib/profile-stalls.cjs FILE)
+//   [--profile-dir DIR] serve with --cpu-prof, and the loop monitor's stalls beside the profiles
+//                       (each stall's frames: node lib/profile-stalls.cjs PROFILE --monitor DIR/<label>-<build>-ingest.jsonl)
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Agent, request } from 'node:http';
@@ -172,6 +173,10 @@ async function markPhase(child) {
   return { clientDelayP99: h.percentile(99) / 1e6, clientDelayMax: h.max / 1e6, loadAvg: os.loadavg()[0] };
 }
 const monitorLines = (file) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : []);
+/** With --profile-dir, the monitor's stalls go beside the profiles (lib/profile-stalls.cjs --monitor FILE). */
+const keepMonitor = (file, name) => {
+  if (opts.profileDir && existsSync(file)) copyFileSync(file, path.join(opts.profileDir, `${opts.label}-${name}.jsonl`));
+};
 /** Serve is up: /healthz answers (and its threads had settleS to load). */
 async function settle(url) {
   const agent = new Agent();
@@ -211,6 +216,7 @@ async function runVariant(name, cli) {
     a.child.kill('SIGTERM');
     await new Promise((r) => a.child.once('exit', r));
     // Monitor lines: settle, idle, big, exit.
+    keepMonitor(monA, `${name}-ingest`);
     const la = monitorLines(monA);
     result.idleLoop = la[1] ?? null;
     result.bigLoop = la[2] ?? null;
@@ -235,6 +241,7 @@ async function runVariant(name, cli) {
       result.verifyRecords = v.status === 200 ? JSON.parse(v.text).records : null;
       b.child.kill('SIGTERM');
       await new Promise((r) => b.child.once('exit', r));
+      keepMonitor(monB, `${name}-verify`);
       result.verifyLoop = monitorLines(monB)[1] ?? null;
     }
   } finally {

@@ -2,13 +2,7 @@
 // One instrumentation mode in a fresh process: a real McpServer and Client over the SDK's
 // InMemoryTransport, the same OpenTelemetry pipeline for every mode, timed callTool loops.
 // Prints one JSON line on stdout. Usage: node --expose-gc instrumentation-worker.cjs '<json options>'
-const { context, propagation, trace, metrics, diag, DiagLogLevel, ROOT_CONTEXT } = require('@opentelemetry/api');
-const { logs } = require('@opentelemetry/api-logs');
-const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
-const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } = require('@opentelemetry/core');
-const { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } = require('@opentelemetry/sdk-trace-base');
-const { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider } = require('@opentelemetry/sdk-logs');
-const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics');
+const { installPipeline } = require('./otel-pipeline.cjs');
 const v8 = require('node:v8');
 
 // `-v2` modes run the same calls on MCP SDK 2.x (`@modelcontextprotocol/server` + `/client`).
@@ -23,60 +17,8 @@ const { tools: extraTools = 0, op = 'call', argBytes = 0 } = opts;
 if (!MODES.includes(opts.mode)) throw new Error(`mode must be one of ${MODES.join(', ')}, got '${opts.mode}'`);
 const v2 = opts.mode.endsWith('-v2');
 const mode = opts.mode.replace(/-v2$/, '');
-if (exporter !== 'counting' && exporter !== 'memory') throw new Error(`exporter must be 'counting' or 'memory', got '${exporter}'`);
 
-/** Counts what it is given and keeps nothing: the cheapest real exporter. */
-class CountingExporter {
-  count = 0;
-  export(items, done) {
-    this.count += items.length;
-    done({ code: 0 });
-  }
-  forceFlush() {
-    return Promise.resolve();
-  }
-  shutdown() {
-    return Promise.resolve();
-  }
-}
-
-/** A reader nobody collects from: instruments record into the SDK's aggregators as in production. */
-class IdleMetricReader extends MetricReader {
-  async onForceFlush() {}
-  async onShutdown() {}
-}
-
-// Queue drops would make a mode look cheaper than it is: count them from the SDK's own warnings.
-let dropWarnings = 0;
-diag.setLogger(
-  {
-    error: (m) => process.stderr.write(`diag error: ${m}\n`),
-    warn: (m) => {
-      if (/dropped/i.test(m)) dropWarnings++;
-      else process.stderr.write(`diag warn: ${m}\n`);
-    },
-    info: () => {},
-    debug: () => {},
-    verbose: () => {},
-  },
-  DiagLogLevel.WARN,
-);
-
-const spanExporter = exporter === 'counting' ? new CountingExporter() : new InMemorySpanExporter();
-const logExporter = exporter === 'counting' ? new CountingExporter() : new InMemoryLogRecordExporter();
-// Batches export as soon as 512 are queued, so a large queue never fills during a burst.
-const queue = { maxQueueSize: 65_536, maxExportBatchSize: 512, scheduledDelayMillis: 200 };
-let tracerProvider;
-let loggerProvider;
-if (mode !== 'none') {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
-  tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(spanExporter, queue)] });
-  loggerProvider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter: logExporter, ...queue })] });
-  trace.setGlobalTracerProvider(tracerProvider);
-  logs.setGlobalLoggerProvider(loggerProvider);
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [new IdleMetricReader()] }));
-}
+const { tracerProvider, loggerProvider, spanExporter, logExporter, exported, resetExported, flush, dropWarnings } = installPipeline(exporter, { install: mode !== 'none' });
 
 // Instrumentations are enabled before the MCP SDK is first required, as `--require register` does.
 let afterLoad = () => {};
@@ -124,21 +66,7 @@ const sdk = v2
 afterLoad(sdk);
 const { z } = require('zod');
 
-/** InMemoryTransport delivers synchronously: cut the caller's context so only `_meta` links the sides. */
-function isolate(transport) {
-  let handler;
-  Object.defineProperty(transport, 'onmessage', {
-    configurable: true,
-    get: () => handler,
-    set(fn) {
-      handler = fn && ((...args) => context.with(ROOT_CONTEXT, () => fn(...args)));
-    },
-  });
-  return transport;
-}
-
-// A typical tool call: a few scalar fields, one nested object, one value the redactor masks.
-const ARGS = { orderId: 'A-1042', include: ['items', 'shipping'], customer: { email: 'jane.doe@example.com', tier: 'gold' }, limit: 10 };
+const { ARGS, connectPair } = require('./mcp-pair.cjs');
 
 function bigText(bytes) {
   const words = ['order', 'shipped', 'customer', 'warehouse', 'invoice', 'delivery', 'parcel', 'address', 'refund', 'status'];
@@ -153,32 +81,7 @@ function bigText(bytes) {
 }
 
 async function main() {
-  const server = new sdk.McpServer({ name: 'bench-orders', version: '1.0.0' });
-  server.registerTool(
-    'lookup_order',
-    {
-      description: 'Look up an order by id',
-      inputSchema: (v2 ? z.object : (shape) => shape)({
-        orderId: z.string(),
-        include: z.array(z.string()).optional(),
-        customer: z.object({ email: z.string(), tier: z.string() }).optional(),
-        limit: z.number().optional(),
-      }),
-      annotations: { readOnlyHint: true },
-    },
-    async (args) => ({ content: [{ type: 'text', text: `order ${args.orderId}: shipped, 2 items` }] }),
-  );
-  const toolSchema = (v2 ? z.object : (shape) => shape)({ id: z.string(), limit: z.number().optional() });
-  for (let i = 0; i < extraTools; i++) {
-    server.registerTool(`tool_${i}`, { description: `Tool number ${i}`, inputSchema: toolSchema }, async () => ({ content: [] }));
-  }
-  const [clientTransport, serverTransport] = sdk.InMemoryTransport.createLinkedPair();
-  isolate(clientTransport);
-  isolate(serverTransport);
-  await server.connect(serverTransport);
-  const client = new sdk.Client({ name: 'bench-agent', version: '1.0.0' });
-  await client.connect(clientTransport);
-  await client.listTools();
+  const { client } = await connectPair(sdk, z, { v2, extraTools });
 
   // A large argument: ordinary prose-like text (not one repeated byte, which regexes skip unrealistically fast).
   const bigArgs = argBytes > 0 ? { ...ARGS, orderId: 'A-1042', notes: bigText(argBytes) } : ARGS;
@@ -191,23 +94,6 @@ async function main() {
       const batch = [];
       for (let j = 0; j < concurrency && done + j < n; j++) batch.push(call());
       await Promise.all(batch);
-    }
-  };
-  const flush = async () => {
-    await tracerProvider?.forceFlush();
-    await loggerProvider?.forceFlush();
-  };
-  const exported = () => ({
-    spans: exporter === 'counting' ? spanExporter.count : spanExporter.getFinishedSpans().length,
-    logs: exporter === 'counting' ? logExporter.count : logExporter.getFinishedLogRecords().length,
-  });
-  const resetExported = () => {
-    if (exporter === 'counting') {
-      spanExporter.count = 0;
-      logExporter.count = 0;
-    } else {
-      spanExporter.reset();
-      logExporter.reset();
     }
   };
   const timed = async (fn, n) => {
@@ -260,7 +146,7 @@ async function main() {
     const after = process.memoryUsage().heapUsed;
     result.heap = { calls: heapCalls, beforeKiB: before / 1024, afterKiB: after / 1024, growthKiB: (after - before) / 1024 };
   }
-  result.dropWarnings = dropWarnings;
+  result.dropWarnings = dropWarnings();
   await client.close();
   await tracerProvider?.shutdown();
   await loggerProvider?.shutdown();

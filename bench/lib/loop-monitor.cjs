@@ -1,6 +1,6 @@
 // Preloaded into `mcptrail serve` by latency.bench.mjs (--require): measures the main thread's
 // event-loop delay (perf_hooks.monitorEventLoopDelay), its stalls (timer gaps over 50 ms, with
-// their start time), its GC pauses, and from /proc/thread-self/schedstat its time on a CPU and
+// their start time on the wall and monotonic clocks), its GC pauses, and from /proc/thread-self/schedstat its time on a CPU and
 // its time runnable but waiting for one (the machine's load, not ours). Appends one JSON line per
 // phase to the file named by MCPTRAIL_LOOP_MONITOR each time the process gets SIGUSR2 (then
 // starts over), and at exit.
@@ -28,12 +28,18 @@ if (isMainThread && file) {
   const t0 = () => Date.now();
   let since = t0();
   let last = Date.now();
+  // The same instants on the monotonic clock (µs), which is the clock of a --cpu-prof profile's
+  // timestamps: lib/profile-stalls.cjs --monitor attributes each stall to the samples inside it.
+  const monoUs = () => Number(process.hrtime.bigint() / 1000n);
+  let lastUs = monoUs();
   const tick = setInterval(() => {
     const now = Date.now();
+    const nowUs = monoUs();
     const gap = now - last - TICK_MS;
-    // [wall-clock ms when the stall began, its length in ms]
-    if (gap > 50) stalls.push([last, gap]);
+    // [wall-clock ms when the stall began, its length in ms, monotonic µs of the tick before and of this one]
+    if (gap > 50) stalls.push([last, gap, lastUs, nowUs]);
     last = now;
+    lastUs = nowUs;
   }, TICK_MS);
   tick.unref();
   const obs = new PerformanceObserver((list) => {

@@ -76,6 +76,11 @@ export function telemetryRedaction(redactor: Redactor): TelemetryRedaction {
   return {
     json(value, tally) {
       try {
+        if (typeof redactor.redactJson === 'function') {
+          const result = redactor.redactJson(value);
+          addTo(tally, result);
+          return result.value;
+        }
         const result = redactor.redact(value);
         addTo(tally, result);
         return JSON.stringify(result.value) ?? 'null';
@@ -85,7 +90,8 @@ export function telemetryRedaction(redactor: Redactor): TelemetryRedaction {
     },
     scan(value, tally) {
       try {
-        addTo(tally, redactor.redact(value));
+        // No copy is built where the redactor can scan (an older @mcptrail/redact only redacts).
+        addTo(tally, typeof redactor.scan === 'function' ? redactor.scan(value) : redactor.redact(value));
       } catch {
         // Nothing is exported from a scan, so a failing redactor only costs the tally.
       }

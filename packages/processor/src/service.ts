@@ -220,6 +220,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       origin: config.trail.origin ?? defaultOrigin(store.chainId),
       checkpointEvery: { records: config.trail.checkpoint_records, seconds: config.trail.checkpoint_seconds },
       pairingWindowMs: config.trail.pairing_window_ms,
+      loneHalfMs: detection ? config.detection.lone_half_ms : 0,
       limits: { maxClockAheadMs: config.trail.max_clock_ahead_seconds * 1000, maxClockBehindMs: config.trail.max_clock_behind_seconds * 1000 },
       clientFallback: config.trail.client_fallback_window_ms > 0,
       clientFallbackWindowMs: config.trail.client_fallback_window_ms,
@@ -238,6 +239,15 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
     opened.unshift(() => pipeline.close());
     pipeline.onCheckpoint((cp) => publisher.publish(cp));
 
+    // Alert latency of a call whose partner is late or never comes: detected before it is sealed (counted once; see replica/detection-state.ts).
+    pipeline.onLoneHalves((drafts) => {
+      if (!detection) return;
+      try {
+        dispatchAlerts(sinks, detection.loneHalves(drafts), logger, store);
+      } catch (err) {
+        logger.error('detection failed on lone halves', { drafts: drafts.length, err });
+      }
+    });
     pipeline.onSealed((records) => {
       dispatchRecords(sinks, records, logger);
       if (!detection) return;

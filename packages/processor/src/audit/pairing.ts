@@ -23,6 +23,12 @@ export interface PendingCall {
   halves: Half[];
   /** Epoch ms from which it is sealed even without its partner. */
   readyAt: number;
+  /** Epoch ms its first half arrived (lone-half detection counts from here). */
+  arrivedAt?: number;
+  /** May be detected before it is sealed (see takeLoneHalves); false for client fallbacks, which wait to be superseded. */
+  previewable?: boolean;
+  /** Handed to detection before sealing: never again. */
+  previewed?: boolean;
   /** Both halves are here (or none can come): sealed at the next pass. */
   complete: boolean;
   /** Taken by a seal pass (or sealed): no longer in the queues. */
@@ -47,6 +53,8 @@ export class PairingBook {
   private readyHead = 0;
   private waiting: PendingCall[] = [];
   private waitingHead = 0;
+  /** Next waiting call that may still be due for lone-half detection (arrival order). */
+  private previewHead = 0;
   /** Halves held (not yet taken by a successful seal). */
   halves = 0;
   /**
@@ -90,7 +98,8 @@ export class PairingBook {
       this.join(existing, half);
       return;
     }
-    const call: PendingCall = { trace_id: d.trace_id, span_id: d.span_id, halves: [half], readyAt, complete: false, taken: false };
+    const previewable = !(this.clientFallback && d.side === 'client');
+    const call: PendingCall = { trace_id: d.trace_id, span_id: d.span_id, halves: [half], readyAt, arrivedAt: now, previewable, complete: false, taken: false };
     this.open.set(key, call);
     this.waiting.push(call);
   }
@@ -143,6 +152,37 @@ export class PairingBook {
     return out;
   }
 
+  /**
+   * Calls still alone `afterMs` after their first half arrived and not due to seal by `now`:
+   * each is returned once, in arrival order, for detection before sealing.
+   */
+  takeLoneHalves(now: number, afterMs: number, limit: number): PendingCall[] {
+    const out: PendingCall[] = [];
+    while (out.length < limit && this.previewHead < this.waiting.length) {
+      const call = this.waiting[this.previewHead]!;
+      if (call.taken || call.complete || call.previewed || !call.previewable) {
+        this.previewHead++;
+        continue;
+      }
+      if ((call.arrivedAt ?? call.readyAt) + afterMs > now) break;
+      this.previewHead++;
+      // Due to seal in this very pass: detected as a sealed record, no earlier.
+      if (call.readyAt <= now) continue;
+      call.previewed = true;
+      out.push(call);
+    }
+    return out;
+  }
+
+  /** When the next call becomes due for lone-half detection (null: none). */
+  nextLoneHalfAt(afterMs: number): number | null {
+    for (let i = this.previewHead; i < this.waiting.length; i++) {
+      const call = this.waiting[i]!;
+      if (!call.taken && !call.complete && !call.previewed && call.previewable) return (call.arrivedAt ?? call.readyAt) + afterMs;
+    }
+    return null;
+  }
+
   private mark(call: PendingCall): PendingCall {
     call.taken = true;
     if (call.trace_id !== null) {
@@ -189,6 +229,7 @@ export class PairingBook {
     }
     if (this.waitingHead > 4096 && this.waitingHead * 2 > this.waiting.length) {
       this.waiting = this.waiting.slice(this.waitingHead);
+      this.previewHead = Math.max(this.previewHead, this.waitingHead) - this.waitingHead;
       this.waitingHead = 0;
     }
   }

@@ -1,4 +1,4 @@
-import type { AuditRecord } from '@mcptrail/conventions';
+import type { AuditDraft, AuditRecord } from '@mcptrail/conventions';
 import type { CheckpointSigner } from '../chain/signing';
 import type { DecodedLogs, DecodedTraces, IngestResult, IngestSink } from '../otlp/types';
 import type { Checkpoint, TrailStore } from '../store/types';
@@ -29,6 +29,8 @@ export interface AuditPipeline extends IngestSink {
   onSealed(listener: (records: AuditRecord[]) => void | Promise<void>): void;
   /** Called with each checkpoint after it is committed (witness publication). */
   onCheckpoint(listener: (checkpoint: Checkpoint) => void): void;
+  /** Called with drafts of calls still alone after `loneHalfMs`, before they are sealed (detection; see audit/sealer.ts). */
+  onLoneHalves(listener: (drafts: AuditDraft[]) => void): void;
   /** Signs a checkpoint now when the chain or its alert history moved since the last one. */
   checkpointNow(): Promise<void>;
   /** Seals everything staged (pairing window or not) and waits for the listeners. */
@@ -60,6 +62,8 @@ export interface AuditPipelineOptions {
   checkpointEvery?: { records: number; seconds: number };
   /** How long a span waits for its audit log record (and vice versa) before sealing alone. Default 1000. */
   pairingWindowMs?: number;
+  /** A half still alone this long goes to the onLoneHalves listeners before it is sealed. Default 0 (off). */
+  loneHalfMs?: number;
   logger: TrailLogger;
   clock?: () => number;
   /** See NormalizeOptions.includeClientSpans. Default false. */
@@ -106,11 +110,13 @@ export const DEFAULT_SEAL_COALESCE_MS = 25;
 /**
  * Records handed to the onSealed listeners in one call at most; the event loop gets a turn
  * between calls, so /healthz, acknowledgements and alert deliveries wait for at most one
- * (bench/latency.bench.mjs). Small: detection commits its state on its own schedule (every
- * 500 ms or 5,000 records, at once with an alert), not once per call, so an alert raised by
- * the first records of a large seal batch reaches the sinks without waiting for the rest.
+ * (bench/latency.bench.mjs). Small: detection on this thread costs ~250 µs per record
+ * (a 250-record call was a 62 ms turn in a --cpu-prof of serve), and it commits its state on
+ * its own schedule (every 500 ms or 5,000 records, at once with an alert), not once per call,
+ * so an alert raised by the first records of a large seal batch reaches the sinks without
+ * waiting for the rest.
  */
-export const EMIT_BATCH = 250;
+export const EMIT_BATCH = 100;
 /**
  * Drafts per inbox entry at most: bounds one append's synchronous encode, write and fsync
  * (500 drafts of ~1 KB: ~8 ms wall, ~2 ms CPU on the 2-core box; 1,000: ~11 ms, ~3 ms; the
@@ -150,6 +156,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 class Pipeline implements AuditPipeline {
   private readonly store: TrailStore;
   private readonly checkpointListeners: Array<(checkpoint: Checkpoint) => void> = [];
+  private readonly loneHalfListeners: Array<(drafts: AuditDraft[]) => void> = [];
   private readonly logger: TrailLogger;
   private readonly clock: () => number;
   private readonly normalizeOptions: NormalizeOptions;
@@ -193,7 +200,8 @@ class Pipeline implements AuditPipeline {
     const clientWindowMs = !clientFallback
       ? 0
       : Math.max(1, opts.clientFallbackWindowMs === undefined ? DEFAULT_CLIENT_FALLBACK_WINDOW_MS : opts.clientFallbackWindowMs);
-    const timing = { windowMs: this.windowMs, clientWindowMs, checkpointRecords, checkpointMs, coalesceMs, ...(opts.origin ? { origin: opts.origin } : {}) };
+    const loneHalfMs = Math.max(0, opts.loneHalfMs ?? 0);
+    const timing = { windowMs: this.windowMs, clientWindowMs, checkpointRecords, checkpointMs, coalesceMs, loneHalfMs, ...(opts.origin ? { origin: opts.origin } : {}) };
     const local = () => new LocalSealStage({ store: opts.store, signer: opts.signer, logger: opts.logger, clock: this.clock, ...timing });
     this.stage = opts.sealerThread ? new SealerThread({ ...opts.sealerThread, ...timing, logger: opts.logger }) : local();
     const onSealed = (records: AuditRecord[], released: number) => {
@@ -209,15 +217,25 @@ class Pipeline implements AuditPipeline {
         }
       }
     };
+    const onLoneHalves = (drafts: AuditDraft[]) => {
+      for (const listener of this.loneHalfListeners) {
+        try {
+          listener(drafts);
+        } catch (err) {
+          this.logger.error('lone-half listener failed', { error: (err as Error).message });
+        }
+      }
+    };
+    const lone = loneHalfMs > 0 ? onLoneHalves : undefined;
     this.ready = Promise.resolve()
-      .then(() => this.stage.start(onSealed, onCheckpoint))
+      .then(() => this.stage.start(onSealed, onCheckpoint, lone))
       .catch(async (err: unknown) => {
         if (!(this.stage instanceof SealerThread)) throw err;
         // No sealer thread (it could not start): seal on this thread rather than refuse data.
         this.logger.warn('sealer thread did not start; sealing on the receiving thread', { error: (err as Error).message });
         await this.stage.close().catch(() => undefined);
         this.stage = local();
-        return this.stage.start(onSealed, onCheckpoint);
+        return this.stage.start(onSealed, onCheckpoint, lone);
       })
       .then(
         (recovered) => void (this.held += recovered),
@@ -235,6 +253,10 @@ class Pipeline implements AuditPipeline {
 
   onCheckpoint(listener: (checkpoint: Checkpoint) => void): void {
     this.checkpointListeners.push(listener);
+  }
+
+  onLoneHalves(listener: (drafts: AuditDraft[]) => void): void {
+    this.loneHalfListeners.push(listener);
   }
 
   async checkpointNow(): Promise<void> {
@@ -327,6 +349,9 @@ class Pipeline implements AuditPipeline {
   private async commitPending(): Promise<void> {
     // Nothing is appended before the seal stage re-read the inbox (it must not see an entry twice).
     await this.ready;
+    // Queued beside a large request, small ones go first as their own entry: they must not wait
+    // for all of its slices (test/audit/interleaved-append.test.ts).
+    if (this.pendingRows > INBOX_SLICE) await this.commitSmallPending();
     const writes = this.pending;
     this.pending = [];
     const count = this.pendingRows;
@@ -385,9 +410,10 @@ class Pipeline implements AuditPipeline {
   }
 
   /**
-   * Between two slices of a split commit: the queued requests that fit in one slice together
-   * become one (unsplit) inbox entry. Larger ones stay queued for the next group commit, so
-   * at most one split commit is in flight and its slices are never interleaved with another's.
+   * Before a split commit and between two of its slices: the queued requests that fit in one
+   * slice together become one (unsplit) inbox entry. Larger ones stay queued for the next group
+   * commit, so at most one split commit is in flight and its slices are never interleaved with
+   * another's.
    */
   private async commitSmallPending(): Promise<void> {
     if (this.pending.length === 0) return;

@@ -1,4 +1,4 @@
-import type { AuditRecord } from '@mcptrail/conventions';
+import type { AuditDraft, AuditRecord } from '@mcptrail/conventions';
 import type { Checkpoint } from '../store/types';
 import type { InboxDraft } from './inbox-codec';
 import { Sealer, type SealerCounters, type SealerOptions } from './sealer';
@@ -11,9 +11,10 @@ import { Sealer, type SealerCounters, type SealerOptions } from './sealer';
 export interface SealStage {
   /**
    * Pairs again what the inbox holds from before a restart; resolves with how many drafts
-   * (the pipeline appends nothing before, so no entry is seen twice).
+   * (the pipeline appends nothing before, so no entry is seen twice). `onLoneHalves`: drafts
+   * of calls detected before sealing (SealerOptions.loneHalfMs).
    */
-  start(onSealed: (records: AuditRecord[], released: number) => void, onCheckpoint?: (checkpoint: Checkpoint) => void): Promise<number>;
+  start(onSealed: (records: AuditRecord[], released: number) => void, onCheckpoint?: (checkpoint: Checkpoint) => void, onLoneHalves?: (drafts: AuditDraft[]) => void): Promise<number>;
   /** Signs a checkpoint now when the chain or its alert history moved since the last. */
   checkpoint(): Promise<void>;
   /** Inbox entry `id` committed: `payload` is its encoding, `rows` the same drafts decoded. */
@@ -25,15 +26,15 @@ export interface SealStage {
   close(): Promise<void>;
 }
 
-export type SealerSettings = Omit<SealerOptions, 'onSealed' | 'onCheckpoint'>;
+export type SealerSettings = Omit<SealerOptions, 'onSealed' | 'onCheckpoint' | 'onLoneHalves'>;
 
 export class LocalSealStage implements SealStage {
   private sealer: Sealer | null = null;
 
   constructor(private readonly settings: SealerSettings) {}
 
-  start(onSealed: (records: AuditRecord[], released: number) => void, onCheckpoint?: (checkpoint: Checkpoint) => void): Promise<number> {
-    this.sealer = new Sealer({ ...this.settings, onSealed, ...(onCheckpoint ? { onCheckpoint } : {}) });
+  start(onSealed: (records: AuditRecord[], released: number) => void, onCheckpoint?: (checkpoint: Checkpoint) => void, onLoneHalves?: (drafts: AuditDraft[]) => void): Promise<number> {
+    this.sealer = new Sealer({ ...this.settings, onSealed, ...(onCheckpoint ? { onCheckpoint } : {}), ...(onLoneHalves ? { onLoneHalves } : {}) });
     return this.sealer.recover();
   }
 

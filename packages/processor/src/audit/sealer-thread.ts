@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { AuditRecord } from '@mcptrail/conventions';
+import type { AuditDraft, AuditRecord } from '@mcptrail/conventions';
 import type { Checkpoint } from '../store/types';
 import type { InboxDraft } from './inbox-codec';
 import type { SealStage } from './seal-stage';
@@ -23,6 +23,8 @@ export interface SealerThreadOptions {
   checkpointRecords: number;
   checkpointMs: number;
   coalesceMs: number;
+  /** See SealerOptions.loneHalfMs. */
+  loneHalfMs?: number;
   logger: TrailLogger;
   /** The built sealer-worker.js (default: beside this file). */
   workerPath?: string;
@@ -43,6 +45,7 @@ export type FromSealer =
   | { t: 'sealed'; records: AuditRecord[]; released: number; counters: SealerCounters }
   | { t: 'done'; n: number; error: string | null }
   | { t: 'checkpoint'; checkpoint: Checkpoint }
+  | { t: 'lone'; drafts: AuditDraft[] }
   | { t: 'log'; level: keyof TrailLogger; msg: string; fields?: Record<string, unknown> }
   | { t: 'failed'; error: string };
 
@@ -66,8 +69,9 @@ export class SealerThread implements SealStage {
 
   constructor(private readonly o: SealerThreadOptions) {}
 
-  start(onSealed: (records: AuditRecord[], released: number) => void, onCheckpoint?: (checkpoint: Checkpoint) => void): Promise<number> {
-    const { logger, workerPath, ...data } = this.o;
+  start(onSealed: (records: AuditRecord[], released: number) => void, onCheckpoint?: (checkpoint: Checkpoint) => void, onLoneHalves?: (drafts: AuditDraft[]) => void): Promise<number> {
+    const { logger, workerPath, ...settings } = this.o;
+    const data = onLoneHalves ? settings : { ...settings, loneHalfMs: 0 };
     const worker = new Worker(workerPath ?? defaultWorkerPath(), { workerData: data });
     this.worker = worker;
     return new Promise<number>((resolve, reject) => {
@@ -92,6 +96,9 @@ export class SealerThread implements SealStage {
             break;
           case 'checkpoint':
             onCheckpoint?.(m.checkpoint);
+            break;
+          case 'lone':
+            onLoneHalves?.(m.drafts);
             break;
           case 'failed':
             this.die(new Error(m.error));

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     checkpointRecords: data.checkpointRecords,
     checkpointMs: data.checkpointMs,
     coalesceMs: data.coalesceMs,
+    ...(data.loneHalfMs ? { loneHalfMs: data.loneHalfMs, onLoneHalves: (drafts) => send({ t: 'lone', drafts }) } : {}),
     onSealed: (records, released) => send({ t: 'sealed', records, released, counters: { ...sealer.counters } }),
     onCheckpoint: (checkpoint) => send({ t: 'checkpoint', checkpoint }),
   });

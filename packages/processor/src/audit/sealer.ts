@@ -38,6 +38,14 @@ export interface SealerOptions {
   checkpointRecords: number;
   checkpointMs: number;
   coalesceMs: number;
+  /**
+   * A keyed half still alone this long after it arrived is handed to `onLoneHalves` for
+   * detection before it is sealed (its partner may still come within windowMs); 0: lone halves are
+   * detected when sealed. See detectLoneHalves().
+   */
+  loneHalfMs?: number;
+  /** Drafts of calls detected before sealing (each once; see loneHalfMs), before any onSealed that seals them. */
+  onLoneHalves?: (drafts: AuditDraft[]) => void;
   /** Records just committed into the chain, in chain order, and how many acknowledged halves they consumed. */
   onSealed: (records: AuditRecord[], released: number) => void;
   /** Each checkpoint just committed (witness publication). */
@@ -174,7 +182,9 @@ export class Sealer {
   }
 
   private armSealTimer(): void {
-    const next = this.book.nextReadyAt();
+    const ready = this.book.nextReadyAt();
+    const lone = this.loneHalfMs() > 0 ? this.book.nextLoneHalfAt(this.loneHalfMs()) : null;
+    const next = ready === null ? lone : lone === null ? ready : Math.min(ready, lone);
     if (next === null || this.closed) return;
     if (this.sealTimer && next >= this.sealTimerAt) return;
     if (this.sealTimer) clearTimeout(this.sealTimer);
@@ -189,12 +199,50 @@ export class Sealer {
 
   /** Seals what is due (or everything when `all`), one bounded transaction at a time. */
   private async sealReady(all: boolean): Promise<void> {
+    if (!all) await this.detectLoneHalves();
     for (;;) {
       const sealed = await this.sealBatch(all);
       if (sealed === null) break;
       this.o.onSealed(sealed.records, sealed.released);
     }
     if (!this.closed) this.armSealTimer();
+  }
+
+  private loneHalfMs(): number {
+    return this.o.onLoneHalves ? (this.o.loneHalfMs ?? 0) : 0;
+  }
+
+  /**
+   * Alert latency without giving up the merge: a half whose partner has not come within
+   * loneHalfMs (well under a second) goes to detection now, as the draft it is, while it keeps
+   * waiting up to windowMs for its partner (exporters flush spans and log records on
+   * different schedules, seconds apart); the record is still sealed once, merged. Detection
+   * counts the call at this point and, when the sealed record arrives, only fills the alert
+   * evidence in with its seq (replica/detection-state.ts): one count either way. A half whose
+   * call the trail already holds (an exporter's late retry) is not handed over: the store's
+   * call-once check decides, in a transaction that writes nothing, so a retry never counts twice.
+   */
+  private async detectLoneHalves(): Promise<void> {
+    const afterMs = this.loneHalfMs();
+    if (afterMs <= 0) return;
+    const calls = this.book.takeLoneHalves(this.o.clock(), afterMs, SEAL_BATCH);
+    if (calls.length === 0) return;
+    let unsealed: PendingCall[] = [];
+    try {
+      await this.o.store.sealCalls(
+        calls,
+        (fresh: PendingCall[]) => {
+          unsealed = fresh;
+          return { records: [], checkpoint: null };
+        },
+        { consumed: [], noted: [] },
+      );
+    } catch (err) {
+      // Detected when sealed instead (the store is failing; the seal pass retries).
+      this.logFailure('lone-half detection', err);
+      return;
+    }
+    if (unsealed.length > 0) this.o.onLoneHalves!(unsealed.map(draftOf));
   }
 
   /** One transaction: paired calls → chain → checkpoint, inbox entries consumed. null when nothing was due. */

@@ -171,6 +171,9 @@ const detection = z
     enabled: bool().default(true).describe('Run baselines and alert rules on sealed records.'),
     rules_file: nullableString().default(null).describe('YAML rule file; null → the built-in rules (rules/default.yaml).'),
     tick_seconds: positiveInt().default(30).describe('Interval of time-based rules (a service that went silent) and of retention.'),
+    lone_half_ms: nonNegativeInt()
+      .default(250)
+      .describe('A span or audit log record still without its partner after this long is detected at once, while it keeps waiting `trail.pairing_window_ms` to be sealed merged (counted once); 0: detected when sealed.'),
   })
   .prefault({});
 

@@ -16,6 +16,11 @@ import { ALERT_LEVELS, type Alert, type AlertLevel, type AlertQuery, type Rule }
 /** Evidence kept per alert: the first records and a few repeats, never an unbounded list. */
 export const MAX_EVIDENCE = 20;
 const MAX_OPEN_KEYS = 50_000;
+/**
+ * Calls detected before they were sealed (replica/detection-state.ts) stand in evidence as a
+ * placeholder seq < 0 until their record is sealed; remembered for this many calls at most.
+ */
+const MAX_PLACEHOLDERS = 50_000;
 /** Distinct findings remembered per alert (a new one notifies again). */
 export const MAX_FINDINGS = 32;
 const rank = (level: AlertLevel) => ALERT_LEVELS.indexOf(level);
@@ -58,9 +63,20 @@ export class AlertBook {
   });
   private readonly evicted = new Map<string, OpenAlert>();
   private readonly repeated = new Set<OpenAlert>();
+  /** Placeholder seq → open alerts whose evidence waits for that call's sealed seq. */
+  private readonly awaiting = new LruMap<number, OpenAlert[]>(MAX_PLACEHOLDERS);
+  /** Placeholder seq → the seq its call was sealed at (rule windows still hold the placeholder). */
+  private readonly resolved = new LruMap<number, number>(MAX_PLACEHOLDERS);
+  /** Placeholder citations and resolutions not stored yet (they survive a restart: the record may be sealed after it). */
+  private awaitWrites: Array<[number, string]> = [];
+  private resolveWrites: number[] = [];
   /** New alerts raised since the last flush. */
   private inserts: Array<Record<string, unknown> & { id: string }> = [];
   private readonly insert: Statement;
+  private readonly insertAwait: Statement;
+  private readonly awaitingIds: Statement;
+  private readonly deleteAwait: Statement;
+  private readonly byId: Statement;
   private readonly update: Statement;
   private readonly latestByKey: Statement;
 
@@ -76,6 +92,11 @@ export class AlertBook {
       (id, dedup_key, rule_id, level, time_ms, last_ms, count, body, evidence)
       VALUES (@id, @dedup_key, @rule_id, @level, @time_ms, @last_ms, @count, @body, @evidence)`);
     this.update = db.prepare('UPDATE detect_alerts SET count = ?, last_ms = ?, evidence = ? WHERE id = ?');
+    db.exec(`CREATE TABLE IF NOT EXISTS detect_alert_awaiting (placeholder INTEGER NOT NULL, alert_id TEXT NOT NULL, PRIMARY KEY (placeholder, alert_id))`);
+    this.insertAwait = db.prepare('INSERT OR IGNORE INTO detect_alert_awaiting (placeholder, alert_id) VALUES (?, ?)');
+    this.awaitingIds = db.prepare('SELECT alert_id FROM detect_alert_awaiting WHERE placeholder = ?').pluck();
+    this.deleteAwait = db.prepare('DELETE FROM detect_alert_awaiting WHERE placeholder = ?');
+    this.byId = db.prepare('SELECT id, dedup_key, time_ms, last_ms, count, body, evidence FROM detect_alerts WHERE id = ?');
     this.latestByKey = db.prepare(
       'SELECT id, time_ms, last_ms, count, body, evidence FROM detect_alerts WHERE dedup_key = ? ORDER BY time_ms DESC LIMIT 1',
     );
@@ -93,7 +114,7 @@ export class AlertBook {
       if (!newFinding && rank(level) <= rank(open.level)) {
         open.count++;
         if (f.timeMs > open.lastMs) open.lastMs = f.timeMs;
-        if (open.evidence.records.length < MAX_EVIDENCE) addEvidence(open.evidence, f.refs);
+        if (open.evidence.records.length < MAX_EVIDENCE) this.addEvidence(open.evidence, f.refs, open);
         // Written once per batch by flush(): a burst of repeats costs one UPDATE, not one each.
         this.repeated.add(open);
         return null;
@@ -101,7 +122,7 @@ export class AlertBook {
       supersedes = open;
     }
     const evidence: Alert['evidence'] = { records: [], trace_ids: [] };
-    addEvidence(evidence, f.refs);
+    this.addEvidence(evidence, f.refs, null);
     const first = f.refs[0];
     const id = createHash('sha256')
       .update(`${dedupKey}|${f.timeMs}|${first ? `${first.chain_id}:${first.seq}` : ''}${finding !== null ? `|${finding}` : ''}`)
@@ -145,24 +166,87 @@ export class AlertBook {
     const openEvidence = { records: [...evidence.records], trace_ids: [...evidence.trace_ids] };
     // A superseding alert keeps the group's window: repeats of any finding seen so far stay quiet.
     const firstMs = supersedes ? supersedes.firstMs : f.timeMs;
-    this.open.set(dedupKey, { id, firstMs, lastMs: f.timeMs, count: 1, level, findings, evidence: openEvidence });
+    const opened: OpenAlert = { id, firstMs, lastMs: f.timeMs, count: 1, level, findings, evidence: openEvidence };
+    this.open.set(dedupKey, opened);
+    for (const ref of f.refs) if (ref.seq < 0 && !this.resolved.has(ref.seq)) this.await(ref.seq, opened);
     return alert;
+  }
+
+  /**
+   * The call that stood as `placeholder` in evidence is sealed at `ref.seq`: every open alert
+   * that cited it gets the record in its evidence (written by the next flush, as a repeat is).
+   */
+  resolve(placeholder: number, ref: RefWithTrace): void {
+    this.resolved.set(placeholder, ref.seq);
+    const owners = this.awaiting.get(placeholder) ?? [];
+    this.awaiting.delete(placeholder);
+    // Citations stored before a restart (or evicted from memory).
+    for (const id of this.awaitingIds.all(placeholder) as string[]) {
+      if (!owners.some((o) => o.id === id)) {
+        const owner = this.storedAlert(id);
+        if (owner) owners.push(owner);
+      }
+    }
+    this.resolveWrites.push(placeholder);
+    for (const owner of owners) {
+      if (owner.evidence.records.length >= MAX_EVIDENCE) continue;
+      this.addEvidence(owner.evidence, [ref], owner);
+      this.repeated.add(owner);
+    }
+  }
+
+  private await(placeholder: number, owner: OpenAlert): void {
+    const owners = this.awaiting.get(placeholder);
+    if (owners?.includes(owner)) return;
+    if (!owners) this.awaiting.set(placeholder, [owner]);
+    else owners.push(owner);
+    this.awaitWrites.push([placeholder, owner.id]);
+  }
+
+  /** The alert `id` as an open alert: the one in memory when its group's latest is it, else its row. */
+  private storedAlert(id: string): OpenAlert | undefined {
+    const row = this.byId.get(id) as (AlertRow & { dedup_key: string }) | undefined;
+    if (!row) return undefined;
+    const open = this.open.peek(row.dedup_key) ?? this.evicted.get(row.dedup_key);
+    if (open?.id === id) return open;
+    return this.openOf(row);
+  }
+
+  /** Adds refs (records, their traces); a call not sealed yet adds its trace now and its record once `resolve` names it. */
+  private addEvidence(evidence: Alert['evidence'], refs: RefWithTrace[], owner: OpenAlert | null): void {
+    for (const ref of refs) {
+      if (evidence.records.length >= MAX_EVIDENCE) break;
+      const seq = ref.seq < 0 ? this.resolved.get(ref.seq) : ref.seq;
+      if (ref.trace_id && evidence.trace_ids.length < MAX_EVIDENCE && !evidence.trace_ids.includes(ref.trace_id)) {
+        evidence.trace_ids.push(ref.trace_id);
+      }
+      if (seq === undefined) {
+        if (owner) this.await(ref.seq, owner);
+        continue;
+      }
+      if (evidence.records.some((r) => r.chain_id === ref.chain_id && r.seq === seq)) continue;
+      evidence.records.push({ chain_id: ref.chain_id, seq });
+    }
   }
 
   /** New alerts and repeats not stored yet. */
   get pending(): number {
-    return this.inserts.length + this.repeated.size;
+    return this.inserts.length + this.repeated.size + this.awaitWrites.length + this.resolveWrites.length;
   }
 
   /** Stores new alerts, then the counts and evidence of repeats; the caller wraps it in its transaction and calls flushed(). */
   flush(): void {
     for (const row of this.inserts) this.insert.run(row);
     for (const alert of this.repeated) this.write(alert);
+    for (const [placeholder, id] of this.awaitWrites) this.insertAwait.run(placeholder, id);
+    for (const placeholder of this.resolveWrites) this.deleteAwait.run(placeholder);
   }
 
   /** After the COMMIT that stored flush()'s writes (a rolled-back flush keeps them pending). */
   flushed(): void {
     this.inserts = [];
+    this.awaitWrites = [];
+    this.resolveWrites = [];
     this.repeated.clear();
     this.evicted.clear();
   }
@@ -186,8 +270,14 @@ export class AlertBook {
   private loadOpen(dedupKey: string): OpenAlert | undefined {
     const row = this.latestByKey.get(dedupKey) as AlertRow | undefined;
     if (!row) return undefined;
+    const open = this.openOf(row);
+    this.open.set(dedupKey, open);
+    return open;
+  }
+
+  private openOf(row: AlertRow): OpenAlert {
     const body = JSON.parse(row.body) as Partial<Alert>;
-    const open: OpenAlert = {
+    return {
       id: row.id,
       firstMs: row.time_ms,
       lastMs: row.last_ms,
@@ -196,8 +286,6 @@ export class AlertBook {
       findings: Array.isArray(body.findings) ? body.findings : [],
       evidence: JSON.parse(row.evidence) as Alert['evidence'],
     };
-    this.open.set(dedupKey, open);
-    return open;
   }
 
   /** The detector commits first: every write goes with its cursor. */
@@ -241,6 +329,7 @@ export class AlertBook {
   purgeBefore(ms: number): number {
     this.assertFlushed('purgeBefore');
     const { changes } = this.db.prepare('DELETE FROM detect_alerts WHERE last_ms < ?').run(ms);
+    this.db.exec('DELETE FROM detect_alert_awaiting WHERE alert_id NOT IN (SELECT id FROM detect_alerts)');
     // Open alerts reload from the table on their next repeat.
     this.open.clear();
     return changes;
@@ -249,6 +338,9 @@ export class AlertBook {
   /** After a rolled-back transaction: forget open alerts so repeats reload them from the table. */
   dropCache(): void {
     this.open.clear();
+    this.awaitWrites = [];
+    this.resolveWrites = [];
+    this.awaiting.clear();
     this.repeated.clear();
     this.evicted.clear();
     this.inserts = [];
@@ -256,20 +348,14 @@ export class AlertBook {
 
   reset(): void {
     this.open.clear();
+    this.awaitWrites = [];
+    this.resolveWrites = [];
+    this.awaiting.clear();
+    this.resolved.clear();
     this.repeated.clear();
     this.evicted.clear();
     this.inserts = [];
     this.db.exec('DELETE FROM detect_alerts');
-  }
-}
-
-function addEvidence(evidence: Alert['evidence'], refs: RefWithTrace[]): void {
-  for (const ref of refs) {
-    if (evidence.records.length >= MAX_EVIDENCE) break;
-    if (evidence.records.some((r) => r.chain_id === ref.chain_id && r.seq === ref.seq)) continue;
-    evidence.records.push({ chain_id: ref.chain_id, seq: ref.seq });
-    if (ref.trace_id && evidence.trace_ids.length < MAX_EVIDENCE && !evidence.trace_ids.includes(ref.trace_id)) {
-      evidence.trace_ids.push(ref.trace_id);
-    }
+    this.db.exec('DELETE FROM detect_alert_awaiting');
   }
 }

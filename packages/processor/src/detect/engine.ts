@@ -289,6 +289,18 @@ export function createDetector(opts: DetectorOptions): Detector {
       });
     },
     commit: () => commit('record', true),
+    amendSealed(items) {
+      for (const { record, placeholder } of items) {
+        const ref: RefWithTrace = { chain_id: record.chain_id, seq: record.seq, trace_id: record.trace_id };
+        alerts.resolve(placeholder, ref);
+        // The service's last call (silence evidence) is stored: it names the sealed record.
+        const service = typeof record.service === 'string' ? baselines.find('service', { service: record.service, tool: null, actor: null }) : null;
+        if (service?.lastRef?.seq === placeholder) {
+          service.lastRef = ref;
+          baselines.touch(service);
+        }
+      }
+    },
     setCommitHook(h) {
       hook = h;
     },

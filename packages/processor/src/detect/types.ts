@@ -235,6 +235,11 @@ export interface Detector {
    * rolls back and throws; memory keeps the changes (still pending) for the next commit.
    */
   commit(): void;
+  /**
+   * Records of calls staged before they were sealed (as a draft with the placeholder seq < 0):
+   * not folded again; the alerts that cited the placeholder get the sealed record as evidence.
+   */
+  amendSealed(items: ReadonlyArray<{ record: AuditRecord; placeholder: number }>): void;
   setCommitHook(hook: CommitHook | null): void;
   /** Tool definitions announced by emitters (rug pull, tool poisoning). */
   processToolDefinitions(events: ToolDefinitionEvent[]): Alert[];

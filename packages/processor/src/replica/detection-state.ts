@@ -7,9 +7,18 @@
  *
  * Not persisted (as with any restart): the in-memory windows of sequence rules, i.e. the
  * last steps of sessions that were in flight.
+ *
+ * Calls detected before they are sealed (a lone half, see audit/sealer.ts loneHalfMs) are
+ * folded as their draft under a placeholder seq (< 0) and their call key is stored with the
+ * same commit; when the call's sealed record comes (merged with a partner that arrived
+ * meanwhile, or alone), it is not folded again: it only moves the cursor and puts its seq in
+ * the evidence of the alerts that cited the placeholder. So each call counts once whichever
+ * way, and a restart between the two (the half is detected again from the inbox) finds
+ * the key and skips it.
  */
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { AuditRecord } from '@mcptrail/conventions';
+import type { AuditDraft, AuditRecord } from '@mcptrail/conventions';
 import type { Alert, Detector } from '../detect/types';
 import type { AuditStore } from '../store/types';
 
@@ -31,6 +40,76 @@ export function detectionCursor(db: Database.Database): DetectionCursor {
   };
 }
 
+/** Calls detected before sealing, until their record is sealed (or this long at most: a call sealed by another replica). */
+const LONE_CALL_RETENTION_MS = 60 * 60_000;
+const MAX_LONE_CALLS = 200_000;
+
+interface LoneCall {
+  placeholder: number;
+  atMs: number;
+}
+
+/** The call's stand-in seq until it is sealed: negative (never a real seq), stable across restarts. */
+export function placeholderSeq(traceId: string, spanId: string): number {
+  const h = createHash('sha256').update(`${traceId}/${spanId}`).digest();
+  return -(h.readUIntBE(0, 6) + 1);
+}
+
+function loneCallBook(db: Database.Database) {
+  db.exec(`CREATE TABLE IF NOT EXISTS mcptrail_detect_lone_calls (call TEXT PRIMARY KEY, placeholder INTEGER NOT NULL, at_ms INTEGER NOT NULL)`);
+  const insert = db.prepare(`INSERT OR REPLACE INTO mcptrail_detect_lone_calls (call, placeholder, at_ms) VALUES (?, ?, ?)`);
+  const remove = db.prepare(`DELETE FROM mcptrail_detect_lone_calls WHERE call = ?`);
+  const committed = new Map<string, LoneCall>();
+  for (const r of db.prepare(`SELECT call, placeholder, at_ms FROM mcptrail_detect_lone_calls ORDER BY at_ms`).all() as Array<{ call: string; placeholder: number; at_ms: number }>) {
+    committed.set(r.call, { placeholder: r.placeholder, atMs: r.at_ms });
+  }
+  /** Changes since the last commit (dropped when a fold is rolled back). */
+  const added = new Map<string, LoneCall>();
+  const removed = new Set<string>();
+  return {
+    get(key: string): LoneCall | undefined {
+      if (removed.has(key)) return undefined;
+      return added.get(key) ?? committed.get(key);
+    },
+    empty: () => committed.size === 0 && added.size === 0,
+    add(key: string, call: LoneCall): void {
+      removed.delete(key);
+      added.set(key, call);
+    },
+    remove(key: string): void {
+      added.delete(key);
+      if (committed.has(key)) removed.add(key);
+    },
+    pending: () => added.size > 0 || removed.size > 0,
+    write(nowMs: number): void {
+      for (const [key, c] of added) insert.run(key, c.placeholder, c.atMs);
+      for (const key of removed) remove.run(key);
+      // Oldest first: a call whose record never reached this chain is forgotten eventually.
+      let over = committed.size + added.size - MAX_LONE_CALLS;
+      for (const [key, c] of committed) {
+        if (over <= 0 && c.atMs >= nowMs - LONE_CALL_RETENTION_MS) break;
+        if (!removed.has(key)) {
+          remove.run(key);
+          removed.add(key);
+          over--;
+        }
+      }
+    },
+    committed(): void {
+      for (const key of removed) committed.delete(key);
+      for (const [key, c] of added) committed.set(key, c);
+      added.clear();
+      removed.clear();
+    },
+    failed(): void {
+      added.clear();
+      removed.clear();
+    },
+  };
+}
+
+const callKey = (traceId: string, spanId: string) => `${traceId}/${spanId}`;
+
 export interface TrackedDetection {
   /**
    * Folds sealed records of this replica's chain into the state; returns the new alerts
@@ -39,6 +118,11 @@ export interface TrackedDetection {
    * are returned only after the commit that stores them.
    */
   process(records: AuditRecord[]): Alert[];
+  /**
+   * Folds drafts of calls not sealed yet (a half still alone, audit/sealer.ts loneHalfMs),
+   * each call once; returns the new alerts (committed at once when there are any).
+   */
+  loneHalves(drafts: AuditDraft[]): Alert[];
   /** Folds records sealed but not yet detected (after a crash) and returns their alerts. */
   catchUp(): Promise<{ records: number; alerts: Alert[] }>;
   /** Commits what is staged (at close, or for a caller that needs the state on disk). */
@@ -75,6 +159,8 @@ export function trackDetection(opts: TrackDetectionOptions): TrackedDetection {
   const commitMs = opts.commitMs ?? DEFAULT_COMMIT_MS;
   const commitRecords = opts.commitRecords ?? DEFAULT_COMMIT_RECORDS;
   const cursor = detectionCursor(db);
+  const lone = loneCallBook(db);
+  const wallClock = Date.now;
   /** Last seq folded into memory / stored with the state. */
   let committed = cursor.get(chainId);
   let staged = committed;
@@ -89,10 +175,12 @@ export function trackDetection(opts: TrackDetectionOptions): TrackedDetection {
   detector.setCommitHook({
     write: () => {
       if (staged !== null && staged !== committed) cursor.set(chainId, staged);
+      lone.write(wallClock());
     },
     committed: () => {
       committed = staged;
       uncommitted = [];
+      lone.committed();
     },
     failed: () => {
       // Memory is back at the last commit (a read failed mid-fold): fold the same records
@@ -100,21 +188,38 @@ export function trackDetection(opts: TrackDetectionOptions): TrackedDetection {
       refold = uncommitted.length > 0;
       staged = committed;
       held = [];
+      lone.failed();
     },
-    pending: () => staged !== committed,
+    pending: () => staged !== committed || lone.pending(),
   });
 
   function fold(batch: readonly AuditRecord[]): void {
     const done = staged;
-    const records = done === null ? batch.slice() : batch.filter((r) => r.chain_id !== chainId || r.seq > done);
+    // seq < 0: a call folded before it was sealed (loneHalves), refolded after a failed read.
+    const records = done === null ? batch.slice() : batch.filter((r) => r.chain_id !== chainId || r.seq < 0 || r.seq > done);
     if (records.length === 0) return;
     if (uncommitted.length === 0) firstStagedAt = performance.now();
-    held.push(...detector.stage(records));
+    const amends: Array<{ record: AuditRecord; placeholder: number }> = [];
+    let fresh = records;
+    if (!lone.empty()) {
+      fresh = [];
+      for (const r of records) {
+        const key = r.seq > 0 && r.chain_id === chainId && r.trace_id && r.span_id ? callKey(r.trace_id, r.span_id) : null;
+        const known = key ? lone.get(key) : undefined;
+        if (known) {
+          amends.push({ record: r, placeholder: known.placeholder });
+          lone.remove(key!);
+        } else fresh.push(r);
+      }
+    }
+    held.push(...detector.stage(fresh));
+    if (amends.length > 0) detector.amendSealed(amends);
     for (const r of records) {
+      if (r.seq < 0 && r.trace_id && r.span_id) lone.add(callKey(r.trace_id, r.span_id), { placeholder: r.seq, atMs: wallClock() });
       // Kept for a fold after a failed read; bounded while storage refuses commits (a restart
       // then catches up from the cursor).
       if (uncommitted.length < commitRecords * 4) uncommitted.push(r);
-      if (r.chain_id === chainId && (staged === null || r.seq > staged)) staged = r.seq;
+      if (r.chain_id === chainId && r.seq > 0 && (staged === null || r.seq > staged)) staged = r.seq;
     }
   }
 
@@ -127,8 +232,22 @@ export function trackDetection(opts: TrackDetectionOptions): TrackedDetection {
   function commitNow(): Alert[] {
     if (timer) clearTimeout(timer);
     timer = null;
-    if (staged !== committed || held.length > 0) detector.commit();
+    if (staged !== committed || held.length > 0 || lone.pending()) detector.commit();
     return take();
+  }
+
+  function loneHalves(drafts: AuditDraft[]): Alert[] {
+    const records: AuditRecord[] = [];
+    const seen = new Set<string>();
+    for (const d of drafts) {
+      if (!d.trace_id || !d.span_id) continue;
+      const key = callKey(d.trace_id, d.span_id);
+      // Already folded (before a restart, or by an earlier hand-over): never twice.
+      if (lone.get(key) || seen.has(key)) continue;
+      seen.add(key);
+      records.push({ ...(d as unknown as AuditRecord), chain_id: chainId, seq: placeholderSeq(d.trace_id, d.span_id), prev_hash: '', hash: '' });
+    }
+    return records.length > 0 ? process(records) : [];
   }
 
   function process(records: AuditRecord[]): Alert[] {
@@ -162,6 +281,7 @@ export function trackDetection(opts: TrackDetectionOptions): TrackedDetection {
 
   return {
     process,
+    loneHalves,
     flush: () => {
       if (refold) process([]);
       return commitNow();

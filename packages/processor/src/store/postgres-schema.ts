@@ -6,7 +6,7 @@
  * only (seq, hash, body). Every replica writes its own chain (chain_id = replica id); the
  * only cross-chain constraint is the call-once index.
  */
-export const POSTGRES_SCHEMA_VERSION = 3;
+export const POSTGRES_SCHEMA_VERSION = 4;
 
 /** Record fields copied into indexed columns for the query API's filters. */
 export const FILTER_COLUMNS = ['time', 'service', 'session_id', 'method', 'tool', 'actor_id', 'outcome', 'trace_id', 'span_id'] as const;
@@ -60,4 +60,7 @@ export const POSTGRES_SCHEMA_V1 = [
     done text
   )`,
   `CREATE INDEX IF NOT EXISTS inbox_by_chain ON audit_inbox (chain_id, id)`,
+  // v4 (see sqlite-schema.ts): slices of a group commit not complete yet, marked apart from
+  // their payload (v2-v3 marked them with done = INBOX_OPEN; readInbox still drops those).
+  `CREATE TABLE IF NOT EXISTS audit_inbox_open (id bigint PRIMARY KEY, chain_id text NOT NULL)`,
 ];

@@ -238,27 +238,41 @@ class PostgresStore implements PostgresAuditStore {
 
   async appendInbox(payload: string, group?: InboxGroupStep): Promise<number> {
     this.assertOpen();
-    const done = group && 'open' in group ? INBOX_OPEN : null;
+    const open = group !== undefined && 'open' in group;
     const closes = group && 'closes' in group ? group.closes : [];
-    // One statement, so the last slice and the clearing of the group's marks commit together.
+    // One statement each, so a slice and its group's marks commit together.
     const r = await this.pool.query<{ id: string }>(
-      closes.length === 0
-        ? `INSERT INTO audit_inbox (chain_id, payload, done) VALUES ($1, $2, $3) RETURNING id`
-        : `WITH cleared AS (UPDATE audit_inbox SET done = NULL WHERE chain_id = $1 AND id = ANY($4::bigint[]) AND done = '${INBOX_OPEN}')
-           INSERT INTO audit_inbox (chain_id, payload, done) VALUES ($1, $2, $3) RETURNING id`,
-      closes.length === 0 ? [this.chainId, payload, done] : [this.chainId, payload, done, closes],
+      open
+        ? `WITH e AS (INSERT INTO audit_inbox (chain_id, payload) VALUES ($1, $2) RETURNING id),
+                m AS (INSERT INTO audit_inbox_open (id, chain_id) SELECT id, $1 FROM e)
+           SELECT id FROM e`
+        : closes.length === 0
+          ? `INSERT INTO audit_inbox (chain_id, payload) VALUES ($1, $2) RETURNING id`
+          : `WITH cleared AS (DELETE FROM audit_inbox_open WHERE chain_id = $1 AND id = ANY($3::bigint[]))
+             INSERT INTO audit_inbox (chain_id, payload) VALUES ($1, $2) RETURNING id`,
+      closes.length === 0 ? [this.chainId, payload] : [this.chainId, payload, closes],
     );
     return Number(r.rows[0]!.id);
   }
 
   async discardInbox(ids: readonly number[]): Promise<void> {
     this.assertOpen();
-    if (ids.length > 0) await this.pool.query(`DELETE FROM audit_inbox WHERE chain_id = $1 AND id = ANY($2::bigint[])`, [this.chainId, ids]);
+    if (ids.length > 0) {
+      await this.pool.query(
+        `WITH m AS (DELETE FROM audit_inbox_open WHERE chain_id = $1 AND id = ANY($2::bigint[])) DELETE FROM audit_inbox WHERE chain_id = $1 AND id = ANY($2::bigint[])`,
+        [this.chainId, ids],
+      );
+    }
   }
 
   async readInbox(): Promise<InboxEntry[]> {
     this.assertOpen();
-    await this.pool.query(`DELETE FROM audit_inbox WHERE chain_id = $1 AND done = $2`, [this.chainId, INBOX_OPEN]);
+    // Slices of a group commit that never completed (and those a v2-v3 store marked in `done`).
+    await this.pool.query(
+      `WITH m AS (DELETE FROM audit_inbox_open WHERE chain_id = $1 RETURNING id)
+       DELETE FROM audit_inbox WHERE chain_id = $1 AND (id IN (SELECT id FROM m) OR done = $2)`,
+      [this.chainId, INBOX_OPEN],
+    );
     const r = await this.pool.query<{ id: string; payload: string; done: string | null }>(
       `SELECT id, payload, done FROM audit_inbox WHERE chain_id = $1 ORDER BY id`,
       [this.chainId],

@@ -38,6 +38,10 @@ export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT } from './query-filter';
 const CACHE_KIB = 65536;
 /** Pages in the WAL before a commit copies them into the database file (SQLite default 1000). */
 const WAL_CHECKPOINT_PAGES = 10000;
+/** How long a write waits for another connection's write lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+/** Longest pause between two attempts of a write that must not block the event loop. */
+const MAX_BUSY_RETRY_MS = 4;
 
 /**
  * The SQLite store. Besides the async AuditStore surface it offers synchronous
@@ -104,17 +108,17 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteAuditStore {
     throw new StoreError('MCPTRAIL_ERR_STORE_OPEN', `cannot open store '${opts.path}': ${(err as Error).message}`, { cause: err });
   }
   if (opts.readOnly) {
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     return new SqliteStore(db, opts.path, chainId);
   }
   try {
     // First: the journal_mode pragma below takes a lock, and another connection may be writing.
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma('journal_mode = WAL');
     // FULL: in WAL mode NORMAL may lose the last commits on power loss, and we acknowledge
     // exporters only after commit.
     db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // The trail's indexes (time, session, actor, trace…) take random inserts: with the 2 MiB
     // default most of them re-read pages on every seal. 64 MiB keeps the hot index pages.
     db.pragma(`cache_size = -${CACHE_KIB}`);
@@ -190,14 +194,34 @@ class SqliteStore implements SqliteAuditStore {
           `SELECT DISTINCT chain_id FROM audit_records UNION SELECT DISTINCT chain_id FROM checkpoints UNION SELECT DISTINCT chain_id FROM alert_events ORDER BY 1`,
         )
         .pluck(),
-      // The inbox (the SQLite file holds one replica's inbox: no chain column).
-      appendInbox: db.prepare(`INSERT INTO audit_inbox (payload, done) VALUES (?, ?)`),
-      closeInboxGroup: db.prepare(`UPDATE audit_inbox SET done = NULL WHERE id IN (SELECT value FROM json_each(?)) AND done = '${INBOX_OPEN}'`),
-      dropOpenInbox: db.prepare(`DELETE FROM audit_inbox WHERE done = '${INBOX_OPEN}'`),
+    };
+  }
+
+  private inboxStmts: ReturnType<SqliteStore['prepareInbox']> | null = null;
+  /** The inbox's statements, prepared at first use: a read-only connection (verify) never needs them. */
+  private get inbox() {
+    this.inboxStmts ??= this.prepareInbox();
+    return this.inboxStmts;
+  }
+
+  /** The inbox (the SQLite file holds one replica's inbox: no chain column). */
+  private prepareInbox() {
+    const db = this.db;
+    return {
+      appendInbox: db.prepare(`INSERT INTO audit_inbox (payload) VALUES (?)`),
+      markInboxOpen: db.prepare(`INSERT INTO audit_inbox_open (id) VALUES (?)`),
+      closeInboxGroup: db.prepare(`DELETE FROM audit_inbox_open WHERE id IN (SELECT value FROM json_each(?))`),
+      // Open slices, and those a v2-v4 store marked in `done`.
+      dropOpenInbox: db.prepare(`DELETE FROM audit_inbox WHERE id IN (SELECT id FROM audit_inbox_open) OR done = '${INBOX_OPEN}'`),
+      clearInboxOpen: db.prepare(`DELETE FROM audit_inbox_open`),
       readInbox: db.prepare(`SELECT id, payload, done FROM audit_inbox ORDER BY id`),
       // One statement for a whole seal batch (ids as a JSON array).
       consumeInbox: db.prepare(`DELETE FROM audit_inbox WHERE id IN (SELECT value FROM json_each(?))`),
       noteInbox: db.prepare(`UPDATE audit_inbox SET done = ? WHERE id = ?`),
+      waitWhenBusy: db.prepare(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`),
+      failWhenBusy: db.prepare(`PRAGMA busy_timeout = 0`),
+      checkpoint: db.prepare(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`),
+      noCheckpoint: db.prepare(`PRAGMA wal_autocheckpoint = 0`),
     };
   }
 
@@ -281,27 +305,65 @@ class SqliteStore implements SqliteAuditStore {
 
   async appendInbox(payload: string, group?: InboxGroupStep): Promise<number> {
     this.assertOpen();
-    if (group && 'closes' in group && group.closes.length > 0) {
-      const closes = JSON.stringify(group.closes);
-      return this.db.transaction(() => {
-        const id = Number(this.stmts.appendInbox.run(payload, null).lastInsertRowid);
-        this.stmts.closeInboxGroup.run(closes);
-        return id;
-      }).immediate();
-    }
-    return Number(this.stmts.appendInbox.run(payload, group && 'open' in group ? INBOX_OPEN : null).lastInsertRowid);
+    const closes = group && 'closes' in group && group.closes.length > 0 ? JSON.stringify(group.closes) : null;
+    const open = group !== undefined && 'open' in group;
+    if (!closes && !open) return this.writeWithoutBlocking(() => Number(this.inbox.appendInbox.run(payload).lastInsertRowid));
+    // The slice and its group's marks in one transaction (one fsync).
+    const append = this.db.transaction(() => {
+      const id = Number(this.inbox.appendInbox.run(payload).lastInsertRowid);
+      if (open) this.inbox.markInboxOpen.run(id);
+      if (closes) this.inbox.closeInboxGroup.run(closes);
+      return id;
+    });
+    return this.writeWithoutBlocking(() => append.immediate());
   }
 
   async discardInbox(ids: readonly number[]): Promise<void> {
     this.assertOpen();
-    if (ids.length > 0) this.stmts.consumeInbox.run(JSON.stringify(ids));
+    if (ids.length === 0) return;
+    const json = JSON.stringify(ids);
+    const discard = this.db.transaction(() => {
+      this.inbox.consumeInbox.run(json);
+      this.inbox.closeInboxGroup.run(json);
+    });
+    await this.writeWithoutBlocking(() => discard.immediate());
   }
 
   async readInbox(): Promise<InboxEntry[]> {
     this.assertOpen();
-    // Slices of a group commit that never completed: none of its requests was acknowledged.
-    this.stmts.dropOpenInbox.run();
-    return this.stmts.readInbox.all() as InboxEntry[];
+    return this.db.transaction(() => {
+      // Slices of a group commit that never completed: none of its requests was acknowledged.
+      this.inbox.dropOpenInbox.run();
+      this.inbox.clearInboxOpen.run();
+      return this.inbox.readInbox.all() as InboxEntry[];
+    }).immediate();
+  }
+
+  /**
+   * Runs a write that the receiving thread makes (the inbox) without blocking its event loop on
+   * another connection's work. (1) It does not sleep in SQLite's busy handler while the sealer
+   * thread's connection holds the write lock (that sleep lasted up to a whole seal transaction,
+   * in steps of up to 100 ms): the attempt fails at once and is retried after a timer, within
+   * the same overall bound as busy_timeout. (2) Its commit does not run the WAL checkpoint
+   * (copying up to WAL_CHECKPOINT_PAGES pages into the database file): the seal transactions
+   * that follow every append do.
+   */
+  private async writeWithoutBlocking<T>(write: () => T): Promise<T> {
+    const giveUp = Date.now() + BUSY_TIMEOUT_MS;
+    for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, MAX_BUSY_RETRY_MS)) {
+      this.inbox.failWhenBusy.run();
+      this.inbox.noCheckpoint.run();
+      try {
+        return write();
+      } catch (err) {
+        if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= giveUp) throw err;
+      } finally {
+        this.inbox.waitWhenBusy.run();
+        this.inbox.checkpoint.run();
+      }
+      await new Promise((r) => setTimeout(r, delayMs));
+      this.assertOpen();
+    }
   }
 
   async sealCalls<C extends CallKey>(
@@ -320,8 +382,8 @@ class SqliteStore implements SqliteAuditStore {
       const out = plan(fresh, this.head(), this.lastCheckpoint());
       this.insertSealed(out.records);
       const checkpointed = out.checkpoint ? this.checkpointIn(out.checkpoint) : false;
-      if (inbox.consumed.length > 0) this.stmts.consumeInbox.run(JSON.stringify(inbox.consumed));
-      for (const n of inbox.noted) this.stmts.noteInbox.run(n.done, n.id);
+      if (inbox.consumed.length > 0) this.inbox.consumeInbox.run(JSON.stringify(inbox.consumed));
+      for (const n of inbox.noted) this.inbox.noteInbox.run(n.done, n.id);
       return { duplicates, records: out.records.map((r) => r.record), checkpointed };
     }).immediate();
   }

@@ -158,10 +158,10 @@ export interface InboxEntry {
 }
 
 /**
- * `done` of an inbox entry that is a slice of a group commit still being appended: none of
- * that commit's requests is acknowledged yet. The slice that completes the group clears it
- * in its own transaction; entries still open at start are deleted by readInbox (their
- * exporters retry, and a keyless draft must not be sealed from them and from the retry).
+ * How stores before SQLite schema 5 / PostgreSQL schema 4 marked an inbox entry that is a
+ * slice of a group commit still being appended (in `done`). Open slices are now listed in
+ * `audit_inbox_open`; readInbox deletes both kinds (their exporters retry, and a keyless draft
+ * must not be sealed from them and from the retry).
  */
 export const INBOX_OPEN = '{"open":true}';
 
@@ -214,15 +214,16 @@ export interface SealOutcome {
 export interface TrailWriter {
   /**
    * Appends one inbox entry (durably, before the exporters are acknowledged); returns its id.
-   * `{ open: true }`: a slice of a group commit not complete yet (stored with `INBOX_OPEN`);
-   * `{ closes }`: the last slice, which clears the mark of the earlier ones in its transaction.
+   * `{ open: true }`: a slice of a group commit not complete yet (listed in `audit_inbox_open`);
+   * `{ closes }`: the last slice, which deletes the marks of the earlier ones in its transaction
+   * (a few small rows: the open entries' payloads are not rewritten).
    */
   appendInbox(payload: string, group?: InboxGroupStep): Promise<number>;
   /** Deletes entries of a group commit that could not be completed (nothing of it was acknowledged). */
   discardInbox(ids: readonly number[]): Promise<void>;
   /**
    * This chain's inbox, oldest first: what was acknowledged but not yet sealed (read at
-   * start). Entries still marked `INBOX_OPEN` are deleted first and not returned.
+   * start). Entries still open (or marked `INBOX_OPEN` by an older store) are deleted first and not returned.
    */
   readInbox(): Promise<InboxEntry[]>;
   /**

@@ -115,6 +115,27 @@ describe('small requests between the slices of a split group commit', () => {
     await store.close();
   });
 
+  it('queued in the same group commit as a large one, they are appended first and acknowledged before its slices', async () => {
+    const dbPath = path.join(dir, 'trail.db');
+    const store = openSqliteStore({ path: dbPath });
+    const g = gated(store, { 2: 'release' });
+    const pipeline = pipelineOn(g.store, dbPath);
+    const order: string[] = [];
+    // Both arrive before the group commit starts (it is scheduled for the next turn).
+    const big = pipeline.logs(batch('big', BIG)).then(() => order.push('big'));
+    const small = pipeline.logs(batch('small', SMALL)).then(() => order.push('small'));
+    // Append 2 is held: without the small-first rule it is the big request's second slice, and the small one waits.
+    await g.reached(2);
+    await tick();
+    expect(order).toEqual(['small']);
+    g.release();
+    await Promise.all([big, small]);
+    expect(order).toEqual(['small', 'big']);
+    await pipeline.close();
+    await expectBothSealedOnce(store, dbPath);
+    await store.close();
+  });
+
   it('a stop before the closing slice: the small request (acknowledged) survives, the big one is sealed once after its retry', async () => {
     const dbPath = path.join(dir, 'trail.db');
     const first = openSqliteStore({ path: dbPath });

@@ -68,6 +68,20 @@ describe('sealer on a worker thread', () => {
     expect(threadId).toBe(0);
   });
 
+  it('hands a lone half over for detection before it seals it, once; its late partner still merges into one record', async () => {
+    open({ pairingWindowMs: 60_000, loneHalfMs: 50 });
+    const events: string[] = [];
+    pipeline.onLoneHalves((drafts) => void events.push(...drafts.map((d) => `lone:${d.span_id}:${d.source}`)));
+    pipeline.onSealed((records) => void events.push(...records.map((r) => `sealed:${r.span_id}:${r.source}`)));
+    const c = { traceId: hex(16), spanId: hex(8) };
+    await pipeline.logs(logs(auditLog({ ...c, args: { city: 'Oslo' } })));
+    for (let i = 0; i < 200 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(events).toEqual([`lone:${c.spanId}:log`]);
+    await pipeline.traces(traces(toolSpan(c)));
+    await pipeline.flush();
+    expect(events).toEqual([`lone:${c.spanId}:log`, `sealed:${c.spanId}:span+log`]);
+  });
+
   it('what the sealer holds counts against maxStaged: 503 + Retry-After, nothing accepted is lost', async () => {
     open({ maxStaged: 3, pairingWindowMs: 60_000 });
     await pipeline.traces(traces(toolSpan(), toolSpan()));

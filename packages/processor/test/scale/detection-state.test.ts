@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { AuditRecord } from '@mcptrail/conventions';
+import type { AuditDraft, AuditRecord } from '@mcptrail/conventions';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditPipeline } from '../../src/audit/pipeline';
 import { loadOrCreateSigningKey } from '../../src/chain/signing';
@@ -63,7 +63,57 @@ function stateDb(name: string) {
 
 const view = (d: ReturnType<typeof stateDb>) => d.detector.baselines({ limit: 1000 });
 
+/** The half a sealed record was made from, as the sealer hands a lone half over (no chain fields). */
+function draftOf(record: AuditRecord): AuditDraft {
+  const { chain_id: _c, seq: _s, prev_hash: _p, hash: _h, ...draft } = record;
+  return draft as unknown as AuditDraft;
+}
+
 describe('detection state cursor', () => {
+  it('a call detected as a lone half, then a crash: after restart its half comes again and then its record; counted once, alerted once', async () => {
+    const reference = stateDb('reference.db');
+    const ref = trackDetection({ detector: reference.detector, db: reference.db, store, chainId: 'main', stateIsCurrentWithoutCursor: false });
+    const refAlerts = [...ref.process(sealed), ...ref.flush()];
+    const attack = sealed[17]!;
+
+    const crashed = stateDb('replica.db');
+    const before = trackDetection({ detector: crashed.detector, db: crashed.db, store, chainId: 'main', stateIsCurrentWithoutCursor: false });
+    before.process(sealed.slice(0, 17));
+    const early = before.loneHalves([draftOf(attack)]);
+    expect(early.map((a) => a.rule_id)).toContain('argument-injection');
+    // Handed over twice (a recovered inbox entry): folded once.
+    expect(before.loneHalves([draftOf(attack)])).toEqual([]);
+    before.close();
+    crashed.db.close();
+
+    // Restart: the inbox still holds the half (not sealed before the crash), so it is handed over again, then sealed.
+    const restarted = stateDb('replica.db');
+    const after = trackDetection({ detector: restarted.detector, db: restarted.db, store, chainId: 'main', stateIsCurrentWithoutCursor: false });
+    expect(after.loneHalves([draftOf(attack)])).toEqual([]);
+    const caught = await after.catchUp();
+    expect(caught.records).toBe(13);
+    const all = [...early, ...caught.alerts];
+    expect(all.map((a) => [a.rule_id, a.dedup_key]).sort()).toEqual(refAlerts.map((a) => [a.rule_id, a.dedup_key]).sort());
+    expect(view(restarted)).toEqual(view(reference));
+    // The stored alert names the sealed record, as the reference's does.
+    const stored = restarted.detector.listAlerts({ rule_id: 'argument-injection' });
+    expect(stored.map((a) => a.evidence)).toEqual(reference.detector.listAlerts({ rule_id: 'argument-injection' }).map((a) => a.evidence));
+
+    // Control: without the stored call key the sealed record is a call of its own and counts twice.
+    const control = stateDb('control.db');
+    const c1 = trackDetection({ detector: control.detector, db: control.db, store, chainId: 'main', stateIsCurrentWithoutCursor: false });
+    c1.process(sealed.slice(0, 17));
+    c1.loneHalves([draftOf(attack)]);
+    c1.flush();
+    control.db.exec('DELETE FROM mcptrail_detect_lone_calls');
+    control.db.close();
+    const again = stateDb('control.db');
+    const c2 = trackDetection({ detector: again.detector, db: again.db, store, chainId: 'main', stateIsCurrentWithoutCursor: false });
+    await c2.catchUp();
+    expect(view(again)).not.toEqual(view(reference));
+    for (const d of [restarted, reference, again]) d.db.close();
+  });
+
   it('catch-up after a crash ends in the state of uninterrupted processing, alerts once', async () => {
     const reference = stateDb('reference.db');
     const ref = trackDetection({ detector: reference.detector, db: reference.db, store, chainId: 'main', stateIsCurrentWithoutCursor: false });

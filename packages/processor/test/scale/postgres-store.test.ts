@@ -14,7 +14,8 @@ import { type CheckpointSigner, loadOrCreateSigningKey } from '../../src/chain/s
 import { verifyTrail } from '../../src/chain/verify';
 import { OverloadError } from '../../src/http/receiver';
 import { openPostgresStore, safeDbLabel } from '../../src/store/postgres';
-import { FILTER_COLUMNS } from '../../src/store/postgres-schema';
+import { FILTER_COLUMNS, POSTGRES_SCHEMA_VERSION } from '../../src/store/postgres-schema';
+import { INBOX_OPEN } from '../../src/store/types';
 import { auditLog, hex, logs, memoryLogger, toolSpan, traces } from '../audit/fixtures';
 import { testRedactor } from '../audit/redactor';
 import { type PgCluster, pgAvailability, startPgCluster } from './pg-cluster';
@@ -63,7 +64,7 @@ describe.skipIf(skip)('PostgreSQL store', () => {
     await store.close();
     const c = new Client({ connectionString: url });
     await c.connect();
-    expect((await c.query(`SELECT version FROM mcptrail_schema WHERE component = 'trail'`)).rows).toEqual([{ version: 3 }]);
+    expect((await c.query(`SELECT version FROM mcptrail_schema WHERE component = 'trail'`)).rows).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
     await c.query(`UPDATE mcptrail_schema SET version = 99`);
     await c.end();
     await expect(openPostgresStore({ url, chainId: 'r1' })).rejects.toMatchObject({ code: 'MCPTRAIL_ERR_STORE_SCHEMA' });
@@ -178,12 +179,17 @@ describe.skipIf(skip)('PostgreSQL store', () => {
     opened.push(other);
     const o = await other.appendInbox('[]', { open: true });
     // An interrupted group (never closed) is dropped at the next start's read; the closed one is kept whole.
-    await store.appendInbox('[]', { open: true });
+    const stray = await store.appendInbox('[]', { open: true });
     const c = await store.appendInbox('[]', { closes: [a, b] });
-    const ids = (await store.readInbox()).map((e) => [e.id, e.done]);
-    expect(ids).toEqual([[a, null], [b, null], [c, null]]);
     const raw = new Client({ connectionString: url });
     await raw.connect();
+    // The marks live apart from the payloads: closing deleted a's and b's, the stray one's is left.
+    expect((await raw.query(`SELECT id::int AS id FROM audit_inbox_open WHERE chain_id = 'r1' ORDER BY id`)).rows).toEqual([{ id: stray }]);
+    // An entry a v3 store left marked the old way (in done) is dropped too.
+    const legacy = Number((await raw.query(`INSERT INTO audit_inbox (chain_id, payload, done) VALUES ('r1', '[]', $1) RETURNING id`, [INBOX_OPEN])).rows[0].id);
+    const ids = (await store.readInbox()).map((e) => [e.id, e.done]);
+    expect(ids).toEqual([[a, null], [b, null], [c, null]]);
+    expect((await raw.query(`SELECT count(*)::int AS n FROM audit_inbox WHERE id = ANY($1::bigint[])`, [[stray, legacy]])).rows).toEqual([{ n: 0 }]);
     expect((await raw.query(`SELECT chain_id FROM audit_inbox WHERE id = $1`, [o])).rows).toEqual([{ chain_id: 'r2' }]);
     await raw.end();
     // r2's own start drops it.
