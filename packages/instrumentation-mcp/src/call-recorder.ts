@@ -23,7 +23,7 @@ import { boundedView, canonicalWithinBudget, measure, measureJson, truncatedMark
 import { connectionOf, implementationOf, networkTransportOf, serverAddressOf, sessionIdOf, type ToolVersionInfo } from './connection';
 import { errorType, failureOutcome, isDenied, toFailure, type FailureInfo } from './outcome';
 import { peersOf } from './peers';
-import { newTally, type RedactionTally, type TelemetryRedaction } from './redaction';
+import { newTally, tallyTypes, type RedactionTally, type TelemetryRedaction } from './redaction';
 import { describeRequest, type RequestDescription } from './request-attributes';
 import { setResultSummary, summarizeToolResult, toolErrorText } from './result-summary';
 import type { ToolDefinitionRegistry } from './tool-definitions';
@@ -481,7 +481,7 @@ export class CallRecorder {
         : undefined;
     if (record.tally.count > 0) {
       attrs[ATTR_MCPTRAIL_REDACTION_COUNT] = record.tally.count;
-      attrs[ATTR_MCPTRAIL_REDACTION_TYPES] = [...record.tally.types].sort();
+      attrs[ATTR_MCPTRAIL_REDACTION_TYPES] = tallyTypes(record.tally);
     }
     span.setAttributes(attrs);
 

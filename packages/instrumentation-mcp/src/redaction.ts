@@ -25,15 +25,20 @@ export interface TelemetryRedaction {
 /** What the redactor changed for one span or log record: counts and rule types, never values. */
 export interface RedactionTally {
   count: number;
-  types: Set<string>;
+  /** Created on the first redaction: most calls have none, and a Set per call and side is garbage. */
+  types: Set<string> | undefined;
 }
 
-export const newTally = (): RedactionTally => ({ count: 0, types: new Set() });
+export const newTally = (): RedactionTally => ({ count: 0, types: undefined });
+
+/** The tally's types, sorted (what `mcptrail.redaction.types` carries). */
+export const tallyTypes = (tally: RedactionTally): string[] => (tally.types ? [...tally.types].sort() : []);
 
 function addTo(tally: RedactionTally | undefined, result: { count: number; types: string[] }): void {
   if (!tally || result.count === 0) return;
   tally.count += result.count;
-  for (const t of result.types) tally.types.add(t);
+  const types = (tally.types ??= new Set());
+  for (const t of result.types) types.add(t);
 }
 
 export const REDACTION_FAILED = '[REDACTED:redaction_failed]';

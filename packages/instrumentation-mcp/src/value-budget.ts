@@ -85,22 +85,23 @@ const STOP: unique symbol = Symbol('stop');
 
 /**
  * One walk over a tool call's arguments that both checks the budget (the same accounting as `measure`) and
- * yields their canonical JSON (`canonicalJson` of `@mcptrail/conventions`, byte for byte: keys sorted by UTF-16
- * code units, `undefined`/function/symbol members dropped). The walk only collects the property names; the JSON
- * is one native `JSON.stringify` whose property list is every name, sorted: it emits each object's members in
- * that order, i.e. sorted, without building a string per token. Covers what JSON-RPC delivers (plain objects,
- * arrays, strings, finite numbers, booleans, null); anything else (over budget, `toJSON`, BigInt, non-finite
- * numbers, shared or cyclic references) returns undefined and the caller takes the general path.
+ * writes their canonical JSON (`canonicalJson` of `@mcptrail/conventions`, byte for byte: keys sorted by UTF-16
+ * code units, `undefined`/function/symbol members dropped, in arrays `null`). Scalars are written by the native
+ * `JSON.stringify`; each object's own key array is sorted in place, so the walk allocates little beyond the output
+ * (a global property list for one native `JSON.stringify` cost ~2 KB of Sets, copies and V8's replacer tables per
+ * call). Covers what JSON-RPC delivers (plain objects, arrays, strings, finite numbers, booleans, null); anything
+ * else (over budget, `toJSON`, BigInt, non-finite numbers, shared or cyclic references, inherited names such as
+ * `__proto__`) returns undefined and the caller takes the general path.
  */
 export function canonicalWithinBudget(value: unknown, budget: ValueBudget = DEFAULT_VALUE_BUDGET): string | undefined {
-  const state: KeyWalk = { bytes: 0, nodes: 0, seen: new Set<object>(), keys: new Set<string>() };
+  const state: CanonicalWalk = { bytes: 0, nodes: 0, seen: [], seenSet: undefined, out: '' };
   try {
-    collectKeys(value, state, budget);
+    if (!writeCanonical(value, state, budget, false)) return 'null';
   } catch (err) {
     if (err === STOP) return undefined;
     throw err;
   }
-  return JSON.stringify(value, [...state.keys].sort()) ?? 'null';
+  return state.out;
 }
 
 interface WalkState {
@@ -109,46 +110,95 @@ interface WalkState {
   seen: Set<object>;
 }
 
-interface KeyWalk extends WalkState {
-  keys: Set<string>;
+interface CanonicalWalk {
+  bytes: number;
+  nodes: number;
+  /** Objects on the walk so far: an array while small (no hashing, no table), a Set past SEEN_ARRAY_MAX. */
+  seen: object[];
+  seenSet: Set<object> | undefined;
+  out: string;
 }
 
-function charge(state: WalkState, budget: ValueBudget, bytes: number): void {
+const SEEN_ARRAY_MAX = 32;
+
+function charge(state: { bytes: number; nodes: number }, budget: ValueBudget, bytes: number): void {
   state.nodes++;
   state.bytes += bytes;
   if (state.bytes > budget.maxBytes || state.nodes > budget.maxNodes) throw STOP;
 }
 
-function collectKeys(v: unknown, state: KeyWalk, budget: ValueBudget): void {
+/** A shared or cyclic reference stops the walk (the general path serialises it, or refuses a cycle). */
+function visit(state: CanonicalWalk, v: object): void {
+  if (state.seenSet !== undefined) {
+    if (state.seenSet.has(v)) throw STOP;
+    state.seenSet.add(v);
+    return;
+  }
+  if (state.seen.includes(v)) throw STOP;
+  state.seen.push(v);
+  if (state.seen.length > SEEN_ARRAY_MAX) state.seenSet = new Set(state.seen);
+}
+
+/** Sorts by UTF-16 code units, in place: insertion sort for the few keys of a typical object. */
+function sortKeys(keys: string[]): void {
+  if (keys.length > 16) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+}
+
+/** Appends `v`'s canonical JSON; false (and nothing written) for a value JSON drops (undefined, function, symbol). */
+function writeCanonical(v: unknown, state: CanonicalWalk, budget: ValueBudget, inArray: boolean): boolean {
   switch (typeof v) {
     case 'string':
       charge(state, budget, v.length + 2);
-      return;
+      state.out += JSON.stringify(v);
+      return true;
     case 'number':
       if (!Number.isFinite(v)) throw STOP;
       charge(state, budget, 8);
-      return;
+      state.out += JSON.stringify(v);
+      return true;
+    case 'boolean':
+      charge(state, budget, 8);
+      state.out += v ? 'true' : 'false';
+      return true;
     case 'object':
       break;
     case 'bigint':
       throw STOP;
     default:
-      // booleans; undefined, functions, symbols (in arrays: `null`, as members: dropped, as JSON.stringify does).
+      // undefined, functions, symbols: `null` in an array, dropped as a member (as JSON.stringify does).
       charge(state, budget, 8);
-      return;
+      if (inArray) state.out += 'null';
+      return inArray;
   }
   if (v === null) {
     charge(state, budget, 8);
-    return;
+    state.out += 'null';
+    return true;
   }
-  if (state.seen.has(v)) throw STOP;
-  state.seen.add(v);
+  visit(state, v);
   if (Array.isArray(v)) {
     charge(state, budget, 2 + v.length);
-    for (let i = 0; i < v.length; i++) collectKeys(v[i], state, budget);
-    return;
+    state.out += '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) state.out += ',';
+      writeCanonical(v[i], state, budget, true);
+    }
+    state.out += ']';
+    return true;
   }
-  // The property list is read with [[Get]]: only plain objects, and no name an object inherits (`__proto__`).
+  // Only plain objects (no `toJSON`, no class instances), and no own name that shadows an inherited one.
   const proto = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) throw STOP;
   const keys = Object.keys(v);
@@ -156,10 +206,26 @@ function collectKeys(v: unknown, state: KeyWalk, budget: ValueBudget): void {
   for (const key of keys) {
     keyBytes += key.length + 4;
     if (key in Object.prototype) throw STOP;
-    state.keys.add(key);
   }
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') throw STOP;
   charge(state, budget, keyBytes);
-  for (const key of keys) collectKeys((v as Record<string, unknown>)[key], state, budget);
+  sortKeys(keys);
+  state.out += '{';
+  let first = true;
+  for (const key of keys) {
+    const member = (v as Record<string, unknown>)[key];
+    const t = typeof member;
+    if (member === undefined || t === 'function' || t === 'symbol') {
+      charge(state, budget, 8);
+      continue;
+    }
+    state.out += first ? JSON.stringify(key) : `,${JSON.stringify(key)}`;
+    state.out += ':';
+    first = false;
+    writeCanonical(member, state, budget, false);
+  }
+  state.out += '}';
+  return true;
 }
 
 /** UTF-8 bytes of `JSON.stringify(s)`, without building it. */

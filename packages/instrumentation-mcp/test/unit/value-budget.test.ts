@@ -48,6 +48,9 @@ describe('value budget', () => {
     42,
     null,
     { orderId: 'A-1042', include: ['items', 'shipping'], customer: { email: 'jane.doe@example.com', tier: 'gold' }, limit: 10 },
+    // Past the walk's small-size shortcuts: more than 32 objects, more than 16 keys in one object.
+    { rows: Array.from({ length: 40 }, (_, i) => ({ id: i, tags: [`t${i}`], z: { y: i } })) },
+    Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${(i * 7919) % 40}`, i % 3 ? i : { ['n' + i]: [i] }])),
   ];
 
   it.each(PLAIN.map((v, i) => [i, v]))('one walk, plain value %i: canonical JSON and JSON size equal the general path', (_i, value) => {
@@ -60,7 +63,7 @@ describe('value budget', () => {
     const shared = { a: 1 };
     const cycle: Record<string, unknown> = {};
     cycle['self'] = cycle;
-    for (const v of [{ when: new Date(0) }, { n: 10n }, { n: Number.NaN }, [shared, shared], cycle, 'x'.repeat(2 * 1024 * 1024)]) {
+    for (const v of [{ when: new Date(0) }, { toJSON: () => 'x', a: 1 }, { n: 10n }, { n: Number.NaN }, [shared, shared], cycle, 'x'.repeat(2 * 1024 * 1024)]) {
       expect(canonicalWithinBudget(v)).toBeUndefined();
       // JSON.stringify writes a non-finite number as null: its size is known.
       expect(measureJson(v).size).toBe(typeof v === 'object' && v !== null && 'n' in v && typeof v.n === 'number' ? 10 : undefined);
