@@ -108,7 +108,7 @@ export const DEFAULT_MAX_STAGED = 100_000;
  */
 export const DEFAULT_SEAL_COALESCE_MS = 25;
 /**
- * Records handed to the onSealed listeners in one call at most; the event loop gets a turn
+ * Records handed to the onSealed listeners (or drafts to the onLoneHalves ones) in one call at most; the event loop gets a turn
  * between calls, so /healthz, acknowledgements and alert deliveries wait for at most one
  * (bench/latency.bench.mjs). Small: detection on this thread costs ~250 µs per record
  * (a 250-record call was a 62 ms turn in a --cpu-prof of serve), and it commits its state on
@@ -126,6 +126,9 @@ export const INBOX_SLICE = 500;
 
 /** Retry-After (seconds) answered while the store cannot take writes. */
 const STORE_DOWN_RETRY_SECONDS = 2;
+
+/** What the emit queue carries to the listeners, in arrival order. */
+type Emission = { lone: false; items: AuditRecord[] } | { lone: true; items: AuditDraft[] };
 
 interface PendingWrite {
   rows: InboxDraft[];
@@ -174,7 +177,7 @@ class Pipeline implements AuditPipeline {
   private committing: Promise<void> | null = null;
   private commitScheduled = false;
   private emitting: Promise<void> = Promise.resolve();
-  private emitQueue: AuditRecord[][] = [];
+  private emitQueue: Emission[] = [];
   private emitScheduled = false;
   private closed = false;
   private rejected = 0;
@@ -203,6 +206,8 @@ class Pipeline implements AuditPipeline {
     const loneHalfMs = Math.max(0, opts.loneHalfMs ?? 0);
     const timing = { windowMs: this.windowMs, clientWindowMs, checkpointRecords, checkpointMs, coalesceMs, loneHalfMs, ...(opts.origin ? { origin: opts.origin } : {}) };
     const local = () => new LocalSealStage({ store: opts.store, signer: opts.signer, logger: opts.logger, clock: this.clock, ...timing });
+    // Threads are allowed: the inbox's durable appends leave this thread too (SQLite).
+    if (opts.sealerThread) opts.store.writeInboxOffThread?.();
     this.stage = opts.sealerThread ? new SealerThread({ ...opts.sealerThread, ...timing, logger: opts.logger }) : local();
     const onSealed = (records: AuditRecord[], released: number) => {
       this.held -= released;
@@ -217,15 +222,8 @@ class Pipeline implements AuditPipeline {
         }
       }
     };
-    const onLoneHalves = (drafts: AuditDraft[]) => {
-      for (const listener of this.loneHalfListeners) {
-        try {
-          listener(drafts);
-        } catch (err) {
-          this.logger.error('lone-half listener failed', { error: (err as Error).message });
-        }
-      }
-    };
+    // Through the emit queue: in order with the sealed records, in calls of EMIT_BATCH.
+    const onLoneHalves = (drafts: AuditDraft[]) => this.enqueue({ lone: true, items: drafts });
     const lone = loneHalfMs > 0 ? onLoneHalves : undefined;
     this.ready = Promise.resolve()
       .then(() => this.stage.start(onSealed, onCheckpoint, lone))
@@ -442,8 +440,17 @@ class Pipeline implements AuditPipeline {
    * (or within one turn of the event loop) reach them as one call, in chain order.
    */
   private emit(records: AuditRecord[]): void {
-    if (this.listeners.length === 0 || records.length === 0) return;
-    this.emitQueue.push(records);
+    this.enqueue({ lone: false, items: records });
+  }
+
+  /**
+   * Sealed records and lone halves reach their listeners in the order they came, in calls of
+   * at most EMIT_BATCH items with a turn of the event loop between calls (an 8 MiB request of
+   * spans alone is ~9,000 lone halves: one call held the event loop for 1.6 s).
+   */
+  private enqueue(e: Emission): void {
+    if ((e.lone ? this.loneHalfListeners : this.listeners).length === 0 || e.items.length === 0) return;
+    this.emitQueue.push(e);
     if (this.emitScheduled) return;
     this.emitScheduled = true;
     this.emitting = this.emitting.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => this.drainEmitQueue());
@@ -451,18 +458,31 @@ class Pipeline implements AuditPipeline {
 
   private async drainEmitQueue(): Promise<void> {
     while (this.emitQueue.length > 0) {
-      let records = this.emitQueue.shift()!;
+      const first = this.emitQueue.shift()!;
+      let items = first.items;
       // A seal transaction may hold more than one call's worth (SEAL_BATCH > EMIT_BATCH).
-      if (records.length > EMIT_BATCH) {
-        this.emitQueue.unshift(records.slice(EMIT_BATCH));
-        records = records.slice(0, EMIT_BATCH);
+      if (items.length > EMIT_BATCH) {
+        this.emitQueue.unshift({ ...first, items: items.slice(EMIT_BATCH) } as Emission);
+        items = items.slice(0, EMIT_BATCH);
       }
-      while (this.emitQueue.length > 0 && records.length + this.emitQueue[0]!.length <= EMIT_BATCH) records = records.concat(this.emitQueue.shift()!);
-      for (const listener of this.listeners) {
-        try {
-          await listener(records);
-        } catch (err) {
-          this.logger.error('audit onSealed listener failed', { error: (err as Error).message, records: records.length });
+      while (this.emitQueue.length > 0 && this.emitQueue[0]!.lone === first.lone && items.length + this.emitQueue[0]!.items.length <= EMIT_BATCH) {
+        items = (items as unknown[]).concat(this.emitQueue.shift()!.items) as typeof items;
+      }
+      if (first.lone) {
+        for (const listener of this.loneHalfListeners) {
+          try {
+            listener(items as AuditDraft[]);
+          } catch (err) {
+            this.logger.error('lone-half listener failed', { error: (err as Error).message });
+          }
+        }
+      } else {
+        for (const listener of this.listeners) {
+          try {
+            await listener(items as AuditRecord[]);
+          } catch (err) {
+            this.logger.error('audit onSealed listener failed', { error: (err as Error).message, records: items.length });
+          }
         }
       }
       if (this.emitQueue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));

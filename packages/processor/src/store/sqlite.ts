@@ -11,7 +11,8 @@ import { pageChain, recordsOf } from './paging';
 import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { isUpgradeOnly, SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
 import { legacyStagingToInbox } from './legacy-staging';
-import { INBOX_OPEN } from './types';
+import { InboxThread } from './inbox-thread';
+import { INBOX_OPEN, PACKED_GAP } from './types';
 import { createSqliteRollup, forgetRolledSqlite } from './rollup-sqlite';
 import type { TrailRollup } from './rollup-types';
 import type {
@@ -26,6 +27,7 @@ import type {
   InboxEntry,
   InboxGroupStep,
   InboxProgress,
+  PackedRows,
   RawRow,
   SealOutcome,
   SealPlan,
@@ -38,6 +40,8 @@ export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT } from './query-filter';
 const CACHE_KIB = 65536;
 /** Pages in the WAL before a commit copies them into the database file (SQLite default 1000). */
 const WAL_CHECKPOINT_PAGES = 10000;
+/** The gap before each body in packedRange's result. */
+const PACKED_FILLER = ' '.repeat(PACKED_GAP);
 /** How long a write waits for another connection's write lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 /** Longest pause between two attempts of a write that must not block the event loop. */
@@ -189,6 +193,13 @@ class SqliteStore implements SqliteAuditStore {
       scan: db.prepare(`SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? ORDER BY seq LIMIT ?`),
       // The primary key (chain_id, seq) serves the range.
       rawRange: db.prepare(`SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`).raw(true),
+      // The same rows as one result: the aggregates see them in the subquery's order (verify checks every seq).
+      packedRange: db
+        .prepare(
+          `SELECT json_group_array(seq), json_group_array(hash), json_group_array(octet_length(body)), CAST(? || group_concat(body, ?) AS BLOB)
+           FROM (SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?)`,
+        )
+        .raw(true),
       chains: db
         .prepare(
           `SELECT DISTINCT chain_id FROM audit_records UNION SELECT DISTINCT chain_id FROM checkpoints UNION SELECT DISTINCT chain_id FROM alert_events ORDER BY 1`,
@@ -218,10 +229,6 @@ class SqliteStore implements SqliteAuditStore {
       // One statement for a whole seal batch (ids as a JSON array).
       consumeInbox: db.prepare(`DELETE FROM audit_inbox WHERE id IN (SELECT value FROM json_each(?))`),
       noteInbox: db.prepare(`UPDATE audit_inbox SET done = ? WHERE id = ?`),
-      waitWhenBusy: db.prepare(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`),
-      failWhenBusy: db.prepare(`PRAGMA busy_timeout = 0`),
-      checkpoint: db.prepare(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`),
-      noCheckpoint: db.prepare(`PRAGMA wal_autocheckpoint = 0`),
     };
   }
 
@@ -303,8 +310,17 @@ class SqliteStore implements SqliteAuditStore {
 
   // --- TrailWriter: synchronous better-sqlite3 transactions behind the async seam ---
 
+  private inboxThread: InboxThread | null = null;
+
+  writeInboxOffThread(): void {
+    this.assertOpen();
+    if (this.path === ':memory:' || this.db.readonly) return;
+    this.inboxThread ??= new InboxThread({ path: this.path, chainId: this.chainId });
+  }
+
   async appendInbox(payload: string, group?: InboxGroupStep): Promise<number> {
     this.assertOpen();
+    if (this.inboxThread) return this.inboxThread.append(payload, group);
     const closes = group && 'closes' in group && group.closes.length > 0 ? JSON.stringify(group.closes) : null;
     const open = group !== undefined && 'open' in group;
     if (!closes && !open) return this.writeWithoutBlocking(() => Number(this.inbox.appendInbox.run(payload).lastInsertRowid));
@@ -321,6 +337,7 @@ class SqliteStore implements SqliteAuditStore {
   async discardInbox(ids: readonly number[]): Promise<void> {
     this.assertOpen();
     if (ids.length === 0) return;
+    if (this.inboxThread) return this.inboxThread.discard(ids);
     const json = JSON.stringify(ids);
     const discard = this.db.transaction(() => {
       this.inbox.consumeInbox.run(json);
@@ -351,15 +368,16 @@ class SqliteStore implements SqliteAuditStore {
   private async writeWithoutBlocking<T>(write: () => T): Promise<T> {
     const giveUp = Date.now() + BUSY_TIMEOUT_MS;
     for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, MAX_BUSY_RETRY_MS)) {
-      this.inbox.failWhenBusy.run();
-      this.inbox.noCheckpoint.run();
+      // db.pragma, not prepared statements: these pragmas take effect when prepared.
+      this.db.pragma('busy_timeout = 0');
+      this.db.pragma('wal_autocheckpoint = 0');
       try {
         return write();
       } catch (err) {
         if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= giveUp) throw err;
       } finally {
-        this.inbox.waitWhenBusy.run();
-        this.inbox.checkpoint.run();
+        this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        this.db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
       }
       await new Promise((r) => setTimeout(r, delayMs));
       this.assertOpen();
@@ -412,6 +430,12 @@ class SqliteStore implements SqliteAuditStore {
   rawRange(chainId: string, fromSeq: number, throughSeq: number, limit: number): RawRow[] {
     this.assertOpen();
     return this.stmts.rawRange.all(chainId, fromSeq, throughSeq, limit) as RawRow[];
+  }
+
+  packedRange(chainId: string, fromSeq: number, throughSeq: number, limit: number): PackedRows {
+    this.assertOpen();
+    const [seqs, hashes, lengths, bodies] = this.stmts.packedRange.get(PACKED_FILLER, PACKED_FILLER, chainId, fromSeq, throughSeq, limit) as [string, string, string, Buffer | null];
+    return { seqs, hashes, lengths, bodies };
   }
 
   scanHashes(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]> {
@@ -467,6 +491,7 @@ class SqliteStore implements SqliteAuditStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.inboxThread?.close();
     await this.rolled?.close();
     this.db.close();
   }

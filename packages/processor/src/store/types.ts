@@ -99,6 +99,22 @@ export interface AlertEvent extends Required<AlertEventInput> {
 /** One stored record as verify reads it. */
 export type RawRow = [seq: number, hash: string, body: string];
 
+/** Width of the gap before each body in PackedRows.bodies: a chain hash in hex fits it. */
+export const PACKED_GAP = 64;
+
+/**
+ * Rows of one chain as verify's fast walk reads them: one query, no JS value per body.
+ * Unchecked as read: `seqs`, `hashes` and `lengths` are the JSON arrays of the columns (seq,
+ * hash, and the body's stored byte length) in seq order; `bodies` is, for each row in the same
+ * order, PACKED_GAP filler bytes then the body's stored bytes (null without rows).
+ */
+export interface PackedRows {
+  seqs: string;
+  hashes: string;
+  lengths: string;
+  bodies: Buffer | null;
+}
+
 /** Store-agnostic access to the trail. SQLite today; PostgreSQL implements the same. */
 export interface AuditStore {
   readonly kind: 'sqlite' | 'postgres';
@@ -118,6 +134,8 @@ export interface AuditStore {
    * read synchronously and cheaply offer it (SQLite); verify falls back to `scan` elsewhere.
    */
   rawRange?(chainId: string, fromSeq: number, throughSeq: number, limit: number): RawRow[];
+  /** The same rows as rawRange, packed (see PackedRows); may throw on values the packing cannot hold (verify then reads them with rawRange). */
+  packedRange?(chainId: string, fromSeq: number, throughSeq: number, limit: number): PackedRows;
   /** (seq, hash) of one chain in seq order, in batches: the Merkle leaves, without the bodies (proofs). */
   scanHashes(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<Array<{ seq: number; hash: string }>>;
   /** Checkpoints of one chain, oldest first. */
@@ -219,6 +237,11 @@ export interface TrailWriter {
    * (a few small rows: the open entries' payloads are not rewritten).
    */
   appendInbox(payload: string, group?: InboxGroupStep): Promise<number>;
+  /**
+   * Optional: from now on this store's inbox appends and discards run on a thread of its own
+   * with its own connection (SQLite: the commit's fsync and lock waits leave the event loop).
+   */
+  writeInboxOffThread?(): void;
   /** Deletes entries of a group commit that could not be completed (nothing of it was acknowledged). */
   discardInbox(ids: readonly number[]): Promise<void>;
   /**

@@ -12,7 +12,7 @@ import { defaultSigningKeyPath, loadOrCreateSigningKey } from '../../src/chain/s
 import { verifyTrail } from '../../src/chain/verify';
 import { openSqliteStore, type SqliteAuditStore } from '../../src/store/sqlite';
 import { AuditError } from '../../src/audit/errors';
-import { auditLog, logs, memoryLogger } from './fixtures';
+import { auditLog, logs, memoryLogger, toolSpan, traces } from './fixtures';
 import { testRedactor } from './redactor';
 
 let dir: string;
@@ -82,6 +82,26 @@ describe('audit pipeline: batching under load', () => {
     expect(calls.length).toBeGreaterThanOrEqual(10_000 / EMIT_BATCH);
     for (const c of calls) expect(c.length).toBeLessThanOrEqual(EMIT_BATCH);
     expect(calls.flat()).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1));
+  }, 30_000);
+
+  it('lone halves of a large request reach onLoneHalves in calls of at most EMIT_BATCH, each once, before the call that brings their records', async () => {
+    open({ pairingWindowMs: 300, loneHalfMs: 20, sealCoalesceMs: 0 });
+    const calls: Array<{ lone: boolean; ids: string[] }> = [];
+    pipeline.onLoneHalves((drafts) => void calls.push({ lone: true, ids: drafts.map((d) => d.span_id!) }));
+    pipeline.onSealed((records) => void calls.push({ lone: false, ids: records.map((r) => r.span_id!) }));
+    // Spans alone (their audit log records never come).
+    await pipeline.traces(traces(...Array.from({ length: 1000 }, () => toolSpan())));
+    // Past loneHalfMs, inside the pairing window: the lone halves go out (bounded wait), then the seal.
+    for (let i = 0; i < 300 && calls.filter((c) => c.lone).flatMap((c) => c.ids).length < 1000; i++) await new Promise((r) => setTimeout(r, 10));
+    await pipeline.flush();
+    const lone = calls.filter((c) => c.lone);
+    expect(lone.length).toBeGreaterThanOrEqual(1000 / EMIT_BATCH);
+    for (const c of calls) expect(c.ids.length).toBeLessThanOrEqual(EMIT_BATCH);
+    const loneIds = lone.flatMap((c) => c.ids);
+    expect(new Set(loneIds).size).toBe(1000);
+    expect(loneIds.length).toBe(1000);
+    const at = (id: string, isLone: boolean) => calls.findIndex((c) => c.lone === isLone && c.ids.includes(id));
+    for (const id of loneIds) expect(at(id, true)).toBeLessThan(at(id, false));
   }, 30_000);
 
   it('rejects an invalid sealCoalesceMs, naming it', () => {

@@ -82,6 +82,15 @@ describe('the SQLite inbox', () => {
     ]);
   });
 
+  it('keeps the connection waiting for locks and checkpointing for every other write (the sealer thread seals through the same store)', async () => {
+    const settings = () => [store.db.pragma('busy_timeout', { simple: true }), store.db.pragma('wal_autocheckpoint', { simple: true })];
+    expect(settings()).toEqual([5000, 10000]);
+    await store.readInbox();
+    expect(settings()).toEqual([5000, 10000]);
+    await store.appendInbox('[]');
+    expect(settings()).toEqual([5000, 10000]);
+  });
+
   it("waits for another connection's write lock with the event loop free, then appends", async () => {
     const other = new Database(file);
     other.pragma('busy_timeout = 0');
@@ -108,5 +117,31 @@ describe('the SQLite inbox', () => {
     // The connection's own busy timeout and WAL checkpoints are back for everything else.
     expect(store.db.pragma('busy_timeout', { simple: true })).toBe(5000);
     expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(10000);
+  });
+
+  it("off the thread: appends commit on a connection of their own (durable, not part of this connection's transaction)", async () => {
+    // Control first, on this thread: an append made while this connection is inside a
+    // transaction joins it, and a rollback takes it back.
+    store.db.exec('BEGIN IMMEDIATE');
+    await store.appendInbox('["joined"]');
+    store.db.exec('ROLLBACK');
+    expect(await store.readInbox()).toEqual([]);
+
+    store.writeInboxOffThread();
+    store.db.exec('BEGIN IMMEDIATE');
+    let settled = false;
+    const appended = store.appendInbox('["own"]', { open: true }).finally(() => (settled = true));
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    // The writer waits for this connection's lock: it is another connection.
+    expect(settled).toBe(false);
+    store.db.exec('ROLLBACK');
+    const open = await appended;
+    const last = await store.appendInbox('["last"]', { closes: [open] });
+    const stray = await store.appendInbox('["stray"]', { open: true });
+    await store.discardInbox([stray]);
+    expect((await store.readInbox()).map((e) => [e.id, e.payload])).toEqual([
+      [open, '["own"]'],
+      [last, '["last"]'],
+    ]);
   });
 });

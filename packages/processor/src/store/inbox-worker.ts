@@ -1,0 +1,25 @@
+/**
+ * The inbox writer thread (see inbox-thread.ts): its own connection to the trail, one append
+ * or discard at a time in arrival order. workerData: { path, chainId }.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openSqliteStore } from './sqlite';
+import type { FromInboxWorker, ToInboxWorker } from './inbox-thread';
+
+const { path, chainId } = workerData as { path: string; chainId: string };
+const store = openSqliteStore({ path, chainId });
+let queue: Promise<void> = Promise.resolve();
+
+parentPort?.on('message', (m: ToInboxWorker) => {
+  queue = queue.then(async () => {
+    let reply: FromInboxWorker;
+    try {
+      const value = m.op === 'append' ? await store.appendInbox(m.payload, m.group) : (await store.discardInbox(m.ids), null);
+      reply = { id: m.id, value, error: null };
+    } catch (err) {
+      const e = err as Error & { code?: unknown };
+      reply = { id: m.id, value: null, error: { message: e.message, code: typeof e.code === 'string' ? e.code : null } };
+    }
+    parentPort?.postMessage(reply);
+  });
+});
