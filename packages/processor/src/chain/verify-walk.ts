@@ -9,7 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import { type AuditStore, type Checkpoint, PACKED_GAP } from '../store/types';
 import { chainRows, type RawRow } from './chain-rows';
 import { GENESIS_HASH, chainHash, chainHashOfBytes } from './hash';
-import { Frontier } from './merkle';
+import { Frontier, writeLatin1 } from './merkle';
 import type { VerifyProblem } from './verify';
 
 /**
@@ -185,10 +185,9 @@ export async function walkRecords(store: AuditStore, env: ChainEnv, s: WalkState
 const MORE = Symbol('more');
 type Step = VerifyProblem | null | typeof MORE;
 
-/** Updates the walk for a record that passed the fast check (both readers); the checkpoint at its seq when it disagrees. */
-function advance(env: ChainEnv, s: WalkState, seq: number, hash: string, body: () => string): Checkpoint | null {
+/** Updates the walk for a record that passed the fast check (both readers; firstUncoveredAt is theirs to set); the checkpoint at its seq when it disagrees. */
+function advance(env: ChainEnv, s: WalkState, seq: number, hash: string): Checkpoint | null {
   s.tree.pushRecord(hash);
-  if (s.firstUncoveredAt === null && seq > env.newestCheckpointSeq) s.firstUncoveredAt = recordTime(body());
   const cp = env.bySeq.get(seq);
   if (cp) {
     if (cp.hash !== hash || (cp.root && cp.root !== s.tree.rootHex())) return cp;
@@ -249,8 +248,9 @@ async function walkRows(store: AuditStore, env: ChainEnv, s: WalkState, fromSeq:
       // Fast path: hashed with the previous record's hash as prefix means linked and unmodified
       // (forging that needs recomputed hashes, which the checkpoints catch).
       if (chainHash(s.prevHash, body) === hash && bodySeq(body) === seq) {
+        if (s.firstUncoveredAt === null && seq > env.newestCheckpointSeq) s.firstUncoveredAt = recordTime(body);
         const prevHash = s.prevHash;
-        const cp = advance(env, s, seq, hash, () => body);
+        const cp = advance(env, s, seq, hash);
         if (cp) return checkpointMismatch(store, chainId, seq, cp, prevHash, s.vouchedThrough);
         continue;
       }
@@ -280,22 +280,24 @@ async function walkPacked(store: AuditStore, env: ChainEnv, s: WalkState, fromSe
     if (!batch) return MORE;
     const { seqs, hashes, lengths, bodies } = batch;
     if (seqs.length === 0) return null;
-    // The gap before a body takes the previous hash: hex, so its latin1 bytes are its UTF-8 ones.
+    // The first body's gap takes the previous hash: hex, so its latin1 bytes are its UTF-8 ones.
+    // Every later body follows the hash of the record before it, which the walk took only if it is prevHash.
     if (!HEX_HASH.test(s.prevHash)) return MORE;
-    let at = 0;
+    writeLatin1(bodies, s.prevHash, 0);
+    let at = PACKED_GAP;
     for (let i = 0; i < seqs.length; i++) {
       const seq = seqs[i];
       const hash = hashes[i];
-      const start = at + PACKED_GAP;
+      const start = at;
       const end = start + lengths[i]!;
-      at = end;
+      at = end + PACKED_GAP;
       if (seq !== s.expected || typeof hash !== 'string') return MORE;
-      bodies.write(s.prevHash, start - PACKED_GAP, PACKED_GAP, 'latin1');
       if (chainHashOfBytes(bodies.subarray(start - PACKED_GAP, end)) !== hash || bytesSeq(bodies, start, end) !== seq) return MORE;
       s.records++;
       s.lastSeq = seq;
+      if (s.firstUncoveredAt === null && seq > env.newestCheckpointSeq) s.firstUncoveredAt = recordTime(bodies.toString('utf8', start, end));
       const prevHash = s.prevHash;
-      const cp = advance(env, s, seq, hash, () => bodies.toString('utf8', start, end));
+      const cp = advance(env, s, seq, hash);
       if (cp) return checkpointMismatch(store, env.chainId, seq, cp, prevHash, s.vouchedThrough);
     }
     if (seqs.length < PACKED_BATCH) return null;
@@ -322,10 +324,10 @@ function readPacked(store: AuditStore, chainId: string, from: number, through: n
   if (!Array.isArray(seqs) || !Array.isArray(hashes) || !Array.isArray(lengths) || hashes.length !== seqs.length || lengths.length !== seqs.length) return null;
   if (seqs.length === 0) return { seqs, hashes, lengths, bodies: Buffer.alloc(0) };
   if (!Buffer.isBuffer(bodies)) return null;
-  let total = 0;
+  let total = PACKED_GAP;
   for (const n of lengths) {
     if (!Number.isInteger(n) || n < 0) return null;
-    total += PACKED_GAP + (n as number);
+    total += (n as number) + PACKED_GAP;
   }
   // Every body accounted for, and each decodes to the text the row walk would hash.
   if (total !== bodies.length || !isUtf8(bodies)) return null;

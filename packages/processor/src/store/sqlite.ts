@@ -40,7 +40,9 @@ export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT } from './query-filter';
 const CACHE_KIB = 65536;
 /** Pages in the WAL before a commit copies them into the database file (SQLite default 1000). */
 const WAL_CHECKPOINT_PAGES = 10000;
-/** The gap before each body in packedRange's result. */
+/** Asked of mmap_size; SQLite caps it at its compile-time limit (2 GiB in better-sqlite3). */
+const MAP_BYTES = 2 ** 40;
+/** The gap before the first body in packedRange's result (verify writes the previous hash there). */
 const PACKED_FILLER = ' '.repeat(PACKED_GAP);
 /** How long a write waits for another connection's write lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -77,6 +79,11 @@ export interface SqliteStoreOptions {
   chainId?: string;
   /** A second, read-only connection to an existing trail (the verify worker): no schema changes, no writes. */
   readOnly?: boolean;
+  /**
+   * With readOnly: map the file into memory (up to SQLite's 2 GiB limit), so reading a page copies
+   * nothing (a whole-trail scan: verify's workers). Mapped pages count toward the process's RSS.
+   */
+  mapFile?: boolean;
 }
 
 /** The query API's SQL on SQLite (exported so a test can EXPLAIN exactly what runs). */
@@ -113,6 +120,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteAuditStore {
   }
   if (opts.readOnly) {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (opts.mapFile) db.pragma(`mmap_size = ${MAP_BYTES}`);
     return new SqliteStore(db, opts.path, chainId);
   }
   try {
@@ -196,7 +204,7 @@ class SqliteStore implements SqliteAuditStore {
       // The same rows as one result: the aggregates see them in the subquery's order (verify checks every seq).
       packedRange: db
         .prepare(
-          `SELECT json_group_array(seq), json_group_array(hash), json_group_array(octet_length(body)), CAST(? || group_concat(body, ?) AS BLOB)
+          `SELECT json_group_array(seq), json_group_array(hash), json_group_array(octet_length(body)), CAST(? || group_concat(body || hash, '') AS BLOB)
            FROM (SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?)`,
         )
         .raw(true),
@@ -434,7 +442,7 @@ class SqliteStore implements SqliteAuditStore {
 
   packedRange(chainId: string, fromSeq: number, throughSeq: number, limit: number): PackedRows {
     this.assertOpen();
-    const [seqs, hashes, lengths, bodies] = this.stmts.packedRange.get(PACKED_FILLER, PACKED_FILLER, chainId, fromSeq, throughSeq, limit) as [string, string, string, Buffer | null];
+    const [seqs, hashes, lengths, bodies] = this.stmts.packedRange.get(PACKED_FILLER, chainId, fromSeq, throughSeq, limit) as [string, string, string, Buffer | null];
     return { seqs, hashes, lengths, bodies };
   }
 

@@ -99,14 +99,15 @@ export interface AlertEvent extends Required<AlertEventInput> {
 /** One stored record as verify reads it. */
 export type RawRow = [seq: number, hash: string, body: string];
 
-/** Width of the gap before each body in PackedRows.bodies: a chain hash in hex fits it. */
+/** Length of a chain hash in hex: the gap before each body in PackedRows.bodies. */
 export const PACKED_GAP = 64;
 
 /**
  * Rows of one chain as verify's fast walk reads them: one query, no JS value per body.
  * Unchecked as read: `seqs`, `hashes` and `lengths` are the JSON arrays of the columns (seq,
- * hash, and the body's stored byte length) in seq order; `bodies` is, for each row in the same
- * order, PACKED_GAP filler bytes then the body's stored bytes (null without rows).
+ * hash, and the body's stored byte length) in seq order; `bodies` is PACKED_GAP filler bytes,
+ * then for each row in the same order its body's stored bytes and its hash's (null without rows):
+ * the bytes before a body are the previous record's hash, the prefix its chain hash covers.
  */
 export interface PackedRows {
   seqs: string;

@@ -112,6 +112,11 @@ describe('packed and row readers of verify', () => {
   it.each<[string, (db: Database.Database) => void]>([
     ['a body stored as a number', (db) => db.prepare(`UPDATE audit_records SET body = 42 WHERE seq = 23`).run()],
     ['a hash stored as a BLOB of its hex digits', (db) => db.prepare(`UPDATE audit_records SET hash = CAST(hash AS BLOB) WHERE seq = 8`).run()],
+    // The bytes before a body are the previous record's stored hash: lengths that shift them, with the total kept.
+    ['a hash one digit short and the next one digit long', (db) => {
+      db.prepare(`UPDATE audit_records SET hash = substr(hash, 2) WHERE seq = 19`).run();
+      db.prepare(`UPDATE audit_records SET hash = hash || 'a' WHERE seq = 20`).run();
+    }],
     ['a hash in upper case', (db) => db.prepare(`UPDATE audit_records SET hash = upper(hash) WHERE seq = 31`).run()],
     ['a seq stored as text', (db) => db.prepare(`UPDATE audit_records SET seq = '26x' WHERE seq = 26`).run()],
     ['a record moved to the end of the table (same seq, a new rowid)', (db) => {
