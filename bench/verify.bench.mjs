@@ -6,6 +6,7 @@
 // and CPU is the machine's load, not the verifier's. Both reports must be identical.
 // node verify.bench.mjs [--records 1000000] [--threads 2] [--runs 2] [--trail-dir /tmp] [--label verify]
 //   [--nice -10]  run ahead of the machine's other load (root): its worker threads inherit it
+//   [--dist DIR]  the processor build to measure (default: this workspace's), for a before/after pair
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -14,11 +15,11 @@ import { makeTrail } from './lib/make-trail.mjs';
 import { writeResult } from './lib/results.mjs';
 import { commandLine, flags, fmt, machineLine, median, table } from './lib/stats.mjs';
 
-const opts = flags({ records: 1_000_000, threads: 2, runs: 2, trailDir: os.tmpdir(), label: 'verify', nice: '0' });
+const opts = flags({ records: 1_000_000, threads: 2, runs: 2, trailDir: os.tmpdir(), label: 'verify', nice: '0', dist: '' });
 // Threads created from here on (the pool's) start at this priority too.
 if (Number(opts.nice) !== 0) os.setPriority(Number(opts.nice));
 const require = createRequire(import.meta.url);
-const dist = require.resolve('@mcptrail/processor/package.json').replace(/package\.json$/, 'dist');
+const dist = opts.dist ? path.resolve(opts.dist) : require.resolve('@mcptrail/processor/package.json').replace(/package\.json$/, 'dist');
 const { openSqliteStore } = require(path.join(dist, 'store/sqlite.js'));
 const { verifyTrail } = require(path.join(dist, 'chain/verify.js'));
 const { createVerifyPool } = require(path.join(dist, 'chain/verify-pool.js'));
@@ -54,7 +55,7 @@ const pressure = () => {
 
 const trail = await makeTrail(dist, path.join(opts.trailDir, `mcptrail-verify-${opts.records}.db`), opts.records, log);
 const publicKey = readFileSync(`${trail.file}.ed25519.pub.pem`, 'utf8');
-const store = openSqliteStore({ path: trail.file, readOnly: true });
+const store = openSqliteStore({ path: trail.file, readOnly: true, mapFile: true });
 // A year later, uncovered-tail checks off: this measures the walk, not the clock.
 const verifyOpts = { chains: ['main'], now: Date.now(), maxUncoveredMs: Number.MAX_SAFE_INTEGER };
 

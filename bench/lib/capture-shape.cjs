@@ -2,7 +2,8 @@
 // Records one real tools/call through @mcptrail/instrumentation-mcp (McpServer + Client over the
 // in-memory transport) and prints the server span and audit log record it exported, as JSON:
 // the load generator copies their shape so the processor sees what the instrumentation sends.
-const { context, propagation, ROOT_CONTEXT } = require('@opentelemetry/api');
+const { context, propagation } = require('@opentelemetry/api');
+const { isolate } = require('./mcp-pair.cjs');
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
 const { W3CTraceContextPropagator } = require('@opentelemetry/core');
 const { SpanKind } = require('@opentelemetry/api');
@@ -26,17 +27,6 @@ const { McpServer } = require('@modelcontextprotocol/sdk/server/mcp.js');
 const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
 const { InMemoryTransport } = require('@modelcontextprotocol/sdk/inMemory.js');
 const { z } = require('zod');
-
-function isolate(transport) {
-  let handler;
-  Object.defineProperty(transport, 'onmessage', {
-    configurable: true,
-    get: () => handler,
-    set(fn) {
-      handler = fn && ((...args) => context.with(ROOT_CONTEXT, () => fn(...args)));
-    },
-  });
-}
 
 async function main() {
   const server = new McpServer({ name: 'bench-orders', version: '1.0.0' });

@@ -51,4 +51,4 @@ async function connectPair(sdk, z, { v2, extraTools = 0 }) {
   return { server, client };
 }
 
-module.exports = { ARGS, connectPair };
+module.exports = { ARGS, connectPair, isolate };

@@ -19,7 +19,7 @@ import * as conventions from '@mcptrail/conventions';
 import { emitAuditRecord } from './audit-log';
 import { metricMethodName, metricToolName } from './metric-attributes';
 import { isInputRequired } from './mcp-sdk/adapter';
-import { boundedView, canonicalWithinBudget, measure, measureJson, truncatedMarker, type Measured } from './value-budget';
+import { boundedView, canonicalBytesWithinBudget, measure, measureJson, truncatedMarker, type Measured } from './value-budget';
 import { connectionOf, implementationOf, networkTransportOf, serverAddressOf, sessionIdOf, type ToolVersionInfo } from './connection';
 import { errorType, failureOutcome, isDenied, toFailure, type FailureInfo } from './outcome';
 import { peersOf } from './peers';
@@ -247,8 +247,8 @@ export class CallRecorder {
     if (side === 'server') this.readExtra(record, extra, attributes);
     if (description.method === 'tools/call') {
       const args = description.toolArguments ?? {};
-      // One walk checks the budget and builds the canonical JSON (plain JSON arguments, i.e. nearly all).
-      const canonical = canonicalWithinBudget(args);
+      // One walk checks the budget and writes the canonical JSON bytes (plain JSON arguments, i.e. nearly all).
+      const canonical = canonicalBytesWithinBudget(args);
       let fingerprint: { hash?: string; size?: number };
       if (canonical !== undefined) fingerprint = redaction.fingerprintCanonical(canonical);
       else {

@@ -18,8 +18,8 @@ export interface TelemetryRedaction {
   identifier(value: string, tally?: RedactionTally): string;
   /** `{ hash, size }` of the canonical JSON: keyed HMAC and byte length (computed before redaction). */
   fingerprint(value: unknown): { hash?: string; size?: number };
-  /** `{ hash, size }` of canonical JSON already built (one walk made it: see `canonicalWithinBudget`). */
-  fingerprintCanonical(canonical: string): { hash?: string; size?: number };
+  /** `{ hash, size }` of canonical JSON bytes already written (one walk made them: see `canonicalBytesWithinBudget`). */
+  fingerprintCanonical(canonical: Uint8Array): { hash?: string; size?: number };
 }
 
 /** What the redactor changed for one span or log record: counts and rule types, never values. */
@@ -132,7 +132,7 @@ export function telemetryRedaction(redactor: Redactor): TelemetryRedaction {
     },
     fingerprintCanonical(canonical) {
       try {
-        return { hash: redactor.keyedHash(canonical), size: Buffer.byteLength(canonical, 'utf8') };
+        return { hash: redactor.keyedHash(canonical), size: canonical.length };
       } catch {
         return {};
       }

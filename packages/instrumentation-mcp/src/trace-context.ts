@@ -3,9 +3,15 @@ import type { McpRequestLike } from './types';
 
 type Meta = Record<string, unknown>;
 
-const metaSetter: TextMapSetter<Meta> = {
+/** Writes into the copy of `_meta` being built, and notes that something was written. */
+interface MetaCopy {
+  meta: Meta;
+  written: boolean;
+}
+const metaSetter: TextMapSetter<MetaCopy> = {
   set(carrier, key, value) {
-    carrier[key] = value;
+    carrier.meta[key] = value;
+    carrier.written = true;
   },
 };
 
@@ -22,12 +28,12 @@ const metaGetter: TextMapGetter<Meta | undefined> = {
  * via the global propagator. The caller's request, params and _meta objects are never mutated.
  */
 export function withInjectedMeta<T extends McpRequestLike>(request: T, ctx: Context): T {
-  const fields: Meta = {};
-  propagation.inject(ctx, fields, metaSetter);
-  if (Object.keys(fields).length === 0) return request;
   const params = request.params ?? {};
-  const meta = (params['_meta'] && typeof params['_meta'] === 'object' ? params['_meta'] : {}) as Meta;
-  return { ...request, params: { ...params, _meta: { ...meta, ...fields } } };
+  const meta = params['_meta'];
+  const copy: MetaCopy = { meta: meta && typeof meta === 'object' ? { ...(meta as Meta) } : {}, written: false };
+  propagation.inject(ctx, copy, metaSetter);
+  if (!copy.written) return request;
+  return { ...request, params: { ...params, _meta: copy.meta } };
 }
 
 /** The context carried in `params._meta` of an incoming request, layered over `base`. */

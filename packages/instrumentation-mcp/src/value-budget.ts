@@ -85,23 +85,25 @@ const STOP: unique symbol = Symbol('stop');
 
 /**
  * One walk over a tool call's arguments that both checks the budget (the same accounting as `measure`) and
- * writes their canonical JSON (`canonicalJson` of `@mcptrail/conventions`, byte for byte: keys sorted by UTF-16
- * code units, `undefined`/function/symbol members dropped, in arrays `null`). Scalars are written by the native
- * `JSON.stringify`; each object's own key array is sorted in place, so the walk allocates little beyond the output
- * (a global property list for one native `JSON.stringify` cost ~2 KB of Sets, copies and V8's replacer tables per
- * call). Covers what JSON-RPC delivers (plain objects, arrays, strings, finite numbers, booleans, null); anything
- * else (over budget, `toJSON`, BigInt, non-finite numbers, shared or cyclic references, inherited names such as
- * `__proto__`) returns undefined and the caller takes the general path.
+ * writes their canonical JSON as UTF-8 bytes (`canonicalJson` of `@mcptrail/conventions`, byte for byte: keys
+ * sorted by UTF-16 code units, `undefined`/function/symbol members dropped, in arrays `null`, strings escaped as
+ * `JSON.stringify` escapes them). The bytes are what the keyed hash reads and their count is the size, so no JSON
+ * string is built: the walk writes into a reused scratch buffer (string building cost ~2 KB of short strings per
+ * call and side). Covers what JSON-RPC delivers (plain objects, arrays, strings, finite numbers, booleans, null);
+ * anything else (over budget, `toJSON`, BigInt, non-finite numbers, shared or cyclic references, inherited names
+ * such as `__proto__`) returns undefined and the caller takes the general path.
+ *
+ * The returned view is valid until the next call (it may share the scratch buffer): hash it at once.
  */
-export function canonicalWithinBudget(value: unknown, budget: ValueBudget = DEFAULT_VALUE_BUDGET): string | undefined {
-  const state: CanonicalWalk = { bytes: 0, nodes: 0, seen: [], seenSet: undefined, out: '' };
+export function canonicalBytesWithinBudget(value: unknown, budget: ValueBudget = DEFAULT_VALUE_BUDGET): Uint8Array | undefined {
+  const w: CanonicalWriter = { bytes: 0, nodes: 0, seen: [], seenSet: undefined, buf: scratch, pos: 0 };
   try {
-    if (!writeCanonical(value, state, budget, false)) return 'null';
+    if (!writeCanonical(value, w, budget, false)) writeAscii(w, 'null');
   } catch (err) {
     if (err === STOP) return undefined;
     throw err;
   }
-  return state.out;
+  return w.buf.subarray(0, w.pos);
 }
 
 interface WalkState {
@@ -110,16 +112,21 @@ interface WalkState {
   seen: Set<object>;
 }
 
-interface CanonicalWalk {
+interface CanonicalWriter {
   bytes: number;
   nodes: number;
   /** Objects on the walk so far: an array while small (no hashing, no table), a Set past SEEN_ARRAY_MAX. */
   seen: object[];
   seenSet: Set<object> | undefined;
-  out: string;
+  buf: Buffer;
+  pos: number;
 }
 
 const SEEN_ARRAY_MAX = 32;
+/** Kept between calls; a larger value gets a buffer of its own, dropped after the call. */
+const SCRATCH_BYTES = 16 * 1024;
+const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+const HEX = '0123456789abcdef';
 
 function charge(state: { bytes: number; nodes: number }, budget: ValueBudget, bytes: number): void {
   state.nodes++;
@@ -127,16 +134,80 @@ function charge(state: { bytes: number; nodes: number }, budget: ValueBudget, by
   if (state.bytes > budget.maxBytes || state.nodes > budget.maxNodes) throw STOP;
 }
 
+function reserve(w: CanonicalWriter, n: number): void {
+  if (w.pos + n <= w.buf.length) return;
+  const grown = Buffer.allocUnsafe(Math.max(w.buf.length * 2, w.pos + n));
+  w.buf.copy(grown, 0, 0, w.pos);
+  w.buf = grown;
+}
+
+/** A string known to be ASCII with nothing to escape (literals, numbers, punctuation). */
+function writeAscii(w: CanonicalWriter, s: string): void {
+  reserve(w, s.length);
+  for (let i = 0; i < s.length; i++) w.buf[w.pos++] = s.charCodeAt(i);
+}
+
+function writeByte(w: CanonicalWriter, b: number): void {
+  reserve(w, 1);
+  w.buf[w.pos++] = b;
+}
+
+/** `\uXXXX` with lowercase hex, as JSON.stringify writes control characters and lone surrogates. */
+function writeUnicodeEscape(w: CanonicalWriter, c: number): void {
+  const buf = w.buf;
+  buf[w.pos++] = 0x5c;
+  buf[w.pos++] = 0x75;
+  buf[w.pos++] = HEX.charCodeAt((c >> 12) & 15);
+  buf[w.pos++] = HEX.charCodeAt((c >> 8) & 15);
+  buf[w.pos++] = HEX.charCodeAt((c >> 4) & 15);
+  buf[w.pos++] = HEX.charCodeAt(c & 15);
+}
+
+/** `JSON.stringify(s)` as UTF-8, written in place (at most 6 bytes per UTF-16 code unit, plus the quotes). */
+function writeJsonString(w: CanonicalWriter, s: string): void {
+  reserve(w, s.length * 6 + 2);
+  const buf = w.buf;
+  buf[w.pos++] = 0x22;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (c >= 0x20 && c !== 0x22 && c !== 0x5c) buf[w.pos++] = c;
+      else if (c === 0x22 || c === 0x5c) {
+        buf[w.pos++] = 0x5c;
+        buf[w.pos++] = c;
+      } else if (c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d) {
+        buf[w.pos++] = 0x5c;
+        buf[w.pos++] = c === 0x08 ? 0x62 : c === 0x09 ? 0x74 : c === 0x0a ? 0x6e : c === 0x0c ? 0x66 : 0x72;
+      } else writeUnicodeEscape(w, c);
+    } else if (c < 0x800) {
+      buf[w.pos++] = 0xc0 | (c >> 6);
+      buf[w.pos++] = 0x80 | (c & 0x3f);
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      const cp = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00);
+      buf[w.pos++] = 0xf0 | (cp >> 18);
+      buf[w.pos++] = 0x80 | ((cp >> 12) & 0x3f);
+      buf[w.pos++] = 0x80 | ((cp >> 6) & 0x3f);
+      buf[w.pos++] = 0x80 | (cp & 0x3f);
+    } else if (c >= 0xd800 && c <= 0xdfff) writeUnicodeEscape(w, c);
+    else {
+      buf[w.pos++] = 0xe0 | (c >> 12);
+      buf[w.pos++] = 0x80 | ((c >> 6) & 0x3f);
+      buf[w.pos++] = 0x80 | (c & 0x3f);
+    }
+  }
+  buf[w.pos++] = 0x22;
+}
+
 /** A shared or cyclic reference stops the walk (the general path serialises it, or refuses a cycle). */
-function visit(state: CanonicalWalk, v: object): void {
-  if (state.seenSet !== undefined) {
-    if (state.seenSet.has(v)) throw STOP;
-    state.seenSet.add(v);
+function visit(w: CanonicalWriter, v: object): void {
+  if (w.seenSet !== undefined) {
+    if (w.seenSet.has(v)) throw STOP;
+    w.seenSet.add(v);
     return;
   }
-  if (state.seen.includes(v)) throw STOP;
-  state.seen.push(v);
-  if (state.seen.length > SEEN_ARRAY_MAX) state.seenSet = new Set(state.seen);
+  if (w.seen.includes(v)) throw STOP;
+  w.seen.push(v);
+  if (w.seen.length > SEEN_ARRAY_MAX) w.seenSet = new Set(w.seen);
 }
 
 /** Sorts by UTF-16 code units, in place: insertion sort for the few keys of a typical object. */
@@ -157,20 +228,20 @@ function sortKeys(keys: string[]): void {
 }
 
 /** Appends `v`'s canonical JSON; false (and nothing written) for a value JSON drops (undefined, function, symbol). */
-function writeCanonical(v: unknown, state: CanonicalWalk, budget: ValueBudget, inArray: boolean): boolean {
+function writeCanonical(v: unknown, w: CanonicalWriter, budget: ValueBudget, inArray: boolean): boolean {
   switch (typeof v) {
     case 'string':
-      charge(state, budget, v.length + 2);
-      state.out += JSON.stringify(v);
+      charge(w, budget, v.length + 2);
+      writeJsonString(w, v);
       return true;
     case 'number':
       if (!Number.isFinite(v)) throw STOP;
-      charge(state, budget, 8);
-      state.out += JSON.stringify(v);
+      charge(w, budget, 8);
+      writeAscii(w, JSON.stringify(v));
       return true;
     case 'boolean':
-      charge(state, budget, 8);
-      state.out += v ? 'true' : 'false';
+      charge(w, budget, 8);
+      writeAscii(w, v ? 'true' : 'false');
       return true;
     case 'object':
       break;
@@ -178,24 +249,24 @@ function writeCanonical(v: unknown, state: CanonicalWalk, budget: ValueBudget, i
       throw STOP;
     default:
       // undefined, functions, symbols: `null` in an array, dropped as a member (as JSON.stringify does).
-      charge(state, budget, 8);
-      if (inArray) state.out += 'null';
+      charge(w, budget, 8);
+      if (inArray) writeAscii(w, 'null');
       return inArray;
   }
   if (v === null) {
-    charge(state, budget, 8);
-    state.out += 'null';
+    charge(w, budget, 8);
+    writeAscii(w, 'null');
     return true;
   }
-  visit(state, v);
+  visit(w, v);
   if (Array.isArray(v)) {
-    charge(state, budget, 2 + v.length);
-    state.out += '[';
+    charge(w, budget, 2 + v.length);
+    writeByte(w, 0x5b);
     for (let i = 0; i < v.length; i++) {
-      if (i > 0) state.out += ',';
-      writeCanonical(v[i], state, budget, true);
+      if (i > 0) writeByte(w, 0x2c);
+      writeCanonical(v[i], w, budget, true);
     }
-    state.out += ']';
+    writeByte(w, 0x5d);
     return true;
   }
   // Only plain objects (no `toJSON`, no class instances), and no own name that shadows an inherited one.
@@ -208,23 +279,24 @@ function writeCanonical(v: unknown, state: CanonicalWalk, budget: ValueBudget, i
     if (key in Object.prototype) throw STOP;
   }
   if (typeof (v as { toJSON?: unknown }).toJSON === 'function') throw STOP;
-  charge(state, budget, keyBytes);
+  charge(w, budget, keyBytes);
   sortKeys(keys);
-  state.out += '{';
+  writeByte(w, 0x7b);
   let first = true;
   for (const key of keys) {
     const member = (v as Record<string, unknown>)[key];
     const t = typeof member;
     if (member === undefined || t === 'function' || t === 'symbol') {
-      charge(state, budget, 8);
+      charge(w, budget, 8);
       continue;
     }
-    state.out += first ? JSON.stringify(key) : `,${JSON.stringify(key)}`;
-    state.out += ':';
+    if (!first) writeByte(w, 0x2c);
     first = false;
-    writeCanonical(member, state, budget, false);
+    writeJsonString(w, key);
+    writeByte(w, 0x3a);
+    writeCanonical(member, w, budget, false);
   }
-  state.out += '}';
+  writeByte(w, 0x7d);
   return true;
 }
 

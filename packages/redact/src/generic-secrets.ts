@@ -5,7 +5,8 @@
  * (`cache_key`, `primary_key`, `key_id`, `access_count`, …) and values that are placeholders.
  */
 import { shannonEntropy } from './checksums';
-import { splitKeyWords } from './key-rules';
+import { KEY_SCAN_LIMIT, splitKeyWords } from './key-rules';
+import { KeywordIndex } from './rules/keyword-index';
 
 export const GENERIC_SECRET_TYPE = 'generic_secret';
 
@@ -24,16 +25,24 @@ const ID_WORDS = new Set([
 ]);
 
 const decisions = new Map<string, boolean>();
+/** A secret word is a whole word of the name, so it occurs in the name's letters and digits: names with none are rejected in one pass. */
+const SECRET_WORD_INDEX = new KeywordIndex([...SECRET_WORDS]);
 
 /** Does this name announce a secret in the generic sense (and not an identifier)? Cached. */
 export function isGenericSecretName(name: string): boolean {
+  if (!SECRET_WORD_INDEX.occursInAlnum(name, KEY_SCAN_LIMIT)) return false;
   let d = decisions.get(name);
   if (d !== undefined) return d;
-  const words = splitKeyWords(name);
-  d = words.some((w) => SECRET_WORDS.has(w)) && !words.some((w) => ID_WORDS.has(w));
+  d = decideGenericName(name);
   if (decisions.size > 4096) decisions.clear();
   decisions.set(name, d);
   return d;
+}
+
+/** isGenericSecretName without its prefilter and cache (the reference the prefilter is tested against). */
+export function decideGenericName(name: string): boolean {
+  const words = splitKeyWords(name);
+  return words.some((w) => SECRET_WORDS.has(w)) && !words.some((w) => ID_WORDS.has(w));
 }
 
 const VALUE_RE = /^[A-Za-z0-9_.=+/~-]{10,150}$/;

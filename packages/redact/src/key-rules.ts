@@ -11,6 +11,8 @@
  *   `session_count` and `spin` do not.
  */
 
+import { KeywordIndex } from './rules/keyword-index';
+
 interface Term {
   /** Normalized form: lowercase letters and digits only. */
   readonly norm: string;
@@ -88,6 +90,9 @@ const MIN_GLUED_LENGTH = 5;
 /** Every built-in key rule label, for `modes`/`disable` validation. */
 export const BUILTIN_KEY_LABELS: readonly string[] = [...new Set([...STRONG_TERMS, ...WEAK_TERMS].map((t) => t.label))].sort();
 
+/** Characters of a key splitKeyWords looks at. */
+export const KEY_SCAN_LIMIT = 256;
+
 /** Split a key into lowercase words: `XApiKey` → x, api, key; `HTTP_AUTHORIZATION2` → http, authorization, 2. */
 export function splitKeyWords(key: string): string[] {
   // Words are sliced from the key (one allocation per word, not per character); a word holds only
@@ -95,7 +100,7 @@ export function splitKeyWords(key: string): string[] {
   const words: string[] = [];
   let start = -1;
   let prevKind = 0; // 0 none, 1 lower, 2 upper, 3 digit
-  const n = Math.min(key.length, 256);
+  const n = Math.min(key.length, KEY_SCAN_LIMIT);
   for (let i = 0; i < n; i++) {
     const c = key.charCodeAt(i);
     const kind = c >= 97 && c <= 122 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 48 && c <= 57 ? 3 : 0;
@@ -154,6 +159,12 @@ export class KeyMatcher {
   private readonly extra: readonly { words: string[]; norm: string; label: string }[];
   private readonly allow: ReadonlySet<string>;
   private readonly cache = new Map<string, string | null>();
+  /**
+   * Every term's normalized form, and `key` (X-…-Key headers): each way compute() matches needs one
+   * of them inside the key's normalized form, so a key holding none is rejected in one pass,
+   * without splitting it, hashing it or caching it (a name made up per call costs no more).
+   */
+  private readonly terms: KeywordIndex;
 
   constructor(config: KeyMatcherConfig) {
     const on = (t: Term) => !config.disabledLabels.has(t.label);
@@ -166,6 +177,13 @@ export class KeyMatcher {
       return { words, norm: words.join(''), label: words.join('_') };
     });
     this.allow = new Set(config.allowKeys.map(normalizeKey));
+    const norms = [...this.strong, ...weak].map((t) => t.norm).concat(this.extra.map((e) => e.norm), ['key']);
+    this.terms = new KeywordIndex([...new Set(norms)].filter((t) => t.length > 0));
+  }
+
+  /** False when no key rule can match `key`: none of the terms occurs in its letters and digits. */
+  mayMatch(key: string): boolean {
+    return this.terms.occursInAlnum(key, KEY_SCAN_LIMIT);
   }
 
   /** True when the key is on the allow list (whole key or, for dotted keys, the last segment). */
@@ -178,6 +196,7 @@ export class KeyMatcher {
 
   /** The key rule label (`password`, `token`, …) when the key names a secret, otherwise null. */
   match(key: string): string | null {
+    if (!this.terms.occursInAlnum(key, KEY_SCAN_LIMIT)) return null;
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
     const label = this.isAllowed(key) ? null : this.compute(key);

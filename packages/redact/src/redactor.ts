@@ -214,8 +214,10 @@ class DefaultRedactor implements Redactor {
     return result(this.pseudonym(id), tally);
   }
 
-  keyedHash(data: string): string {
-    return `hmac:${this.keyId}:${createHmac('sha256', this.hmacKey).update(data, 'utf8').digest('hex')}`;
+  keyedHash(data: string | Uint8Array): string {
+    const hmac = createHmac('sha256', this.hmacKey);
+    (typeof data === 'string' ? hmac.update(data, 'utf8') : hmac.update(data));
+    return `hmac:${this.keyId}:${hmac.digest('hex')}`;
   }
 
   // --- internals -------------------------------------------------------------------------------
@@ -416,14 +418,13 @@ class DefaultRedactor implements Redactor {
     w.budget -= 2;
     try {
       // for-in rather than Object.keys: a million-key object is not copied before the budget stops us.
-      const jwk = isJwk(obj);
       for (const key in obj) {
         if (!Object.hasOwn(obj, key)) continue;
         if (w.budget <= 0) {
           w.tally.truncated = true;
           break;
         }
-        this.walkMember(out, key, safeGet(obj, key), depth, w, jwk);
+        this.walkMember(out, key, safeGet(obj, key), depth, w, obj);
       }
     } catch {
       // a Proxy whose traps throw: keep what was copied
@@ -432,7 +433,8 @@ class DefaultRedactor implements Redactor {
   }
 
   /** One property into `out` (null: scan only, the tally is all that counts). */
-  private walkMember(out: Record<string, unknown> | null, rawKey: string, value: unknown, depth: number, w: Walk, jwkOwner = false): void {
+  /** `owner` is the plain object the member is read from (whether it is a JWK is asked only for JWK member names). */
+  private walkMember(out: Record<string, unknown> | null, rawKey: string, value: unknown, depth: number, w: Walk, owner: object | null = null): void {
     w.budget -= rawKey.length + 4;
     const verdict = this.keyVerdict(rawKey);
     const key = verdict.cleanName ? rawKey : this.memberName(rawKey, out, w.tally);
@@ -446,7 +448,7 @@ class DefaultRedactor implements Redactor {
     if (typeof value === 'string' && value.length >= 8) {
       // A JWK's private members (`d`, `p`, `q`, …, `k`), and a random value under a name such as
       // `access` or `billingKey` (gitleaks' generic-api-key).
-      const structural = jwkOwner === true && JWK_PRIVATE_MEMBERS.has(rawKey) ? JWK_TYPE : this.genericName(verdict) && looksLikeGenericSecret(value) ? GENERIC_SECRET_TYPE : null;
+      const structural = owner !== null && rawKey.length <= 4 && JWK_PRIVATE_MEMBERS.has(rawKey) && isJwk(owner) ? JWK_TYPE : this.genericName(verdict) && looksLikeGenericSecret(value) ? GENERIC_SECRET_TYPE : null;
       if (structural !== null) {
         const replaced = this.applyType(structural, value, w.tally);
         if (replaced !== OMIT && out !== null) defineMember(out, key, replaced);
@@ -469,11 +471,23 @@ class DefaultRedactor implements Redactor {
     let v = this.verdicts.get(key);
     if (v === undefined) {
       // A name the value rules change is not cached as clean: memberName redacts it on every use.
-      v = { key, label: this.keys.match(key), cleanName: key.length < 8 || this.text.redact(key, newTally()) === null, generic: undefined };
+      v = { key, label: this.keys.match(key), cleanName: key.length < 8 || this.nameIsClean(key), generic: undefined };
       if (this.verdicts.size >= VERDICT_CACHE_LIMIT) this.verdicts.clear();
       this.verdicts.set(key, v);
     }
     return v;
+  }
+
+  /** Scratch tally for nameIsClean: a name's verdict counts nothing (memberName counts when it is used). */
+  private readonly nameTally: Tally = newTally();
+
+  private nameIsClean(key: string): boolean {
+    const t = this.nameTally;
+    const clean = this.text.redact(key, t) === null;
+    t.count = 0;
+    if (t.types.size !== 0) t.types.clear();
+    t.truncated = false;
+    return clean;
   }
 
   private genericName(v: KeyVerdict): boolean {
@@ -643,13 +657,18 @@ function leave(w: Walk): void {
 
 
 function result<T>(value: T, tally: Tally): RedactionResult<T> {
-  const types = tally.types.size === 0 ? [] : [...tally.types].sort();
-  return { value, count: tally.count, types, truncated: tally.truncated };
+  return { value, count: tally.count, types: sortedTypes(tally.types), truncated: tally.truncated };
 }
 
 function summary(tally: Tally): RedactionSummary {
-  const types = tally.types.size === 0 ? [] : [...tally.types].sort();
-  return { count: tally.count, types, truncated: tally.truncated };
+  return { count: tally.count, types: sortedTypes(tally.types), truncated: tally.truncated };
+}
+
+function sortedTypes(types: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  if (types.size === 0) return out;
+  for (const t of types) out.push(t);
+  return out.length === 1 ? out : out.sort();
 }
 
 function safeKeys(obj: object): string[] {

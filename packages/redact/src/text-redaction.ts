@@ -144,6 +144,7 @@ export class TextRedactor {
     const wantsTrigger = !open && f.upperDigitRun < 20 && (f.length >= 14 || f.equals || (f.colon && f.at));
     const wantsProse = cfg.keyRulesInText && f.length >= 10;
     const lits = cfg.provider !== null && (provider || wantsTrigger || wantsProse) ? cfg.provider.literals(source) : -1;
+    (f as Features).lits = lits; // the national-id rows read their context-word bit from it
     // Each family runs only when the features say it can match (see each rule's `applies`):
     // prefixed tokens need ≥ 14 chars, URL passwords ':' and '@', connection strings '='.
     const secrets = open || f.upperDigitRun >= 20 || (wantsTrigger && this.secretTrigger(source, f, lits));

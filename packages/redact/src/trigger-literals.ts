@@ -20,6 +20,8 @@ export const LIT_ECRET = 1 << 11;
 export const LIT_PASS = 1 << 12;
 export const LIT_PWD = 1 << 13;
 export const LIT_PIN = 1 << 14;
+/** Any ASCII context word of the national-id rows (rules/national-ids.ts ID_CONTEXT_WORDS; added by the provider scanner). */
+export const LIT_ID_CONTEXT = 1 << 15;
 
 /** Flag words for the keyword index (lower case). */
 export const TRIGGER_LITERALS: readonly (readonly [string, number])[] = [

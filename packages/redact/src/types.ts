@@ -92,7 +92,7 @@ export interface Redactor {
    * `hmac:<keyId>:<16 hex>`, so two actors never merge into one `[REDACTED:email]`.
    */
   redactIdentifier(id: string): RedactionResult<string>;
-  /** Keyed HMAC-SHA256 of `data`: `hmac:<keyId>:<64 hex>`. */
-  keyedHash(data: string): string;
+  /** Keyed HMAC-SHA256 of `data` (a string is hashed as its UTF-8 bytes): `hmac:<keyId>:<64 hex>`. */
+  keyedHash(data: string | Uint8Array): string;
   readonly keyId: string;
 }

@@ -16,9 +16,11 @@ import {
   ID_SHAPE_GROUPS_333,
   ID_SHAPE_GROUPS_444,
   ID_SHAPE_SIX_SEP_DIGIT,
+  type IdGate,
   NATIONAL_ID_TYPES,
   scanNationalIds,
 } from './rules/national-ids';
+import { LIT_ID_CONTEXT } from './trigger-literals';
 
 /** Facts about a string computed in one pass, used to skip rules that cannot match. */
 export interface TextFeatures {
@@ -58,6 +60,10 @@ export interface TextFeatures {
   readonly ibanStart: boolean;
   /** Saw a Unicode form of an ASCII character (full-width, other scripts' digits): scanned folded too. */
   readonly fold: boolean;
+  /** Saw a code unit above 0x7f. */
+  readonly nonAscii: boolean;
+  /** Trigger-literal bits of the keyword pass over this text (trigger-literals.ts), or -1 when it did not run. */
+  readonly lits: number;
 }
 
 const K_LOWER = 1;
@@ -116,6 +122,8 @@ export class Features implements TextFeatures {
   idShape = 0;
   ibanStart = false;
   fold = false;
+  nonAscii = false;
+  lits = -1;
 }
 
 /**
@@ -129,6 +137,7 @@ export function textFeatures(text: string, out: Features = new Features()): Text
   let other = 0;
   let flags = 0;
   let fold = false;
+  let nonAscii = false;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -145,10 +154,15 @@ export function textFeatures(text: string, out: Features = new Features()): Text
           if (p === 45) flags |= F_DOUBLE_DASH;
           else if (p === 32) flags |= F_SPACE_DASH;
         }
-      } else if (FOLD[c] !== 0) fold = true;
+      } else {
+        nonAscii = true;
+        if (FOLD[c] !== 0) fold = true;
+      }
     }
   }
   out.fold = fold;
+  out.nonAscii = nonAscii;
+  out.lits = -1;
   out.doubleDash = (flags & F_DOUBLE_DASH) !== 0;
   out.spaceDash = (flags & F_SPACE_DASH) !== 0;
   out.length = n;
@@ -408,12 +422,23 @@ const awsAccessKey = regexRule({
  * base64 string can have, and kept only when it decodes to printable `name:secret`.
  */
 const BASE64_RUN_RE = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{12,200}={0,2}(?![A-Za-z0-9+/=_-])/g;
+const isBase64Char = (c: number) => CHAR_KIND[c] === K_LOWER || CHAR_KIND[c] === K_UPPER || CHAR_KIND[c] === K_DIGIT || c === 43 || c === 47;
+/** Does the text hold `min` consecutive characters of [A-Za-z0-9+/]? */
+export function hasBase64Run(text: string, min: number): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (!isBase64Char(text.charCodeAt(i))) run = 0;
+    else if (++run >= min) return true;
+  }
+  return false;
+}
 const USER_PASS_RE = /^[A-Za-z0-9._@+-]{1,64}:[\x21-\x7e]{4,128}$/;
 const base64UserPass: ValueRule = {
   types: ['basic_auth'],
   // Padded (`…==`), or a string that is one token: prose with a long word is not looked at.
   applies: (f, t) => f.length >= 12 && f.upper > 0 && f.digits + f.upper >= 3 && (f.equals || (t.length <= 256 && !t.includes(' '))),
   scan(text, emit) {
+    if (!hasBase64Run(text, 12)) return; // what BASE64_RUN_RE needs, without the regex call
     eachMatch(BASE64_RUN_RE, text, (m) => {
       const run = m[0];
       if (run.length % 4 !== 0 || !/[A-Z]/.test(run) || !/[a-z0-9]/.test(run)) return;
@@ -554,13 +579,25 @@ function isCardSpan(text: string, from: number, to: number): boolean {
 }
 
 
+/** The national-id gate, filled per scan (scans are synchronous and not re-entrant). */
+const ID_GATE: { -readonly [K in keyof IdGate]: IdGate[K] } = { run: 0, upper: 0, pure: 0, groups: 0, digits: 0, shape: 0, context: undefined };
+
 /** National identifiers of 26 countries (rules/national-ids.ts), checksums checked. */
 export const nationalIds: ValueRule = {
   types: NATIONAL_ID_TYPES,
   // 9 capitals: an Italian fiscal code may have every digit replaced by a letter (omocodia).
   applies: (f) => f.digits >= 6 || (f.upper >= 5 && f.digits >= 4) || f.upper >= 9,
   scan(text, emit, f) {
-    scanNationalIds(text, { run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, groups: f.idGroups, digits: f.digits, shape: f.idShape }, emit);
+    const g = ID_GATE;
+    g.run = Math.max(f.cardRun, f.idRun);
+    g.upper = f.upper;
+    g.pure = f.pureRun;
+    g.groups = f.idGroups;
+    g.digits = f.digits;
+    g.shape = f.idShape;
+    // The keyword pass also looked for the context words (LIT_ID_CONTEXT); words outside ASCII are not in it.
+    g.context = f.lits < 0 ? undefined : (f.lits & LIT_ID_CONTEXT) !== 0 || f.nonAscii;
+    scanNationalIds(text, g, emit);
   },
 };
 

@@ -4,14 +4,17 @@
  * random near-misses. A prefilter that skipped a rule which could match fails these tests.
  */
 import { describe, expect, it } from 'vitest';
-import { splitKeyWords } from '../src/key-rules';
+import { KeyMatcher, splitKeyWords } from '../src/key-rules';
+import { decideGenericName, isGenericSecretName } from '../src/generic-secrets';
 import { KeywordIndex } from '../src/rules/keyword-index';
-import { NATIONAL_ID_RULES, rowMayMatch } from '../src/rules/national-ids';
+import { ID_CONTEXT_WORDS, NATIONAL_ID_RULES, mayHoldContextWord, rowMayMatch } from '../src/rules/national-ids';
+import { ProviderScanner } from '../src/rules/provider-scan';
 import { PROVIDER_RULES } from '../src/rules/provider-rules';
-import { e164Digits, nationalIds, textFeatures, usSsn } from '../src/value-rules';
+import { e164Digits, hasBase64Run, nationalIds, textFeatures, usSsn } from '../src/value-rules';
 import { createRedactor } from '../src/index';
 import { patternSampler, prng } from './fixtures/sampling';
 import {
+  LIT_ID_CONTEXT,
   PROSE_GATE_BITS,
   PROSE_GATE_RE,
   SECRET_TRIGGER_BITS,
@@ -277,5 +280,106 @@ describe('hand-written checks that replaced regexes', () => {
       const before = /[ .-]{2}|\(\)/.test(s) ? -1 : s.replace(/\D/g, '').length;
       expect(e164Digits(s)).toBe(before);
     }
+  });
+});
+
+describe('key-name prefilters (a term must occur in the name’s letters and digits)', () => {
+  const FRAGMENTS = ['password', 'passwd', 'pass', 'pwd', 'word', 'secret', 'token', 'tokens', 'auth', 'author', 'key', 'keys', 'api', 'apikey', 'sid', 'sig', 'pin', 'otp', 'ssn', 'cvv', 'dsn', 'nino', 'jwt', 'session', 'access', 'credential', 'cookie', 'bearer', 'signature', 'private', 'hmac', 'salt', 'nonce', 'id', 'name', 'count', 'max', 'x', 'value', 'header', 'ticket', 'code', 'field', '2', '99', 'a', 'Q'];
+  const SEPARATORS = ['', '_', '-', '.', ' ', '__', 'é'];
+  function names(seed: number, count: number): string[] {
+    const rnd = prng(seed);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+    const out: string[] = [];
+    for (let n = 0; n < count; n++) {
+      let name = '';
+      const parts = 1 + Math.floor(rnd() * 4);
+      for (let p = 0; p < parts; p++) {
+        let w = pick(FRAGMENTS);
+        const shape = rnd();
+        if (shape < 0.2) w = w.toUpperCase();
+        else if (shape < 0.35) w = w.charAt(0).toUpperCase() + w.slice(1);
+        else if (shape < 0.45) w = [...w].join(pick(['_', '-', '.'])); // p_a_s_s_w_o_r_d
+        name += (p > 0 ? pick(SEPARATORS) : '') + w;
+      }
+      if (rnd() < 0.05) name = `${'y'.repeat(250 + Math.floor(rnd() * 10))}${name}`; // terms around the 256-character cut
+      out.push(name);
+    }
+    return out;
+  }
+  const matcher = () => new KeyMatcher({ extraKeys: ['ticketCode', 'x9'], allowKeys: ['author'], disabledLabels: new Set() });
+  const reference = (m: KeyMatcher, k: string) => (m.isAllowed(k) ? null : (m as unknown as { compute(k: string): string | null }).compute(k));
+  const mismatches = (m: KeyMatcher, list: readonly string[]) => list.filter((k) => m.match(k) !== reference(m, k));
+
+  it('KeyMatcher.match equals the unfiltered rules on generated names', () => {
+    const list = names(51, 30_000);
+    const m = matcher();
+    expect(mismatches(m, list)).toEqual([]);
+    // The names reach every kind of match: strong, weak tail, glued, extra keys, X-…-Key.
+    const labels = new Set(list.map((k) => m.match(k)));
+    for (const l of ['password', 'secret', 'token', 'session', 'signature', 'api_key', 'ticket_code', 'x_9']) expect(labels).toContain(l);
+  });
+
+  it('control: a prefilter missing the terms is caught', () => {
+    const m = matcher();
+    (m as unknown as { terms: KeywordIndex }).terms = new KeywordIndex(['zzzz']);
+    expect(mismatches(m, names(51, 2_000)).length).toBeGreaterThan(100);
+  });
+
+  it('isGenericSecretName equals its unfiltered decision on generated names', () => {
+    const list = names(52, 30_000);
+    expect(list.filter((k) => isGenericSecretName(k) !== decideGenericName(k))).toEqual([]);
+    expect(list.filter((k) => decideGenericName(k)).length).toBeGreaterThan(1000);
+  });
+});
+
+describe('national-id context words found by the keyword pass', () => {
+  const scanner = new ProviderScanner(PROVIDER_RULES, new Set());
+  const contextBit = (s: { literals(text: string): number }, text: string) => (s.literals(text) & LIT_ID_CONTEXT) !== 0 || textFeatures(text).nonAscii;
+  const texts = (() => {
+    const rnd = prng(61);
+    const words = [...ID_CONTEXT_WORDS, 'PESEL', 'Tax Id', 'T.C.', 'fødselsnummer', 'マイナンバー'];
+    const filler = ['tc', 'no', 'ta', 'x id', 'pese', 'l', ' ', ':', '44051401358', 'ghp_', 'x', 'nh', 'si', 'cp'];
+    return Array.from({ length: 5000 }, () => {
+      let t = '';
+      const parts = 1 + Math.floor(rnd() * 6);
+      for (let k = 0; k < parts; k++) t += rnd() < 0.12 ? words[Math.floor(rnd() * words.length)] : filler[Math.floor(rnd() * filler.length)];
+      return t;
+    });
+  })();
+
+  it('the LIT_ID_CONTEXT bit (or a non-ASCII code unit) is exactly what scanNationalIds checks for itself', () => {
+    let yes = 0;
+    for (const t of texts) {
+      const expected = mayHoldContextWord(t);
+      expect([t, contextBit(scanner, t)]).toEqual([t, expected]);
+      if (expected) yes++;
+    }
+    expect(yes).toBeGreaterThan(500);
+    expect(texts.length - yes).toBeGreaterThan(500);
+  });
+
+  it('control: a keyword pass without the context words disagrees', () => {
+    const bare = new KeywordIndex([], TRIGGER_LITERALS);
+    const withoutWords = { literals: (t: string) => (bare.scan(t, new Int32Array(2)), bare.flags) };
+    expect(texts.filter((t) => contextBit(withoutWords, t) !== mayHoldContextWord(t)).length).toBeGreaterThan(100);
+  });
+});
+
+describe('base64 run check before the user:pass regex', () => {
+  it('hasBase64Run(text, 12) holds whenever the regex finds a run', () => {
+    const rnd = prng(62);
+    const alphabet = 'aZ09+/aZ09+/aZ09+/=_-. :';
+    let found = 0;
+    for (let n = 0; n < 20_000; n++) {
+      let s = '';
+      const len = Math.floor(rnd() * 40);
+      for (let k = 0; k < len; k++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+      const regex = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{12,200}={0,2}(?![A-Za-z0-9+/=_-])/.test(s);
+      if (regex) {
+        found++;
+        expect(hasBase64Run(s, 12)).toBe(true);
+      }
+    }
+    expect(found).toBeGreaterThan(50);
   });
 });

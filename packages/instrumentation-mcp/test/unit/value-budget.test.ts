@@ -6,7 +6,13 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { findLeaks, SECRET_CORPUS } from '../../../redact/test/fixtures/secret-corpus';
 import { canonicalJson } from '@mcptrail/conventions';
-import { canonicalWithinBudget, jsonStringBytes, measure, measureJson } from '../../src/value-budget';
+import { canonicalBytesWithinBudget, jsonStringBytes, measure, measureJson } from '../../src/value-budget';
+
+/** The walk's canonical bytes as text (undefined: it left the value to the general path). */
+const canonicalWithinBudget = (v: unknown): string | undefined => {
+  const bytes = canonicalBytesWithinBudget(v);
+  return bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8');
+};
 import { connectPair, createHarness, loadSdk, settle } from './helpers/harness';
 
 const h = createHarness({ captureArguments: true, captureResults: true });
@@ -77,6 +83,18 @@ describe('value budget', () => {
     for (const v of [JSON.parse('{"__proto__":{"a":1},"x":1}'), { constructor: 'c', toString: 1 }, new (class Box { a = 1 })()]) {
       expect(canonicalWithinBudget(v)).toBeUndefined();
     }
+  });
+
+  it('canonical bytes escape and encode every BMP code unit, astral pairs and lone surrogates as canonicalJson does, past the scratch size', () => {
+    let all = '';
+    for (let c = 0; c < 0x10000; c++) all += String.fromCharCode(c);
+    const values = [{ [all.slice(0, 2048)]: all }, ['\u{1F600}\u{10FFFF}', 'a\udc00b', '\ud800', { '\udfff': '\ud83d' }], { big: 'é'.repeat(40_000) }];
+    for (const v of values) expect(canonicalWithinBudget(v)).toBe(canonicalJson(v));
+    // The view is only valid until the next call: each call's bytes are still right after another call.
+    const first = Buffer.from(canonicalBytesWithinBudget({ b: 1, a: 'x' })!);
+    canonicalBytesWithinBudget({ z: 'y'.repeat(20_000) });
+    expect(first.toString('utf8')).toBe('{"a":"x","b":1}');
+    expect(canonicalWithinBudget({ b: 1, a: 'x' })).toBe('{"a":"x","b":1}');
   });
 
   it('jsonStringBytes is the UTF-8 length of JSON.stringify for every BMP code unit and astral pairs', () => {

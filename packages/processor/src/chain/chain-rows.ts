@@ -17,6 +17,7 @@ export async function* chainRows(store: AuditStore, chainId: string, fromSeq: nu
     while (from <= through) {
       const batch = store.rawRange(chainId, from, through, batchSize);
       if (batch.length === 0) return;
+      for (const row of batch) if (typeof row[2] !== 'string') row[2] = bodyText(row[2]);
       yield batch;
       if (batch.length < batchSize) return;
       from = batch[batch.length - 1]![0] + 1;
@@ -28,9 +29,14 @@ export async function* chainRows(store: AuditStore, chainId: string, fromSeq: nu
     const out: RawRow[] = [];
     for (const r of page) {
       if (r.seq > through) break;
-      out.push([r.seq, r.hash, r.body]);
+      out.push([r.seq, r.hash, typeof r.body === 'string' ? r.body : bodyText(r.body)]);
     }
     if (out.length > 0) yield out;
     if (out.length < page.length) return;
   }
+}
+
+/** A body stored as something other than text (an attacker's BLOB or number) as the text verify hashes: its UTF-8, its digits. */
+function bodyText(value: unknown): string {
+  return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
 }

@@ -10,8 +10,13 @@ export function chainHash(prevHash: string, body: string): string {
   return oneShot ? oneShot('sha256', prevHash + body) : crypto.createHash('sha256').update(prevHash).update(body).digest('hex');
 }
 
+/** chainHash over the bytes of prev_hash (64 hex digits) then the body's UTF-8: verify's packed rows. */
+export function chainHashOfBytes(prevAndBody: Buffer): string {
+  return oneShot ? oneShot('sha256', prevAndBody) : crypto.createHash('sha256').update(prevAndBody).digest('hex');
+}
+
 /** `crypto.hash` (Node >= 20.12): no Hash object per record, which is most of verify's cost. */
-const oneShot = (crypto as unknown as { hash?: (algorithm: string, data: string) => string }).hash;
+const oneShot = (crypto as unknown as { hash?: (algorithm: string, data: string | Buffer) => string }).hash;
 
 /** Record fields in canonical (sorted) order, `hash` excluded. */
 const BODY_FIELDS = AUDIT_RECORD_FIELDS.filter((f) => f !== 'hash').sort();

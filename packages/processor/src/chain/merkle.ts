@@ -9,23 +9,48 @@
  */
 import crypto from 'node:crypto';
 
-/** `crypto.hash` (Node >= 20.12): one call, no Hash object per node (most of verify's Merkle cost). */
-const oneShot = (crypto as unknown as { hash?: (algorithm: string, data: Buffer, encoding: 'buffer') => Buffer }).hash;
-const sha256 = (data: Buffer): Buffer => (oneShot ? oneShot('sha256', data, 'buffer') : crypto.createHash('sha256').update(data).digest());
+/**
+ * `crypto.hash` (Node >= 20.12): one call, no Hash object per node. Its output as a latin1
+ * string (the 32 digest bytes as one-byte characters) costs a third of a Buffer output, whose
+ * allocation dominates a 33- or 65-byte hash: the walk keeps node digests in that form.
+ */
+const oneShot = (crypto as unknown as { hash?: (algorithm: string, data: Buffer, encoding: 'latin1') => string }).hash;
+const digestOf = (data: Buffer): string => (oneShot ? oneShot('sha256', data, 'latin1') : crypto.createHash('sha256').update(data).digest().toString('latin1'));
 // Scratch inputs, reused: hashing copies them, so nothing escapes.
 const leafInput = Buffer.alloc(33);
 const nodeInput = Buffer.alloc(65, 0);
 nodeInput[0] = 1;
 
-export function leafHash(recordHashHex: string): Buffer {
+/** Buffer#latin1Write where it exists (Node 20-24): write()'s encoding switch is a third of a 32-byte write. */
+const latin1Write = (Buffer.prototype as unknown as { latin1Write?: (this: Buffer, s: string, offset: number, length: number) => number }).latin1Write;
+export function writeLatin1(buf: Buffer, text: string, offset: number): void {
+  if (latin1Write) latin1Write.call(buf, text, offset, text.length);
+  else buf.write(text, offset, text.length, 'latin1');
+}
+
+/** A 32-byte digest as a latin1 string (see digestOf). */
+export type Digest = string;
+
+/** The leaf digest of a record: SHA-256(0x00 || the 32 bytes of its hex chain hash). */
+export function leafDigest(recordHashHex: string): Digest {
   leafInput.write(recordHashHex, 1, 32, 'hex');
-  return sha256(leafInput);
+  return digestOf(leafInput);
+}
+
+export function nodeDigest(left: Digest, right: Digest): Digest {
+  writeLatin1(nodeInput, left, 1);
+  writeLatin1(nodeInput, right, 33);
+  return digestOf(nodeInput);
+}
+
+export function leafHash(recordHashHex: string): Buffer {
+  return Buffer.from(leafDigest(recordHashHex), 'latin1');
 }
 
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
   left.copy(nodeInput, 1);
   right.copy(nodeInput, 33);
-  return sha256(nodeInput);
+  return Buffer.from(digestOf(nodeInput), 'latin1');
 }
 
 export const EMPTY_ROOT = crypto.createHash('sha256').digest();
@@ -45,7 +70,7 @@ export function splitPoint(n: number): number {
 export class Frontier {
   private constructor(
     private size_: number,
-    private readonly nodes: Buffer[],
+    private readonly nodes: Digest[],
   ) {}
 
   static empty(): Frontier {
@@ -58,7 +83,7 @@ export class Frontier {
     if (hex.length !== expected || !hex.every((h) => /^[0-9a-f]{64}$/.test(h))) {
       throw new TypeError(`a Merkle frontier of size ${size} has ${expected} node(s) of 64 hex digits, got ${hex.length}`);
     }
-    return new Frontier(size, hex.map((h) => Buffer.from(h, 'hex')));
+    return new Frontier(size, hex.map((h) => Buffer.from(h, 'hex').toString('latin1')));
   }
 
   get size(): number {
@@ -70,17 +95,35 @@ export class Frontier {
   }
 
   push(leaf: Buffer): void {
+    this.pushDigest(leaf.toString('latin1'));
+  }
+
+  /** Appends the leaf of the record whose chain hash is `recordHashHex`. */
+  pushRecord(recordHashHex: string): void {
+    this.pushDigest(leafDigest(recordHashHex));
+  }
+
+  private pushDigest(leaf: Digest): void {
     let node = leaf;
     // Each trailing 1 bit of the old size is a perfect subtree the new leaf completes.
-    for (let s = this.size_; s & 1; s >>= 1) node = nodeHash(this.nodes.pop()!, node);
+    for (let s = this.size_; s & 1; s >>= 1) node = nodeDigest(this.nodes.pop()!, node);
     this.nodes.push(node);
     this.size_++;
   }
 
   root(): Buffer {
-    if (this.nodes.length === 0) return EMPTY_ROOT;
+    return Buffer.from(this.rootDigest(), 'latin1');
+  }
+
+  /** The root as 64 hex digits (what checkpoints store). */
+  rootHex(): string {
+    return Buffer.from(this.rootDigest(), 'latin1').toString('hex');
+  }
+
+  private rootDigest(): Digest {
+    if (this.nodes.length === 0) return EMPTY_ROOT.toString('latin1');
     let root = this.nodes[this.nodes.length - 1]!;
-    for (let i = this.nodes.length - 2; i >= 0; i--) root = nodeHash(this.nodes[i]!, root);
+    for (let i = this.nodes.length - 2; i >= 0; i--) root = nodeDigest(this.nodes[i]!, root);
     return root;
   }
 
@@ -91,7 +134,7 @@ export class Frontier {
     let i = 0;
     for (let bit = 2 ** Math.floor(Math.log2(Math.max(1, this.size_))); bit >= 1; bit /= 2) {
       if (Math.floor(this.size_ / bit) % 2 === 1) {
-        out.push({ start, end: start + bit, hash: this.nodes[i++]! });
+        out.push({ start, end: start + bit, hash: Buffer.from(this.nodes[i++]!, 'latin1') });
         start += bit;
       }
     }
@@ -99,7 +142,7 @@ export class Frontier {
   }
 
   toHex(): string[] {
-    return this.nodes.map((n) => n.toString('hex'));
+    return this.nodes.map((n) => Buffer.from(n, 'latin1').toString('hex'));
   }
 }
 

@@ -13,10 +13,11 @@ import type { VerifyTrailSpec } from './verify-pool';
 const { trail, background } = workerData as { trail: VerifyTrailSpec; background: boolean };
 if (background) lowerThisThread(NICE_VERIFY);
 let opened: Promise<AuditStore> | null = null;
+// The file is mapped in the foreground only: the service's background verify keeps its RSS to the heap.
 const store = (): Promise<AuditStore> =>
   (opened ??=
     trail.kind === 'sqlite'
-      ? Promise.resolve(openSqliteStore({ path: trail.path, readOnly: true }))
+      ? Promise.resolve(openSqliteStore({ path: trail.path, readOnly: true, mapFile: !background }))
       : openPostgresStore({ url: trail.url, poolSize: 1 }));
 
 parentPort?.on('message', (m: { id: number; task: SegmentTask }) => {

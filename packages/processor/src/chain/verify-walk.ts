@@ -5,10 +5,11 @@
  * whole chain (sequential verify) or one checkpoint segment in a worker thread (parallel
  * verify, ./verify-parallel.ts), and a segment's end state is the next one's start state.
  */
-import type { AuditStore, Checkpoint } from '../store/types';
+import { isUtf8 } from 'node:buffer';
+import { type AuditStore, type Checkpoint, PACKED_GAP } from '../store/types';
 import { chainRows, type RawRow } from './chain-rows';
-import { GENESIS_HASH, chainHash } from './hash';
-import { Frontier, leafHash } from './merkle';
+import { GENESIS_HASH, chainHash, chainHashOfBytes } from './hash';
+import { Frontier, writeLatin1 } from './merkle';
 import type { VerifyProblem } from './verify';
 
 /**
@@ -73,7 +74,7 @@ export function stateAtCheckpoint(cp: Checkpoint, firstSeq: number): WalkState |
   } catch {
     return null;
   }
-  if (tree.root().toString('hex') !== cp.root) return null;
+  if (tree.rootHex() !== cp.root) return null;
   return { ...initialWalkState(), started: true, firstSeq, lastSeq: cp.seq, expected: cp.seq + 1, prevHash: cp.hash, tree, vouchedThrough: cp.seq };
 }
 
@@ -159,15 +160,57 @@ function anchorFor(firstSeq: number, bySeq: ReadonlyMap<number, Checkpoint>): { 
 /**
  * Walks the records with fromSeq <= seq <= throughSeq (null: to the end of the chain) from
  * `s`, updating it; returns the first problem (the walk stops there) or null.
+ *
+ * Two readers, one verdict: the packed walk (stores with packedRange) takes every record the
+ * row walk's fast path would take, and only those; the row walk reads the chain's first record
+ * (its anchor) and every record the packed walk did not take, exactly as it always has.
  */
 export async function walkRecords(store: AuditStore, env: ChainEnv, s: WalkState, fromSeq: number, throughSeq: number | null): Promise<VerifyProblem | null> {
-  const { chainId, bySeq, witnessedAt, newestCheckpointSeq } = env;
-  const checkWitness = (): void => {
-    const w = witnessedAt.get(s.tree.size);
-    if (w) s.witnessChecks.push({ seq: w.seq, match: w.root === s.tree.root().toString('hex') });
-  };
-  for await (const batch of chainRows(store, chainId, fromSeq, throughSeq, SCAN_BATCH)) {
+  if (!store.packedRange) return walkRows(store, env, s, fromSeq, throughSeq, Number.POSITIVE_INFINITY) as Promise<VerifyProblem | null>;
+  let from = fromSeq;
+  for (;;) {
+    if (s.started) {
+      const packed = await walkPacked(store, env, s, from, throughSeq);
+      if (packed !== MORE) return packed;
+      from = s.expected;
+    }
+    // The anchor record alone; after a record the packed walk did not take, a batch of rows.
+    const rows = await walkRows(store, env, s, from, throughSeq, s.started ? SCAN_BATCH : 1);
+    if (rows !== MORE) return rows;
+    from = s.expected;
+  }
+}
+
+/** A walk stopped before the end of its range without a verdict: the other reader goes on from s.expected. */
+const MORE = Symbol('more');
+type Step = VerifyProblem | null | typeof MORE;
+
+/** Updates the walk for a record that passed the fast check (both readers; firstUncoveredAt is theirs to set); the checkpoint at its seq when it disagrees. */
+function advance(env: ChainEnv, s: WalkState, seq: number, hash: string): Checkpoint | null {
+  s.tree.pushRecord(hash);
+  const cp = env.bySeq.get(seq);
+  if (cp) {
+    if (cp.hash !== hash || (cp.root && cp.root !== s.tree.rootHex())) return cp;
+    s.vouchedThrough = seq;
+  }
+  checkWitness(env, s);
+  s.prevHash = hash;
+  s.expected++;
+  return null;
+}
+
+function checkWitness(env: ChainEnv, s: WalkState): void {
+  const w = env.witnessedAt.get(s.tree.size);
+  if (w) s.witnessChecks.push({ seq: w.seq, match: w.root === s.tree.rootHex() });
+}
+
+/** The row walk: at most `limit` records from `fromSeq`, read as [seq, hash, body] rows. */
+async function walkRows(store: AuditStore, env: ChainEnv, s: WalkState, fromSeq: number, throughSeq: number | null, limit: number): Promise<Step> {
+  const { chainId, bySeq } = env;
+  let walked = 0;
+  for await (const batch of chainRows(store, chainId, fromSeq, throughSeq, Math.min(SCAN_BATCH, limit))) {
     for (const row of batch) {
+      if (walked++ === limit) return MORE;
       const seq = row[0];
       const hash = row[1];
       const body = row[2];
@@ -185,7 +228,7 @@ export async function walkRecords(store: AuditStore, env: ChainEnv, s: WalkState
           } catch {
             s.tree = Frontier.empty();
           }
-          if (s.tree.size !== anchor.checkpoint.seq || s.tree.root().toString('hex') !== anchor.checkpoint.root) {
+          if (s.tree.size !== anchor.checkpoint.seq || s.tree.rootHex() !== anchor.checkpoint.root) {
             return {
               kind: 'checkpoint_mismatch',
               seq: anchor.checkpoint.seq,
@@ -193,7 +236,7 @@ export async function walkRecords(store: AuditStore, env: ChainEnv, s: WalkState
             };
           }
         }
-        checkWitness();
+        checkWitness(env, s);
       }
       s.records++;
       s.lastSeq = seq;
@@ -202,26 +245,107 @@ export async function walkRecords(store: AuditStore, env: ChainEnv, s: WalkState
           ? { kind: 'deleted', seq: s.expected, detail: `records ${rangeText(s.expected, seq - 1)} are missing: seq jumps from ${s.expected - 1} to ${seq}` }
           : { kind: 'inserted', seq, detail: `a second record claims seq ${seq}` };
       }
-      const claimedSeq = bodySeq(body);
       // Fast path: hashed with the previous record's hash as prefix means linked and unmodified
       // (forging that needs recomputed hashes, which the checkpoints catch).
-      if (chainHash(s.prevHash, body) === hash && claimedSeq === seq) {
-        s.tree.push(leafHash(hash));
-        if (s.firstUncoveredAt === null && seq > newestCheckpointSeq) s.firstUncoveredAt = recordTime(body);
-        const cp = bySeq.get(seq);
-        if (cp) {
-          if (cp.hash !== hash || (cp.root && cp.root !== s.tree.root().toString('hex'))) return checkpointMismatch(store, chainId, seq, cp, s.prevHash, s.vouchedThrough);
-          s.vouchedThrough = seq;
-        }
-        checkWitness();
-        s.prevHash = hash;
-        s.expected++;
+      if (chainHash(s.prevHash, body) === hash && bodySeq(body) === seq) {
+        if (s.firstUncoveredAt === null && seq > env.newestCheckpointSeq) s.firstUncoveredAt = recordTime(body);
+        const prevHash = s.prevHash;
+        const cp = advance(env, s, seq, hash);
+        if (cp) return checkpointMismatch(store, chainId, seq, cp, prevHash, s.vouchedThrough);
         continue;
       }
       return slowPathProblem(store, chainId, row, s);
     }
   }
+  return walked > limit ? MORE : null;
+}
+
+/** Rows per packed read: the bodies are one Buffer outside the JS heap, so a large batch costs the collector nothing. */
+const PACKED_BATCH = 1024;
+const SEQ_KEY = Buffer.from('"seq":');
+const HEX_HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * The packed walk: takes records while each passes the row walk's fast path over the same
+ * bytes (its stored seq is the next one, SHA-256(previous hash || stored body bytes) is its
+ * stored hash, and its body's seq is its seq), updating `s` as the row walk would. Stops
+ * before the first record it does not take, or at a batch it cannot read as packed (a value
+ * the packing cannot hold, bytes that are not UTF-8), and hands over to the row walk: MORE.
+ */
+async function walkPacked(store: AuditStore, env: ChainEnv, s: WalkState, fromSeq: number, throughSeq: number | null): Promise<Step> {
+  const through = throughSeq ?? Number.MAX_SAFE_INTEGER;
+  let from = fromSeq;
+  while (from <= through) {
+    const batch = readPacked(store, env.chainId, from, through);
+    if (!batch) return MORE;
+    const { seqs, hashes, lengths, bodies } = batch;
+    if (seqs.length === 0) return null;
+    // The first body's gap takes the previous hash: hex, so its latin1 bytes are its UTF-8 ones.
+    // Every later body follows the hash of the record before it, which the walk took only if it is prevHash.
+    if (!HEX_HASH.test(s.prevHash)) return MORE;
+    writeLatin1(bodies, s.prevHash, 0);
+    let at = PACKED_GAP;
+    for (let i = 0; i < seqs.length; i++) {
+      const seq = seqs[i];
+      const hash = hashes[i];
+      const start = at;
+      const end = start + lengths[i]!;
+      at = end + PACKED_GAP;
+      if (seq !== s.expected || typeof hash !== 'string') return MORE;
+      if (chainHashOfBytes(bodies.subarray(start - PACKED_GAP, end)) !== hash || bytesSeq(bodies, start, end) !== seq) return MORE;
+      s.records++;
+      s.lastSeq = seq;
+      if (s.firstUncoveredAt === null && seq > env.newestCheckpointSeq) s.firstUncoveredAt = recordTime(bodies.toString('utf8', start, end));
+      const prevHash = s.prevHash;
+      const cp = advance(env, s, seq, hash);
+      if (cp) return checkpointMismatch(store, env.chainId, seq, cp, prevHash, s.vouchedThrough);
+    }
+    if (seqs.length < PACKED_BATCH) return null;
+    from = s.expected;
+  }
   return null;
+}
+
+/** One packed batch, checked for shape (null: read these rows as rows). */
+function readPacked(store: AuditStore, chainId: string, from: number, through: number): { seqs: unknown[]; hashes: unknown[]; lengths: number[]; bodies: Buffer } | null {
+  let seqs: unknown;
+  let hashes: unknown;
+  let lengths: unknown;
+  let bodies: Buffer | null;
+  try {
+    const packed = store.packedRange!(chainId, from, through, PACKED_BATCH);
+    seqs = JSON.parse(packed.seqs);
+    hashes = JSON.parse(packed.hashes);
+    lengths = JSON.parse(packed.lengths);
+    bodies = packed.bodies;
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(seqs) || !Array.isArray(hashes) || !Array.isArray(lengths) || hashes.length !== seqs.length || lengths.length !== seqs.length) return null;
+  if (seqs.length === 0) return { seqs, hashes, lengths, bodies: Buffer.alloc(0) };
+  if (!Buffer.isBuffer(bodies)) return null;
+  let total = PACKED_GAP;
+  for (const n of lengths) {
+    if (!Number.isInteger(n) || n < 0) return null;
+    total += (n as number) + PACKED_GAP;
+  }
+  // Every body accounted for, and each decodes to the text the row walk would hash.
+  if (total !== bodies.length || !isUtf8(bodies)) return null;
+  return { seqs, hashes, lengths: lengths as number[], bodies };
+}
+
+/** bodySeq over a body's UTF-8 bytes: ASCII never occurs inside a multi-byte character, so the same member is found. */
+function bytesSeq(bytes: Buffer, start: number, end: number): number {
+  const at = end - SEQ_KEY.length < start ? -1 : bytes.lastIndexOf(SEQ_KEY, end - SEQ_KEY.length);
+  if (at < start) return -1;
+  let n = 0;
+  let i = at + SEQ_KEY.length;
+  for (; i < end; i++) {
+    const c = bytes[i]! - 48;
+    if (c < 0 || c > 9) break;
+    n = n * 10 + c;
+  }
+  return i === at + SEQ_KEY.length ? -1 : n;
 }
 
 /** The record failed the fast path: what kind of tampering it is. */

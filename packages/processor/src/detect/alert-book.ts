@@ -16,6 +16,9 @@ import { ALERT_LEVELS, type Alert, type AlertLevel, type AlertQuery, type Rule }
 /** Evidence kept per alert: the first records and a few repeats, never an unbounded list. */
 export const MAX_EVIDENCE = 20;
 const MAX_OPEN_KEYS = 50_000;
+/** Open alerts by estimated bytes too: a dedup key holds the group (huge actor or tool names from a flood). */
+const MAX_OPEN_BYTES = 32 * 1024 * 1024;
+const OPEN_ALERT_BYTES = 4_096;
 /**
  * Calls detected before they were sealed (replica/detection-state.ts) stand in evidence as a
  * placeholder seq < 0 until their record is sealed; remembered for this many calls at most.
@@ -58,9 +61,13 @@ interface AlertRow {
 export class AlertBook {
   // Every write waits for flush() (the detector's commit, beside its cursor): an open alert
   // evicted before it is kept here, so a repeat finds it and not its older row.
-  private readonly open = new LruMap<string, OpenAlert>(MAX_OPEN_KEYS, (key, alert) => {
-    if (this.pending > 0) this.evicted.set(key, alert);
-  });
+  private readonly open = new LruMap<string, OpenAlert>(
+    MAX_OPEN_KEYS,
+    (key, alert) => {
+      if (this.pending > 0) this.evicted.set(key, alert);
+    },
+    { max: MAX_OPEN_BYTES, of: (key) => OPEN_ALERT_BYTES + 2 * key.length },
+  );
   private readonly evicted = new Map<string, OpenAlert>();
   private readonly repeated = new Set<OpenAlert>();
   /** Placeholder seq → open alerts whose evidence waits for that call's sealed seq. */

@@ -9,6 +9,9 @@ import { LruMap } from './lru';
 import type { BaselineKind, BaselineQuery, BaselineView } from './types';
 
 const SEP = '\u001f';
+/** Heap estimate of an entry without its strings (typed-array profiles, counters, object headers). */
+export const BASELINE_ENTRY_BYTES = 1_600;
+const entryBytes = (key: string, e: BaselineEntry) => BASELINE_ENTRY_BYTES + 2 * (key.length + (e.service?.length ?? 0) + (e.tool?.length ?? 0) + (e.actor?.length ?? 0));
 
 export interface BaselineIds {
   service: string | null;
@@ -43,6 +46,7 @@ export class BaselineBook {
   constructor(
     private readonly db: Database,
     maxKeys: number,
+    maxBytes = Infinity,
   ) {
     db.exec(`CREATE TABLE IF NOT EXISTS detect_baselines (
       kind TEXT NOT NULL, key TEXT NOT NULL PRIMARY KEY,
@@ -52,10 +56,19 @@ export class BaselineBook {
     this.upsert = db.prepare(`INSERT INTO detect_baselines (kind, key, service, tool, actor, last_ms, data)
       VALUES (@kind, @key, @service, @tool, @actor, @last_ms, @data)
       ON CONFLICT (key) DO UPDATE SET last_ms = excluded.last_ms, data = excluded.data`);
-    this.mem = new LruMap(maxKeys, (key, entry) => {
-      if (entry.dirty) this.evicted.set(key, entry);
-      this.dirty.delete(entry);
-    });
+    this.mem = new LruMap(
+      maxKeys,
+      (key, entry) => {
+        if (entry.dirty) this.evicted.set(key, entry);
+        this.dirty.delete(entry);
+      },
+      { max: maxBytes, of: entryBytes },
+    );
+  }
+
+  /** Estimated bytes of the entries in memory. */
+  get bytes(): number {
+    return this.mem.bytes;
   }
 
   get size(): number {

@@ -11,6 +11,7 @@ import { AlertBook, type Firing } from './alert-book';
 import { BaselineBook } from './baseline-book';
 import type { RefWithTrace } from './baseline-entry';
 import { localTimeIn } from './hour-of-week';
+import { Interner } from './intern';
 import { LruMap } from './lru';
 import { compileSuppress, type FieldSource, senderOf, type SuppressTest } from './record-fields';
 import type { DefinitionContext, Evaluator, RecordContext, ServiceActivity } from './rule-kit';
@@ -22,6 +23,7 @@ import type { Alert, CommitHook, Detector, DetectorOptions, DetectorStats, Rule,
 const SEP = '\u001f';
 const MARKER = /\[REDACTED:([A-Za-z0-9_.:-]{1,64})\]/g;
 const MAX_SERVICES = 10_000;
+const MAX_SERVICE_BYTES = 4 * 1024 * 1024;
 
 interface ActiveRule {
   rule: Rule;
@@ -46,6 +48,7 @@ function emptyStats(): DetectorStats {
     rule_group_evictions: 0,
     session_evictions: 0,
     session_bytes: 0,
+    baseline_bytes: 0,
     records_processed: 0,
     alerts_raised: 0,
     alerts_repeated: 0,
@@ -59,11 +62,12 @@ export function createDetector(opts: DetectorOptions): Detector {
   const { db, logger } = opts;
   const clock = opts.clock ?? Date.now;
   const settings = opts.rules.settings;
-  const baselines = new BaselineBook(db, settings.max_baseline_keys);
+  const baselines = new BaselineBook(db, settings.max_baseline_keys, settings.max_baseline_bytes);
+  const interner = new Interner();
   const alerts = new AlertBook(db);
   // Sessions and traces share one budget (keys `s…` and `t…`).
   const sessions = new SessionBook(settings.max_session_bytes, settings.max_sessions);
-  const serviceWall = new LruMap<string, number>(MAX_SERVICES);
+  const serviceWall = new LruMap<string, number>(MAX_SERVICES, undefined, { max: MAX_SERVICE_BYTES, of: (key) => 64 + 2 * key.length });
   const localTime = localTimeIn(settings.timezone, settings.holidays);
   let stats = emptyStats();
 
@@ -122,6 +126,12 @@ export function createDetector(opts: DetectorOptions): Detector {
       return;
     }
     stats.records_processed++;
+    // One copy of each identity string, whatever holds it afterwards (same values: the record reads the same).
+    const fields = rec as { service: string; tool: string | null; actor_id: string | null; chain_id: string };
+    fields.service = interner.intern(rec.service);
+    fields.tool = interner.intern(rec.tool);
+    fields.actor_id = interner.intern(rec.actor_id);
+    fields.chain_id = interner.intern(rec.chain_id);
     const ref: RefWithTrace = { chain_id: rec.chain_id, seq: rec.seq, trace_id: rec.trace_id };
     const ids = { service: rec.service, tool: rec.tool, actor: rec.actor_id };
     const service = baselines.obtain('service', { service: rec.service, tool: null, actor: null });
@@ -346,6 +356,7 @@ export function createDetector(opts: DetectorOptions): Detector {
       })();
       sessions.clear();
       serviceWall.clear();
+      interner.clear();
       for (const a of active) a.evaluator.reset?.();
       stats = emptyStats();
     },
@@ -362,6 +373,7 @@ export function createDetector(opts: DetectorOptions): Detector {
         baseline_evictions: baselines.evictions,
         session_evictions: sessions.evictions,
         session_bytes: sessions.bytes,
+        baseline_bytes: baselines.bytes,
       };
     },
   };

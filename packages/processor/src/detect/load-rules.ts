@@ -34,6 +34,8 @@ export const DEFAULT_SETTINGS: DetectionSettings = {
   max_sessions: 50_000,
   max_session_bytes: 64 * 1024 * 1024,
   max_rule_groups: 100_000,
+  max_baseline_bytes: 64 * 1024 * 1024,
+  max_rule_group_bytes: 16 * 1024 * 1024,
 };
 
 const zTimeZone = z.string().refine(
@@ -57,6 +59,8 @@ const SettingsSchema = z.strictObject({
   max_sessions: z.number().int().min(100).optional(),
   max_session_bytes: z.number().int().min(65_536).optional(),
   max_rule_groups: z.number().int().min(100).optional(),
+  max_baseline_bytes: z.number().int().min(65_536).optional(),
+  max_rule_group_bytes: z.number().int().min(65_536).optional(),
 });
 
 const DocumentSchema = z.strictObject({

@@ -119,6 +119,13 @@ export interface DetectionSettings {
   max_session_bytes: number;
   /** Per-rule window groups kept (least recently used dropped). @default 100000 */
   max_rule_groups: number;
+  /**
+   * Estimated bytes of the baseline entries in memory, at most (with max_baseline_keys, whichever
+   * bound comes first; the colder half is written back to the database). @default 67108864 (64 MiB)
+   */
+  max_baseline_bytes: number;
+  /** Estimated bytes of each windowed rule's groups, at most (with max_rule_groups). @default 16777216 (16 MiB) */
+  max_rule_group_bytes: number;
 }
 
 export interface RuleSet {
@@ -200,6 +207,8 @@ export interface DetectorStats {
   session_evictions: number;
   /** Estimated bytes of session and trace state held. */
   session_bytes: number;
+  /** Estimated bytes of the baseline entries held in memory (see max_baseline_bytes). */
+  baseline_bytes: number;
   records_processed: number;
   alerts_raised: number;
   alerts_repeated: number;

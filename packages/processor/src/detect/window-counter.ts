@@ -9,6 +9,8 @@ import type { RefWithTrace } from './baseline-entry';
 import { LruMap } from './lru';
 
 export const SLOTS = 12;
+/** Heap estimate of a group without its key (slot arrays, up to REFS_KEPT evidence refs with their trace ids). */
+export const GROUP_BYTES = 1_500;
 const REFS_KEPT = 10;
 const mod = (n: number) => ((n % SLOTS) + SLOTS) % SLOTS;
 
@@ -48,9 +50,15 @@ export class WindowCounter {
     private readonly windowMs: number,
     maxGroups: number,
     onEvict: () => void,
+    maxBytes = Infinity,
   ) {
     this.slotMs = Math.max(1, windowMs / SLOTS);
-    this.groups = new LruMap(maxGroups, onEvict);
+    this.groups = new LruMap(maxGroups, onEvict, { max: maxBytes, of: (key) => GROUP_BYTES + 2 * key.length });
+  }
+
+  /** Estimated bytes of the groups held. */
+  get bytes(): number {
+    return this.groups.bytes;
   }
 
   /** Counts one record (a hit or not) in its group and returns the group's window. */

@@ -12,7 +12,7 @@ import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { isUpgradeOnly, SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
 import { legacyStagingToInbox } from './legacy-staging';
 import { InboxThread } from './inbox-thread';
-import { INBOX_OPEN } from './types';
+import { INBOX_OPEN, PACKED_GAP } from './types';
 import { createSqliteRollup, forgetRolledSqlite } from './rollup-sqlite';
 import type { TrailRollup } from './rollup-types';
 import type {
@@ -27,6 +27,7 @@ import type {
   InboxEntry,
   InboxGroupStep,
   InboxProgress,
+  PackedRows,
   RawRow,
   SealOutcome,
   SealPlan,
@@ -39,6 +40,10 @@ export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT } from './query-filter';
 const CACHE_KIB = 65536;
 /** Pages in the WAL before a commit copies them into the database file (SQLite default 1000). */
 const WAL_CHECKPOINT_PAGES = 10000;
+/** Asked of mmap_size; SQLite caps it at its compile-time limit (2 GiB in better-sqlite3). */
+const MAP_BYTES = 2 ** 40;
+/** The gap before the first body in packedRange's result (verify writes the previous hash there). */
+const PACKED_FILLER = ' '.repeat(PACKED_GAP);
 /** How long a write waits for another connection's write lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 /** Longest pause between two attempts of a write that must not block the event loop. */
@@ -74,6 +79,11 @@ export interface SqliteStoreOptions {
   chainId?: string;
   /** A second, read-only connection to an existing trail (the verify worker): no schema changes, no writes. */
   readOnly?: boolean;
+  /**
+   * With readOnly: map the file into memory (up to SQLite's 2 GiB limit), so reading a page copies
+   * nothing (a whole-trail scan: verify's workers). Mapped pages count toward the process's RSS.
+   */
+  mapFile?: boolean;
 }
 
 /** The query API's SQL on SQLite (exported so a test can EXPLAIN exactly what runs). */
@@ -110,6 +120,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteAuditStore {
   }
   if (opts.readOnly) {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (opts.mapFile) db.pragma(`mmap_size = ${MAP_BYTES}`);
     return new SqliteStore(db, opts.path, chainId);
   }
   try {
@@ -190,6 +201,13 @@ class SqliteStore implements SqliteAuditStore {
       scan: db.prepare(`SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? ORDER BY seq LIMIT ?`),
       // The primary key (chain_id, seq) serves the range.
       rawRange: db.prepare(`SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`).raw(true),
+      // The same rows as one result: the aggregates see them in the subquery's order (verify checks every seq).
+      packedRange: db
+        .prepare(
+          `SELECT json_group_array(seq), json_group_array(hash), json_group_array(octet_length(body)), CAST(? || group_concat(body || hash, '') AS BLOB)
+           FROM (SELECT seq, hash, body FROM audit_records WHERE chain_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?)`,
+        )
+        .raw(true),
       chains: db
         .prepare(
           `SELECT DISTINCT chain_id FROM audit_records UNION SELECT DISTINCT chain_id FROM checkpoints UNION SELECT DISTINCT chain_id FROM alert_events ORDER BY 1`,
@@ -420,6 +438,12 @@ class SqliteStore implements SqliteAuditStore {
   rawRange(chainId: string, fromSeq: number, throughSeq: number, limit: number): RawRow[] {
     this.assertOpen();
     return this.stmts.rawRange.all(chainId, fromSeq, throughSeq, limit) as RawRow[];
+  }
+
+  packedRange(chainId: string, fromSeq: number, throughSeq: number, limit: number): PackedRows {
+    this.assertOpen();
+    const [seqs, hashes, lengths, bodies] = this.stmts.packedRange.get(PACKED_FILLER, chainId, fromSeq, throughSeq, limit) as [string, string, string, Buffer | null];
+    return { seqs, hashes, lengths, bodies };
   }
 
   scanHashes(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<StoredRow[]> {

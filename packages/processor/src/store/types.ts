@@ -99,6 +99,23 @@ export interface AlertEvent extends Required<AlertEventInput> {
 /** One stored record as verify reads it. */
 export type RawRow = [seq: number, hash: string, body: string];
 
+/** Length of a chain hash in hex: the gap before each body in PackedRows.bodies. */
+export const PACKED_GAP = 64;
+
+/**
+ * Rows of one chain as verify's fast walk reads them: one query, no JS value per body.
+ * Unchecked as read: `seqs`, `hashes` and `lengths` are the JSON arrays of the columns (seq,
+ * hash, and the body's stored byte length) in seq order; `bodies` is PACKED_GAP filler bytes,
+ * then for each row in the same order its body's stored bytes and its hash's (null without rows):
+ * the bytes before a body are the previous record's hash, the prefix its chain hash covers.
+ */
+export interface PackedRows {
+  seqs: string;
+  hashes: string;
+  lengths: string;
+  bodies: Buffer | null;
+}
+
 /** Store-agnostic access to the trail. SQLite today; PostgreSQL implements the same. */
 export interface AuditStore {
   readonly kind: 'sqlite' | 'postgres';
@@ -118,6 +135,8 @@ export interface AuditStore {
    * read synchronously and cheaply offer it (SQLite); verify falls back to `scan` elsewhere.
    */
   rawRange?(chainId: string, fromSeq: number, throughSeq: number, limit: number): RawRow[];
+  /** The same rows as rawRange, packed (see PackedRows); may throw on values the packing cannot hold (verify then reads them with rawRange). */
+  packedRange?(chainId: string, fromSeq: number, throughSeq: number, limit: number): PackedRows;
   /** (seq, hash) of one chain in seq order, in batches: the Merkle leaves, without the bodies (proofs). */
   scanHashes(opts: { chainId: string; fromSeq?: number; batchSize?: number }): AsyncIterable<Array<{ seq: number; hash: string }>>;
   /** Checkpoints of one chain, oldest first. */

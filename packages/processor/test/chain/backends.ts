@@ -24,6 +24,14 @@ import { type PgCluster, startPgCluster } from '../scale/pg-cluster';
 
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
 
+/**
+ * The same store without its packed reader: verify reads every record as a row, as it did
+ * before packedRange (and as it does on PostgreSQL). Both readers must give the same reports.
+ */
+export function rowReaderOnly<S extends AuditStore>(store: S): S {
+  return Object.create(store, { packedRange: { value: undefined } }) as S;
+}
+
 export interface Row {
   seq: number;
   hash: string;

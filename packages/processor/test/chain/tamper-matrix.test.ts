@@ -21,6 +21,7 @@ import {
   type Pristine,
   resignAll,
   rowAt,
+  rowReaderOnly,
   setRow,
   sqliteBackend,
   type TrailCopy,
@@ -63,6 +64,7 @@ describe.each(matrix)('tamper evidence on %s', (name, skip) => {
    * verify as the CLI runs it: the trusted key, this chain expected, the witness (unless `witness: false`).
    * Every case also runs the parallel verifier's segment walk (one segment per checkpoint
    * interval, here on this thread): it must report exactly what the sequential walk reports.
+   * On SQLite, also through the row reader alone (no packed batches): the same again.
    */
   async function verify(t: TrailCopy, o: { witness?: boolean; key?: string; extra?: VerifyOptions } = {}) {
     const witnessed = o.witness === false ? undefined : readWitnessFile(pristine.witnessFile);
@@ -70,6 +72,8 @@ describe.each(matrix)('tamper evidence on %s', (name, skip) => {
     const report = await verifyTrail(t.store, o.key ?? pristine.publicKeyPem, opts);
     const segmented = await verifyTrail(t.store, o.key ?? pristine.publicKeyPem, { ...opts, walker: segmentWalker(segmentsHere(t.store), { segments: 5, minRecords: 1 }) });
     expect(segmented).toEqual(report);
+    // And through the row reader alone: the packed reader takes exactly the records it would take.
+    if (t.store.packedRange) expect(await verifyTrail(rowReaderOnly(t.store), o.key ?? pristine.publicKeyPem, opts)).toEqual(report);
     return { report, chain: report.chains.find((c) => c.chain_id === 'main')! };
   }
 

@@ -80,6 +80,28 @@ describe('LruMap', () => {
     m.delete('hot');
     expect(m.has('hot')).toBe(false);
   });
+
+  it('with a byte budget, a few huge keys turn the generations over long before the count bound; bytes are accounted exactly', () => {
+    const m = new LruMap<string, number>(100_000, undefined, { max: 10_000, of: (k) => k.length });
+    for (let i = 0; i < 100; i++) {
+      m.set(`${i}`.padEnd(1_000, 'x'), i);
+      expect(m.bytes).toBeLessThanOrEqual(10_000);
+      expect(m.bytes).toBe([...m.entries()].reduce((n, [k]) => n + k.length, 0));
+    }
+    expect(m.size).toBeLessThanOrEqual(10);
+    expect(m.evictions).toBeGreaterThan(80);
+    // Promotion from the old generation, overwrite and delete keep the sum.
+    const [oldest] = [...m.entries()][0]!;
+    m.get(oldest);
+    m.set(oldest, -1);
+    expect(m.bytes).toBe([...m.entries()].reduce((n, [k]) => n + k.length, 0));
+    for (const [k] of [...m.entries()]) m.delete(k);
+    expect(m.bytes).toBe(0);
+    // Control: the count bound alone keeps every huge key.
+    const counted = new LruMap<string, number>(100_000);
+    for (let i = 0; i < 100; i++) counted.set(`${i}`.padEnd(1_000, 'x'), i);
+    expect(counted.size).toBe(100);
+  });
 });
 
 describe('globs, durations, groups and suppression', () => {

@@ -20,6 +20,11 @@ const COLUMN = new Uint8Array(65536);
   COLUMN[32] = col++; // space: keywords may hold one (`kind: secret` does not, `api key` may)
 }
 const WIDTH = 96;
+/** 1 for ASCII letters and digits (indexed by code unit, up to 'z'). */
+const ALNUM = new Uint8Array(123);
+for (let c = 48; c <= 57; c++) ALNUM[c] = 1;
+for (let c = 65; c <= 90; c++) ALNUM[c] = 1;
+for (let c = 97; c <= 122; c++) ALNUM[c] = 1;
 /** Set in a transition's target when keywords end at that state (targets are multiples of WIDTH, so bit 0 is free). */
 const HAS_OUTPUT = 1;
 
@@ -135,6 +140,24 @@ export class KeywordIndex {
     }
     this.flags = flags;
     return n >> 1;
+  }
+
+  /**
+   * Does any keyword occur in the ASCII letters and digits of `text[0, limit)`, every other
+   * character skipped (`pass_word` holds `password`)? The index of a key name's normalized form
+   * (key-rules' splitKeyWords joined) without building it.
+   */
+  occursInAlnum(text: string, limit: number): boolean {
+    const { next, outputs } = this;
+    const n = Math.min(text.length, limit);
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 122 || ALNUM[c] === 0) continue;
+      s = next[(s & ~HAS_OUTPUT) + COLUMN[c]!]!;
+      if ((s & HAS_OUTPUT) !== 0 && outputs[(s - HAS_OUTPUT) / WIDTH] !== null) return true;
+    }
+    return false;
   }
 
   /** Does any keyword occur in `text`? */

@@ -399,7 +399,9 @@ const ROW_PURE = Int32Array.from(NATIONAL_ID_RULES, (r) => r.pure ?? 0);
 const ROW_GROUPS = Int32Array.from(NATIONAL_ID_RULES, (r) => r.groups ?? 0);
 const ROW_SHAPE = Int32Array.from(NATIONAL_ID_RULES, (r) => r.shape ?? 0);
 const ROW_DIGITS = Int32Array.from(NATIONAL_ID_RULES, (r) => r.digits ?? 0);
-const CONTEXT_INDEX = new KeywordIndex([...new Set(NATIONAL_ID_RULES.flatMap((r) => r.context ?? []).filter((w) => /^[\x21-\x7e ]+$/.test(w)))]);
+/** The ASCII context words (the others are found through a non-ASCII check). */
+export const ID_CONTEXT_WORDS: readonly string[] = [...new Set(NATIONAL_ID_RULES.flatMap((r) => r.context ?? []).filter((w) => /^[\x21-\x7e ]+$/.test(w)))];
+const CONTEXT_INDEX = new KeywordIndex(ID_CONTEXT_WORDS);
 /** Context words outside ASCII (`fødselsnummer`, `マイナンバー`) are not in the index: such text is searched word by word. */
 const NON_ASCII_RE = /[^\x00-\x7f]/;
 const isLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
@@ -429,6 +431,16 @@ export interface IdGate {
   readonly digits: number;
   /** ID_SHAPE_* bits seen. */
   readonly shape: number;
+  /**
+   * Whether a context word may occur (an ASCII one was found, or the text has non-ASCII code units),
+   * when the caller's keyword pass already knows; undefined: scanNationalIds looks itself.
+   */
+  readonly context?: boolean;
+}
+
+/** What scanNationalIds checks when the gate does not say: an ASCII context word, or any non-ASCII code unit. */
+export function mayHoldContextWord(text: string): boolean {
+  return CONTEXT_INDEX.test(text) || NON_ASCII_RE.test(text);
 }
 
 /** An exhaustive gate: every row runs (the reference the prefilter is tested against). */
@@ -455,7 +467,7 @@ export function scanNationalIds(text: string, g: IdGate, emit: (start: number, e
     const { rule, re } = COMPILED[r]!;
     if (rule.context !== undefined) {
       // One pass for all context words first: most strings hold none.
-      if (!(anyContext ??= CONTEXT_INDEX.test(text) || NON_ASCII_RE.test(text))) continue;
+      if (!(anyContext ??= g.context ?? mayHoldContextWord(text))) continue;
       lower ??= text.toLowerCase();
       if (!contextBefore(lower, 0, lower.length, rule.context)) continue;
     }

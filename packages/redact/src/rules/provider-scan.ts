@@ -6,7 +6,8 @@
  */
 import { shannonEntropy } from '../checksums';
 import type { Emit, ValueRule } from '../value-rules';
-import { TRIGGER_LITERALS } from '../trigger-literals';
+import { LIT_ID_CONTEXT, TRIGGER_LITERALS } from '../trigger-literals';
+import { ID_CONTEXT_WORDS } from './national-ids';
 import { KeywordIndex } from './keyword-index';
 import { PROVIDER_RULES, PROVIDER_RULE_TYPES, type ProviderRule } from './provider-rules';
 
@@ -69,7 +70,7 @@ export class ProviderScanner {
         this.byKeyword[id]!.push(compiled);
       }
     });
-    this.index = new KeywordIndex(keywords, TRIGGER_LITERALS);
+    this.index = new KeywordIndex(keywords, [...TRIGGER_LITERALS, ...ID_CONTEXT_WORDS.map((w) => [w, LIT_ID_CONTEXT] as const)]);
   }
 
   /**

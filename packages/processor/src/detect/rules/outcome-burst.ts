@@ -21,7 +21,7 @@ export const outcomeBurst = defineEvaluator({
   params,
   defaults: { group_by: ['service', 'actor_id'], window: '5m', threshold: 10 },
   create(rule, p, env) {
-    const windows = new WindowCounter(rule.window, env.settings.max_rule_groups, env.onGroupEvicted);
+    const windows = new WindowCounter(rule.window, env.settings.max_rule_groups, env.onGroupEvicted, env.settings.max_rule_group_bytes);
     const outcomes = new Set<string>(p.outcomes);
     return {
       onRecord(ctx) {

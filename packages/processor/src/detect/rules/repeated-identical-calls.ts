@@ -15,7 +15,7 @@ export const repeatedIdenticalCalls = defineEvaluator({
   checkGroupBy: (g) =>
     g.includes('args_hash') ? null : `repeated_identical_calls needs args_hash in group_by; got [${g.join(', ')}]`,
   create(rule, _p, env) {
-    const windows = new WindowCounter(rule.window, env.settings.max_rule_groups, env.onGroupEvicted);
+    const windows = new WindowCounter(rule.window, env.settings.max_rule_groups, env.onGroupEvicted, env.settings.max_rule_group_bytes);
     return {
       onRecord(ctx) {
         if (ctx.rec.tool === null) return null;

@@ -48,7 +48,7 @@ export const volumeSpike = defineEvaluator({
       : `volume_spike compares the window with the rate before it, so the window can be at most ${RATE_LAG_BUCKETS}m; got ${formatDuration(ms)}`,
   create(rule, p, env) {
     const pick = BASELINE_FOR[signature(rule.group_by)] as Pick;
-    const windows = new WindowCounter(rule.window, env.settings.max_rule_groups, env.onGroupEvicted);
+    const windows = new WindowCounter(rule.window, env.settings.max_rule_groups, env.onGroupEvicted, env.settings.max_rule_group_bytes);
     return {
       onRecord(ctx) {
         const key = groupKeyOf(ctx.rec, rule.group_by, rule.group_by);
