@@ -107,13 +107,25 @@ describe('small requests between the slices of a split group commit', () => {
     const small = pipeline.logs(batch('small', SMALL)).then(() => order.push('small'));
     await tick();
     expect(order).toEqual([]);
-    g.release();
-    await Promise.all([big, small]);
-    expect(order).toEqual(['small', 'big']);
-    await pipeline.close();
-    await expectBothSealedOnce(store, dbPath);
-    await store.close();
+    await releaseAndExpectSmallFirst({ g, pipeline, store, dbPath, order, acks: [big, small] });
   });
+
+  /** Lets the held slice go; the small request must have been acknowledged first, and both sealed exactly once. */
+  async function releaseAndExpectSmallFirst(t: {
+    g: { release(): void };
+    pipeline: { close(): Promise<void> };
+    store: SqliteAuditStore;
+    dbPath: string;
+    order: string[];
+    acks: Promise<unknown>[];
+  }): Promise<void> {
+    t.g.release();
+    await Promise.all(t.acks);
+    expect(t.order).toEqual(['small', 'big']);
+    await t.pipeline.close();
+    await expectBothSealedOnce(t.store, t.dbPath);
+    await t.store.close();
+  }
 
   it('queued in the same group commit as a large one, they are appended first and acknowledged before its slices', async () => {
     const dbPath = path.join(dir, 'trail.db');
@@ -128,12 +140,7 @@ describe('small requests between the slices of a split group commit', () => {
     await g.reached(2);
     await tick();
     expect(order).toEqual(['small']);
-    g.release();
-    await Promise.all([big, small]);
-    expect(order).toEqual(['small', 'big']);
-    await pipeline.close();
-    await expectBothSealedOnce(store, dbPath);
-    await store.close();
+    await releaseAndExpectSmallFirst({ g, pipeline, store, dbPath, order, acks: [big, small] });
   });
 
   it('a stop before the closing slice: the small request (acknowledged) survives, the big one is sealed once after its retry', async () => {
