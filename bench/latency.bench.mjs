@@ -14,7 +14,7 @@
 //   [--profile-dir DIR] serve with --cpu-prof, and the loop monitor's stalls beside the profiles
 //                       (each stall's frames: node lib/profile-stalls.cjs PROFILE --monitor DIR/<label>-<build>-ingest.jsonl)
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Agent, request } from 'node:http';
@@ -89,6 +89,7 @@ function get(agent, url, pathname, timeoutMs = 600_000) {
   });
 }
 
+let serveCount = 0;
 async function startServe(cli, db, home, monitorFile) {
   // The trail's own key (make-trail's), and a private HOME: newer builds keep witness files and keys under ~/.mcptrail.
   const node = ['--require', path.join(here, 'lib/loop-monitor.cjs'), ...(opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [])];
@@ -108,7 +109,10 @@ async function startServe(cli, db, home, monitorFile) {
   // serve's warnings and errors (JSON lines at --log-level warn), counted by message per phase.
   const messages = new Map();
   let tail = '';
+  // With --profile-dir, serve's stderr is kept beside the profiles (the whole messages, not only their counts).
+  const keep = opts.profileDir ? path.join(opts.profileDir, `${opts.label}-serve-${++serveCount}-${path.basename(monitorFile, '.jsonl')}.stderr.log`) : null;
   child.stderr.on('data', (d) => {
+    if (keep) appendFileSync(keep, d);
     const lines = (tail + d).split('\n');
     tail = lines.pop() ?? '';
     for (const line of lines) {

@@ -35,6 +35,7 @@ import type { Sink } from './sinks/types';
 import { createWebhookSink } from './sinks/webhook';
 import { openTrail, signingKeyPathOf, trailSpecOf, usesPostgres } from './replica/open-trail';
 import { trackDetection } from './replica/detection-state';
+import { DetectionThread } from './replica/detection-thread';
 import type { AlertEventInput, TrailStore } from './store/types';
 import { toolDefinitionsOf } from './tool-definitions';
 import { createCheckpointPublisher, openWitnessFor } from './witness/publish';
@@ -188,8 +189,27 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
   try {
     const signer = signerOf(config);
     const witness = openWitnessFor(config, store.chainId);
-    const detector = rules ? createDetector({ rules, db: trail.stateDb, clock, logger: logger.child({ component: 'detect' }) }) : null;
-    const detection = detector
+    // The sealer thread keeps its own (real) clock: an injected clock keeps sealing on this thread.
+    const sealerThreadOn = config.trail.sealer_thread && config.store.path !== ':memory:' && !deps.clock;
+    // Threads writing the same SQLite file share one write gate (store/write-gate.ts).
+    const gate = (store as { writeGate?: SharedArrayBuffer | null }).writeGate ?? null;
+    const trailSpec = (() => {
+      const spec = trailSpecOf(config, store.chainId);
+      return spec.kind === 'sqlite' && gate ? { ...spec, writeGate: gate } : spec;
+    })();
+    // With the sealer on its own thread, detection gets one too (its own connection; records
+    // move there as the sealer encoded them): this thread only receives and answers.
+    const detectionThread = rules && sealerThreadOn
+      ? new DetectionThread({
+          rulesFile: config.detection.rules_file,
+          trail: trailSpec,
+          statePath: usesPostgres(config) ? trail.statePath : null,
+          logger: logger.child({ component: 'detect' }),
+        })
+      : null;
+    if (detectionThread) opened.unshift(() => detectionThread.close());
+    const detector: Detector | null = detectionThread ?? (rules ? createDetector({ rules, db: trail.stateDb, clock, logger: logger.child({ component: 'detect' }) }) : null);
+    const detection = detector && !detectionThread
       ? trackDetection({
           detector,
           db: trail.stateDb,
@@ -206,9 +226,9 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
     const publisher = createCheckpointPublisher({ witness, sinks, publicKey: signer.publicKey, logger: logger.child({ component: 'witness' }) });
     const caughtUp = await publisher.catchUp(store, store.chainId);
     if (caughtUp > 0) logger.info('published checkpoints the witness had not seen', { checkpoints: caughtUp });
-    if (detection) {
+    if (detection || detectionThread) {
       // Records sealed before a crash but not yet detected; before the pipeline seals anything new.
-      const caught = await detection.catchUp();
+      const caught = detectionThread ? await detectionThread.start((alerts) => dispatchAlerts(sinks, alerts, logger, store)) : await detection!.catchUp();
       if (caught.records > 0) logger.info('detection caught up with the trail', { records: caught.records, alerts: caught.alerts.length });
       dispatchAlerts(sinks, caught.alerts, logger, store);
     }
@@ -220,17 +240,16 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       origin: config.trail.origin ?? defaultOrigin(store.chainId),
       checkpointEvery: { records: config.trail.checkpoint_records, seconds: config.trail.checkpoint_seconds },
       pairingWindowMs: config.trail.pairing_window_ms,
-      loneHalfMs: detection ? config.detection.lone_half_ms : 0,
+      loneHalfMs: detection || detectionThread ? config.detection.lone_half_ms : 0,
       limits: { maxClockAheadMs: config.trail.max_clock_ahead_seconds * 1000, maxClockBehindMs: config.trail.max_clock_behind_seconds * 1000 },
       clientFallback: config.trail.client_fallback_window_ms > 0,
       clientFallbackWindowMs: config.trail.client_fallback_window_ms,
       identityMismatch: config.auth.identity_mismatch,
       logger: logger.child({ component: 'trail' }),
       clock,
-      // The sealer thread keeps its own (real) clock: an injected clock keeps sealing on this thread.
-      ...(config.trail.sealer_thread && config.store.path !== ':memory:' && !deps.clock ? {
+      ...(sealerThreadOn ? {
             sealerThread: {
-              trail: trailSpecOf(config, store.chainId),
+              trail: trailSpec,
               signingKeyPath: signingKeyPathOf(config),
               ...(config.trail.signer_command ? { signerCommand: { argv: config.trail.signer_command, publicKeyFile: config.trail.public_key_file! } } : {}),
             },
@@ -240,15 +259,22 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
     pipeline.onCheckpoint((cp) => publisher.publish(cp));
 
     // Alert latency of a call whose partner is late or never comes: detected before it is sealed (counted once; see replica/detection-state.ts).
-    pipeline.onLoneHalves((drafts) => {
-      if (!detection) return;
+    // Off-thread detection takes the sealer's bytes as they are; flush() waits until it folded them.
+    if (detectionThread) {
+      pipeline.onEncoded(
+        (kind, json, count) => detectionThread.feed(kind, json, count),
+        async () => dispatchAlerts(sinks, await detectionThread.flushAsync(), logger, store),
+      );
+    }
+    if (detection) pipeline.onLoneHalves((drafts) => {
       try {
         dispatchAlerts(sinks, detection.loneHalves(drafts), logger, store);
       } catch (err) {
         logger.error('detection failed on lone halves', { drafts: drafts.length, err });
       }
     });
-    pipeline.onSealed((records) => {
+    // Records are decoded on this thread only for whoever wants them here.
+    if (!detectionThread || sinks.some((s) => s.wantsRecords)) pipeline.onSealed((records) => {
       dispatchRecords(sinks, records, logger);
       if (!detection) return;
       try {
@@ -261,6 +287,10 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
 
     const toolDefinitions = (defs: ToolDefinitionEvent[]): void => {
       if (!detector || defs.length === 0) return;
+      if (detectionThread) {
+        detectionThread.definitions(defs);
+        return;
+      }
       try {
         dispatchAlerts(sinks, detector.processToolDefinitions(defs), logger, store);
       } catch (err) {
@@ -286,7 +316,8 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       config.receiver.ingest_workers > 0
         ? createPreparePool({
             size: config.receiver.ingest_workers,
-            workerData: { config, settings: pipeline.normalizeSettings(), toolDefinitions: detector !== null },
+            // With the sealer on its own thread, drafts come back as their inbox text only.
+            workerData: { config, settings: pipeline.normalizeSettings(), toolDefinitions: detector !== null, encodedOnly: sealerThreadOn },
             logger: logger.child({ component: 'ingest-worker' }),
           })
         : null;
@@ -374,7 +405,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
         const cutoff = new Date(clock() - config.trail.retention_days * DAY_MS);
         const report = await purgeBefore(store, cutoff);
         // Alerts (whose evidence may just have gone) and baselines not seen since the cutoff follow the trail.
-        const derived = detector?.purgeBefore(cutoff) ?? { alerts: 0, baselines: 0 };
+        const derived = (detectionThread ? await detectionThread.purgeBeforeAsync(cutoff) : detector?.purgeBefore(cutoff)) ?? { alerts: 0, baselines: 0 };
         if (report.purged + derived.alerts + derived.baselines > 0) {
           logger.info('retention purged', { records: report.purged, alerts: derived.alerts, baselines: derived.baselines });
         }
@@ -387,6 +418,10 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
     retentionTimer.unref();
     const tickTimer = setInterval(() => {
       if (!detector) return;
+      if (detectionThread) {
+        detectionThread.tickLater(clock());
+        return;
+      }
       try {
         dispatchAlerts(sinks, detector.tick(clock()), logger, store);
       } catch (err) {
@@ -416,6 +451,11 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
           if (detection) {
             dispatchAlerts(sinks, detection.flush(), logger, store);
             detection.close();
+            await alertWrites.get(store);
+          }
+          if (detectionThread) {
+            dispatchAlerts(sinks, await detectionThread.flushAsync(), logger, store);
+            await detectionThread.close();
             await alertWrites.get(store);
           }
         } catch (err) {

@@ -10,6 +10,8 @@ import os from 'node:os';
 /** How far below the receiving thread: verify is background work, ingest decoding a little less so. */
 export const NICE_VERIFY = 10;
 export const NICE_INGEST_WORKER = 5;
+/** Detection folds sealed records behind the trail (derived state with a cursor): background work. */
+export const NICE_DETECTION = 5;
 
 export function lowerThisThread(by: number): void {
   if (process.platform !== 'linux') return;

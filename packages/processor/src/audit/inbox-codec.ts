@@ -10,6 +10,15 @@ export interface InboxDraft {
   encoded?: string;
 }
 
+/**
+ * The drafts of an inbox entry for a seal stage on this thread. Rows from an ingest worker in
+ * `encodedOnly` mode (otlp/prepare-worker.ts) carry only their inbox text, not `draft`: those
+ * are decoded from the entry's payload.
+ */
+export function draftsOf(payload: string, rows: readonly InboxDraft[]): readonly InboxDraft[] {
+  return rows.every((r) => r.draft !== undefined) ? rows : decodeInbox(payload);
+}
+
 type Encoded = [kind: 's' | 'l', sealNow: 0 | 1, draft: AuditDraft];
 
 /**

@@ -6,7 +6,7 @@ import { OverloadError } from '../http/receiver';
 import { AuditError } from './errors';
 import { encodeInbox, type InboxDraft } from './inbox-codec';
 import { normalizeLog, normalizeSpan, type Normalized } from './normalize';
-import { LocalSealStage, type SealStage } from './seal-stage';
+import { LocalSealStage, type SealStage, type StageBatch } from './seal-stage';
 import { SealerThread, type TrailSpec } from './sealer-thread';
 import type { NormalizeOptions, TrailLogger, TrailRedactor } from './types';
 
@@ -31,6 +31,13 @@ export interface AuditPipeline extends IngestSink {
   onCheckpoint(listener: (checkpoint: Checkpoint) => void): void;
   /** Called with drafts of calls still alone after `loneHalfMs`, before they are sealed (detection; see audit/sealer.ts). */
   onLoneHalves(listener: (drafts: AuditDraft[]) => void): void;
+  /**
+   * Sealed records ('sealed') and lone halves ('lone') as UTF-8 JSON arrays, in the order the
+   * seal stage produced them, without decoding them on this thread (the detection thread
+   * decodes them). The bytes are the listener's own: it may transfer them. One listener;
+   * `drained` resolves once it has dealt with everything handed over (awaited by flush()).
+   */
+  onEncoded(listener: (kind: 'sealed' | 'lone', json: Uint8Array, count: number) => void, drained?: () => Promise<void>): void;
   /** Signs a checkpoint now when the chain or its alert history moved since the last one. */
   checkpointNow(): Promise<void>;
   /** Seals everything staged (pairing window or not) and waits for the listeners. */
@@ -166,6 +173,8 @@ class Pipeline implements AuditPipeline {
   private readonly windowMs: number;
   private readonly maxStaged: number;
   private readonly listeners: Array<(records: AuditRecord[]) => void | Promise<void>> = [];
+  private encodedListener: ((kind: 'sealed' | 'lone', json: Uint8Array, count: number) => void) | null = null;
+  private encodedDrained: (() => Promise<void>) | null = null;
   private stage: SealStage;
 
   private pending: PendingWrite[] = [];
@@ -209,9 +218,9 @@ class Pipeline implements AuditPipeline {
     // Threads are allowed: the inbox's durable appends leave this thread too (SQLite).
     if (opts.sealerThread) opts.store.writeInboxOffThread?.();
     this.stage = opts.sealerThread ? new SealerThread({ ...opts.sealerThread, ...timing, logger: opts.logger }) : local();
-    const onSealed = (records: AuditRecord[], released: number) => {
+    const onSealed = (records: StageBatch<AuditRecord>, released: number) => {
       this.held -= released;
-      this.emit(records);
+      this.handOver('sealed', records);
     };
     const onCheckpoint = (cp: Checkpoint) => {
       for (const listener of this.checkpointListeners) {
@@ -223,7 +232,7 @@ class Pipeline implements AuditPipeline {
       }
     };
     // Through the emit queue: in order with the sealed records, in calls of EMIT_BATCH.
-    const onLoneHalves = (drafts: AuditDraft[]) => this.enqueue({ lone: true, items: drafts });
+    const onLoneHalves = (drafts: StageBatch<AuditDraft>) => this.handOver('lone', drafts);
     const lone = loneHalfMs > 0 ? onLoneHalves : undefined;
     this.ready = Promise.resolve()
       .then(() => this.stage.start(onSealed, onCheckpoint, lone))
@@ -255,6 +264,28 @@ class Pipeline implements AuditPipeline {
 
   onLoneHalves(listener: (drafts: AuditDraft[]) => void): void {
     this.loneHalfListeners.push(listener);
+  }
+
+  onEncoded(listener: (kind: 'sealed' | 'lone', json: Uint8Array, count: number) => void, drained?: () => Promise<void>): void {
+    if (this.encodedListener) throw new AuditError('MCPTRAIL_ERR_AUDIT_OPTIONS', 'audit pipeline: onEncoded takes one listener');
+    this.encodedListener = listener;
+    this.encodedDrained = drained ?? null;
+  }
+
+  /**
+   * A batch from the seal stage: decoded only when object listeners want it (before the
+   * encoded listener may transfer its bytes away), then to the encoded listener at once.
+   */
+  private handOver(kind: 'sealed' | 'lone', batch: StageBatch<AuditRecord> | StageBatch<AuditDraft>): void {
+    const objects = (kind === 'lone' ? this.loneHalfListeners : this.listeners).length > 0 ? batch.get() : null;
+    if (this.encodedListener && batch.count > 0) {
+      try {
+        this.encodedListener(kind, batch.encodedBytes(), batch.count);
+      } catch (err) {
+        this.logger.error('audit encoded listener failed', { error: (err as Error).message, items: batch.count });
+      }
+    }
+    if (objects) this.enqueue(kind === 'lone' ? { lone: true, items: objects as AuditDraft[] } : { lone: false, items: objects as AuditRecord[] });
   }
 
   async checkpointNow(): Promise<void> {
@@ -436,14 +467,6 @@ class Pipeline implements AuditPipeline {
   }
 
   /**
-   * Queues sealed records for the listeners; batches sealed while the listeners were busy
-   * (or within one turn of the event loop) reach them as one call, in chain order.
-   */
-  private emit(records: AuditRecord[]): void {
-    this.enqueue({ lone: false, items: records });
-  }
-
-  /**
    * Sealed records and lone halves reach their listeners in the order they came, in calls of
    * at most EMIT_BATCH items with a turn of the event loop between calls (an 8 MiB request of
    * spans alone is ~9,000 lone halves: one call held the event loop for 1.6 s).
@@ -503,6 +526,7 @@ class Pipeline implements AuditPipeline {
     if (this.startFailed) throw this.startFailed;
     await this.stage.flush();
     await this.emitting;
+    await this.encodedDrained?.();
   }
 
   async close(): Promise<void> {

@@ -4,12 +4,12 @@ import { Worker } from 'node:worker_threads';
 import type { AuditDraft, AuditRecord } from '@mcptrail/conventions';
 import type { Checkpoint } from '../store/types';
 import type { InboxDraft } from './inbox-codec';
-import type { SealStage } from './seal-stage';
+import { StageBatch, type SealStage } from './seal-stage';
 import type { SealerCounters } from './sealer';
 import type { TrailLogger } from './types';
 
 /** How the sealer thread opens its own connection to the trail (connections do not cross threads). */
-export type TrailSpec = { kind: 'sqlite'; path: string; chainId: string } | { kind: 'postgres'; url: string; chainId: string };
+export type TrailSpec = { kind: 'sqlite'; path: string; chainId: string; writeGate?: SharedArrayBuffer } | { kind: 'postgres'; url: string; chainId: string };
 
 export interface SealerThreadOptions {
   trail: TrailSpec;
@@ -42,10 +42,10 @@ function defaultWorkerPath(): string {
 /** Messages of the sealer thread (sealer-worker.ts) to the receiving thread. */
 export type FromSealer =
   | { t: 'started'; recovered: number }
-  | { t: 'sealed'; records: AuditRecord[]; released: number; counters: SealerCounters }
+  | { t: 'sealed'; records: Uint8Array; count: number; released: number; counters: SealerCounters }
   | { t: 'done'; n: number; error: string | null }
   | { t: 'checkpoint'; checkpoint: Checkpoint }
-  | { t: 'lone'; drafts: AuditDraft[] }
+  | { t: 'lone'; drafts: Uint8Array; count: number }
   | { t: 'log'; level: keyof TrailLogger; msg: string; fields?: Record<string, unknown> }
   | { t: 'failed'; error: string };
 
@@ -56,7 +56,9 @@ export type ToSealer = { t: 'add'; id: number; payload: string } | { t: 'flush' 
  * Sealing (pairing, canonical JSON, SHA-256, the INSERTs, checkpoints) on a worker thread,
  * so on a multi-core machine receiving and sealing run side by side. The receiving thread
  * posts each committed inbox entry's payload (one string, no per-draft cloning); sealed
- * records come back in chain order for detection and the sinks. If the thread dies, what
+ * records come back in chain order for detection and the sinks, as UTF-8 JSON in a
+ * transferred buffer (no structured clone of the object graph: decoded on this thread only
+ * for listeners that want objects; the detection thread takes the bytes). If the thread dies, what
  * it held is still in the inbox: the pipeline refuses new data (503) and the next start
  * seals it.
  */
@@ -69,7 +71,7 @@ export class SealerThread implements SealStage {
 
   constructor(private readonly o: SealerThreadOptions) {}
 
-  start(onSealed: (records: AuditRecord[], released: number) => void, onCheckpoint?: (checkpoint: Checkpoint) => void, onLoneHalves?: (drafts: AuditDraft[]) => void): Promise<number> {
+  start(onSealed: (records: StageBatch<AuditRecord>, released: number) => void, onCheckpoint?: (checkpoint: Checkpoint) => void, onLoneHalves?: (drafts: StageBatch<AuditDraft>) => void): Promise<number> {
     const { logger, workerPath, ...settings } = this.o;
     const data = onLoneHalves ? settings : { ...settings, loneHalfMs: 0 };
     const worker = new Worker(workerPath ?? defaultWorkerPath(), { workerData: data });
@@ -82,7 +84,7 @@ export class SealerThread implements SealStage {
             break;
           case 'sealed':
             this.counts = m.counters;
-            onSealed(m.records, m.released);
+            onSealed(StageBatch.encoded(m.records, m.count), m.released);
             break;
           case 'done': {
             const w = this.waiting.get(m.n);
@@ -98,7 +100,7 @@ export class SealerThread implements SealStage {
             onCheckpoint?.(m.checkpoint);
             break;
           case 'lone':
-            onLoneHalves?.(m.drafts);
+            onLoneHalves?.(StageBatch.encoded(m.drafts, m.count));
             break;
           case 'failed':
             this.die(new Error(m.error));

@@ -8,6 +8,7 @@ import { openPostgresStore } from '../store/postgres';
 import { openSqliteStore } from '../store/sqlite';
 import type { TrailStore } from '../store/types';
 import { decodeInbox } from './inbox-codec';
+import { encodeBatch } from './seal-stage';
 import { Sealer } from './sealer';
 import type { FromSealer, SealerThreadOptions, ToSealer } from './sealer-thread';
 import type { TrailLogger } from './types';
@@ -15,6 +16,7 @@ import type { TrailLogger } from './types';
 const port = parentPort!;
 const data = workerData as Omit<SealerThreadOptions, 'logger' | 'workerPath'>;
 const send = (m: FromSealer) => port.postMessage(m);
+const moveOut = (m: Extract<FromSealer, { t: 'sealed' | 'lone' }>) => port.postMessage(m, [(m.t === 'sealed' ? m.records : m.drafts).buffer as ArrayBuffer]);
 
 /** Log fields cross the thread as plain data (errors by their message). */
 const plain = (fields?: Record<string, unknown>) =>
@@ -29,7 +31,7 @@ const logger: TrailLogger = {
 async function main(): Promise<void> {
   const store: TrailStore =
     data.trail.kind === 'sqlite'
-      ? openSqliteStore({ path: data.trail.path, chainId: data.trail.chainId })
+      ? openSqliteStore({ path: data.trail.path, chainId: data.trail.chainId, ...(data.trail.writeGate ? { writeGate: { gate: data.trail.writeGate, priority: false } } : {}) })
       : await openPostgresStore({ url: data.trail.url, chainId: data.trail.chainId, poolSize: 2, onError: (err) => logger.warn('store connection lost', { error: err.message }) });
   const sealer = new Sealer({
     store,
@@ -42,8 +44,9 @@ async function main(): Promise<void> {
     checkpointRecords: data.checkpointRecords,
     checkpointMs: data.checkpointMs,
     coalesceMs: data.coalesceMs,
-    ...(data.loneHalfMs ? { loneHalfMs: data.loneHalfMs, onLoneHalves: (drafts) => send({ t: 'lone', drafts }) } : {}),
-    onSealed: (records, released) => send({ t: 'sealed', records, released, counters: { ...sealer.counters } }),
+    // Encoded here and moved (transferred), never structured-cloned into the receiving thread's heap.
+    ...(data.loneHalfMs ? { loneHalfMs: data.loneHalfMs, onLoneHalves: (drafts) => moveOut({ t: 'lone', drafts: encodeBatch(drafts), count: drafts.length }) } : {}),
+    onSealed: (records, released) => moveOut({ t: 'sealed', records: encodeBatch(records), count: records.length, released, counters: { ...sealer.counters } }),
     onCheckpoint: (checkpoint) => send({ t: 'checkpoint', checkpoint }),
   });
   // Messages that arrive while recovering wait: nothing is appended before 'started' anyway.

@@ -16,6 +16,7 @@ import { LruMap } from './lru';
 import { compileSuppress, type FieldSource, senderOf, type SuppressTest } from './record-fields';
 import type { DefinitionContext, Evaluator, RecordContext, ServiceActivity } from './rule-kit';
 import { SessionBook } from './session-book';
+import { gated } from '../store/write-gate';
 import { trustedTimeMs } from './trusted-time';
 import { EVALUATORS } from './rules';
 import type { Alert, CommitHook, Detector, DetectorOptions, DetectorStats, Rule, ToolDefinitionEvent } from './types';
@@ -240,17 +241,25 @@ export function createDetector(opts: DetectorOptions): Detector {
    * caller can fold the same records again (its cursor did not move).
    */
   function commit(what: string, keep: boolean): void {
+    const started = performance.now();
     try {
       // IMMEDIATE: the sealer thread writes the same file over its own connection; a deferred
       // transaction that reads first could not upgrade to a write after it committed (SQLITE_BUSY).
-      db.transaction(() => {
-        baselines.flush();
-        alerts.flush();
-        hook?.write();
-      }).immediate();
+      // Through the process's write gate when this connection has one (the detection thread's: store/write-gate.ts).
+      gated(db, () =>
+        db.transaction(() => {
+          baselines.flush();
+          alerts.flush();
+          hook?.write();
+        }).immediate(),
+      );
     } catch (err) {
       if (!keep) dropState();
-      logger.error(`detection could not store the state of a ${what} batch; ${keep ? 'kept in memory for the next commit' : 'rolled back'}`, { error: err });
+      logger.error(`detection could not store the state of a ${what} batch; ${keep ? 'kept in memory for the next commit' : 'rolled back'}`, {
+        error: err,
+        code: (err as { code?: unknown }).code,
+        ms: Math.round(performance.now() - started),
+      });
       throw err;
     }
     baselines.flushed();

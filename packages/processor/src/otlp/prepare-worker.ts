@@ -6,6 +6,7 @@
  * workerData: { config (ProcessorConfig), settings (the pipeline's normalizeSettings()), toolDefinitions (bool) }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { InboxDraft } from '../audit/inbox-codec';
 import type { NormalizeOptions } from '../audit/types';
 import type { ProcessorConfig } from '../config/schema';
 import { createProcessorRedactor } from '../redaction';
@@ -15,7 +16,7 @@ import type { PrepareRequest, PrepareReply } from './prepare-pool';
 
 // A little below the receiving thread: /healthz and small requests are answered first while a big one decodes.
 lowerThisThread(NICE_INGEST_WORKER);
-const { config, settings, toolDefinitions } = workerData as { config: ProcessorConfig; settings: Omit<NormalizeOptions, 'redactor'>; toolDefinitions: boolean };
+const { config, settings, toolDefinitions, encodedOnly } = workerData as { config: ProcessorConfig; settings: Omit<NormalizeOptions, 'redactor'>; toolDefinitions: boolean; encodedOnly?: boolean };
 const redactor = createProcessorRedactor(config);
 const ctx = { normalize: { ...settings, redactor }, toolRedactor: toolDefinitions ? redactor : null };
 const held = new Map<number, PreparedExport>();
@@ -42,5 +43,7 @@ parentPort?.on('message', (m: PrepareRequest) => {
   }
   const rows = prepared.drafts.rows.slice(m.from, m.from + m.count);
   if (m.from + m.count >= prepared.drafts.rows.length) held.delete(m.id);
-  reply({ type: 'rows', id: m.id, rows });
+  // encodedOnly (the sealer runs on its own thread): the receiving thread needs each draft's inbox
+  // text only, so the drafts' object graphs are never cloned into its heap.
+  reply({ type: 'rows', id: m.id, rows: encodedOnly ? rows.map((r) => ({ kind: r.kind, sealNow: r.sealNow, encoded: r.encoded }) as InboxDraft) : rows });
 });

@@ -24,7 +24,7 @@ export class InboxThread {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (v: number | null) => void; reject: (e: Error) => void }>();
 
-  constructor(private readonly trail: { path: string; chainId: string }) {
+  constructor(private readonly trail: { path: string; chainId: string; writeGate?: SharedArrayBuffer }) {
     this.start();
   }
 

@@ -6,8 +6,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openSqliteStore } from './sqlite';
 import type { FromInboxWorker, ToInboxWorker } from './inbox-thread';
 
-const { path, chainId } = workerData as { path: string; chainId: string };
-const store = openSqliteStore({ path, chainId });
+const { path, chainId, writeGate } = workerData as { path: string; chainId: string; writeGate?: SharedArrayBuffer };
+// Acknowledgements wait for these appends: they go first through the process's write gate.
+const store = openSqliteStore({ path, chainId, ...(writeGate ? { writeGate: { gate: writeGate, priority: true } } : {}) });
 let queue: Promise<void> = Promise.resolve();
 
 parentPort?.on('message', (m: ToInboxWorker) => {

@@ -10,6 +10,7 @@ import type { Database } from 'better-sqlite3';
 import { countRowsOf } from './aggregate';
 import { chainStateSql, CURSOR_TABLE, pruneSql, ROLLUP_TABLES, type RollupQuery, rollupCountSql, rollupSchema, rollupStepSql } from './rollup-sql';
 import { tailOf, type ChainState, type ChainStep, pendingOf, planChainStep, ROLLUP_MAX_TAIL, ROLLUP_STEP_RECORDS, type RollupAnswer, type TrailRollup } from './rollup-types';
+import { gated } from './write-gate';
 
 function hasRollup(db: Database): boolean {
   return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(CURSOR_TABLE) !== undefined;
@@ -75,7 +76,8 @@ export function stepSqliteRollup(db: Database, maxRecords: number): { rolled: nu
     }
     return out;
   })();
-  const rolled = db
+  // Through the process's write gate when this connection has one (the rollup worker's: write-gate.ts).
+  const rolled = gated(db, () => db
     .transaction((): number => {
       for (const p of planned) {
         const now = (cursorOf.get(p.chainId) as { low: number; rolled: number } | undefined) ?? null;
@@ -92,7 +94,7 @@ export function stepSqliteRollup(db: Database, maxRecords: number): { rolled: nu
       }
       return total;
     })
-    .immediate();
+    .immediate());
   return { rolled, behind: pendingOf(chainStates()) };
 }
 
@@ -103,7 +105,7 @@ function workerFile(): string {
 }
 
 /** Steps in a worker thread with its own connection: reading the records' JSON never stalls this thread. */
-function workerStepper(file: string): { step(max: number): Promise<{ rolled: number; behind: number }>; close(): Promise<void> } {
+function workerStepper(file: string, writeGate: SharedArrayBuffer | null): { step(max: number): Promise<{ rolled: number; behind: number }>; close(): Promise<void> } {
   let worker: Worker | null = null;
   let next = 0;
   const waiting = new Map<number, { resolve: (r: { rolled: number; behind: number }) => void; reject: (e: Error) => void }>();
@@ -113,7 +115,7 @@ function workerStepper(file: string): { step(max: number): Promise<{ rolled: num
     worker = null;
   };
   const start = (): Worker => {
-    const w = new Worker(workerFile(), { workerData: { path: file } });
+    const w = new Worker(workerFile(), { workerData: { path: file, writeGate } });
     w.unref();
     w.on('message', (m: { id: number; rolled?: number; behind?: number; error?: string }) => {
       const p = waiting.get(m.id);
@@ -149,6 +151,8 @@ export interface SqliteRollupOptions {
   maxTail?: number;
   /** The trail's file: steps run in a worker thread on their own connection (not for `:memory:`). */
   path?: string;
+  /** The trail's write gate (store/write-gate.ts), taken by the worker's write transactions. */
+  writeGate?: SharedArrayBuffer | null;
 }
 
 export function createSqliteRollup(db: Database, opts: SqliteRollupOptions = {}): TrailRollup {
@@ -164,7 +168,7 @@ export function createSqliteRollup(db: Database, opts: SqliteRollupOptions = {})
     ready = true;
   };
   const chainStates = () => db.prepare(chainStateSql()).all() as ChainState[];
-  const stepper = opts.path && opts.path !== ':memory:' ? workerStepper(opts.path) : null;
+  const stepper = opts.path && opts.path !== ':memory:' ? workerStepper(opts.path, opts.writeGate ?? null) : null;
   return {
     async count(q: RollupQuery): Promise<RollupAnswer> {
       ensure();

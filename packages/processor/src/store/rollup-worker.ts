@@ -8,14 +8,18 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { lowerThisThread, NICE_VERIFY } from '../thread-priority';
 import { stepSqliteRollup } from './rollup-sqlite';
+import { attachWriteGate } from './write-gate';
 
 // Background work like verify: the receiving thread gets the cores first. It holds the write
 // lock only to add counts in (rollup-sqlite.ts), so a sealer never waits on its reading.
 lowerThisThread(NICE_VERIFY);
 
-const db = new Database((workerData as { path: string }).path, { fileMustExist: true });
+const { path, writeGate } = workerData as { path: string; writeGate?: SharedArrayBuffer | null };
+const db = new Database(path, { fileMustExist: true });
 db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = NORMAL');
+// Low priority and holding the write lock is the worst of both: it goes through the gate, after acknowledgements.
+if (writeGate) attachWriteGate(db, writeGate, { priority: false });
 
 parentPort?.on('message', (m: { id: number; max: number }) => {
   try {

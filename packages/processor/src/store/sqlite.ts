@@ -12,6 +12,7 @@ import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { isUpgradeOnly, SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
 import { legacyStagingToInbox } from './legacy-staging';
 import { InboxThread } from './inbox-thread';
+import { attachWriteGate, createWriteGate, gated } from './write-gate';
 import { INBOX_OPEN, PACKED_GAP } from './types';
 import { createSqliteRollup, forgetRolledSqlite } from './rollup-sqlite';
 import type { TrailRollup } from './rollup-types';
@@ -55,6 +56,8 @@ const MAX_BUSY_RETRY_MS = 4;
  * (staging → chain → checkpoint), and `.db` so detection keeps its tables in the same file.
  */
 export interface SqliteAuditStore extends TrailStore {
+  /** The write gate the threads writing this file share (null: `:memory:` or read-only); see store/write-gate.ts. */
+  readonly writeGate: SharedArrayBuffer | null;
   readonly kind: 'sqlite';
   readonly db: Database.Database;
   readonly path: string;
@@ -84,6 +87,11 @@ export interface SqliteStoreOptions {
    * nothing (a whole-trail scan: verify's workers). Mapped pages count toward the process's RSS.
    */
   mapFile?: boolean;
+  /**
+   * The process's write gate for this file (store/write-gate.ts), from the receiving thread's
+   * store (`writeGate`): this connection's write transactions take it (`priority`: the inbox's).
+   */
+  writeGate?: { gate: SharedArrayBuffer; priority: boolean };
 }
 
 /** The query API's SQL on SQLite (exported so a test can EXPLAIN exactly what runs). */
@@ -138,12 +146,13 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteAuditStore {
     // rewrites of the same pages: a longer WAL copies each page to the file once.
     db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
     migrate(db);
+    if (opts.writeGate) attachWriteGate(db, opts.writeGate.gate, { priority: opts.writeGate.priority });
   } catch (err) {
     db.close();
     if (err instanceof StoreError) throw err;
     throw new StoreError('MCPTRAIL_ERR_STORE_OPEN', `cannot initialise store '${opts.path}': ${(err as Error).message}`, { cause: err });
   }
-  return new SqliteStore(db, opts.path, chainId);
+  return new SqliteStore(db, opts.path, chainId, opts.path === ':memory:' ? null : (opts.writeGate?.gate ?? createWriteGate()));
 }
 
 function migrate(db: Database.Database): void {
@@ -182,6 +191,7 @@ class SqliteStore implements SqliteAuditStore {
     readonly db: Database.Database,
     readonly path: string,
     readonly chainId: string,
+    readonly writeGate: SharedArrayBuffer | null = null,
   ) {
     this.stmts = {
       lastRow: db.prepare(`SELECT seq, hash FROM audit_records WHERE chain_id = ? ORDER BY seq DESC LIMIT 1`),
@@ -294,7 +304,7 @@ class SqliteStore implements SqliteAuditStore {
 
   async appendAlertEvents(events: readonly AlertEventInput[]): Promise<AlertEvent[]> {
     this.assertOpen();
-    return this.db.transaction(() => {
+    return gated(this.db, () => this.db.transaction(() => {
       let head = this.alertHead();
       const out: AlertEvent[] = [];
       for (const input of events) {
@@ -304,7 +314,7 @@ class SqliteStore implements SqliteAuditStore {
         out.push(event);
       }
       return out;
-    }).immediate();
+    }).immediate());
   }
 
   async alertEvents(chainId: string): Promise<StoredRow[]> {
@@ -323,7 +333,7 @@ class SqliteStore implements SqliteAuditStore {
   writeInboxOffThread(): void {
     this.assertOpen();
     if (this.path === ':memory:' || this.db.readonly) return;
-    this.inboxThread ??= new InboxThread({ path: this.path, chainId: this.chainId });
+    this.inboxThread ??= new InboxThread({ path: this.path, chainId: this.chainId, ...(this.writeGate ? { writeGate: this.writeGate } : {}) });
   }
 
   async appendInbox(payload: string, group?: InboxGroupStep): Promise<number> {
@@ -356,12 +366,12 @@ class SqliteStore implements SqliteAuditStore {
 
   async readInbox(): Promise<InboxEntry[]> {
     this.assertOpen();
-    return this.db.transaction(() => {
+    return gated(this.db, () => this.db.transaction(() => {
       // Slices of a group commit that never completed: none of its requests was acknowledged.
       this.inbox.dropOpenInbox.run();
       this.inbox.clearInboxOpen.run();
       return this.inbox.readInbox.all() as InboxEntry[];
-    }).immediate();
+    }).immediate());
   }
 
   /**
@@ -380,7 +390,7 @@ class SqliteStore implements SqliteAuditStore {
       this.db.pragma('busy_timeout = 0');
       this.db.pragma('wal_autocheckpoint = 0');
       try {
-        return write();
+        return gated(this.db, write);
       } catch (err) {
         if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= giveUp) throw err;
       } finally {
@@ -398,7 +408,7 @@ class SqliteStore implements SqliteAuditStore {
     inbox: InboxProgress,
   ): Promise<SealOutcome> {
     this.assertOpen();
-    return this.db.transaction((): SealOutcome => {
+    return gated(this.db, () => this.db.transaction((): SealOutcome => {
       let duplicates = 0;
       const fresh: C[] = [];
       for (const call of calls) {
@@ -411,12 +421,12 @@ class SqliteStore implements SqliteAuditStore {
       if (inbox.consumed.length > 0) this.inbox.consumeInbox.run(JSON.stringify(inbox.consumed));
       for (const n of inbox.noted) this.inbox.noteInbox.run(n.done, n.id);
       return { duplicates, records: out.records.map((r) => r.record), checkpointed };
-    }).immediate();
+    }).immediate());
   }
 
   async checkpointHead(sign: CheckpointSigning): Promise<boolean> {
     this.assertOpen();
-    return this.db.transaction(() => this.checkpointIn(sign)).immediate();
+    return gated(this.db, () => this.db.transaction(() => this.checkpointIn(sign)).immediate());
   }
 
   queryOrdered(q: AuditQuery, order: 'asc' | 'desc'): AuditRecord[] {
@@ -492,7 +502,7 @@ class SqliteStore implements SqliteAuditStore {
   private rolled: TrailRollup | null = null;
   rollup(): TrailRollup {
     this.assertOpen();
-    this.rolled ??= createSqliteRollup(this.db, { path: this.path });
+    this.rolled ??= createSqliteRollup(this.db, { path: this.path, writeGate: this.writeGate });
     return this.rolled;
   }
 
