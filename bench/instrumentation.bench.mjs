@@ -5,6 +5,7 @@
 // node instrumentation.bench.mjs --workload bounds [--rounds 3] [--label instrumentation-bounds]
 // node instrumentation.bench.mjs --workload paired [--rounds 3] [--blocks 200] [--block 100] [--warmup 4000] [--label instrumentation-paired]
 //   (issue 9: SDK 1.x and 2.x, plain and instrumented, in one process per round, interleaved blocks)
+//   [--separate yes] one SDK major per process instead (each round: a 1.x and a 2.x process, in alternating order)
 //   (issue 14: one tools/list of a 10,000-tool server, one tools/call with a 10 MB argument)
 import { fileURLToPath } from 'node:url';
 import { runWorker } from './lib/child.mjs';
@@ -26,7 +27,7 @@ const LABELS = {
 /** The provider-only run each mode is compared with: the same SDK major's. */
 const baselineOf = (mode) => (mode.endsWith('-v2') ? 'provider-v2' : 'provider');
 const EXPORTERS = ['counting', 'memory'];
-const opts = flags({ blocks: 200, block: 100, before: '', rounds: 5, calls: 5000, warmup: 2000, concurrency: 64, heapCalls: 100_000, label: 'instrumentation', workload: 'calls', modes: 'all' });
+const opts = flags({ separate: '', blocks: 200, block: 100, before: '', rounds: 5, calls: 5000, warmup: 2000, concurrency: 64, heapCalls: 100_000, label: 'instrumentation', workload: 'calls', modes: 'all' });
 // `--modes provider,mcptrail,provider-v2,mcptrail-v2`: a subset (each needs its provider-only baseline).
 // `--before <dir of another build's package>` adds `mcptrail-before` (same-run before/after); without it the mode is skipped.
 const MODES = (opts.modes === 'all' ? ALL_MODES : opts.modes.split(',').filter((m) => ALL_MODES.includes(m))).filter(
@@ -53,35 +54,56 @@ async function pairedMajors() {
   const rounds = opts.rounds === 5 ? 3 : opts.rounds;
   const script = fileURLToPath(new URL('./lib/instrumentation-paired.cjs', import.meta.url));
   const args = { rounds: opts.blocks, block: opts.block, warmup: opts.warmup === 2000 ? 4000 : opts.warmup, concurrency: opts.concurrency };
+  const separate = opts.separate === 'yes';
   const results = [];
   for (let round = 0; round < rounds; round++) {
-    const r = await runWorker(script, [JSON.stringify(args)], { nodeArgs: ['--expose-gc'] });
-    results.push(r);
+    if (separate) {
+      // One process per major, in alternating order; a round's two processes make one result.
+      const blocks = {};
+      for (const major of round % 2 ? [2, 1] : [1, 2]) {
+        const r = await runWorker(script, [JSON.stringify({ ...args, major })], { nodeArgs: ['--expose-gc'] });
+        for (const [phase, b] of Object.entries(r.blocks)) blocks[phase] = { ...blocks[phase], ...b };
+        results.push({ ...r, blocks: undefined });
+      }
+      results.at(-1).blocks = blocks;
+    } else {
+      results.push(await runWorker(script, [JSON.stringify(args)], { nodeArgs: ['--expose-gc'] }));
+    }
     process.stderr.write(`paired round ${round + 1}/${rounds} done\n`);
   }
+  const withBlocks = results.filter((r) => r.blocks);
   const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
   const ci95 = (a) => (1.96 * Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1))) / Math.sqrt(a.length);
   const rows = [];
   const summary = { opts, machine: machineLine(), command: commandLine(), phases: {} };
+  const perRoundText = {};
   for (const phase of ['sequential', 'concurrent']) {
     const all = { 'v1-plain': [], 'v1-mcptrail': [], 'v2-plain': [], 'v2-mcptrail': [] };
-    for (const r of results) for (const [k, v] of Object.entries(r.blocks[phase])) all[k].push(...v);
+    for (const r of withBlocks) for (const [k, v] of Object.entries(r.blocks[phase])) all[k].push(...v);
     const added1 = all['v1-mcptrail'].map((v, i) => v - all['v1-plain'][i]);
     const added2 = all['v2-mcptrail'].map((v, i) => v - all['v2-plain'][i]);
     const diff = added2.map((v, i) => v - added1[i]);
-    summary.phases[phase] = { means: Object.fromEntries(Object.entries(all).map(([k, v]) => [k, mean(v)])), added1: mean(added1), added2: mean(added2), diff: mean(diff), ci95: ci95(diff), blocks: diff.length };
+    // Per round (a process, or a 1.x + 2.x pair of processes): the spread the block-level interval cannot show.
+    const perRound = withBlocks.map((r) => {
+      const b = r.blocks[phase];
+      return mean(b['v2-mcptrail']) - mean(b['v2-plain']) - (mean(b['v1-mcptrail']) - mean(b['v1-plain']));
+    });
+    perRoundText[phase] = perRound.map((v) => fmt(v)).join(', ');
+    summary.phases[phase] = { perRound, means: Object.fromEntries(Object.entries(all).map(([k, v]) => [k, mean(v)])), added1: mean(added1), added2: mean(added2), diff: mean(diff), ci95: ci95(diff), blocks: diff.length };
     const label = phase === 'sequential' ? 'sequential' : `${opts.concurrency}-way`;
     const verdict = mean(diff) + ci95(diff) <= 0 ? 'lower on 2.x' : mean(diff) - ci95(diff) > 0 ? '**higher on 2.x**' : 'no difference shown';
     rows.push([label, fmt(mean(all['v1-plain'])), fmt(mean(all['v1-mcptrail'])), fmt(mean(all['v2-plain'])), fmt(mean(all['v2-mcptrail'])), fmt(mean(added1)), fmt(mean(added2)), `${fmt(mean(diff))} ± ${fmt(ci95(diff))}`, verdict]);
   }
   summary.spansPerInstrumentedCall = results.map((r) => r.spansPerInstrumentedCall);
   summary.dropWarnings = results.reduce((n, r) => n + r.dropWarnings, 0);
-  const lines = ['### Instrumentation: added cost per call on SDK 2.x against 1.x, in one process', '', `\`${summary.command}\` — ${summary.machine}`, ''];
+  const where = separate ? 'one SDK major per process' : 'in one process';
+  const lines = [`### Instrumentation: added cost per call on SDK 2.x against 1.x, ${where}`, '', `\`${summary.command}\` — ${summary.machine}`, ''];
   lines.push(
-    `(${rounds} processes × ${args.rounds} rounds of one ${args.block}-call block per pair, pairs interleaved in rotating order after ${args.warmup} warm-up calls each; CPU µs per call, means over blocks; counting exporter; 1.x = @modelcontextprotocol/sdk, 2.x = @modelcontextprotocol/server + client; "plain" = a never-patched copy of the same package in the same process; difference = mean over blocks of (2.x added − 1.x added), ± its 95 % interval)`,
+    `(${separate ? `${rounds} rounds of a 1.x and a 2.x process (alternating order), each` : `${rounds} processes ×`} ${args.rounds} rounds of one ${args.block}-call block per pair, pairs interleaved in rotating order after ${args.warmup} warm-up calls each; CPU µs per call, means over blocks; counting exporter; 1.x = @modelcontextprotocol/sdk, 2.x = @modelcontextprotocol/server + client; "plain" = a never-patched copy of the same package in the same process; difference = mean over blocks of (2.x added − 1.x added), block i of the 2.x run against block i of the 1.x run, ± its 95 % interval)`,
     '',
   );
   lines.push(table(['phase', '1.x plain', '1.x mcptrail', '2.x plain', '2.x mcptrail', '1.x added', '2.x added', '2.x − 1.x added', 'verdict'], rows), '');
+  lines.push(`2.x − 1.x added per round: sequential ${perRoundText.sequential}; ${opts.concurrency}-way ${perRoundText.concurrent}.`, '');
   lines.push(`Spans per instrumented call: ${summary.spansPerInstrumentedCall.map((v) => fmt(v, 2)).join(', ')}; queue drop warnings: ${summary.dropWarnings}.`, '');
   const markdown = lines.join('\n');
   writeResult(opts.label === 'instrumentation' ? 'instrumentation-paired' : opts.label, summary, markdown);

@@ -6,27 +6,30 @@
 // never-patched copies of the SDK packages (lib/plain-sdk.cjs). Each round runs one block of `block`
 // calls per pair (sequential or `concurrency`-way), in a rotating order, timing CPU (user + system) per block.
 // A GC is paid by the block that triggers it, so allocation-heavy pairs pay for their garbage.
+// With "major": 1 or 2, only that major's two pairs (one SDK major per process, as in a real server: the bench's
+// `--separate yes` compares such processes, so shared code never sees both majors' object shapes).
 // Usage: node --expose-gc instrumentation-paired.cjs '{"rounds":200,"block":100,"warmup":4000,"concurrency":64}'
 const { installPipeline } = require('./otel-pipeline.cjs');
 const { ARGS, connectPair } = require('./mcp-pair.cjs');
 const { ensurePlainCopies, loadSdk } = require('./plain-sdk.cjs');
 
 const opts = JSON.parse(process.argv[2] ?? '{}');
-const { rounds = 200, block = 100, warmup = 4000, concurrency = 64, exporter = 'counting' } = opts;
+const { rounds = 200, block = 100, warmup = 4000, concurrency = 64, exporter = 'counting', major } = opts;
+const MAJORS = major === 1 || major === 2 ? [major] : [1, 2];
 
 const pipeline = installPipeline(exporter);
 ensurePlainCopies();
 // Plain copies first: required before the instrumentation is enabled, and at paths it never patches.
-const plain = { 1: loadSdk(1, true), 2: loadSdk(2, true) };
+const plain = Object.fromEntries(MAJORS.map((m) => [m, loadSdk(m, true)]));
 const { McpInstrumentation } = require('@mcptrail/instrumentation-mcp');
 const instrumentation = new McpInstrumentation({ enabled: false });
 instrumentation.setTracerProvider(pipeline.tracerProvider);
 instrumentation.setLoggerProvider(pipeline.loggerProvider);
 instrumentation.enable();
-const instrumented = { 1: loadSdk(1, false), 2: loadSdk(2, false) };
+const instrumented = Object.fromEntries(MAJORS.map((m) => [m, loadSdk(m, false)]));
 const { z } = require('zod');
 
-const PAIRS = ['v1-plain', 'v1-mcptrail', 'v2-plain', 'v2-mcptrail'];
+const PAIRS = MAJORS.flatMap((m) => [`v${m}-plain`, `v${m}-mcptrail`]);
 
 async function main() {
   const clients = {};
@@ -66,7 +69,7 @@ async function main() {
     if (spans !== want[0] || logs !== want[1]) throw new Error(`${name}: one call exported ${spans} spans and ${logs} logs, expected ${want}`);
   }
   pipeline.resetExported();
-  const result = { opts: { rounds, block, warmup, concurrency, exporter }, blocks: {} };
+  const result = { opts: { rounds, block, warmup, concurrency, exporter, majors: MAJORS }, blocks: {} };
   for (const phase of Object.keys(phases)) {
     const us = Object.fromEntries(PAIRS.map((p) => [p, []]));
     for (let round = 0; round < rounds; round++) {
@@ -83,7 +86,7 @@ async function main() {
   await pipeline.flush();
   const got = pipeline.exported();
   // Only the two instrumented pairs emit: 2 spans + 1 audit record per call each.
-  const calls = 2 * 2 * rounds * block;
+  const calls = MAJORS.length * 2 * rounds * block;
   result.spansPerInstrumentedCall = got.spans / calls;
   result.logsPerInstrumentedCall = got.logs / calls;
   result.dropWarnings = pipeline.dropWarnings();
