@@ -10,7 +10,7 @@ import { GENERIC_SECRET_TYPE, isGenericSecretName, looksLikeGenericSecret } from
 import type { RedactionMode } from './types';
 import type { ProviderValueRule } from './rules/provider-scan';
 import { PROSE_GATE_BITS, PROSE_GATE_RE, SECRET_TRIGGER_BITS, SECRET_TRIGGER_RE, WORD_TRIGGER_BITS, WORD_TRIGGER_RE } from './trigger-literals';
-import { type Emit, Features, type TextFeatures, type ValueRule, textFeatures } from './value-rules';
+import { BUILTIN_PII_RULES, type Emit, Features, type TextFeatures, type ValueRule, builtinPiiMask, textFeatures } from './value-rules';
 
 /** Counts shared by one redact/redactText/redactAttributes call. */
 export interface Tally {
@@ -71,7 +71,14 @@ export class TextRedactor {
   private readonly emit: Emit;
   private readonly keyHit: (start: number, end: number, type: string) => void;
 
+  /** Per personal-data rule, its builtinPiiMask bit (0: not a built-in rule, asked through `applies`). */
+  private readonly piiBits: Int32Array;
+
   constructor(private readonly cfg: TextRedactorConfig) {
+    this.piiBits = Int32Array.from(cfg.piiRules, (r) => {
+      const i = BUILTIN_PII_RULES.indexOf(r);
+      return i < 0 ? 0 : 1 << i;
+    });
     this.emit = (s, e, type) => {
       const src = this.source;
       const t = type ?? this.main;
@@ -166,7 +173,23 @@ export class TextRedactor {
       if (all || f.spaceDash) scanCommandLines(source, cfg.keys, this.keyHit);
     }
     if (prose) scanProsePasswords(source, cfg.keys, this.keyHit);
-    if (pii || open) for (const rule of cfg.piiRules) this.run(rule, f);
+    if (open) for (const rule of cfg.piiRules) this.run(rule, f);
+    else if (pii) {
+      // One mask for the built-in rules' `applies` (builtinPiiMask), then only the rules it names.
+      const mask = builtinPiiMask(f, source);
+      if (mask !== 0) {
+        const { piiRules } = cfg;
+        const bits = this.piiBits;
+        for (let r = 0; r < piiRules.length; r++) {
+          const bit = bits[r]!;
+          if (bit === 0) this.run(piiRules[r]!, f);
+          else if ((mask & bit) !== 0) {
+            this.main = piiRules[r]!.types[0]!;
+            piiRules[r]!.scan(source, this.emit, f);
+          }
+        }
+      }
+    }
     if (cfg.highEntropy) this.run(cfg.highEntropy, f);
     const hits = this.hits as Hits | null;
     this.source = ''; // scratch state holds no caller data between calls

@@ -127,8 +127,12 @@ export class Features implements TextFeatures {
 }
 
 /**
- * Features in two passes: a light one (counts and separators; most strings stop there) and,
- * only when there are enough digits or capitals for a run-based rule, a pass measuring runs.
+ * Features in one pass. Runs of lower-case letters and of digits are stepped over in a tight inner
+ * loop and applied to the run counters at once: inside such a run every counter only grows (or
+ * stays reset), and the checks that look at neighbours (group counts, ID shapes, an IBAN start)
+ * can only fire at a run's first or second digit. The run features are kept only when there are
+ * enough digits or capitals for a run-based rule (else 0), as the two-pass version did; it is kept
+ * as the reference this pass is tested equal to (test/fixtures/reference-features.ts).
  * Written into `out` when given (a reused object), else into a new one.
  */
 export function textFeatures(text: string, out: Features = new Features()): TextFeatures {
@@ -138,27 +142,146 @@ export function textFeatures(text: string, out: Features = new Features()): Text
   let flags = 0;
   let fold = false;
   let nonAscii = false;
+  let cardRun = 0;
+  let cardSep = 0;
+  let maxCard = 0;
+  let phoneRun = 0;
+  let phoneSep = 0;
+  let maxPhone = 0;
+  let udRun = 0;
+  let maxUd = 0;
+  let idRun = 0;
+  let idSep = 0;
+  let maxId = 0;
+  let ibanStart = false;
+  let maxPure = 0;
+  let groups = 0;
+  let maxGroups = 0;
+  /** Lengths of the two digit groups before the current one (valid while `groups` counts them in one run). */
+  let g1 = 0;
+  let g2 = 0;
+  /** The digit run just before the non-digit at sepAt (for ID shapes). */
+  let runBeforeSep = 0;
+  let sepAt = -2;
+  let sepChar = 0;
+  let shape = 0;
+  /** The previous code unit and the kinds of the three before (k1 is the previous one's). */
+  let c1 = 0;
+  let k1 = 0;
+  let k2 = 0;
+  let k3 = 0;
   const n = text.length;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  while (i < n) {
     const c = text.charCodeAt(i);
     const k = CHAR_KIND[c]!;
-    if (k === K_LOWER || k === K_PLAIN) continue;
-    if (k === K_DIGIT) digits++;
-    else if (k === K_UPPER) upper++;
-    else {
-      other++;
-      if (c < 128) {
-        flags |= OTHER_FLAG[c]!;
-        if (c === 45 && i > 0) {
-          const p = text.charCodeAt(i - 1);
-          if (p === 45) flags |= F_DOUBLE_DASH;
-          else if (p === 32) flags |= F_SPACE_DASH;
-        }
-      } else {
-        nonAscii = true;
-        if (FOLD[c] !== 0) fold = true;
+    // Lower case and sentence punctuation with no digit run open: they only close runs (a digit run
+    // open before a separator needs that separator counted, below). Stepped over in one loop.
+    if (k === K_LOWER || (k === K_PLAIN && (idRun | cardRun | phoneRun) === 0)) {
+      let j = i + 1;
+      while (j < n) {
+        const kj = CHAR_KIND[text.charCodeAt(j)]!;
+        if (kj !== K_LOWER && kj !== K_PLAIN) break;
+        j++;
       }
+      udRun = 0;
+      cardRun = 0;
+      phoneRun = 0;
+      idRun = 0;
+      const len = j - i;
+      if (len >= 3) {
+        k3 = CHAR_KIND[text.charCodeAt(j - 3)]!;
+        k2 = CHAR_KIND[text.charCodeAt(j - 2)]!;
+      } else if (len === 2) {
+        k3 = k1;
+        k2 = k;
+      } else {
+        k3 = k2;
+        k2 = k1;
+      }
+      c1 = text.charCodeAt(j - 1);
+      k1 = CHAR_KIND[c1]!;
+      i = j;
+      continue;
     }
+    if (k === K_DIGIT) {
+      let j = i + 1;
+      while (j < n && CHAR_KIND[text.charCodeAt(j)] === K_DIGIT) j++;
+      const len = j - i;
+      digits += len;
+      // What the first digit of a run decides.
+      if (idRun === 0) groups = 1;
+      else if (idSep === 1) groups++;
+      if (groups > maxGroups) maxGroups = groups;
+      if (len > maxPure) maxPure = len;
+      if (sepAt === i - 1 && i > 0) {
+        if (runBeforeSep >= 6) shape |= ID_SHAPE_SIX_SEP_DIGIT;
+        if (sepChar === 46 && runBeforeSep >= 1) shape |= ID_SHAPE_DOT_DIGIT;
+      }
+      if ((k1 === K_UPPER && k2 === K_UPPER) || (c1 === 32 && k2 === K_UPPER && k3 === K_UPPER)) shape |= ID_SHAPE_CAP_PAIR_DIGIT;
+      // The second digit after two letters: an IBAN start.
+      if (len >= 2 && (k1 === K_UPPER || k1 === K_LOWER) && (k2 === K_UPPER || k2 === K_LOWER)) ibanStart = true;
+      idRun += len;
+      if (idRun > maxId) maxId = idRun;
+      idSep = 0;
+      cardRun += len;
+      if (cardRun > maxCard) maxCard = cardRun;
+      cardSep = 0;
+      phoneRun += len;
+      if (phoneRun > maxPhone) maxPhone = phoneRun;
+      phoneSep = 0;
+      udRun += len;
+      if (udRun > maxUd) maxUd = udRun;
+      // The run ends: its group closes.
+      shape |= groupTriple(g2, g1, len, groups);
+      if (j < n) {
+        g2 = g1;
+        g1 = len;
+        runBeforeSep = len;
+        sepAt = j;
+        sepChar = text.charCodeAt(j);
+      }
+      k3 = len >= 3 ? K_DIGIT : len === 2 ? k1 : k2;
+      k2 = len >= 2 ? K_DIGIT : k1;
+      k1 = K_DIGIT;
+      c1 = text.charCodeAt(j - 1);
+      i = j;
+      continue;
+    }
+    if (k === K_UPPER) {
+      upper++;
+      if (++udRun > maxUd) maxUd = udRun;
+      cardRun = 0;
+      phoneRun = 0;
+      idRun = 0;
+    } else {
+      if (k === K_OTHER) {
+        other++;
+        if (c < 128) {
+          flags |= OTHER_FLAG[c]!;
+          if (c === 45 && i > 0) {
+            const p = text.charCodeAt(i - 1);
+            if (p === 45) flags |= F_DOUBLE_DASH;
+            else if (p === 32) flags |= F_SPACE_DASH;
+          }
+        } else {
+          nonAscii = true;
+          if (FOLD[c] !== 0) fold = true;
+        }
+      }
+      udRun = 0;
+      if ((c === 32 || c === 45 || c === 46 || c === 47) && idSep === 0) idSep = 1;
+      else idRun = 0;
+      if ((c === 32 || c === 45) && cardSep === 0) cardSep = 1;
+      else cardRun = 0;
+      if ((c === 32 || c === 45 || c === 46 || c === 40 || c === 41) && phoneSep < 2) phoneSep++;
+      else phoneRun = 0;
+    }
+    k3 = k2;
+    k2 = k1;
+    k1 = k;
+    c1 = c;
+    i++;
   }
   out.fold = fold;
   out.nonAscii = nonAscii;
@@ -177,8 +300,16 @@ export function textFeatures(text: string, out: Features = new Features()): Text
   out.underscore = (flags & F_UNDERSCORE) !== 0;
   out.plain = digits === 0 && other === 0;
   // Cards and SSNs need ≥ 9 digits, phones 8, a Chilean RUT 7, AWS key ids 20 of [A-Z0-9], IBANs 2 capitals + 2 digits.
-  if (digits >= 7 || digits + upper >= 20 || (upper >= 2 && digits >= 2)) measureRuns(text, out);
-  else {
+  if (digits >= 7 || digits + upper >= 20 || (upper >= 2 && digits >= 2)) {
+    out.pureRun = maxPure;
+    out.idGroups = maxGroups;
+    out.idShape = shape;
+    out.cardRun = maxCard;
+    out.phoneRun = maxPhone;
+    out.upperDigitRun = maxUd;
+    out.idRun = maxId;
+    out.ibanStart = ibanStart;
+  } else {
     out.cardRun = 0;
     out.phoneRun = 0;
     out.upperDigitRun = 0;
@@ -189,106 +320,6 @@ export function textFeatures(text: string, out: Features = new Features()): Text
     out.ibanStart = false;
   }
   return out;
-}
-
-/**
- * Digit and [A-Z0-9] runs. Separator counters are only reset by a digit: before a run starts they
- * cannot lengthen it, so stale values are harmless and the common lowercase path stays short.
- */
-function measureRuns(text: string, out: Features): void {
-  let cardRun = 0;
-  let cardSep = 0;
-  let maxCard = 0;
-  let phoneRun = 0;
-  let phoneSep = 0;
-  let maxPhone = 0;
-  let udRun = 0;
-  let maxUd = 0;
-  let idRun = 0;
-  let idSep = 0;
-  let maxId = 0;
-  let ibanStart = false;
-  let pure = 0;
-  let maxPure = 0;
-  let groups = 0;
-  let maxGroups = 0;
-  /** Lengths of the two digit groups before the current one (valid while `groups` counts them in one run). */
-  let g1 = 0;
-  let g2 = 0;
-  /** The digit run just before the non-digit at sepAt (for ID shapes). */
-  let runBeforeSep = 0;
-  let sepAt = -2;
-  let sepChar = 0;
-  let shape = 0;
-  let c1 = 0;
-  let k1 = 0;
-  let k2 = 0;
-  let k3 = 0;
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    const k = CHAR_KIND[c]!;
-    // Only the character right after a digit run is remembered: an ID shape needs a digit before it.
-    if (k !== K_DIGIT && pure !== 0) {
-      shape |= groupTriple(g2, g1, pure, groups);
-      g2 = g1;
-      g1 = pure;
-      runBeforeSep = pure;
-      sepAt = i;
-      sepChar = c;
-      pure = 0;
-    }
-    if (k === K_LOWER) {
-      udRun = 0;
-      cardRun = 0;
-      phoneRun = 0;
-      idRun = 0;
-    } else if (k === K_DIGIT) {
-      if (idRun === 0) groups = 1;
-      else if (idSep === 1) groups++;
-      if (groups > maxGroups) maxGroups = groups;
-      if (++pure > maxPure) maxPure = pure;
-      if (sepAt === i - 1 && i > 0) {
-        if (runBeforeSep >= 6) shape |= ID_SHAPE_SIX_SEP_DIGIT;
-        if (sepChar === 46 && runBeforeSep >= 1) shape |= ID_SHAPE_DOT_DIGIT;
-      }
-      if ((k1 === K_UPPER && k2 === K_UPPER) || (c1 === 32 && k2 === K_UPPER && k3 === K_UPPER)) shape |= ID_SHAPE_CAP_PAIR_DIGIT;
-      if (++idRun > maxId) maxId = idRun;
-      idSep = 0;
-      if (++cardRun > maxCard) maxCard = cardRun;
-      cardSep = 0;
-      if (++phoneRun > maxPhone) maxPhone = phoneRun;
-      phoneSep = 0;
-      if (++udRun > maxUd) maxUd = udRun;
-      if (k1 === K_DIGIT && (k2 === K_UPPER || k2 === K_LOWER) && (k3 === K_UPPER || k3 === K_LOWER)) ibanStart = true;
-    } else if (k === K_UPPER) {
-      if (++udRun > maxUd) maxUd = udRun;
-      cardRun = 0;
-      phoneRun = 0;
-      idRun = 0;
-    } else {
-      udRun = 0;
-      if ((c === 32 || c === 45 || c === 46 || c === 47) && idSep === 0) idSep = 1;
-      else idRun = 0;
-      if ((c === 32 || c === 45) && cardSep === 0) cardSep = 1;
-      else cardRun = 0;
-      if ((c === 32 || c === 45 || c === 46 || c === 40 || c === 41) && phoneSep < 2) phoneSep++;
-      else phoneRun = 0;
-    }
-    k3 = k2;
-    k2 = k1;
-    k1 = k;
-    c1 = c;
-  }
-  if (pure !== 0) shape |= groupTriple(g2, g1, pure, groups);
-  out.pureRun = maxPure;
-  out.idGroups = maxGroups;
-  out.idShape = shape;
-  out.cardRun = maxCard;
-  out.phoneRun = maxPhone;
-  out.upperDigitRun = maxUd;
-  out.idRun = maxId;
-  out.ibanStart = ibanStart;
 }
 
 /** ID_SHAPE_GROUPS_* bit for the last three digit groups of a run (`groups` of them so far), or 0. */
@@ -752,6 +783,23 @@ export const BUILTIN_VALUE_RULES: readonly ValueRule[] = [
 
 /** Personal data rules, run after the key-in-text scan so `ssn: 123-45-6789` reports `key:ssn`. */
 export const BUILTIN_PII_RULES: readonly ValueRule[] = [base64UserPass, cardNumber, usSsn, iban, nationalIds, phone, email];
+
+/**
+ * Which BUILTIN_PII_RULES apply to a text (bit i = rule i's `applies`), evaluated in one function
+ * instead of seven calls through the rule objects. Each line restates that rule's `applies`;
+ * test/pii-mask.test.ts checks the two agree on every rule, with a control.
+ */
+export function builtinPiiMask(f: TextFeatures, t: string): number {
+  let mask = 0;
+  if (f.length >= 12 && f.upper > 0 && f.digits + f.upper >= 3 && (f.equals || (t.length <= 256 && !t.includes(' ')))) mask |= 1; // base64UserPass
+  if (f.cardRun >= 13) mask |= 2; // cardNumber
+  if (f.cardRun >= 9 && f.dash && f.idGroups >= 3) mask |= 4; // usSsn
+  if (f.ibanStart && f.length >= 15) mask |= 8; // iban
+  if (f.digits >= 6 || (f.upper >= 5 && f.digits >= 4) || f.upper >= 9) mask |= 16; // nationalIds
+  if (f.phoneRun >= 8) mask |= 32; // phone
+  if (f.at && f.length >= 6) mask |= 64; // email
+  return mask;
+}
 
 /** Exposed for tests of the checks the rules rely on. */
 export const _checks = { luhnValid, cardBrandValid };
