@@ -9,7 +9,7 @@ import { marker } from './markers';
 import { GENERIC_SECRET_TYPE, isGenericSecretName, looksLikeGenericSecret } from './generic-secrets';
 import type { RedactionMode } from './types';
 import type { ProviderValueRule } from './rules/provider-scan';
-import { PROSE_GATE_BITS, PROSE_GATE_RE, SECRET_TRIGGER_BITS, SECRET_TRIGGER_RE, WORD_TRIGGER_BITS, WORD_TRIGGER_RE } from './trigger-literals';
+import { LIT_BASIC, LIT_BEARER, LIT_EYJ, LIT_PASS, LIT_PIN, LIT_PWD, PROSE_GATE_BITS, PROSE_GATE_RE, SECRET_TRIGGER_BITS, SECRET_TRIGGER_RE, WORD_TRIGGER_BITS, WORD_TRIGGER_RE } from './trigger-literals';
 import { BUILTIN_PII_RULES, type Emit, Features, type TextFeatures, type ValueRule, builtinPiiMask, textFeatures } from './value-rules';
 
 /** Counts shared by one redact/redactText/redactAttributes call. */
@@ -23,6 +23,10 @@ export const newTally = (): Tally => ({ count: 0, types: new Set(), truncated: f
 
 /** What plain prose can hide: a letters-only Bearer/Basic credential, a JWT, or `password is …`. */
 const PLAIN_SUSPECT_RE = /bearer|basic|eyJ|pass|pwd|pin\b/i;
+/** PLAIN_SUSPECT_RE's literals as keyword-pass bits (`pin` without its `\b`): a necessary condition for it. */
+const PLAIN_SUSPECT_BITS = LIT_BEARER | LIT_BASIC | LIT_EYJ | LIT_PASS | LIT_PWD | LIT_PIN;
+/** Strings this long get their keyword pass with their features (collect's prose gate wants it from 10 on). */
+const KEYWORDS_WITH_FEATURES = 10;
 /** A 16+ letter run glued to a dot: the only provider-token shape plain prose can hold. */
 const LONG_DOTTED_WORD_RE = /[A-Za-z]{16}\./;
 
@@ -106,7 +110,9 @@ export class TextRedactor {
     }
     if (source.length < cfg.minLength) return null;
     // Reused: the nested scans (decoded text, base64 JSON) take their own features.
-    let f = textFeatures(source, this.features);
+    // Strings of 10+ characters nearly always need the keyword pass too (collect's gates): it runs
+    // in the same pass as the features then.
+    let f = cfg.provider !== null && source.length >= KEYWORDS_WITH_FEATURES ? cfg.provider.features(source, this.features) : textFeatures(source, this.features);
     // Full-width and other Unicode forms are scanned folded to ASCII (same offsets); the
     // original text is what gets rebuilt around the hits.
     const original = source;
@@ -141,7 +147,9 @@ export class TextRedactor {
     const { cfg } = this;
     // Fast path for words and prose: without digits or @ : = + - _ only a letters-only
     // Bearer/Basic credential, a JWT or `password is …` could hide here, and those announce themselves.
-    if (f.plain && !open && (f.length < 10 || (!PLAIN_SUSPECT_RE.test(source) && !(f.length >= 30 && LONG_DOTTED_WORD_RE.test(source))))) return null;
+    // (The keyword bits, when the features pass found them, hold every literal of PLAIN_SUSPECT_RE, case folded.)
+    const kw = (f as Features).keywordBits;
+    if (f.plain && !open && (f.length < 10 || (!((kw < 0 || (kw & PLAIN_SUSPECT_BITS) !== 0) && PLAIN_SUSPECT_RE.test(source)) && !(f.length >= 30 && LONG_DOTTED_WORD_RE.test(source))))) return null;
 
     // Each family runs only when the features say it can match (see each rule's `applies`):
     // prefixed tokens need ≥ 14 chars, URL passwords ':' and '@', connection strings '='.
@@ -150,7 +158,7 @@ export class TextRedactor {
     const provider = cfg.provider !== null && f.length >= 16 && (open || !f.plain || (f.length >= 30 && LONG_DOTTED_WORD_RE.test(source)));
     const wantsTrigger = !open && f.upperDigitRun < 20 && (f.length >= 14 || f.equals || (f.colon && f.at));
     const wantsProse = cfg.keyRulesInText && f.length >= 10;
-    const lits = cfg.provider !== null && (provider || wantsTrigger || wantsProse) ? cfg.provider.literals(source) : -1;
+    const lits = cfg.provider !== null && (provider || wantsTrigger || wantsProse) ? (kw >= 0 ? kw : cfg.provider.literals(source)) : -1;
     (f as Features).lits = lits; // the national-id rows read their context-word bit from it
     // Each family runs only when the features say it can match (see each rule's `applies`):
     // prefixed tokens need ≥ 14 chars, URL passwords ':' and '@', connection strings '='.

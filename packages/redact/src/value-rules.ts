@@ -21,6 +21,7 @@ import {
   scanNationalIds,
 } from './rules/national-ids';
 import { LIT_ID_CONTEXT } from './trigger-literals';
+import { COLUMN, HAS_OUTPUT, type KeywordIndex, WIDTH } from './rules/keyword-index';
 
 /** Facts about a string computed in one pass, used to skip rules that cannot match. */
 export interface TextFeatures {
@@ -124,16 +125,17 @@ export class Features implements TextFeatures {
   fold = false;
   nonAscii = false;
   lits = -1;
+  /** The keyword pass's flag bits when textFeaturesAndKeywords computed these features, else -1. */
+  keywordBits = -1;
 }
 
 /**
- * Features in one pass. Runs of lower-case letters and of digits are stepped over in a tight inner
- * loop and applied to the run counters at once: inside such a run every counter only grows (or
- * stays reset), and the checks that look at neighbours (group counts, ID shapes, an IBAN start)
- * can only fire at a run's first or second digit. The run features are kept only when there are
- * enough digits or capitals for a run-based rule (else 0), as the two-pass version did; it is kept
- * as the reference this pass is tested equal to (test/fixtures/reference-features.ts).
- * Written into `out` when given (a reused object), else into a new one.
+ * Features in two steps: a light pass (counts and separators; most strings stop there) and, only
+ * when there are enough digits or capitals for a run-based rule, the run measurement. The run
+ * measurement steps over runs of lower-case letters, prose and digits in tight inner loops
+ * (measureRuns); the two-pass version it replaced is kept as the reference it is tested equal to
+ * (test/fixtures/reference-features.ts). Written into `out` when given (a reused object), else
+ * into a new one.
  */
 export function textFeatures(text: string, out: Features = new Features()): TextFeatures {
   let digits = 0;
@@ -142,6 +144,129 @@ export function textFeatures(text: string, out: Features = new Features()): Text
   let flags = 0;
   let fold = false;
   let nonAscii = false;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    const k = CHAR_KIND[c]!;
+    if (k === K_LOWER || k === K_PLAIN) continue;
+    if (k === K_DIGIT) digits++;
+    else if (k === K_UPPER) upper++;
+    else {
+      other++;
+      if (c < 128) {
+        flags |= OTHER_FLAG[c]!;
+        if (c === 45 && i > 0) {
+          const p = text.charCodeAt(i - 1);
+          if (p === 45) flags |= F_DOUBLE_DASH;
+          else if (p === 32) flags |= F_SPACE_DASH;
+        }
+      } else {
+        nonAscii = true;
+        if (FOLD[c] !== 0) fold = true;
+      }
+    }
+  }
+  out.keywordBits = -1;
+  return finishFeatures(text, out, digits, upper, other, flags, fold, nonAscii);
+}
+
+/**
+ * textFeatures with the keyword pass (KeywordIndex.scan: its hits into `hits`, its flag bits into
+ * `out.keywordBits`) in the same light pass over the text: one read of each code unit instead of
+ * two. Tested equal to both (test/one-pass-features.test.ts). Returns the number of (keyword, end)
+ * pairs written.
+ */
+export function textFeaturesAndKeywords(text: string, out: Features, index: KeywordIndex, hits: Int32Array): number {
+  const { next, outputs, flagMasks } = index;
+  const maxHits = hits.length;
+  let state = 0;
+  let hitCount = 0;
+  let kwFlags = 0;
+  let digits = 0;
+  let upper = 0;
+  let other = 0;
+  let flags = 0;
+  let fold = false;
+  let nonAscii = false;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    state = next[(state & ~HAS_OUTPUT) + COLUMN[c]!]!;
+    if ((state & HAS_OUTPUT) !== 0) {
+      const at = (state - HAS_OUTPUT) / WIDTH;
+      kwFlags |= flagMasks[at]!;
+      const o = outputs[at] as readonly number[] | null;
+      if (o !== null) {
+        for (let h = 0; h < o.length && hitCount < maxHits; h++) {
+          hits[hitCount++] = o[h]!;
+          hits[hitCount++] = i + 1;
+        }
+      }
+    }
+    const k = CHAR_KIND[c]!;
+    if (k === K_LOWER || k === K_PLAIN) continue;
+    if (k === K_DIGIT) digits++;
+    else if (k === K_UPPER) upper++;
+    else {
+      other++;
+      if (c < 128) {
+        flags |= OTHER_FLAG[c]!;
+        if (c === 45 && i > 0) {
+          const p = text.charCodeAt(i - 1);
+          if (p === 45) flags |= F_DOUBLE_DASH;
+          else if (p === 32) flags |= F_SPACE_DASH;
+        }
+      } else {
+        nonAscii = true;
+        if (FOLD[c] !== 0) fold = true;
+      }
+    }
+  }
+  out.keywordBits = kwFlags;
+  finishFeatures(text, out, digits, upper, other, flags, fold, nonAscii);
+  return hitCount >> 1;
+}
+
+function finishFeatures(text: string, out: Features, digits: number, upper: number, other: number, flags: number, fold: boolean, nonAscii: boolean): Features {
+  out.fold = fold;
+  out.nonAscii = nonAscii;
+  out.lits = -1;
+  out.doubleDash = (flags & F_DOUBLE_DASH) !== 0;
+  out.spaceDash = (flags & F_SPACE_DASH) !== 0;
+  out.length = text.length;
+  out.digits = digits;
+  out.upper = upper;
+  out.at = (flags & F_AT) !== 0;
+  out.colon = (flags & F_COLON) !== 0;
+  out.equals = (flags & F_EQUALS) !== 0;
+  out.plus = (flags & F_PLUS) !== 0;
+  out.dash = (flags & F_DASH) !== 0;
+  out.percent = (flags & F_PERCENT) !== 0;
+  out.underscore = (flags & F_UNDERSCORE) !== 0;
+  out.plain = digits === 0 && other === 0;
+  // Cards and SSNs need ≥ 9 digits, phones 8, a Chilean RUT 7, AWS key ids 20 of [A-Z0-9], IBANs 2 capitals + 2 digits.
+  if (digits >= 7 || digits + upper >= 20 || (upper >= 2 && digits >= 2)) measureRuns(text, out);
+  else {
+    out.cardRun = 0;
+    out.phoneRun = 0;
+    out.upperDigitRun = 0;
+    out.idRun = 0;
+    out.pureRun = 0;
+    out.idGroups = 0;
+    out.idShape = 0;
+    out.ibanStart = false;
+  }
+  return out;
+}
+
+/**
+ * Digit and [A-Z0-9] runs. Runs of lower-case letters and of digits are applied to the counters
+ * at once: inside such a run every counter only grows (or stays reset), and the checks that look
+ * at neighbours (group counts, ID shapes, an IBAN start) can only fire at a run's first or second
+ * digit. Separator counters matter only while a digit run is open (a digit resets them), so prose
+ * with no run open is stepped over too.
+ */
+function measureRuns(text: string, out: Features): void {
   let cardRun = 0;
   let cardSep = 0;
   let maxCard = 0;
@@ -208,7 +333,6 @@ export function textFeatures(text: string, out: Features = new Features()): Text
       let j = i + 1;
       while (j < n && CHAR_KIND[text.charCodeAt(j)] === K_DIGIT) j++;
       const len = j - i;
-      digits += len;
       // What the first digit of a run decides.
       if (idRun === 0) groups = 1;
       else if (idSep === 1) groups++;
@@ -249,26 +373,11 @@ export function textFeatures(text: string, out: Features = new Features()): Text
       continue;
     }
     if (k === K_UPPER) {
-      upper++;
       if (++udRun > maxUd) maxUd = udRun;
       cardRun = 0;
       phoneRun = 0;
       idRun = 0;
     } else {
-      if (k === K_OTHER) {
-        other++;
-        if (c < 128) {
-          flags |= OTHER_FLAG[c]!;
-          if (c === 45 && i > 0) {
-            const p = text.charCodeAt(i - 1);
-            if (p === 45) flags |= F_DOUBLE_DASH;
-            else if (p === 32) flags |= F_SPACE_DASH;
-          }
-        } else {
-          nonAscii = true;
-          if (FOLD[c] !== 0) fold = true;
-        }
-      }
       udRun = 0;
       if ((c === 32 || c === 45 || c === 46 || c === 47) && idSep === 0) idSep = 1;
       else idRun = 0;
@@ -283,43 +392,14 @@ export function textFeatures(text: string, out: Features = new Features()): Text
     c1 = c;
     i++;
   }
-  out.fold = fold;
-  out.nonAscii = nonAscii;
-  out.lits = -1;
-  out.doubleDash = (flags & F_DOUBLE_DASH) !== 0;
-  out.spaceDash = (flags & F_SPACE_DASH) !== 0;
-  out.length = n;
-  out.digits = digits;
-  out.upper = upper;
-  out.at = (flags & F_AT) !== 0;
-  out.colon = (flags & F_COLON) !== 0;
-  out.equals = (flags & F_EQUALS) !== 0;
-  out.plus = (flags & F_PLUS) !== 0;
-  out.dash = (flags & F_DASH) !== 0;
-  out.percent = (flags & F_PERCENT) !== 0;
-  out.underscore = (flags & F_UNDERSCORE) !== 0;
-  out.plain = digits === 0 && other === 0;
-  // Cards and SSNs need ≥ 9 digits, phones 8, a Chilean RUT 7, AWS key ids 20 of [A-Z0-9], IBANs 2 capitals + 2 digits.
-  if (digits >= 7 || digits + upper >= 20 || (upper >= 2 && digits >= 2)) {
-    out.pureRun = maxPure;
-    out.idGroups = maxGroups;
-    out.idShape = shape;
-    out.cardRun = maxCard;
-    out.phoneRun = maxPhone;
-    out.upperDigitRun = maxUd;
-    out.idRun = maxId;
-    out.ibanStart = ibanStart;
-  } else {
-    out.cardRun = 0;
-    out.phoneRun = 0;
-    out.upperDigitRun = 0;
-    out.idRun = 0;
-    out.pureRun = 0;
-    out.idGroups = 0;
-    out.idShape = 0;
-    out.ibanStart = false;
-  }
-  return out;
+  out.pureRun = maxPure;
+  out.idGroups = maxGroups;
+  out.idShape = shape;
+  out.cardRun = maxCard;
+  out.phoneRun = maxPhone;
+  out.upperDigitRun = maxUd;
+  out.idRun = maxId;
+  out.ibanStart = ibanStart;
 }
 
 /** ID_SHAPE_GROUPS_* bit for the last three digit groups of a run (`groups` of them so far), or 0. */

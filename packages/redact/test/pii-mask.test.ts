@@ -1,9 +1,11 @@
 /**
  * builtinPiiMask restates the `applies` of each built-in personal-data rule so the text redactor
  * asks once instead of calling seven rule objects. Bit i must equal BUILTIN_PII_RULES[i].applies on
- * every text, or a rule would run where it did not (or be skipped where it ran).
+ * every text, or a rule would run where it did not (or be skipped where it ran). The national-id row
+ * prefilter, as bit sets (candidateRows), must let through exactly the rows rowMayMatch does.
  */
 import { describe, expect, it } from 'vitest';
+import { type IdGate, NATIONAL_ID_RULES, NO_ID_GATE, candidateRows, rowMayMatch } from '../src/rules/national-ids';
 import { BUILTIN_PII_RULES, builtinPiiMask, textFeatures } from '../src/value-rules';
 import { generatedCorpus, lookAlikeCorpus } from './fixtures/generated-corpus';
 import { prng } from './fixtures/sampling';
@@ -51,5 +53,38 @@ describe('builtinPiiMask', () => {
   it('control: a mask with one condition loosened is caught', () => {
     const loose = (t: string) => builtinPiiMask(textFeatures(t), t) | (textFeatures(t).phoneRun >= 7 ? 32 : 0);
     expect(texts().filter((t) => loose(t) !== maskByRules(t)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('national-id candidate rows (rowMayMatch as bit sets)', () => {
+  const viaRows = (g: IdGate) => NATIONAL_ID_RULES.map((r) => rowMayMatch(r, g));
+  const viaMask = (g: IdGate, rows = candidateRows(g)) => NATIONAL_ID_RULES.map((_, r) => (rows[r >> 5]! & (1 << (r & 31))) !== 0);
+
+  it('equals rowMayMatch on 50,000 random gates, the features of the corpus and the exhaustive gate', () => {
+    const rnd = prng(Number(process.env.SEED ?? 97));
+    const gates: IdGate[] = [NO_ID_GATE];
+    for (let n = 0; n < 50_000; n++) {
+      const v = () => Math.floor(rnd() * 22);
+      gates.push({ run: v(), upper: v(), pure: v(), groups: Math.floor(rnd() * 7), digits: v(), shape: Math.floor(rnd() * 64) });
+    }
+    for (const t of texts()) {
+      const f = textFeatures(t);
+      gates.push({ run: Math.max(f.cardRun, f.idRun), upper: f.upper, pure: f.pureRun, groups: f.idGroups, digits: f.digits, shape: f.idShape });
+    }
+    let passed = 0;
+    for (const g of gates) {
+      const a = viaMask(g);
+      const b = viaRows(g);
+      if (a.some((x, i) => x !== b[i])) expect.fail(`rows differ for ${JSON.stringify(g)}`);
+      passed += a.filter(Boolean).length;
+    }
+    expect(passed).toBeGreaterThan(gates.length); // rows were let through, not only refused
+  });
+
+  it('control: a bit set missing one row is caught', () => {
+    const g = NO_ID_GATE;
+    const rows = candidateRows(g).slice();
+    rows[0] &= ~1;
+    expect(viaMask(g, rows)).not.toEqual(viaRows(g));
   });
 });

@@ -9,7 +9,7 @@
  * Column of every UTF-16 code unit in the transition table; 0 = "not a keyword character" (every
  * state's column 0 leads back to the root). A full 64 K table: one lookup per character, no branch.
  */
-const COLUMN = new Uint8Array(65536);
+export const COLUMN = new Uint8Array(65536);
 {
   let col = 1;
   for (let c = 0x21; c < 0x7f; c++) {
@@ -19,14 +19,14 @@ const COLUMN = new Uint8Array(65536);
   for (let c = 65; c <= 90; c++) COLUMN[c] = COLUMN[c + 32]!;
   COLUMN[32] = col++; // space: keywords may hold one (`kind: secret` does not, `api key` may)
 }
-const WIDTH = 96;
+export const WIDTH = 96;
 /** 1 for ASCII letters and digits (indexed by code unit, up to 'z'). */
 const ALNUM = new Uint8Array(123);
 for (let c = 48; c <= 57; c++) ALNUM[c] = 1;
 for (let c = 65; c <= 90; c++) ALNUM[c] = 1;
 for (let c = 97; c <= 122; c++) ALNUM[c] = 1;
 /** Set in a transition's target when keywords end at that state (targets are multiples of WIDTH, so bit 0 is free). */
-const HAS_OUTPUT = 1;
+export const HAS_OUTPUT = 1;
 
 export interface KeywordHit {
   /** Index of the keyword in the list given to the index. */
@@ -40,11 +40,11 @@ export class KeywordIndex {
    * next[state * WIDTH + column] = target state * WIDTH, | HAS_OUTPUT when keywords end there (goto
    * with failure links already followed): the scan adds a column to it without a multiplication.
    */
-  private readonly next: Int32Array;
+  readonly next: Int32Array;
   /** Keywords ending at a state, including through failure links; null when none. */
-  private readonly outputs: (readonly number[] | null)[];
+  readonly outputs: (readonly number[] | null)[];
   /** OR of the flag bits of the flag words ending at a state (through failure links too). */
-  private readonly flagMasks: Int32Array;
+  readonly flagMasks: Int32Array;
   readonly keywords: readonly string[];
   /** Flag bits of the flag words the last scan() saw (all of them: a full hit buffer does not stop it). */
   flags = 0;

@@ -399,6 +399,53 @@ const ROW_PURE = Int32Array.from(NATIONAL_ID_RULES, (r) => r.pure ?? 0);
 const ROW_GROUPS = Int32Array.from(NATIONAL_ID_RULES, (r) => r.groups ?? 0);
 const ROW_SHAPE = Int32Array.from(NATIONAL_ID_RULES, (r) => r.shape ?? 0);
 const ROW_DIGITS = Int32Array.from(NATIONAL_ID_RULES, (r) => r.digits ?? 0);
+/**
+ * The row prefilter as bit sets: for each criterion, the rows a value lets through (rows whose
+ * threshold is at most the value), so one AND of six look-ups replaces a loop over every row.
+ * Values at or above a criterion's largest threshold let every row through. Bit r of word r >> 5.
+ */
+const ROWS = NATIONAL_ID_RULES.length;
+const WORDS = (ROWS + 31) >> 5;
+function thresholdMasks(thresholds: Int32Array): Int32Array[] {
+  let max = 0;
+  for (const t of thresholds) max = Math.max(max, t);
+  const out: Int32Array[] = [];
+  for (let v = 0; v <= max; v++) {
+    const m = new Int32Array(WORDS);
+    for (let r = 0; r < ROWS; r++) if (thresholds[r]! <= v) m[r >> 5] = m[r >> 5]! | (1 << (r & 31));
+    out.push(m);
+  }
+  return out;
+}
+const MASK_RUN = thresholdMasks(ROW_RUN);
+const MASK_UPPER = thresholdMasks(ROW_UPPER);
+const MASK_PURE = thresholdMasks(ROW_PURE);
+const MASK_GROUPS = thresholdMasks(ROW_GROUPS);
+const MASK_DIGITS = thresholdMasks(ROW_DIGITS);
+/** Rows whose shape bits are all in the index (ID_SHAPE_* are six bits). */
+const MASK_SHAPE: Int32Array[] = Array.from({ length: 64 }, (_, shape) => {
+  const m = new Int32Array(WORDS);
+  for (let r = 0; r < ROWS; r++) if ((shape & ROW_SHAPE[r]!) === ROW_SHAPE[r]!) m[r >> 5] = m[r >> 5]! | (1 << (r & 31));
+  return m;
+});
+const maskAt = (masks: readonly Int32Array[], v: number): Int32Array => masks[v < masks.length ? v : masks.length - 1]!;
+
+/**
+ * The rows rowMayMatch lets through for a gate, as bit sets (word w holds rows 32w…32w+31); written
+ * into `out`. Test/fast-paths checks it against rowMayMatch.
+ */
+export function candidateRows(g: IdGate, out: Int32Array = new Int32Array(WORDS)): Int32Array {
+  const run = maskAt(MASK_RUN, g.run);
+  const upper = maskAt(MASK_UPPER, g.upper);
+  const pure = maskAt(MASK_PURE, g.pure);
+  const groups = maskAt(MASK_GROUPS, g.groups);
+  const digits = maskAt(MASK_DIGITS, g.digits);
+  const shape = MASK_SHAPE[g.shape & 63]!;
+  for (let w = 0; w < WORDS; w++) out[w] = run[w]! & upper[w]! & pure[w]! & groups[w]! & digits[w]! & shape[w]!;
+  return out;
+}
+const CANDIDATES = new Int32Array(WORDS);
+
 /** The ASCII context words (the others are found through a non-ASCII check). */
 export const ID_CONTEXT_WORDS: readonly string[] = [...new Set(NATIONAL_ID_RULES.flatMap((r) => r.context ?? []).filter((w) => /^[\x21-\x7e ]+$/.test(w)))];
 const CONTEXT_INDEX = new KeywordIndex(ID_CONTEXT_WORDS);
@@ -458,25 +505,38 @@ export function rowMayMatch(rule: NationalIdRule, g: IdGate): boolean {
  * occurs in the string at all; lettered rows only when the string has capitals.
  */
 export function scanNationalIds(text: string, g: IdGate, emit: (start: number, end: number, type: string) => void): void {
-  let lower: string | null = null;
-  let anyContext: boolean | undefined;
-  const { run, upper, pure, groups, digits, shape } = g;
-  for (let r = 0; r < COMPILED.length; r++) {
-    // rowMayMatch, unrolled over the typed arrays.
-    if (ROW_RUN[r]! > run || ROW_UPPER[r]! > upper || ROW_PURE[r]! > pure || ROW_GROUPS[r]! > groups || ROW_DIGITS[r]! > digits || (shape & ROW_SHAPE[r]!) !== ROW_SHAPE[r]!) continue;
-    const { rule, re } = COMPILED[r]!;
-    if (rule.context !== undefined) {
-      // One pass for all context words first: most strings hold none.
-      if (!(anyContext ??= g.context ?? mayHoldContextWord(text))) continue;
-      lower ??= text.toLowerCase();
-      if (!contextBefore(lower, 0, lower.length, rule.context)) continue;
+  ctx.lower = null;
+  ctx.anyContext = undefined;
+  // rowMayMatch for every row at once (candidateRows), then the rows it lets through, in table order.
+  const candidates = candidateRows(g, CANDIDATES);
+  for (let w = 0; w < WORDS; w++) {
+    for (let bits = candidates[w]!; bits !== 0; bits &= bits - 1) {
+      const r = (w << 5) + 31 - Math.clz32(bits & -bits);
+      scanRow(r, text, g, emit, ctx);
     }
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      const id = m[0];
-      if (!rule.validate(id)) continue;
-      if (rule.context !== undefined && !contextBefore(lower!, Math.max(0, m.index - CONTEXT_WINDOW), m.index, rule.context)) continue;
-      emit(m.index, m.index + id.length, rule.type);
-    }
+  }
+}
+
+/** Context state shared by the rows of one scanNationalIds call. */
+interface RowContext {
+  lower: string | null;
+  anyContext: boolean | undefined;
+}
+const ctx: RowContext = { lower: null, anyContext: undefined };
+
+function scanRow(r: number, text: string, g: IdGate, emit: (start: number, end: number, type: string) => void, c: RowContext): void {
+  const { rule, re } = COMPILED[r]!;
+  if (rule.context !== undefined) {
+    // One pass for all context words first: most strings hold none.
+    if (!(c.anyContext ??= g.context ?? mayHoldContextWord(text))) return;
+    c.lower ??= text.toLowerCase();
+    if (!contextBefore(c.lower, 0, c.lower.length, rule.context)) return;
+  }
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const id = m[0];
+    if (!rule.validate(id)) continue;
+    if (rule.context !== undefined && !contextBefore(c.lower!, Math.max(0, m.index - CONTEXT_WINDOW), m.index, rule.context)) continue;
+    emit(m.index, m.index + id.length, rule.type);
   }
 }

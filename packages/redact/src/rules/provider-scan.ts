@@ -5,7 +5,7 @@
  * on its own, so the cost is one pass plus a bounded amount of work per keyword hit.
  */
 import { shannonEntropy } from '../checksums';
-import type { Emit, ValueRule } from '../value-rules';
+import { type Emit, type Features, type TextFeatures, type ValueRule, textFeaturesAndKeywords } from '../value-rules';
 import { LIT_ID_CONTEXT, TRIGGER_LITERALS } from '../trigger-literals';
 import { ID_CONTEXT_WORDS } from './national-ids';
 import { KeywordIndex } from './keyword-index';
@@ -81,6 +81,16 @@ export class ProviderScanner {
     this.hitCount = this.index.scan(text, this.hits);
     this.hitsOf = text;
     return this.index.flags;
+  }
+
+  /**
+   * The text's features and the keyword pass in one pass (textFeaturesAndKeywords): the hits are kept
+   * for scan() as literals() keeps them, the flag bits go to `out.keywordBits`.
+   */
+  features(text: string, out: Features): TextFeatures {
+    this.hitCount = textFeaturesAndKeywords(text, out, this.index, this.hits);
+    this.hitsOf = text;
+    return out;
   }
 
   get size(): number {
@@ -179,6 +189,8 @@ export class ProviderScanner {
 export interface ProviderValueRule extends ValueRule {
   /** Runs the keyword pass over `text` (kept for a scan of the same string) and returns its trigger literal bits. */
   literals(text: string): number;
+  /** textFeatures with the keyword pass in the same pass (its bits in `out.keywordBits`, its hits kept for a scan). */
+  features(text: string, out: Features): TextFeatures;
 }
 
 /** The provider table as one value rule (its types are every row's type). */
@@ -186,6 +198,7 @@ export function providerRule(disabled: ReadonlySet<string>): ProviderValueRule {
   const scanner = new ProviderScanner(PROVIDER_RULES, disabled);
   return {
     literals: (text: string) => scanner.literals(text),
+    features: (text: string, out: Features) => scanner.features(text, out),
     types: PROVIDER_RULE_TYPES,
     // No provider format is shorter than 16 characters; the text redactor gates plain prose (its `provider` condition).
     applies: (f) => f.length >= MIN_TOKEN_TEXT,
