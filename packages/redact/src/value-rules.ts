@@ -171,12 +171,9 @@ export function textFeatures(text: string, out: Features = new Features()): Text
 }
 
 /**
- * textFeatures and the keyword pass (KeywordIndex.scan: its hits into `hits`, its flag bits into
- * `out.keywordBits`) in one pass over the text, the runs measured in the same pass (the automaton
- * reads every code unit anyway, so measuring the runs there costs less than a second pass, and
- * the strings this is used for, 10+ characters, mostly need the runs). The same steps as
- * textFeatures' light pass and measureRuns together; tested equal to the two-pass reference and
- * to KeywordIndex.scan (test/one-pass-features.test.ts). Returns the number of (keyword, end)
+ * textFeatures with the keyword pass (KeywordIndex.scan: its hits into `hits`, its flag bits into
+ * `out.keywordBits`) in the same light pass over the text: one read of each code unit instead of
+ * two. Tested equal to both (test/one-pass-features.test.ts). Returns the number of (keyword, end)
  * pairs written.
  */
 export function textFeaturesAndKeywords(text: string, out: Features, index: KeywordIndex, hits: Int32Array): number {
@@ -191,141 +188,9 @@ export function textFeaturesAndKeywords(text: string, out: Features, index: Keyw
   let flags = 0;
   let fold = false;
   let nonAscii = false;
-  let cardRun = 0;
-  let cardSep = 0;
-  let maxCard = 0;
-  let phoneRun = 0;
-  let phoneSep = 0;
-  let maxPhone = 0;
-  let udRun = 0;
-  let maxUd = 0;
-  let idRun = 0;
-  let idSep = 0;
-  let maxId = 0;
-  let ibanStart = false;
-  let maxPure = 0;
-  let groups = 0;
-  let maxGroups = 0;
-  /** Lengths of the two digit groups before the current one (valid while `groups` counts them in one run). */
-  let g1 = 0;
-  let g2 = 0;
-  /** The digit run just before the non-digit at sepAt (for ID shapes). */
-  let runBeforeSep = 0;
-  let sepAt = -2;
-  let sepChar = 0;
-  let shape = 0;
-  /** The previous code unit and the kinds of the three before (k1 is the previous one's). */
-  let c1 = 0;
-  let k1 = 0;
-  let k2 = 0;
-  let k3 = 0;
   const n = text.length;
-  let i = 0;
-  while (i < n) {
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    const k = CHAR_KIND[c]!;
-    // Lower case and sentence punctuation with no digit run open: they only close runs (a digit run
-    // open before a separator needs that separator counted, below). Stepped over in one loop.
-    if (k === K_LOWER || (k === K_PLAIN && (idRun | cardRun | phoneRun) === 0)) {
-      let j = i;
-      while (j < n) {
-        const cj = text.charCodeAt(j);
-        const kj = CHAR_KIND[cj]!;
-        if (kj !== K_LOWER && kj !== K_PLAIN) break;
-        state = next[(state & ~HAS_OUTPUT) + COLUMN[cj]!]!;
-        if ((state & HAS_OUTPUT) !== 0) {
-          const at = (state - HAS_OUTPUT) / WIDTH;
-          kwFlags |= flagMasks[at]!;
-          const o = outputs[at] as readonly number[] | null;
-          if (o !== null) {
-            for (let h = 0; h < o.length && hitCount < maxHits; h++) {
-              hits[hitCount++] = o[h]!;
-              hits[hitCount++] = j + 1;
-            }
-          }
-        }
-        j++;
-      }
-      udRun = 0;
-      cardRun = 0;
-      phoneRun = 0;
-      idRun = 0;
-      const len = j - i;
-      if (len >= 3) {
-        k3 = CHAR_KIND[text.charCodeAt(j - 3)]!;
-        k2 = CHAR_KIND[text.charCodeAt(j - 2)]!;
-      } else if (len === 2) {
-        k3 = k1;
-        k2 = k;
-      } else {
-        k3 = k2;
-        k2 = k1;
-      }
-      c1 = text.charCodeAt(j - 1);
-      k1 = CHAR_KIND[c1]!;
-      i = j;
-      continue;
-    }
-    if (k === K_DIGIT) {
-      let j = i;
-      while (j < n) {
-        const cj = text.charCodeAt(j);
-        if (CHAR_KIND[cj] !== K_DIGIT) break;
-        state = next[(state & ~HAS_OUTPUT) + COLUMN[cj]!]!;
-        if ((state & HAS_OUTPUT) !== 0) {
-          const at = (state - HAS_OUTPUT) / WIDTH;
-          kwFlags |= flagMasks[at]!;
-          const o = outputs[at] as readonly number[] | null;
-          if (o !== null) {
-            for (let h = 0; h < o.length && hitCount < maxHits; h++) {
-              hits[hitCount++] = o[h]!;
-              hits[hitCount++] = j + 1;
-            }
-          }
-        }
-        j++;
-      }
-      const len = j - i;
-      digits += len;
-      // What the first digit of a run decides.
-      if (idRun === 0) groups = 1;
-      else if (idSep === 1) groups++;
-      if (groups > maxGroups) maxGroups = groups;
-      if (len > maxPure) maxPure = len;
-      if (sepAt === i - 1 && i > 0) {
-        if (runBeforeSep >= 6) shape |= ID_SHAPE_SIX_SEP_DIGIT;
-        if (sepChar === 46 && runBeforeSep >= 1) shape |= ID_SHAPE_DOT_DIGIT;
-      }
-      if ((k1 === K_UPPER && k2 === K_UPPER) || (c1 === 32 && k2 === K_UPPER && k3 === K_UPPER)) shape |= ID_SHAPE_CAP_PAIR_DIGIT;
-      // The second digit after two letters: an IBAN start.
-      if (len >= 2 && (k1 === K_UPPER || k1 === K_LOWER) && (k2 === K_UPPER || k2 === K_LOWER)) ibanStart = true;
-      idRun += len;
-      if (idRun > maxId) maxId = idRun;
-      idSep = 0;
-      cardRun += len;
-      if (cardRun > maxCard) maxCard = cardRun;
-      cardSep = 0;
-      phoneRun += len;
-      if (phoneRun > maxPhone) maxPhone = phoneRun;
-      phoneSep = 0;
-      udRun += len;
-      if (udRun > maxUd) maxUd = udRun;
-      // The run ends: its group closes.
-      shape |= groupTriple(g2, g1, len, groups);
-      if (j < n) {
-        g2 = g1;
-        g1 = len;
-        runBeforeSep = len;
-        sepAt = j;
-        sepChar = text.charCodeAt(j);
-      }
-      k3 = len >= 3 ? K_DIGIT : len === 2 ? k1 : k2;
-      k2 = len >= 2 ? K_DIGIT : k1;
-      k1 = K_DIGIT;
-      c1 = text.charCodeAt(j - 1);
-      i = j;
-      continue;
-    }
     state = next[(state & ~HAS_OUTPUT) + COLUMN[c]!]!;
     if ((state & HAS_OUTPUT) !== 0) {
       const at = (state - HAS_OUTPUT) / WIDTH;
@@ -338,78 +203,27 @@ export function textFeaturesAndKeywords(text: string, out: Features, index: Keyw
         }
       }
     }
-    if (k === K_UPPER) {
-      upper++;
-      if (++udRun > maxUd) maxUd = udRun;
-      cardRun = 0;
-      phoneRun = 0;
-      idRun = 0;
-    } else {
-      if (k === K_OTHER) {
-        other++;
-        if (c < 128) {
-          flags |= OTHER_FLAG[c]!;
-          if (c === 45 && i > 0) {
-            const p = text.charCodeAt(i - 1);
-            if (p === 45) flags |= F_DOUBLE_DASH;
-            else if (p === 32) flags |= F_SPACE_DASH;
-          }
-        } else {
-          nonAscii = true;
-          if (FOLD[c] !== 0) fold = true;
+    const k = CHAR_KIND[c]!;
+    if (k === K_LOWER || k === K_PLAIN) continue;
+    if (k === K_DIGIT) digits++;
+    else if (k === K_UPPER) upper++;
+    else {
+      other++;
+      if (c < 128) {
+        flags |= OTHER_FLAG[c]!;
+        if (c === 45 && i > 0) {
+          const p = text.charCodeAt(i - 1);
+          if (p === 45) flags |= F_DOUBLE_DASH;
+          else if (p === 32) flags |= F_SPACE_DASH;
         }
+      } else {
+        nonAscii = true;
+        if (FOLD[c] !== 0) fold = true;
       }
-      udRun = 0;
-      if ((c === 32 || c === 45 || c === 46 || c === 47) && idSep === 0) idSep = 1;
-      else idRun = 0;
-      if ((c === 32 || c === 45) && cardSep === 0) cardSep = 1;
-      else cardRun = 0;
-      if ((c === 32 || c === 45 || c === 46 || c === 40 || c === 41) && phoneSep < 2) phoneSep++;
-      else phoneRun = 0;
     }
-    k3 = k2;
-    k2 = k1;
-    k1 = k;
-    c1 = c;
-    i++;
   }
-  out.fold = fold;
-  out.nonAscii = nonAscii;
-  out.lits = -1;
   out.keywordBits = kwFlags;
-  out.doubleDash = (flags & F_DOUBLE_DASH) !== 0;
-  out.spaceDash = (flags & F_SPACE_DASH) !== 0;
-  out.length = n;
-  out.digits = digits;
-  out.upper = upper;
-  out.at = (flags & F_AT) !== 0;
-  out.colon = (flags & F_COLON) !== 0;
-  out.equals = (flags & F_EQUALS) !== 0;
-  out.plus = (flags & F_PLUS) !== 0;
-  out.dash = (flags & F_DASH) !== 0;
-  out.percent = (flags & F_PERCENT) !== 0;
-  out.underscore = (flags & F_UNDERSCORE) !== 0;
-  out.plain = digits === 0 && other === 0;
-  // Cards and SSNs need ≥ 9 digits, phones 8, a Chilean RUT 7, AWS key ids 20 of [A-Z0-9], IBANs 2 capitals + 2 digits.
-  if (digits >= 7 || digits + upper >= 20 || (upper >= 2 && digits >= 2)) {
-    out.pureRun = maxPure;
-    out.idGroups = maxGroups;
-    out.idShape = shape;
-    out.cardRun = maxCard;
-    out.phoneRun = maxPhone;
-    out.upperDigitRun = maxUd;
-    out.idRun = maxId;
-    out.ibanStart = ibanStart;
-  } else {
-    out.cardRun = 0;
-    out.phoneRun = 0;
-    out.upperDigitRun = 0;
-    out.idRun = 0;
-    out.pureRun = 0;
-    out.idGroups = 0;
-    out.idShape = 0;
-    out.ibanStart = false;
-  }
+  finishFeatures(text, out, digits, upper, other, flags, fold, nonAscii);
   return hitCount >> 1;
 }
 
