@@ -2,7 +2,7 @@
  * createRedactor: validates options once, then walks values with bounded depth, size and
  * array length, applying key rules to property names and value rules to every string.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import {
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_MCP_SESSION_ID,
@@ -81,7 +81,11 @@ class DefaultRedactor implements Redactor {
   private readonly text: TextRedactor;
   private readonly modes: ReadonlyMap<string, RedactionMode>;
   private readonly defaultMode: RedactionMode;
-  private readonly hmacKey: Buffer;
+  /**
+   * The HMAC key as a KeyObject, made once: Node 24's `createHmac` with a Buffer key costs ~11 µs (it
+   * builds a key object per call) against ~1.4 µs with a KeyObject, and every call hashes twice.
+   */
+  private readonly hmacKey: KeyObject;
   private readonly maxDepth: number;
   private readonly maxArrayLength: number;
   private readonly maxTotalBytes: number;
@@ -90,7 +94,7 @@ class DefaultRedactor implements Redactor {
   constructor(options: RedactorOptions | undefined, exhaustive = false) {
     const o = resolveOptions(options);
     this.keyId = o.keyId;
-    this.hmacKey = o.hmacKey;
+    this.hmacKey = createSecretKey(o.hmacKey);
     this.modes = o.modes;
     this.defaultMode = o.defaultMode;
     this.maxDepth = o.limits.maxDepth;
