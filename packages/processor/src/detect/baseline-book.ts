@@ -121,12 +121,23 @@ export class BaselineBook {
   }
 
   /**
-   * Writes changed entries; the caller wraps it in its transaction (the detector's commit)
-   * and calls flushed() after COMMIT. A rolled-back flush leaves everything marked changed.
+   * The rows of the changed entries (their JSON: most of a flush's work), made before the
+   * caller takes the write gate so its write transaction only runs the upserts (engine commit).
    */
-  flush(): void {
-    for (const entry of this.evicted.values()) this.write(entry);
-    for (const entry of this.dirty) if (!this.evicted.has(entry.key)) this.write(entry);
+  rows(): Array<Record<string, unknown>> {
+    const out: Array<Record<string, unknown>> = [];
+    for (const entry of this.evicted.values()) out.push(rowOf(entry));
+    for (const entry of this.dirty) if (!this.evicted.has(entry.key)) out.push(rowOf(entry));
+    return out;
+  }
+
+  /**
+   * Writes changed entries (`rows`: this book's rows() with nothing changed since); the caller
+   * wraps it in its transaction (the detector's commit) and calls flushed() after COMMIT. A
+   * rolled-back flush leaves everything marked changed.
+   */
+  flush(rows: ReadonlyArray<Record<string, unknown>> = this.rows()): void {
+    for (const row of rows) this.upsert.run(row);
   }
 
   flushed(): void {
@@ -134,18 +145,6 @@ export class BaselineBook {
     for (const entry of this.dirty) entry.dirty = false;
     this.evicted.clear();
     this.dirty.clear();
-  }
-
-  private write(entry: BaselineEntry): void {
-    this.upsert.run({
-      kind: entry.kind,
-      key: entry.key,
-      service: entry.service,
-      tool: entry.tool,
-      actor: entry.actor,
-      last_ms: entry.lastMs,
-      data: JSON.stringify(entry.toJSON()),
-    });
   }
 
   /** Every service with a baseline, for the silence rule after a restart. */
@@ -214,4 +213,16 @@ export class BaselineBook {
     this.mem.evictions = 0;
     this.db.exec('DELETE FROM detect_baselines');
   }
+}
+
+function rowOf(entry: BaselineEntry): Record<string, unknown> {
+  return {
+    kind: entry.kind,
+    key: entry.key,
+    service: entry.service,
+    tool: entry.tool,
+    actor: entry.actor,
+    last_ms: entry.lastMs,
+    data: JSON.stringify(entry.toJSON()),
+  };
 }

@@ -246,9 +246,11 @@ export function createDetector(opts: DetectorOptions): Detector {
       // IMMEDIATE: the sealer thread writes the same file over its own connection; a deferred
       // transaction that reads first could not upgrade to a write after it committed (SQLITE_BUSY).
       // Through the process's write gate when this connection has one (the detection thread's: store/write-gate.ts).
+      // The baselines' rows (their JSON) are made before the gate: the transaction only writes.
+      const rows = baselines.rows();
       gated(db, () =>
         db.transaction(() => {
-          baselines.flush();
+          baselines.flush(rows);
           alerts.flush();
           hook?.write();
         }).immediate(),

@@ -408,14 +408,44 @@ class SqliteStore implements SqliteAuditStore {
     inbox: InboxProgress,
   ): Promise<SealOutcome> {
     this.assertOpen();
-    return gated(this.db, () => this.db.transaction((): SealOutcome => {
+    const freshOf = (): { fresh: C[]; duplicates: number } => {
       let duplicates = 0;
       const fresh: C[] = [];
       for (const call of calls) {
         if (call.trace_id !== null && call.span_id !== null && this.hasCall(call.trace_id, call.span_id)) duplicates++;
         else fresh.push(call);
       }
-      const out = plan(fresh, this.head(), this.lastCheckpoint());
+      return { fresh, duplicates };
+    };
+    // The plan (canonical bodies, hashes: most of a seal's work) is made BEFORE the write gate,
+    // from a read snapshot: the write transaction then only checks that snapshot still holds
+    // (same head, same last checkpoint, no planned call sealed meanwhile) and inserts, so an
+    // inbox append (an acknowledgement) waits behind the INSERTs only. When the snapshot no
+    // longer holds (another connection wrote this file), the plan is made again inside, as before.
+    const snapshot = this.db.transaction(() => {
+      const { fresh, duplicates } = freshOf();
+      return { fresh, duplicates, head: this.head(), last: this.lastCheckpoint() };
+    }).deferred();
+    const early = { ...snapshot, out: plan(snapshot.fresh, snapshot.head, snapshot.last) };
+    return gated(this.db, () => this.db.transaction((): SealOutcome => {
+      const head = this.head();
+      const last = this.lastCheckpoint();
+      const holds =
+        head.seq === early.head.seq &&
+        head.hash === early.head.hash &&
+        (last?.seq ?? null) === (early.last?.seq ?? null) &&
+        (last?.hash ?? null) === (early.last?.hash ?? null) &&
+        early.fresh.every((c) => c.trace_id === null || c.span_id === null || !this.hasCall(c.trace_id, c.span_id));
+      let duplicates: number;
+      let out: SealPlan;
+      if (holds) {
+        duplicates = early.duplicates;
+        out = early.out;
+      } else {
+        const now = freshOf();
+        duplicates = now.duplicates;
+        out = plan(now.fresh, head, last);
+      }
       this.insertSealed(out.records);
       const checkpointed = out.checkpoint ? this.checkpointIn(out.checkpoint) : false;
       if (inbox.consumed.length > 0) this.inbox.consumeInbox.run(JSON.stringify(inbox.consumed));
