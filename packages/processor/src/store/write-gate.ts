@@ -10,10 +10,14 @@
  * before BEGIN and gives it back after COMMIT, the next writer is woken at once, and priority
  * writers (the inbox: every acknowledgement waits for it) go before the others. It only orders
  * writers inside the process; SQLite's own locking still decides correctness (another process,
- * or the receiving thread's connection, which never waits here). A writer waits at most
+ * or the receiving thread's connection, which never waits here). A lowered (background) thread
+ * holding the gate runs at its original priority meanwhile, where the process may raise it back
+ * (thread-priority.ts atBasePriority). A writer waits at most
  * MAX_WAIT_MS for the gate, then goes on to SQLite's lock as before. The gate is held only
  * across synchronous code (a better-sqlite3 transaction), never across an await.
  */
+
+import { atBasePriority } from '../thread-priority';
 
 /** [0] held (0/1), [1] priority writers waiting, [2] generation (bumped at every release). */
 const HELD = 0;
@@ -43,7 +47,8 @@ export function gated<T>(db: object, write: () => T): T {
   if (!a) return write();
   const held = acquire(a.word, a.priority);
   try {
-    return write();
+    // A background thread holding the gate runs at the receiving thread's priority meanwhile.
+    return held ? atBasePriority(write) : write();
   } finally {
     if (held) release(a.word);
   }

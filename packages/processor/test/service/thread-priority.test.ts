@@ -8,6 +8,19 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 
 const helper = path.resolve(__dirname, '../../dist/thread-priority.js');
+const gate = path.resolve(__dirname, '../../dist/store/write-gate.js');
+
+async function inWorker<T>(code: string): Promise<T> {
+  const worker = new Worker(code, { eval: true });
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
 
 describe.skipIf(process.platform !== 'linux')('thread priority', () => {
   it('a worker lowers itself; the main thread keeps its priority', async () => {
@@ -25,4 +38,33 @@ describe.skipIf(process.platform !== 'linux')('thread priority', () => {
     // Control: the lowering did not reach this thread.
     expect(os.getPriority()).toBe(before);
   });
+
+  // A lowered thread holding the write gate is a priority inversion (store/write-gate.ts): it
+  // runs its transaction at the priority it had before lowering itself, where that is permitted.
+  const gatedCode = (attach: boolean, denyRaise: boolean) => `const os = require('node:os'); const { parentPort } = require('node:worker_threads');
+    const g = require(${JSON.stringify(gate)}); const t = require(${JSON.stringify(helper)});
+    const db = {}; if (${attach}) g.attachWriteGate(db, g.createWriteGate(), { priority: false });
+    const start = os.getPriority(); t.lowerThisThread(5); const low = os.getPriority();
+    if (${denyRaise}) { const set = os.setPriority; os.setPriority = (...a) => { if (a[a.length - 1] < os.getPriority()) { const e = new Error('EACCES'); e.code = 'EACCES'; throw e; } return set(...a); }; }
+    const inside = g.gated(db, () => os.getPriority()); const after = os.getPriority();
+    let permitted = true; try { os.setPriority(start); os.setPriority(low); } catch { permitted = false; }
+    parentPort.postMessage({ start, low, inside, after, permitted });`;
+
+  it('a lowered thread runs its gated write transaction at its original priority, then is lowered again', async () => {
+    const r = await inWorker<{ start: number; low: number; inside: number; after: number; permitted: boolean }>(gatedCode(true, false));
+    expect(r.low).toBe(Math.min(19, r.start + 5));
+    expect(r.inside).toBe(r.permitted ? r.start : r.low);
+    expect(r.after).toBe(r.low);
+    // Control: a connection without a gate (no transaction to hurry) stays lowered inside.
+    const c = await inWorker<{ low: number; inside: number; after: number }>(gatedCode(false, false));
+    expect(c.inside).toBe(c.low);
+    expect(c.after).toBe(c.low);
+  });
+
+  it('where raising back is not permitted (no root or CAP_SYS_NICE) the write still runs, lowered', async () => {
+    const r = await inWorker<{ low: number; inside: number; after: number }>(gatedCode(true, true));
+    expect(r.inside).toBe(r.low);
+    expect(r.after).toBe(r.low);
+  });
 });
+
