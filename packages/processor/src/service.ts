@@ -23,6 +23,7 @@ import type { Alert, Detector, ToolDefinitionEvent } from './detect/types';
 import { createAuthenticator, credentialsFromConfig } from './http/auth';
 import { createReceiver } from './http/receiver';
 import { createGrpcReceiver } from './otlp/grpc-receiver';
+import { inflateBody } from './otlp/inflate';
 import { type ExportHandler, ingestExport } from './otlp/ingest';
 import { createPreparePool } from './otlp/prepare-pool';
 import { createLogger, type Logger } from './logger';
@@ -322,9 +323,15 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
           })
         : null;
     if (pool) opened.unshift(() => pool.close());
-    const exporter: ExportHandler = async (signal, format, body, emitter) => {
-      if (!pool || signal === 'metrics' || body.length < WORKER_MIN_BYTES) return ingestExport(ingest, signal, format, body, emitter);
-      const prepared = await pool.prepare(signal, format, body, emitter, clock());
+    // Compressed bodies of WORKER_MIN_BYTES or more arrive still compressed (compressedExportMinBytes below) and are inflated there too.
+    const exporter: ExportHandler = async (signal, format, body, emitter, encoding = 'identity') => {
+      if (encoding !== 'identity' && (!pool || signal === 'metrics')) {
+        body = inflateBody(body, encoding, config.receiver.max_body_bytes);
+        encoding = 'identity';
+      }
+      if (!pool || signal === 'metrics' || (encoding === 'identity' && body.length < WORKER_MIN_BYTES)) return ingestExport(ingest, signal, format, body, emitter);
+      const inflate = encoding === 'identity' ? undefined : { encoding, maxBytes: config.receiver.max_body_bytes };
+      const prepared = await pool.prepare(signal, format, body, emitter, clock(), inflate);
       toolDefinitions(prepared.toolDefinitions);
       return pipeline.ingestPrepared(prepared.drafts);
     };
@@ -376,6 +383,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       tls,
       sink: ingest,
       exporter,
+      compressedExportMinBytes: pool ? WORKER_MIN_BYTES : undefined,
       // Read-side routes: the console first, then the query API (which tries deps.routes first).
       api: async (req, res, url, ctx) => (await consoleRoutes(req, res, url)) || api(req, res, url, ctx),
       logger: logger.child({ component: 'receiver' }),

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import zlib from 'node:zlib';
+import { badCompressionMessage, type BodyEncoding, bodyTooLargeMessage } from '../otlp/inflate';
 import { ReceiverError } from './errors';
 
-export type ContentEncoding = 'identity' | 'gzip' | 'deflate';
+export type ContentEncoding = BodyEncoding;
 
 /** Maps a Content-Encoding header to a decoder; anything else is refused with 415 naming it. */
 export function parseContentEncoding(header: string | undefined): ContentEncoding {
@@ -18,6 +19,8 @@ export function parseContentEncoding(header: string | undefined): ContentEncodin
 
 export interface BodyResult {
   body: Buffer | null;
+  /** 'identity' when `body` is the decompressed body; the request's encoding when it holds the compressed bytes (keepCompressedFrom). */
+  encoding: ContentEncoding;
   error: ReceiverError | null;
   /** False when the client kept sending past the drain limit: answer, then close the connection. */
   drained: boolean;
@@ -28,6 +31,10 @@ export interface BodyResult {
  * compressed stream or the decompressed output passes `maxBytes` (a gzip bomb never allocates
  * more than the cap plus one zlib chunk). After an error it keeps reading and discarding up
  * to `maxBytes` more raw bytes, so a client still sending gets its answer on a live connection.
+ * With `keepCompressedFrom`, a compressed body whose compressed size reaches that many bytes is
+ * returned as received (still capped at `maxBytes`), with `encoding` set: the caller inflates it
+ * elsewhere (the ingest worker, otlp/inflate.ts), so this thread neither inflates it nor joins
+ * its inflated output. Smaller compressed bodies are inflated here as they stream.
  * Never throws.
  */
 export function readBody(
@@ -35,9 +42,13 @@ export function readBody(
   encoding: ContentEncoding,
   maxBytes: number,
   timeoutMs: number,
+  keepCompressedFrom?: number,
 ): Promise<BodyResult> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
+    // The compressed bytes, kept while they may still reach keepCompressedFrom.
+    const compressed: Buffer[] | null = encoding !== 'identity' && keepCompressedFrom !== undefined ? [] : null;
+    let keptCompressed = false;
     let size = 0;
     let raw = 0;
     let error: ReceiverError | null = null;
@@ -51,7 +62,7 @@ export function readBody(
         inflater = null;
       }
       error ??= new ReceiverError('MCPTRAIL_OTLP_REQUEST_TIMEOUT', `request body not received within ${timeoutMs} ms`);
-      settle({ body: null, error, drained: false });
+      settle({ body: null, encoding: 'identity', error, drained: false });
     }, timeoutMs);
     timer.unref();
     const settle = (result: BodyResult): void => {
@@ -66,17 +77,20 @@ export function readBody(
       if (!result.drained) req.pause();
       resolve(result);
     };
-    const tooLarge = (what: string): ReceiverError =>
-      new ReceiverError('MCPTRAIL_OTLP_BODY_TOO_LARGE', `request body ${what} exceeds the limit of ${maxBytes} bytes`);
-    const fail = (err: ReceiverError): void => {
-      if (error) return;
-      error = err;
-      chunks.length = 0;
+    const tooLarge = (what: string): ReceiverError => new ReceiverError('MCPTRAIL_OTLP_BODY_TOO_LARGE', bodyTooLargeMessage(what, maxBytes));
+    const stopInflating = (): void => {
       if (inflater) {
         inflater.removeAllListeners('data');
         inflater.destroy();
         inflater = null;
       }
+    };
+    const fail = (err: ReceiverError): void => {
+      if (error) return;
+      error = err;
+      chunks.length = 0;
+      if (compressed) compressed.length = 0;
+      stopInflating();
       if (req.readableEnded) finish();
       else req.resume();
     };
@@ -89,12 +103,25 @@ export function readBody(
       raw += chunk.length;
       if (error) {
         // Draining after an error: stop once the client has sent a second cap's worth.
-        if (raw > maxBytes * 2) settle({ body: null, error, drained: false });
+        if (raw > maxBytes * 2) settle({ body: null, encoding: 'identity', error, drained: false });
         return;
       }
       if (raw > maxBytes) {
         fail(tooLarge(encoding === 'identity' ? 'size' : 'size before decompression'));
         return;
+      }
+      if (compressed) {
+        compressed.push(chunk);
+        if (keptCompressed) return;
+        if (raw >= (keepCompressedFrom as number)) {
+          // Large enough to be inflated elsewhere: drop what was inflated so far, keep the compressed bytes.
+          keptCompressed = true;
+          chunks.length = 0;
+          size = 0;
+          stopInflating();
+          req.resume(); // in case it was paused waiting for the inflater's drain
+          return;
+        }
       }
       if (!inflater) {
         onOutput(chunk);
@@ -108,8 +135,10 @@ export function readBody(
       }
     };
     const finish = (): void => {
-      if (error) settle({ body: null, error, drained: true });
-      else settle({ body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size), error: null, drained: true });
+      if (error) settle({ body: null, encoding: 'identity', error, drained: true });
+      else if (keptCompressed && compressed)
+        settle({ body: compressed.length === 1 ? (compressed[0] as Buffer) : Buffer.concat(compressed, raw), encoding, error: null, drained: true });
+      else settle({ body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size), encoding: 'identity', error: null, drained: true });
     };
     const onEnd = (): void => {
       if (inflater && !error) inflater.end();
@@ -117,7 +146,7 @@ export function readBody(
     };
     const onError = (): void => {
       error ??= new ReceiverError('MCPTRAIL_OTLP_DECODE', 'the request body could not be read');
-      settle({ body: null, error, drained: false });
+      settle({ body: null, encoding: 'identity', error, drained: false });
     };
     const onAborted = (): void => {
       if (!req.complete) onError();
@@ -132,8 +161,7 @@ export function readBody(
       });
       z.on('error', (err: Error & { code?: string }) => {
         if (inflater !== z) return;
-        const reason = err.code === 'Z_BUF_ERROR' ? 'unexpected end of compressed data' : err.message;
-        fail(new ReceiverError('MCPTRAIL_OTLP_BAD_COMPRESSION', `invalid ${encoding} body: ${reason}`));
+        fail(new ReceiverError('MCPTRAIL_OTLP_BAD_COMPRESSION', badCompressionMessage(encoding as 'gzip' | 'deflate', err)));
       });
     }
     req.on('data', onData);

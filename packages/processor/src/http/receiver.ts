@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import type { OtlpFormat } from '../otlp/decode';
 import { CONTENT_TYPE, encodeExportResponse, encodeStatus, type OtlpSignal } from '../otlp/encode-response';
 import { OtlpDecodeError } from '../otlp/errors';
+import { type BodyEncoding, InflateError } from '../otlp/inflate';
 import { type ExportHandler, ingestExport } from '../otlp/ingest';
 import type { EmitterIdentity, IngestSink } from '../otlp/types';
 import { type Authenticator, bearerChallenge, clientCertCn, createAuthenticator, type Principal, requireRole } from './auth';
@@ -81,6 +82,13 @@ export interface ReceiverOptions {
   sink: IngestSink;
   /** Replaces decode-then-sink for each request (service.ts: large bodies go to the ingest worker). */
   exporter?: ExportHandler;
+  /**
+   * With `exporter`: gzip/deflate trace and log bodies of at least this many bytes (compressed) reach it
+   * still compressed, with their encoding, for it to inflate off this thread (capped at maxBodyBytes,
+   * throwing InflateError). Smaller ones, metrics, and everything without `exporter` are inflated here.
+   * @default never
+   */
+  compressedExportMinBytes?: number;
   /** Read-side routes (query API, console): see RouteHandler. */
   api?: RouteHandler;
   logger: Logger;
@@ -180,23 +188,31 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
     }
     let format: OtlpFormat;
     let body: Buffer;
+    let encoding: BodyEncoding;
     try {
       format = parseContentType(req.headers['content-type']);
-      const read = await readBody(req, parseContentEncoding(req.headers['content-encoding']), maxBodyBytes, requestMs);
+      const keepCompressedFrom = opts.exporter && signal !== 'metrics' ? opts.compressedExportMinBytes : undefined;
+      const read = await readBody(req, parseContentEncoding(req.headers['content-encoding']), maxBodyBytes, requestMs, keepCompressedFrom);
       if (read.error) {
         log.debug('request body refused', { signal, code: read.error.code, reason: read.error.message });
         return sendError(req, res, format, read.error, read.drained ? {} : { connection: 'close' }, true);
       }
       body = read.body as Buffer;
+      encoding = read.encoding;
     } catch (err) {
       if (err instanceof ReceiverError) return sendError(req, res, fallbackFormat, err);
       throw err;
     }
     try {
-      const { rejected, message } = await exportTo(signal, format, body, emitter);
+      const { rejected, message } = await exportTo(signal, format, body, emitter, encoding);
       if (rejected > 0) log.debug('items rejected', { signal, rejected, reason: message });
       send(res, 200, CONTENT_TYPE[format], encodeExportResponse(signal, format, rejected, message));
     } catch (err) {
+      if (err instanceof InflateError) {
+        // A compressed body inflated by the exporter: answered as the streaming path answers it.
+        log.debug('request body refused', { signal, code: err.code, reason: err.message });
+        return sendError(req, res, format, new ReceiverError(err.code, err.message), {}, true);
+      }
       if (err instanceof OtlpDecodeError) {
         log.debug('undecodable request', { signal, code: err.code, reason: err.message });
         return sendError(req, res, format, new ReceiverError(err.code, err.message), {}, true);

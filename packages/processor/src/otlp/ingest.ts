@@ -1,5 +1,6 @@
 import { decodeLogs, decodeTraces, type OtlpFormat } from './decode';
 import type { OtlpSignal } from './encode-response';
+import type { BodyEncoding } from './inflate';
 import type { EmitterIdentity, IngestResult, IngestSink } from './types';
 
 /** What an export request came to: the total rejected (decoder's plus sink's) and why. */
@@ -46,4 +47,14 @@ export async function ingestExport(
 }
 
 /** How a receiver hands one export request over: ingestExport into a sink, or the ingest worker path. */
-export type ExportHandler = (signal: OtlpSignal, format: OtlpFormat, body: Uint8Array, emitter?: EmitterIdentity) => Promise<ExportOutcome>;
+/**
+ * `encoding` other than 'identity' (only with ReceiverOptions.compressedExportMinBytes): `body` holds the
+ * compressed bytes, to be inflated capped at the receiver's maxBodyBytes (otlp/inflate.ts; throws InflateError).
+ */
+export type ExportHandler = (
+  signal: OtlpSignal,
+  format: OtlpFormat,
+  body: Uint8Array,
+  emitter?: EmitterIdentity,
+  encoding?: BodyEncoding,
+) => Promise<ExportOutcome>;

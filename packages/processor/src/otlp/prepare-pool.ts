@@ -14,6 +14,7 @@ import type { Logger } from '../logger';
 import type { OtlpFormat } from './decode';
 import type { OtlpSignal } from './encode-response';
 import { OTLP_ERRORS, OtlpDecodeError, type OtlpErrorCode } from './errors';
+import { INFLATE_ERROR_CODES, InflateError, type InflateErrorCode } from './inflate';
 import type { PreparedExport } from './prepare';
 import type { EmitterIdentity } from './types';
 
@@ -21,7 +22,17 @@ import type { EmitterIdentity } from './types';
 export const PREPARE_SLICE = 256;
 
 export type PrepareRequest =
-  | { type: 'prepare'; id: number; signal: OtlpSignal; format: OtlpFormat; body: Uint8Array; emitter: EmitterIdentity | undefined; receivedMs: number }
+  | {
+      type: 'prepare';
+      id: number;
+      signal: OtlpSignal;
+      format: OtlpFormat;
+      body: Uint8Array;
+      emitter: EmitterIdentity | undefined;
+      receivedMs: number;
+      /** Set when `body` is compressed: the worker inflates it, capped at maxBytes. */
+      inflate?: { encoding: 'gzip' | 'deflate'; maxBytes: number };
+    }
   | { type: 'take'; id: number; from: number; count: number }
   | { type: 'drop'; id: number };
 
@@ -31,7 +42,15 @@ export type PrepareReply =
   | { type: 'error'; id: number; code: string | null; message: string };
 
 export interface PreparePool {
-  prepare(signal: OtlpSignal, format: OtlpFormat, body: Uint8Array, emitter: EmitterIdentity | undefined, receivedMs: number): Promise<PreparedExport>;
+  /** With `inflate`, `body` is compressed and inflated in the worker (throws InflateError as otlp/inflate.ts does). */
+  prepare(
+    signal: OtlpSignal,
+    format: OtlpFormat,
+    body: Uint8Array,
+    emitter: EmitterIdentity | undefined,
+    receivedMs: number,
+    inflate?: { encoding: 'gzip' | 'deflate'; maxBytes: number },
+  ): Promise<PreparedExport>;
   close(): Promise<void>;
 }
 
@@ -80,15 +99,17 @@ export function createPreparePool(opts: { size: number; workerData: unknown; log
   const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
   return {
-    async prepare(signal, format, body, emitter, receivedMs) {
+    async prepare(signal, format, body, emitter, receivedMs, inflate) {
       const slot = slots.reduce((a, b) => (b.busy < a.busy ? b : a));
       const id = nextId++;
       slot.busy++;
       try {
         // Transfer the bytes: the body is not used on this thread again. A view into a pooled buffer is copied first.
         const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : Uint8Array.prototype.slice.call(body);
-        const head = await ask(slot, { type: 'prepare', id, signal, format, body: own, emitter, receivedMs }, [own.buffer as ArrayBuffer]);
+        const request: PrepareRequest = { type: 'prepare', id, signal, format, body: own, emitter, receivedMs, ...(inflate ? { inflate } : {}) };
+        const head = await ask(slot, request, [own.buffer as ArrayBuffer]);
         if (head.type === 'error') {
+          if (head.code && INFLATE_ERROR_CODES.has(head.code)) throw new InflateError(head.code as InflateErrorCode, head.message);
           if (head.code && head.code in OTLP_ERRORS) throw new OtlpDecodeError(head.message, head.code as OtlpErrorCode);
           throw new Error(head.message);
         }

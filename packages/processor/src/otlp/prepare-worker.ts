@@ -11,6 +11,7 @@ import type { NormalizeOptions } from '../audit/types';
 import type { ProcessorConfig } from '../config/schema';
 import { createProcessorRedactor } from '../redaction';
 import { lowerThisThread, NICE_INGEST_WORKER } from '../thread-priority';
+import { inflateBody } from './inflate';
 import { type PreparedExport, prepareExport } from './prepare';
 import type { PrepareRequest, PrepareReply } from './prepare-pool';
 
@@ -25,7 +26,9 @@ parentPort?.on('message', (m: PrepareRequest) => {
   const reply = (r: PrepareReply): void => parentPort?.postMessage(r);
   if (m.type === 'prepare') {
     try {
-      const prepared = prepareExport(m.signal, m.format, m.body, m.emitter, m.receivedMs, ctx);
+      // A compressed body is inflated here, capped: the receiving thread never holds its inflated bytes.
+      const body = m.inflate ? inflateBody(m.body, m.inflate.encoding, m.inflate.maxBytes) : m.body;
+      const prepared = prepareExport(m.signal, m.format, body, m.emitter, m.receivedMs, ctx);
       held.set(m.id, prepared);
       const { rows, ...counts } = prepared.drafts;
       reply({ type: 'head', id: m.id, total: rows.length, counts, toolDefinitions: prepared.toolDefinitions });
