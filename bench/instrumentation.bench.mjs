@@ -55,23 +55,19 @@ async function pairedMajors() {
   const script = fileURLToPath(new URL('./lib/instrumentation-paired.cjs', import.meta.url));
   const args = { rounds: opts.blocks, block: opts.block, warmup: opts.warmup === 2000 ? 4000 : opts.warmup, concurrency: opts.concurrency };
   const separate = opts.separate === 'yes';
-  const results = [];
+  const processes = []; // every worker's output (spans per call, drop warnings)
+  const roundBlocks = []; // per round: { phase: { pair: CPU µs per block } }, a round being one process or a 1.x + 2.x pair
   for (let round = 0; round < rounds; round++) {
-    if (separate) {
-      // One process per major, in alternating order; a round's two processes make one result.
-      const blocks = {};
-      for (const major of round % 2 ? [2, 1] : [1, 2]) {
-        const r = await runWorker(script, [JSON.stringify({ ...args, major })], { nodeArgs: ['--expose-gc'] });
-        for (const [phase, b] of Object.entries(r.blocks)) blocks[phase] = { ...blocks[phase], ...b };
-        results.push({ ...r, blocks: undefined });
-      }
-      results.at(-1).blocks = blocks;
-    } else {
-      results.push(await runWorker(script, [JSON.stringify(args)], { nodeArgs: ['--expose-gc'] }));
+    const majors = !separate ? [undefined] : round % 2 ? [2, 1] : [1, 2];
+    const blocks = {};
+    for (const major of majors) {
+      const r = await runWorker(script, [JSON.stringify({ ...args, major })], { nodeArgs: ['--expose-gc'] });
+      processes.push(r);
+      for (const [phase, b] of Object.entries(r.blocks)) blocks[phase] = { ...blocks[phase], ...b };
     }
+    roundBlocks.push(blocks);
     process.stderr.write(`paired round ${round + 1}/${rounds} done\n`);
   }
-  const withBlocks = results.filter((r) => r.blocks);
   const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
   const ci95 = (a) => (1.96 * Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1))) / Math.sqrt(a.length);
   const rows = [];
@@ -79,13 +75,13 @@ async function pairedMajors() {
   const perRoundText = {};
   for (const phase of ['sequential', 'concurrent']) {
     const all = { 'v1-plain': [], 'v1-mcptrail': [], 'v2-plain': [], 'v2-mcptrail': [] };
-    for (const r of withBlocks) for (const [k, v] of Object.entries(r.blocks[phase])) all[k].push(...v);
+    for (const blocks of roundBlocks) for (const [k, v] of Object.entries(blocks[phase])) all[k].push(...v);
     const added1 = all['v1-mcptrail'].map((v, i) => v - all['v1-plain'][i]);
     const added2 = all['v2-mcptrail'].map((v, i) => v - all['v2-plain'][i]);
     const diff = added2.map((v, i) => v - added1[i]);
     // Per round (a process, or a 1.x + 2.x pair of processes): the spread the block-level interval cannot show.
-    const perRound = withBlocks.map((r) => {
-      const b = r.blocks[phase];
+    const perRound = roundBlocks.map((blocks) => {
+      const b = blocks[phase];
       return mean(b['v2-mcptrail']) - mean(b['v2-plain']) - (mean(b['v1-mcptrail']) - mean(b['v1-plain']));
     });
     perRoundText[phase] = perRound.map((v) => fmt(v)).join(', ');
@@ -94,8 +90,8 @@ async function pairedMajors() {
     const verdict = mean(diff) + ci95(diff) <= 0 ? 'lower on 2.x' : mean(diff) - ci95(diff) > 0 ? '**higher on 2.x**' : 'no difference shown';
     rows.push([label, fmt(mean(all['v1-plain'])), fmt(mean(all['v1-mcptrail'])), fmt(mean(all['v2-plain'])), fmt(mean(all['v2-mcptrail'])), fmt(mean(added1)), fmt(mean(added2)), `${fmt(mean(diff))} ± ${fmt(ci95(diff))}`, verdict]);
   }
-  summary.spansPerInstrumentedCall = results.map((r) => r.spansPerInstrumentedCall);
-  summary.dropWarnings = results.reduce((n, r) => n + r.dropWarnings, 0);
+  summary.spansPerInstrumentedCall = processes.map((r) => r.spansPerInstrumentedCall);
+  summary.dropWarnings = processes.reduce((n, r) => n + r.dropWarnings, 0);
   const where = separate ? 'one SDK major per process' : 'in one process';
   const lines = [`### Instrumentation: added cost per call on SDK 2.x against 1.x, ${where}`, '', `\`${summary.command}\` — ${summary.machine}`, ''];
   lines.push(
