@@ -7,13 +7,13 @@ import { decodeDone, decodeInbox, encodeDone, type InboxDraft } from './inbox-co
 import { draftOf, inboxProgressOf, PairingBook, type EntryState, type PendingCall } from './pairing';
 import type { TrailLogger } from './types';
 
-/** Rows sealed per transaction: keeps each block of the sealing thread short under backlog. */
 /**
  * Calls per seal transaction at most. It holds the trail's write lock, and every
  * acknowledgement (an inbox append) waits for the transaction in flight: 2,000 calls were
- * 150-290 ms transactions on the 2-core box under 8 MiB requests; 500 keep it near 40 ms.
+ * 150-290 ms transactions on the 2-core box under 8 MiB requests; 500 held the write gate
+ * p99 33 ms, 250 p99 20 ms (bench/RESULTS.md, latency s23) at no measurable cost in throughput.
  */
-const SEAL_BATCH = 500;
+const SEAL_BATCH = 250;
 /** Under load a seal pass starts at most coalesceMs after the previous one began (see pipeline). */
 const SEAL_COALESCE_MIN = 256;
 /** setTimeout's ceiling (a longer delay fires at once). */

@@ -12,7 +12,7 @@ import { buildQueryFilter, CHAIN_ID_PATTERN } from './query-filter';
 import { isUpgradeOnly, SQLITE_SCHEMA_V1, SQLITE_SCHEMA_VERSION } from './sqlite-schema';
 import { legacyStagingToInbox } from './legacy-staging';
 import { InboxThread } from './inbox-thread';
-import { attachWriteGate, createWriteGate, gated } from './write-gate';
+import { attachWriteGate, createWriteGate, gated, isGated } from './write-gate';
 import { INBOX_OPEN, PACKED_GAP } from './types';
 import { createSqliteRollup, forgetRolledSqlite } from './rollup-sqlite';
 import type { TrailRollup } from './rollup-types';
@@ -143,7 +143,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteAuditStore {
     // default most of them re-read pages on every seal. 64 MiB keeps the hot index pages.
     db.pragma(`cache_size = -${CACHE_KIB}`);
     // Inbox rows are written and deleted within a second, so most WAL frames are
-    // rewrites of the same pages: a longer WAL copies each page to the file once.
+    // rewrites of the same pages: a longer WAL copies each page to the file once. A connection
+    // behind the write gate checkpoints outside its commits instead (write-gate.ts).
     db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
     migrate(db);
     if (opts.writeGate) attachWriteGate(db, opts.writeGate.gate, { priority: opts.writeGate.priority });
@@ -381,21 +382,23 @@ class SqliteStore implements SqliteAuditStore {
    * in steps of up to 100 ms): the attempt fails at once and is retried after a timer, within
    * the same overall bound as busy_timeout. (2) Its commit does not run the WAL checkpoint
    * (copying up to WAL_CHECKPOINT_PAGES pages into the database file): the seal transactions
-   * that follow every append do.
+   * that follow every append do (behind the write gate, after they gave it back: write-gate.ts).
    */
   private async writeWithoutBlocking<T>(write: () => T): Promise<T> {
     const giveUp = Date.now() + BUSY_TIMEOUT_MS;
     for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, MAX_BUSY_RETRY_MS)) {
       // db.pragma, not prepared statements: these pragmas take effect when prepared.
+      // A gated connection never checkpoints in its commits (write-gate.ts): nothing to switch.
+      const ownCheckpoints = !isGated(this.db);
       this.db.pragma('busy_timeout = 0');
-      this.db.pragma('wal_autocheckpoint = 0');
+      if (ownCheckpoints) this.db.pragma('wal_autocheckpoint = 0');
       try {
         return gated(this.db, write);
       } catch (err) {
         if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= giveUp) throw err;
       } finally {
         this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-        this.db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+        if (ownCheckpoints) this.db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
       }
       await new Promise((r) => setTimeout(r, delayMs));
       this.assertOpen();

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const helper = path.resolve(__dirname, '../../dist/thread-priority.js');
 const gate = path.resolve(__dirname, '../../dist/store/write-gate.js');
+const sqlite = require.resolve('better-sqlite3');
 
 async function inWorker<T>(code: string): Promise<T> {
   const worker = new Worker(code, { eval: true });
@@ -43,7 +44,7 @@ describe.skipIf(process.platform !== 'linux')('thread priority', () => {
   // runs its transaction at the priority it had before lowering itself, where that is permitted.
   const gatedCode = (attach: boolean, denyRaise: boolean) => `const os = require('node:os'); const { parentPort } = require('node:worker_threads');
     const g = require(${JSON.stringify(gate)}); const t = require(${JSON.stringify(helper)});
-    const db = {}; if (${attach}) g.attachWriteGate(db, g.createWriteGate(), { priority: false });
+    const db = new (require(${JSON.stringify(sqlite)}))(':memory:'); if (${attach}) g.attachWriteGate(db, g.createWriteGate(), { priority: false });
     const start = os.getPriority(); t.lowerThisThread(5); const low = os.getPriority();
     if (${denyRaise}) { const set = os.setPriority; os.setPriority = (...a) => { if (a[a.length - 1] < os.getPriority()) { const e = new Error('EACCES'); e.code = 'EACCES'; throw e; } return set(...a); }; }
     const inside = g.gated(db, () => os.getPriority()); const after = os.getPriority();

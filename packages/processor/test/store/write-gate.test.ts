@@ -3,15 +3,16 @@
  * priority writer (the inbox: every acknowledgement waits for it) waits for at most the
  * transaction in flight, however busy the background writers (sealer, detection, rollup) are;
  * without priority it can wait for all of them (the control). A gate left held (a thread that
- * died inside) delays a writer by MAX_WAIT_MS at most.
+ * died inside) delays a writer by MAX_WAIT_MS at most. The WAL is copied into the file after the
+ * gate is given back, never inside a gated commit.
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attachWriteGate, createWriteGate, gated, MAX_WAIT_MS } from '../../src/store/write-gate';
+import { attachWriteGate, CHECKPOINT_EVERY_MS, createWriteGate, gated, MAX_WAIT_MS } from '../../src/store/write-gate';
 
 const dist = path.join(__dirname, '..', '..', 'dist', 'store', 'write-gate.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'mcptrail-gate-'));
@@ -86,7 +87,7 @@ describe('write gate', () => {
        setTimeout(() => { Atomics.sub(w, 1, 1); Atomics.add(w, 2, 1); Atomics.notify(w, 2); }, 200);`,
       { eval: true, workerData: gate },
     );
-    const background = {};
+    const background = new Database(':memory:');
     attachWriteGate(background, gate, { priority: false });
     const t0 = performance.now();
     gated(background, () => undefined);
@@ -94,7 +95,7 @@ describe('write gate', () => {
     await other.terminate();
     // Control: with a priority writer waiting, another priority writer (the inbox) goes at once.
     word[1] = 1;
-    const inbox = {};
+    const inbox = new Database(':memory:');
     attachWriteGate(inbox, gate, { priority: true });
     const t1 = performance.now();
     gated(inbox, () => undefined);
@@ -104,7 +105,7 @@ describe('write gate', () => {
   it('a gate left held (its thread died inside) delays a writer by MAX_WAIT_MS, then the write goes on', () => {
     const gate = createWriteGate();
     new Int32Array(gate)[0] = 1; // held, and nobody will release it
-    const db = {};
+    const db = new Database(':memory:');
     attachWriteGate(db, gate, { priority: false });
     const t0 = performance.now();
     expect(gated(db, () => 'written')).toBe('written');
@@ -113,7 +114,62 @@ describe('write gate', () => {
     expect(waited).toBeLessThan(MAX_WAIT_MS + 500);
     // A connection without a gate never waits.
     const t1 = performance.now();
-    expect(gated({}, () => 1)).toBe(1);
+    expect(gated(new Database(':memory:'), () => 1)).toBe(1);
     expect(performance.now() - t1).toBeLessThan(50);
+  });
+
+  /** A WAL-mode file with `pages` pages of rows written in one gated transaction through `db`. */
+  function walFile(name: string) {
+    const file = path.join(dir, `${name}.db`);
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (body BLOB)');
+    return { file, db, fill: (target: { pragma(s: string): unknown }, rows: number) => gated(target, () => db.transaction(() => {
+      const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
+      for (let i = 0; i < rows; i++) insert.run(Buffer.alloc(4000, i % 251));
+    })()) };
+  }
+
+  it('a gated commit never checkpoints the WAL inside the gate; the writer checkpoints after giving it back, at most every CHECKPOINT_EVERY_MS', () => {
+    const { file, db, fill } = walFile('checkpoint');
+    const gate = createWriteGate();
+    const word = new Int32Array(gate);
+    // The connection as the gate sees it, recording whether the gate was held at each pragma.
+    const seen: Array<{ pragma: string; held: number }> = [];
+    const spy = { pragma: (s: string) => (seen.push({ pragma: s, held: Atomics.load(word, 0) }), db.pragma(s)) };
+    attachWriteGate(spy, gate, { priority: false });
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    const before = statSync(file).size;
+    // 2,000 pages: more than SQLite's default automatic checkpoint (1,000), which would run inside COMMIT.
+    fill(spy, 2000);
+    const checkpoints = seen.filter((x) => x.pragma.startsWith('wal_checkpoint'));
+    expect(checkpoints).toEqual([{ pragma: 'wal_checkpoint(PASSIVE)', held: 0 }]);
+    // It copied the pages into the database file.
+    expect(statSync(file).size - before).toBeGreaterThan(2000 * 4000);
+    // Within CHECKPOINT_EVERY_MS: no second checkpoint; the pages wait in the WAL.
+    expect(CHECKPOINT_EVERY_MS).toBeGreaterThan(100);
+    const size = statSync(file).size;
+    fill(spy, 500);
+    expect(seen.filter((x) => x.pragma.startsWith('wal_checkpoint'))).toHaveLength(1);
+    expect(statSync(file).size).toBe(size);
+    db.close();
+  });
+
+  it('a priority writer (the inbox: acknowledgements wait for it) never checkpoints; control: without a gate SQLite checkpoints in the commit', () => {
+    const prio = walFile('checkpoint-prio');
+    const pragmas: string[] = [];
+    const spy = { pragma: (s: string) => (pragmas.push(s), prio.db.pragma(s)) };
+    attachWriteGate(spy, createWriteGate(), { priority: true });
+    const before = statSync(prio.file).size;
+    prio.fill(spy, 2000);
+    expect(pragmas.filter((p) => p.startsWith('wal_checkpoint'))).toEqual([]);
+    expect(statSync(prio.file).size).toBe(before);
+    prio.db.close();
+    // Control: an ungated connection keeps SQLite's automatic checkpoint (run by COMMIT itself).
+    const plain = walFile('checkpoint-plain');
+    const start = statSync(plain.file).size;
+    plain.fill(plain.db, 2000);
+    expect(statSync(plain.file).size - start).toBeGreaterThan(1000 * 4000);
+    plain.db.close();
   });
 });
