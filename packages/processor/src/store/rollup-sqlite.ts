@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import { countRowsOf } from './aggregate';
 import { chainStateSql, CURSOR_TABLE, pruneSql, ROLLUP_TABLES, type RollupQuery, rollupCountSql, rollupSchema, rollupStepSql } from './rollup-sql';
-import { tailOf, type ChainState, type ChainStep, pendingOf, planChainStep, ROLLUP_MAX_TAIL, ROLLUP_STEP_RECORDS, type RollupAnswer, type TrailRollup } from './rollup-types';
+import { tailOf, type ChainState, type ChainStep, pendingOf, planChainStep, ROLLUP_MAX_TAIL, ROLLUP_STEP_RECORDS, type RollupAnswer, type RollupStep, type TrailRollup } from './rollup-types';
 import { gated } from './write-gate';
 
 function hasRollup(db: Database): boolean {
@@ -46,7 +46,7 @@ export function forgetRolledSqlite(db: Database, chainId: string, seq: number): 
  * the write lock is held only to add those counts in (a sealer waits for that, not for the
  * reading); a purge that ran in between is seen and the step is simply done again later.
  */
-export function stepSqliteRollup(db: Database, maxRecords: number): { rolled: number; behind: number } {
+export function stepSqliteRollup(db: Database, maxRecords: number): RollupStep {
   const chainStates = () => db.prepare(chainStateSql()).all() as ChainState[];
   const [create, clear, collect, ...apply] = rollupStepSql('sqlite') as [string, string, string, ...string[]];
   const cursorOf = db.prepare(`SELECT low_seq AS low, rolled_seq AS rolled FROM ${CURSOR_TABLE} WHERE chain_id = ?`);
@@ -77,7 +77,19 @@ export function stepSqliteRollup(db: Database, maxRecords: number): { rolled: nu
     return out;
   })();
   // Through the process's write gate when this connection has one (the rollup worker's: write-gate.ts).
-  const rolled = gated(db, () => db
+  let heldMs = 0;
+  const rolled = gated(db, () => {
+    const took = performance.now();
+    try {
+      return write();
+    } finally {
+      heldMs = performance.now() - took;
+    }
+  });
+  return { rolled, behind: pendingOf(chainStates()), heldMs };
+
+  function write(): number {
+    return db
     .transaction((): number => {
       for (const p of planned) {
         const now = (cursorOf.get(p.chainId) as { low: number; rolled: number } | undefined) ?? null;
@@ -94,8 +106,8 @@ export function stepSqliteRollup(db: Database, maxRecords: number): { rolled: nu
       }
       return total;
     })
-    .immediate());
-  return { rolled, behind: pendingOf(chainStates()) };
+    .immediate();
+  }
 }
 
 /** The compiled worker: beside this file in dist/, or dist/ seen from src/ (tests run the sources). */
@@ -105,10 +117,10 @@ function workerFile(): string {
 }
 
 /** Steps in a worker thread with its own connection: reading the records' JSON never stalls this thread. */
-function workerStepper(file: string, writeGate: SharedArrayBuffer | null): { step(max: number): Promise<{ rolled: number; behind: number }>; close(): Promise<void> } {
+function workerStepper(file: string, writeGate: SharedArrayBuffer | null): { step(max: number): Promise<RollupStep>; close(): Promise<void> } {
   let worker: Worker | null = null;
   let next = 0;
-  const waiting = new Map<number, { resolve: (r: { rolled: number; behind: number }) => void; reject: (e: Error) => void }>();
+  const waiting = new Map<number, { resolve: (r: RollupStep) => void; reject: (e: Error) => void }>();
   const failAll = (err: Error) => {
     for (const w of waiting.values()) w.reject(err);
     waiting.clear();
@@ -117,12 +129,12 @@ function workerStepper(file: string, writeGate: SharedArrayBuffer | null): { ste
   const start = (): Worker => {
     const w = new Worker(workerFile(), { workerData: { path: file, writeGate } });
     w.unref();
-    w.on('message', (m: { id: number; rolled?: number; behind?: number; error?: string }) => {
+    w.on('message', (m: { id: number; rolled?: number; behind?: number; heldMs?: number; error?: string }) => {
       const p = waiting.get(m.id);
       waiting.delete(m.id);
       if (!p) return;
       if (m.error !== undefined) p.reject(new Error(m.error));
-      else p.resolve({ rolled: m.rolled ?? 0, behind: m.behind ?? 0 });
+      else p.resolve({ rolled: m.rolled ?? 0, behind: m.behind ?? 0, heldMs: m.heldMs ?? 0 });
     });
     w.on('error', failAll);
     w.on('exit', (code) => failAll(new Error(`rollup worker exited with code ${code}`)));

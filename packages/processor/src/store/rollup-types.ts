@@ -16,13 +16,28 @@ export interface RollupAnswer {
 export interface TrailRollup {
   count(q: RollupQuery): Promise<RollupAnswer>;
   /** Rolls up at most `maxRecords` more records; `behind`: records still not rolled up. */
-  step(maxRecords?: number): Promise<{ rolled: number; behind: number }>;
+  step(maxRecords?: number): Promise<RollupStep>;
   /** Stops a stepping worker, if any (the store's close calls it). */
   close(): Promise<void>;
 }
 
-/** Records per step: 20-40 ms of SQLite CPU (≈5 µs a record to read its columns, ≈5 µs to count it in). */
+export interface RollupStep {
+  rolled: number;
+  behind: number;
+  /** How long the step's write transaction held the trail's write lock (SQLite: the process's write gate), ms. */
+  heldMs: number;
+}
+
+/** Records per step at most: 20-40 ms of SQLite CPU (≈5 µs a record to read its columns, ≈5 µs to count it in). */
 export const ROLLUP_STEP_RECORDS = 2_000;
+/**
+ * What a catch-up step aims to hold the write lock for: acknowledgements wait for it. Counting a
+ * record in costs from ≈5 µs (records that share their buckets) to ≈40 µs (each record its own
+ * minute and actor: 2,000 held the gate 80-200 ms while a 1M-record trail was caught up), so the
+ * catch-up sizes its next step from the last one's hold (console/rollup-catch-up.ts).
+ */
+export const ROLLUP_STEP_HOLD_MS = 10;
+export const ROLLUP_MIN_STEP_RECORDS = 50;
 /** A count reads at most this many not-yet-rolled records itself (≈60 ms on SQLite). */
 export const ROLLUP_MAX_TAIL = 10_000;
 
