@@ -2,8 +2,9 @@
  * Keeps the store's rollup near the head of the trail: a bounded step (ROLLUP_STEP_RECORDS)
  * every few seconds, back to back (yielding between steps) while it is behind, e.g. on the
  * first start over a large trail. Each step is sized from the previous one's hold of the write
- * lock so that it holds it about ROLLUP_STEP_HOLD_MS (nextStepRecords). A console request waits for at most one step, never for
- * the whole catch-up: until it is done, counts say how many records they leave out.
+ * lock so that it holds it about ROLLUP_STEP_HOLD_MS (nextStepRecords). A console request waits
+ * for at most one step, never for the whole catch-up: until it is done, counts say how many
+ * records they leave out.
  */
 import type { Logger } from '../logger';
 import { ROLLUP_MIN_STEP_RECORDS, ROLLUP_STEP_HOLD_MS, ROLLUP_STEP_RECORDS, type RollupStep, type TrailRollup } from '../store/rollup-types';

@@ -76,38 +76,32 @@ export function stepSqliteRollup(db: Database, maxRecords: number): RollupStep {
     }
     return out;
   })();
+  const addCounts = db.transaction((): number => {
+    for (const p of planned) {
+      const now = (cursorOf.get(p.chainId) as { low: number; rolled: number } | undefined) ?? null;
+      if (now?.low !== p.cursor?.low || now?.rolled !== p.cursor?.rolled || ((minOf.get(p.chainId) as number | null) ?? null) !== p.min) return 0;
+    }
+    let total = 0;
+    for (const p of planned) {
+      if (p.plan.reset) for (const t of ROLLUP_TABLES) db.prepare(`DELETE FROM ${t.name} WHERE chain_id = ?`).run(p.chainId);
+    }
+    for (const sql of apply) db.prepare(sql).run();
+    for (const p of planned) {
+      setCursor(db, p.chainId, p.plan.low, p.plan.rolled);
+      total += Math.max(0, p.plan.to - p.plan.from + 1);
+    }
+    return total;
+  });
   // Through the process's write gate when this connection has one (the rollup worker's: write-gate.ts).
+  // The hold is timed inside it: the catch-up sizes its next step from it.
   let heldMs = 0;
   const rolled = gated(db, () => {
     const took = performance.now();
-    try {
-      return write();
-    } finally {
-      heldMs = performance.now() - took;
-    }
+    const n = addCounts.immediate();
+    heldMs = performance.now() - took;
+    return n;
   });
   return { rolled, behind: pendingOf(chainStates()), heldMs };
-
-  function write(): number {
-    return db
-    .transaction((): number => {
-      for (const p of planned) {
-        const now = (cursorOf.get(p.chainId) as { low: number; rolled: number } | undefined) ?? null;
-        if (now?.low !== p.cursor?.low || now?.rolled !== p.cursor?.rolled || ((minOf.get(p.chainId) as number | null) ?? null) !== p.min) return 0;
-      }
-      let total = 0;
-      for (const p of planned) {
-        if (p.plan.reset) for (const t of ROLLUP_TABLES) db.prepare(`DELETE FROM ${t.name} WHERE chain_id = ?`).run(p.chainId);
-      }
-      for (const sql of apply) db.prepare(sql).run();
-      for (const p of planned) {
-        setCursor(db, p.chainId, p.plan.low, p.plan.rolled);
-        total += Math.max(0, p.plan.to - p.plan.from + 1);
-      }
-      return total;
-    })
-    .immediate();
-  }
 }
 
 /** The compiled worker: beside this file in dist/, or dist/ seen from src/ (tests run the sources). */
