@@ -58,12 +58,29 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
   });
 }
 
-/** The environment of a user's shell: no npm run-script config (a child npm would obey it), no OTEL_ settings. */
+/**
+ * This npm's global config file (`<prefix>/etc/npmrc`, where a machine keeps its registry CA or proxy). npm finds
+ * it from the prefix of the Node running it, so a leg's own Node (24 from the npm `node` package) would miss it:
+ * name it explicitly, as `npm run` does for its scripts.
+ */
+function npmGlobalConfig(): string | undefined {
+  if (process.env.npm_config_globalconfig) return process.env.npm_config_globalconfig;
+  const file = path.resolve(path.dirname(NPM_CLI), '../../../../etc/npmrc');
+  return existsSync(file) ? file : undefined;
+}
+
+/**
+ * The environment of a user's shell: no npm run-script config (a child npm would obey it), no OTEL_ settings;
+ * the machine's npm config files are kept (a registry behind a TLS-inspecting proxy needs its CA file).
+ */
 function userEnv(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !/^(npm_|OTEL_|MCPTRAIL_|NODE_OPTIONS$|NODE_PATH$|VITEST|INIT_CWD$)/i.test(key)) out[key] = value;
   }
+  const globalConfig = npmGlobalConfig();
+  if (globalConfig) out.npm_config_globalconfig = globalConfig;
+  if (process.env.npm_config_userconfig) out.npm_config_userconfig = process.env.npm_config_userconfig;
   return out;
 }
 
