@@ -7,7 +7,7 @@
  * records they leave out.
  */
 import type { Logger } from '../logger';
-import { ROLLUP_MIN_STEP_RECORDS, ROLLUP_STEP_HOLD_MS, ROLLUP_STEP_RECORDS, type RollupStep, type TrailRollup } from '../store/rollup-types';
+import { ROLLUP_MIN_STEP_RECORDS, ROLLUP_STEP_GROWTH, ROLLUP_STEP_HOLD_MS, ROLLUP_STEP_RECORDS, type RollupStep, type TrailRollup } from '../store/rollup-types';
 
 export interface RollupCatchUp {
   /** One step (or the one in flight) before a count, so the answer includes the newest records. */
@@ -19,11 +19,15 @@ const IDLE_MS = 2_000;
 const BUSY_MS = 5;
 const FAILED_MS = 30_000;
 
-/** Records for the next step: as many as the last step's rate fits in ROLLUP_STEP_HOLD_MS, within bounds. */
+/**
+ * Records for the next step: as many as the last step's rate fits in ROLLUP_STEP_HOLD_MS, within
+ * bounds; shrinking at once, growing by at most ROLLUP_STEP_GROWTH.
+ */
 export function nextStepRecords(last: RollupStep, current: number): number {
   if (last.rolled === 0 || last.heldMs <= 0) return current;
   const fits = Math.floor((last.rolled * ROLLUP_STEP_HOLD_MS) / last.heldMs);
-  return Math.max(ROLLUP_MIN_STEP_RECORDS, Math.min(ROLLUP_STEP_RECORDS, fits));
+  const grown = Math.floor(current * ROLLUP_STEP_GROWTH);
+  return Math.max(ROLLUP_MIN_STEP_RECORDS, Math.min(ROLLUP_STEP_RECORDS, fits, grown));
 }
 
 export function startRollupCatchUp(rollup: TrailRollup, logger: Logger, opts: { idleMs?: number } = {}): RollupCatchUp {

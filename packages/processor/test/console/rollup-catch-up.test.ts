@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditPipeline } from '../../src/audit/pipeline';
 import { loadOrCreateSigningKey } from '../../src/chain/signing';
 import { nextStepRecords, startRollupCatchUp } from '../../src/console/rollup-catch-up';
-import { ROLLUP_MIN_STEP_RECORDS, ROLLUP_STEP_HOLD_MS, ROLLUP_STEP_RECORDS, type RollupStep, type TrailRollup } from '../../src/store/rollup-types';
+import { ROLLUP_MIN_STEP_RECORDS, ROLLUP_STEP_GROWTH, ROLLUP_STEP_HOLD_MS, ROLLUP_STEP_RECORDS, type RollupStep, type TrailRollup } from '../../src/store/rollup-types';
 import { openSqliteStore } from '../../src/store/sqlite';
 import { memoryLogger, START_NS, toolSpan, traces } from '../audit/fixtures';
 import { testRedactor } from '../audit/redactor';
@@ -28,8 +28,11 @@ describe('rollup catch-up step size', () => {
     const step = (rolled: number, heldMs: number): RollupStep => ({ rolled, behind: 1, heldMs });
     // 2,000 records held the lock 80 ms: a quarter of the target's worth each 10 ms.
     expect(nextStepRecords(step(2000, 80), 2000)).toBe(Math.floor((2000 * ROLLUP_STEP_HOLD_MS) / 80));
-    // Cheap records: up to the maximum, never past it.
-    expect(nextStepRecords(step(50, 0.1), 50)).toBe(ROLLUP_STEP_RECORDS);
+    // Cheap records: growing by ROLLUP_STEP_GROWTH a step, up to the maximum, never past it.
+    expect(nextStepRecords(step(50, 0.1), 50)).toBe(Math.floor(50 * ROLLUP_STEP_GROWTH));
+    expect(nextStepRecords(step(1900, 0.1), 1900)).toBe(ROLLUP_STEP_RECORDS);
+    // A fast step after slow ones (records sharing buckets) does not size the next for its rate alone.
+    expect(nextStepRecords(step(400, 4), 400)).toBe(500);
     // Very costly: never below the minimum (a step still makes progress).
     expect(nextStepRecords(step(50, 10_000), 50)).toBe(ROLLUP_MIN_STEP_RECORDS);
     // Nothing rolled (caught up) or no lock held (PostgreSQL): the size stays.
