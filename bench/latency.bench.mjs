@@ -11,6 +11,8 @@
 //   [--nice -10]        run serve (and this client) ahead of the machine's other load (root)
 //   [--no-fsync yes]    diagnosis only: serve under libeatmydata (fsync a no-op), to see what fsync costs
 //   [--verify no]       skip the /api/verify phase (measure the 8 MiB phase only)
+//   [--rollup keep]     keep the cached trail's console rollup as the last run left it (default: drop it, so
+//                       serve catches the whole trail up during the verify phase, the same in every run)
 //   [--profile-dir DIR] serve with --cpu-prof, and the loop monitor's stalls beside the profiles
 //                       (each stall's frames: node lib/profile-stalls.cjs PROFILE --monitor DIR/<label>-<build>-ingest.jsonl)
 import { execFileSync, spawn } from 'node:child_process';
@@ -30,7 +32,7 @@ import { writeResult } from './lib/results.mjs';
 import { commandLine, flags, fmt, machineLine, quantile, table } from './lib/stats.mjs';
 
 const require = createRequire(import.meta.url);
-const opts = flags({ records: 1_000_000, big: 6, probeMs: 100, idleS: 3, settleS: 3, beforeCli: '', label: 'latency', trailDir: tmpdir(), maxBodyMib: 8, nice: '0', noFsync: '', profileDir: '', verify: 'yes' });
+const opts = flags({ records: 1_000_000, big: 6, probeMs: 100, idleS: 3, settleS: 3, beforeCli: '', label: 'latency', trailDir: tmpdir(), maxBodyMib: 8, nice: '0', noFsync: '', profileDir: '', verify: 'yes', rollup: 'reset' });
 const nice = Number(opts.nice);
 if (nice !== 0) os.setPriority(nice);
 const EAT_MY_DATA = '/usr/lib/x86_64-linux-gnu/libeatmydata.so';
@@ -189,6 +191,25 @@ async function settle(url) {
   await sleep(opts.settleS * 1000);
 }
 
+/**
+ * The same start in every run: without its console rollup (tables `rollup_*`, which a cached trail keeps from the
+ * last run, part caught up), serve catches the whole trail up while the verify runs, the costliest case for the
+ * write gate. `--rollup keep` leaves them as the last run left them.
+ */
+function dropConsoleRollup(dist, file) {
+  const Database = createRequire(path.join(dist, 'index.js'))('better-sqlite3');
+  const db = new Database(file);
+  try {
+    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rollup\\_%' ESCAPE '\\'`).pluck().all();
+    db.transaction(() => {
+      for (const t of tables) db.exec(`DROP TABLE "${t}"`);
+    })();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
+
 async function runVariant(name, cli) {
   const dist = path.resolve(path.dirname(cli), '..');
   const result = { name, cli };
@@ -228,6 +249,7 @@ async function runVariant(name, cli) {
     if (opts.verify !== 'no') {
       // Phase B: verify a 1M-record trail (made with this build) through the API.
       const trail = await makeTrail(dist, path.join(opts.trailDir, `mcptrail-latency-${name}-${opts.records}.db`), opts.records, log);
+      if (opts.rollup === 'reset') dropConsoleRollup(dist, trail.file);
       const monB = path.join(work, 'loop-b.jsonl');
       const b = await startServe(cli, trail.file, work, monB);
       await settle(b.url);
