@@ -143,6 +143,7 @@ describe('Grafana dashboard', () => {
     expect(mutate('mcp_server_operation_duration_seconds_count', 'mcp_server_duration_count')).not.toEqual([]);
     expect(mutate('gen_ai_tool_name', 'tool_name')).not.toEqual([]);
     expect(mutate('mcp.audit.tool_call', 'mcp.tool_call')).not.toEqual([]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's datasource variable, as the dashboard spells it
     expect(mutate('${loki}', 'P8E80F9AEF21F6940')).not.toEqual([]);
     expect(mutate('mcp_audit_outcome=\\"denied\\"', 'mcp_audit_outcome=\\"refused\\"')).not.toEqual([]);
   });

@@ -253,24 +253,27 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
   }
 
   private get settings(): ResolvedSettings {
-    return (this[SETTINGS] ??= resolveSettings(this.getConfig()));
+    this[SETTINGS] ??= resolveSettings(this.getConfig());
+    return this[SETTINGS];
   }
 
   private get redaction(): TelemetryRedaction {
-    return (this._redaction ??= telemetryRedaction(this.redactor));
+    this._redaction ??= telemetryRedaction(this.redactor);
+    return this._redaction;
   }
 
   private get definitions(): ToolDefinitionRegistry {
-    return (this._definitions ??= new ToolDefinitionRegistry({
+    this._definitions ??= new ToolDefinitionRegistry({
       emitLog: (r) => this.logger.emit(r),
       diag: this._diag,
       redactDescription: (s) => this.redaction.text(s, 4096),
       enabled: (side) => this.settings.auditLogs && (side === 'server' || this.settings.clientAudit === 'all'),
-    }));
+    });
+    return this._definitions;
   }
 
   private get recorder(): CallRecorder {
-    return (this._recorder ??= new CallRecorder({
+    this._recorder ??= new CallRecorder({
       tracer: () => this.tracer,
       diag: this._diag,
       settings: () => this.settings,
@@ -281,7 +284,8 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
       },
       emitLog: (r) => this.logger.emit(r),
       definitions: this.definitions,
-    }));
+    });
+    return this._recorder;
   }
 
   /** Wraps only what this SDK version has (shimmer would complain on stderr about the rest). */
@@ -299,7 +303,8 @@ export class McpInstrumentation extends InstrumentationBase<McpInstrumentationCo
 
   declare private manualPatchStore: Map<unknown, SdkModuleName | V2PackageName> | undefined;
   private get manualPatches(): Map<unknown, SdkModuleName | V2PackageName> {
-    return (this.manualPatchStore ??= new Map());
+    this.manualPatchStore ??= new Map();
+    return this.manualPatchStore;
   }
 
   private rememberManualPatch(moduleExports: unknown, name: SdkModuleName | V2PackageName): void {

@@ -60,7 +60,10 @@ const SEND_WRAPPED = Symbol.for('mcptrail.instrumentation-mcp.sendWrapped');
 
 function mapOf<K extends object, V>(store: WeakMap<K, V>, key: K, make: () => V): V {
   let v = store.get(key);
-  if (!v) store.set(key, (v = make()));
+  if (!v) {
+    v = make();
+    store.set(key, v);
+  }
   return v;
 }
 

@@ -37,8 +37,8 @@ export const tallyTypes = (tally: RedactionTally): string[] => (tally.types ? [.
 function addTo(tally: RedactionTally | undefined, result: { count: number; types: string[] }): void {
   if (!tally || result.count === 0) return;
   tally.count += result.count;
-  const types = (tally.types ??= new Set());
-  for (const t of result.types) types.add(t);
+  tally.types ??= new Set();
+  for (const t of result.types) tally.types.add(t);
 }
 
 export const REDACTION_FAILED = '[REDACTED:redaction_failed]';

@@ -99,7 +99,10 @@ export class ToolDefinitionRegistry {
       out.set(name, info);
       if (side === 'server' && serverName !== undefined) {
         let known = this.byServerName.get(serverName);
-        if (!known) this.byServerName.set(serverName, (known = new Map()));
+        if (!known) {
+          known = new Map();
+          this.byServerName.set(serverName, known);
+        }
         known.set(name, info);
       }
       const key = `${side}\u0000${serverName ?? ''}\u0000${name}`;

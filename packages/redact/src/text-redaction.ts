@@ -512,7 +512,9 @@ export function scanKeyValues(text: string, keys: KeyMatcher, emit: (start: numb
     let type: string;
     if (keyEnd - keyStart < 3) {
       // JWK private members (`"d"`, `"p"`, `"q"`, `"dp"`, `"dq"`, `"qi"`, `"k"`) of a key object in the text.
-      if (!quoted || !JWK_PRIVATE.has(text.slice(keyStart, keyEnd)) || !(jwk ??= text.includes('kty') ? 1 : 0)) continue;
+      if (!quoted || !JWK_PRIVATE.has(text.slice(keyStart, keyEnd))) continue;
+      jwk ??= text.includes('kty') ? 1 : 0;
+      if (!jwk) continue;
       type = JWK_TYPE;
     } else {
       if (!quoted && keyStart > 0 && text.charCodeAt(keyStart - 1) === 58 && c === 58) continue; // a:b:c chains (times, ids)

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderScanner } from '../src/rules/provider-scan';
 import { PROVIDER_RULES } from '../src/rules/provider-rules';
-import { KeywordIndex } from '../src/rules/keyword-index';
+import type { KeywordIndex } from '../src/rules/keyword-index';
 import { Features, type TextFeatures, textFeatures, textFeaturesAndKeywords } from '../src/value-rules';
 import { generatedCorpus, lookAlikeCorpus } from './fixtures/generated-corpus';
 import { referenceTextFeatures } from './fixtures/reference-features';

@@ -64,7 +64,7 @@ describe('one mcptrail warn: line per MCP SDK the hook cannot patch', () => {
       path.join(esmApp, 'package.json'),
       JSON.stringify({ name: 'esm-app', private: true, type: 'module', dependencies: { '@modelcontextprotocol/server': '^2.0.0' } }),
     );
-    cpSync(fixture('v2-server.js'), path.join(esmApp, 'server.js'));
+    cpSync(fixture('v2-server.mjs'), path.join(esmApp, 'server.js'));
     // An application on @modelcontextprotocol/sdk 1.12.3 (older than the supported 1.13.0), under its real name.
     oldSdkApp = path.join(CACHE, 'sdk-1.12.3');
     cpSync(installedPackageDir('mcp-sdk-unsupported'), path.join(oldSdkApp, 'node_modules', '@modelcontextprotocol', 'sdk'), {
@@ -76,7 +76,7 @@ describe('one mcptrail warn: line per MCP SDK the hook cannot patch', () => {
     const { build } = await import('rolldown');
     bundle = path.join(CACHE, 'bundle', 'server.cjs');
     await build({
-      input: fixture('v2-server.js'),
+      input: fixture('v2-server.mjs'),
       platform: 'node',
       logLevel: 'silent',
       output: { file: bundle, format: 'cjs', codeSplitting: false },

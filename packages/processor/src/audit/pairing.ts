@@ -261,7 +261,10 @@ export function inboxProgressOf(calls: readonly PendingCall[]): {
   for (const call of calls) {
     for (const h of call.halves) {
       let t = taken.get(h.entry);
-      if (!t) taken.set(h.entry, (t = { count: 0, keyless: [] }));
+      if (!t) {
+        t = { count: 0, keyless: [] };
+        taken.set(h.entry, t);
+      }
       t.count++;
       if (call.trace_id === null) t.keyless.push(h.index);
     }

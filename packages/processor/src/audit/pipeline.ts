@@ -245,7 +245,9 @@ class Pipeline implements AuditPipeline {
         return this.stage.start(onSealed, onCheckpoint, lone);
       })
       .then(
-        (recovered) => void (this.held += recovered),
+        (recovered) => {
+          this.held += recovered;
+        },
         (err: unknown) => {
           // Acknowledged data we cannot read now stays in the inbox for the next start.
           this.startFailed = err as Error;

@@ -2,7 +2,7 @@ import type { AuditDraft, AuditRecord } from '@mcptrail/conventions';
 import { sealDraft, type SealedRecord } from '../chain/hash';
 import { buildCheckpoint, defaultOrigin } from '../chain/checkpoint';
 import type { CheckpointSigner } from '../chain/signing';
-import type { Checkpoint, CheckpointState, ChainHead, SealPlan, TrailWriter } from '../store/types';
+import type { Checkpoint, CheckpointState, ChainHead, SealOutcome, SealPlan, TrailWriter } from '../store/types';
 import { decodeDone, decodeInbox, encodeDone, type InboxDraft } from './inbox-codec';
 import { draftOf, inboxProgressOf, PairingBook, type EntryState, type PendingCall } from './pairing';
 import type { TrailLogger } from './types';
@@ -258,7 +258,7 @@ export class Sealer {
     const chainId = store.chainId;
     const progress = inboxProgressOf(calls);
     let superseded = 0;
-    let out;
+    let out: SealOutcome;
     try {
       out = await store.sealCalls(
         calls,

@@ -302,7 +302,7 @@ export function clRut(id: string): boolean {
   const s = clean(id);
   const body = digitsOf(s.slice(0, -1)).reverse();
   let sum = 0;
-  body.forEach((x, i) => (sum += x * ((i % 6) + 2)));
+  for (const [i, x] of body.entries()) sum += x * ((i % 6) + 2);
   const r = 11 - (sum % 11);
   const check = r === 11 ? '0' : r === 10 ? 'K' : String(r);
   return check === s.slice(-1);
@@ -450,7 +450,7 @@ const CANDIDATES = new Int32Array(WORDS);
 export const ID_CONTEXT_WORDS: readonly string[] = [...new Set(NATIONAL_ID_RULES.flatMap((r) => r.context ?? []).filter((w) => /^[\x21-\x7e ]+$/.test(w)))];
 const CONTEXT_INDEX = new KeywordIndex(ID_CONTEXT_WORDS);
 /** Context words outside ASCII (`fødselsnummer`, `マイナンバー`) are not in the index: such text is searched word by word. */
-const NON_ASCII_RE = /[^\x00-\x7f]/;
+const NON_ASCII_RE = /[\u0080-\uffff]/;
 const isLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 
 /** Is one of `words` in lower[from, to), standing as a word? */
@@ -528,7 +528,8 @@ function scanRow(r: number, text: string, g: IdGate, emit: (start: number, end: 
   const { rule, re } = COMPILED[r]!;
   if (rule.context !== undefined) {
     // One pass for all context words first: most strings hold none.
-    if (!(c.anyContext ??= g.context ?? mayHoldContextWord(text))) return;
+    c.anyContext ??= g.context ?? mayHoldContextWord(text);
+    if (!c.anyContext) return;
     c.lower ??= text.toLowerCase();
     if (!contextBefore(c.lower, 0, c.lower.length, rule.context)) return;
   }
