@@ -386,10 +386,10 @@ class SqliteStore implements SqliteAuditStore {
    */
   private async writeWithoutBlocking<T>(write: () => T): Promise<T> {
     const giveUp = Date.now() + BUSY_TIMEOUT_MS;
+    // A gated connection never checkpoints in its commits (write-gate.ts): nothing to switch.
+    const ownCheckpoints = !isGated(this.db);
     for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, MAX_BUSY_RETRY_MS)) {
       // db.pragma, not prepared statements: these pragmas take effect when prepared.
-      // A gated connection never checkpoints in its commits (write-gate.ts): nothing to switch.
-      const ownCheckpoints = !isGated(this.db);
       this.db.pragma('busy_timeout = 0');
       if (ownCheckpoints) this.db.pragma('wal_autocheckpoint = 0');
       try {
