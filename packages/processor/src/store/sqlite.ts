@@ -385,7 +385,7 @@ class SqliteStore implements SqliteAuditStore {
    * that follow every append do (behind the write gate, after they gave it back: write-gate.ts).
    */
   private async writeWithoutBlocking<T>(write: () => T): Promise<T> {
-    const giveUp = Date.now() + BUSY_TIMEOUT_MS;
+    const giveUp = performance.now() + BUSY_TIMEOUT_MS;
     // A gated connection never checkpoints in its commits (write-gate.ts): nothing to switch.
     const ownCheckpoints = !isGated(this.db);
     for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, MAX_BUSY_RETRY_MS)) {
@@ -395,7 +395,7 @@ class SqliteStore implements SqliteAuditStore {
       try {
         return gated(this.db, write);
       } catch (err) {
-        if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= giveUp) throw err;
+        if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') || performance.now() >= giveUp) throw err;
       } finally {
         this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
         if (ownCheckpoints) this.db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);

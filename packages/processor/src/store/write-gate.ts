@@ -46,7 +46,7 @@ export interface GatedConnection {
 interface Attached {
   word: Int32Array;
   priority: boolean;
-  /** Date.now() before which this connection does not checkpoint again. */
+  /** performance.now() before which this connection does not checkpoint again. */
   nextCheckpointMs: number;
 }
 
@@ -81,7 +81,7 @@ export function gated<T>(db: GatedConnection, write: () => T): T {
 }
 
 function checkpointIfDue(db: GatedConnection, a: Attached): void {
-  const now = Date.now();
+  const now = performance.now();
   if (now < a.nextCheckpointMs) return;
   a.nextCheckpointMs = now + CHECKPOINT_EVERY_MS;
   try {
@@ -104,13 +104,14 @@ function release(word: Int32Array): void {
 
 /** True when taken; false after MAX_WAIT_MS (the caller goes on without it). */
 function acquire(word: Int32Array, priority: boolean): boolean {
-  const deadline = Date.now() + MAX_WAIT_MS;
+  // The monotonic clock: a wall clock stepped or slewed (NTP) would shorten or stretch the wait.
+  const deadline = performance.now() + MAX_WAIT_MS;
   if (priority) Atomics.add(word, PRIORITY_WAITING, 1);
   try {
     for (;;) {
       const generation = Atomics.load(word, GENERATION);
       if ((priority || Atomics.load(word, PRIORITY_WAITING) === 0) && Atomics.compareExchange(word, HELD, 0, 1) === 0) return true;
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (left <= 0) return false;
       Atomics.wait(word, GENERATION, generation, Math.min(left, 50));
     }
