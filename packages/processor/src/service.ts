@@ -262,10 +262,12 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
     // Alert latency of a call whose partner is late or never comes: detected before it is sealed (counted once; see replica/detection-state.ts).
     // Off-thread detection takes the sealer's bytes as they are; flush() waits until it folded them.
     if (detectionThread) {
-      pipeline.onEncoded(
-        (kind, json, count) => detectionThread.feed(kind, json, count),
-        async () => dispatchAlerts(sinks, await detectionThread.flushAsync(), logger, store),
-      );
+      pipeline.onEncoded({
+        take: (kind, json, count) => detectionThread.feed(kind, json, count),
+        drained: async () => dispatchAlerts(sinks, await detectionThread.flushAsync(), logger, store),
+        // Bounded memory: a detection thread behind by DETECTION_BACKLOG_MAX_BYTES holds requests back (503).
+        saturated: () => detectionThread.saturated(),
+      });
     }
     if (detection) pipeline.onLoneHalves((drafts) => {
       try {

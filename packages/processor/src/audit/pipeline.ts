@@ -34,10 +34,9 @@ export interface AuditPipeline extends IngestSink {
   /**
    * Sealed records ('sealed') and lone halves ('lone') as UTF-8 JSON arrays, in the order the
    * seal stage produced them, without decoding them on this thread (the detection thread
-   * decodes them). The bytes are the listener's own: it may transfer them. One listener;
-   * `drained` resolves once it has dealt with everything handed over (awaited by flush()).
+   * decodes them). One consumer.
    */
-  onEncoded(listener: (kind: 'sealed' | 'lone', json: Uint8Array, count: number) => void, drained?: () => Promise<void>): void;
+  onEncoded(consumer: EncodedConsumer): void;
   /** Signs a checkpoint now when the chain or its alert history moved since the last one. */
   checkpointNow(): Promise<void>;
   /** Seals everything staged (pairing window or not) and waits for the listeners. */
@@ -46,6 +45,19 @@ export interface AuditPipeline extends IngestSink {
   close(): Promise<void>;
   /** Counters for health and diagnostics. */
   stats(): AuditPipelineStats;
+}
+
+/** Where onEncoded hands the seal stage's bytes. */
+export interface EncodedConsumer {
+  /** The bytes are the consumer's own: it may transfer them. */
+  take(kind: 'sealed' | 'lone', json: Uint8Array, count: number): void;
+  /** Resolves once it has dealt with everything handed over (awaited by flush()). */
+  drained?(): Promise<void>;
+  /**
+   * True while it holds more than it may: requests are refused (503 + Retry-After) until it
+   * has caught up, so a consumer slower than the seal stage bounds memory instead of queueing.
+   */
+  saturated?(): boolean;
 }
 
 export interface AuditPipelineStats {
@@ -106,6 +118,8 @@ export const DEFAULT_CLIENT_FALLBACK_WINDOW_MS = 30_000;
 export const DEFAULT_CHECKPOINT_RECORDS = 1000;
 export const DEFAULT_CHECKPOINT_SECONDS = 60;
 export const DEFAULT_MAX_STAGED = 100_000;
+/** Retry-After while the encoded consumer is behind (it folds several MiB a second). */
+const CONSUMER_BEHIND_RETRY_SECONDS = 1;
 
 /**
  * Under load (the previous pass sealed at least 256 records) a seal pass starts at most
@@ -173,8 +187,7 @@ class Pipeline implements AuditPipeline {
   private readonly windowMs: number;
   private readonly maxStaged: number;
   private readonly listeners: Array<(records: AuditRecord[]) => void | Promise<void>> = [];
-  private encodedListener: ((kind: 'sealed' | 'lone', json: Uint8Array, count: number) => void) | null = null;
-  private encodedDrained: (() => Promise<void>) | null = null;
+  private encoded: EncodedConsumer | null = null;
   private stage: SealStage;
 
   private pending: PendingWrite[] = [];
@@ -268,10 +281,9 @@ class Pipeline implements AuditPipeline {
     this.loneHalfListeners.push(listener);
   }
 
-  onEncoded(listener: (kind: 'sealed' | 'lone', json: Uint8Array, count: number) => void, drained?: () => Promise<void>): void {
-    if (this.encodedListener) throw new AuditError('MCPTRAIL_ERR_AUDIT_OPTIONS', 'audit pipeline: onEncoded takes one listener');
-    this.encodedListener = listener;
-    this.encodedDrained = drained ?? null;
+  onEncoded(consumer: EncodedConsumer): void {
+    if (this.encoded) throw new AuditError('MCPTRAIL_ERR_AUDIT_OPTIONS', 'audit pipeline: onEncoded takes one consumer');
+    this.encoded = consumer;
   }
 
   /**
@@ -280,9 +292,9 @@ class Pipeline implements AuditPipeline {
    */
   private handOver(kind: 'sealed' | 'lone', batch: StageBatch<AuditRecord> | StageBatch<AuditDraft>): void {
     const objects = (kind === 'lone' ? this.loneHalfListeners : this.listeners).length > 0 ? batch.get() : null;
-    if (this.encodedListener && batch.count > 0) {
+    if (this.encoded && batch.count > 0) {
       try {
-        this.encodedListener(kind, batch.encodedBytes(), batch.count);
+        this.encoded.take(kind, batch.encodedBytes(), batch.count);
       } catch (err) {
         this.logger.error('audit encoded listener failed', { error: (err as Error).message, items: batch.count });
       }
@@ -344,6 +356,8 @@ class Pipeline implements AuditPipeline {
       if (this.held + this.pendingRows + rows.length > this.maxStaged) {
         throw new OverloadError(Math.max(1, Math.ceil(this.windowMs / 1000)), 503);
       }
+      // And from whoever takes the sealed bytes (detection): acknowledged work it has not caught up with.
+      if (this.encoded?.saturated?.()) throw new OverloadError(CONSUMER_BEHIND_RETRY_SECONDS, 503);
       await this.append(rows);
     }
     return { rejected, message: rejected > 0 ? message : null };
@@ -528,7 +542,7 @@ class Pipeline implements AuditPipeline {
     if (this.startFailed) throw this.startFailed;
     await this.stage.flush();
     await this.emitting;
-    await this.encodedDrained?.();
+    await this.encoded?.drained?.();
   }
 
   async close(): Promise<void> {

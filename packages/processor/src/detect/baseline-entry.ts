@@ -49,6 +49,17 @@ export interface RefWithTrace {
   trace_id: string | null;
 }
 
+/**
+ * The fixed-size arrays of an entry share one ArrayBuffer (offsets in bytes, each aligned for
+ * its element type): one backing store per entry instead of four, ≈ 0.9 KB less per entry
+ * (each backing store is a malloc block plus V8's tracking of it).
+ */
+const ARG_SIZES_AT = 0;
+const DAY_HOURS_LAST_AT = ARG_SIZES_AT + ARG_SIZE_SAMPLES * 4;
+const HOURS_AT = DAY_HOURS_LAST_AT + 48 * 4;
+const DAY_HOURS_AT = HOURS_AT + 168 * 2;
+const CELLS_BYTES = DAY_HOURS_AT + 48 * 2;
+
 export class BaselineEntry {
   observations = 0;
   firstMs = 0;
@@ -63,9 +74,10 @@ export class BaselineEntry {
   ratePending: number[] = [];
   errorRatio = 0;
   deniedRatio = 0;
-  readonly argSizes = new Uint32Array(ARG_SIZE_SAMPLES);
+  private readonly cells = new ArrayBuffer(CELLS_BYTES);
+  readonly argSizes = new Uint32Array(this.cells, ARG_SIZES_AT, ARG_SIZE_SAMPLES);
   argSamples = 0;
-  readonly hours = new Uint16Array(168);
+  readonly hours = new Uint16Array(this.cells, HOURS_AT, 168);
   hoursTotal = 0;
   /**
    * Day profile: per day type (weekday, weekend) × hour of day, the number of distinct
@@ -73,8 +85,8 @@ export class BaselineEntry {
    * makes it fit schedules: a burst of calls in one hour (or forged ones, all placed
    * at their receive time) adds one day of support, never the habit of many.
    */
-  readonly dayHours = new Uint16Array(48);
-  readonly dayHoursLast = new Int32Array(48).fill(-1);
+  readonly dayHours = new Uint16Array(this.cells, DAY_HOURS_AT, 48);
+  readonly dayHoursLast = new Int32Array(this.cells, DAY_HOURS_LAST_AT, 48).fill(-1);
   /** Distinct active days per day type, and the last one counted. */
   readonly activeDays = [0, 0];
   lastActiveDay = -1;

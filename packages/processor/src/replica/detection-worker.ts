@@ -22,6 +22,7 @@ import { openStateDb } from './open-trail';
 const port = parentPort!;
 const data = workerData as DetectionThreadData;
 const signal = new Int32Array(data.signal);
+const folded = new BigInt64Array(data.folded);
 const send = (m: FromDetection) => port.postMessage(m);
 
 /** Log fields cross the thread as plain data (errors by their message). */
@@ -79,7 +80,7 @@ async function run(method: DetectionCall, args: unknown[]): Promise<unknown> {
   }
 }
 
-async function handle(m: ToDetection): Promise<void> {
+async function fold(m: Extract<ToDetection, { t: 'sealed' | 'lone' }>): Promise<void> {
   switch (m.t) {
     case 'sealed':
       try {
@@ -96,6 +97,20 @@ async function handle(m: ToDetection): Promise<void> {
       } catch (err) {
         if (await commitLater(err)) return;
         logger.error('detection failed on lone halves', { drafts: m.count, err });
+      }
+      return;
+  }
+}
+
+async function handle(m: ToDetection): Promise<void> {
+  switch (m.t) {
+    case 'sealed':
+    case 'lone':
+      try {
+        await fold(m);
+      } finally {
+        // Folded or given up on (logged): either way no longer held back (DetectionThread.saturated).
+        Atomics.add(folded, 0, BigInt(m.json.byteLength));
       }
       return;
     case 'definitions':
