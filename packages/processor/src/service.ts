@@ -265,7 +265,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
       pipeline.onEncoded({
         take: (kind, json, count) => detectionThread.feed(kind, json, count),
         drained: async () => dispatchAlerts(sinks, await detectionThread.flushAsync(), logger, store),
-        // Bounded memory: a detection thread behind by DETECTION_BACKLOG_MAX_BYTES holds requests back (503).
+        // Bounded memory and alert delay: a detection thread behind by DETECTION_BACKLOG_MAX_BYTES holds requests back (503).
         saturated: () => detectionThread.saturated(),
       });
     }

@@ -46,11 +46,12 @@ export interface DetectionThreadData {
 
 /**
  * Bytes handed to the thread and not yet folded beyond which the receiver refuses requests
- * (503 + Retry-After) until the thread catches up: ≈ 12,000 records, a few seconds of its
- * work. Without it, a detection thread slower than the sealer (it runs at a lower priority)
- * queued without bound: 54 MiB of pending batches 40 s into a 200,000-call ingest.
+ * (503 + Retry-After 1 s) until the thread catches up: ≈ 3,000 records, about a second of its
+ * work, so an acknowledged call is detected within seconds and the queue stays a few MiB.
+ * Without it, a detection thread slower than the sealer (it runs at a lower priority) queued
+ * without bound (54 MiB of pending batches 40 s into a 200,000-call ingest, bench/RESULTS.md).
  */
-export const DETECTION_BACKLOG_MAX_BYTES = 16 * 2 ** 20;
+export const DETECTION_BACKLOG_MAX_BYTES = 4 * 2 ** 20;
 
 /** Methods the thread answers (synchronously for the Detector interface, or as a promise). */
 export type DetectionCall = 'listAlerts' | 'baselines' | 'stats' | 'purgeBefore' | 'reset' | 'process' | 'tick' | 'processToolDefinitions' | 'catchUp' | 'flush';
