@@ -296,7 +296,7 @@ class Pipeline implements AuditPipeline {
       try {
         this.encoded.take(kind, batch.encodedBytes(), batch.count);
       } catch (err) {
-        this.logger.error('audit encoded listener failed', { error: (err as Error).message, items: batch.count });
+        this.logger.error('audit encoded consumer failed', { error: (err as Error).message, items: batch.count });
       }
     }
     if (objects) this.enqueue(kind === 'lone' ? { lone: true, items: objects as AuditDraft[] } : { lone: false, items: objects as AuditRecord[] });
