@@ -22,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCallFactory } from './lib/otlp-encode.mjs';
 import { clusterCpuSeconds, startPgCluster } from './lib/pg-cluster.mjs';
-import { cpuSeconds, memoryMiB, threadCpuSeconds } from './lib/proc.mjs';
+import { cpuSeconds, memoryMiB, threadCpuSeconds, threadNames } from './lib/proc.mjs';
 import { writeResult } from './lib/results.mjs';
 import { commandLine, flags, fmt, machineLine, median, quantile, table } from './lib/stats.mjs';
 import { startWebhookReceiver } from './lib/webhook-receiver.mjs';
@@ -245,20 +245,31 @@ async function runPhase(phase) {
   const memory = servers.map((sv) => memoryMiB(sv.child.pid));
   await pgClient?.end();
 
-  // Per thread: the main (receiving) thread, the busiest other one (the sealer thread), the rest (GC helpers, libuv pool).
-  let mainCpu = 0;
-  let sealerCpu = 0;
-  let otherCpu = 0;
+  // Per thread, by the names the processor gives its worker threads (mcptrail-<role>); the main
+  // thread is the receiving one; the rest are V8's GC helpers and libuv's pool. A build that does not
+  // name its threads counts its busiest other thread as the sealer.
+  const ROLES = ['receiving', 'ingest', 'inbox', 'sealer', 'detect', 'rollup', 'verify', 'helpers'];
+  const byRole = Object.fromEntries(ROLES.map((k) => [k, 0]));
   const perThread = [];
   servers.forEach((sv, k) => {
+    const names = threadNames(sv.child.pid);
     const deltas = [...threads1[k]].map(([tid, c]) => [tid, c - (threads0[k].get(tid) ?? 0)]);
     perThread.push(deltas.map(([, c]) => Math.round((c / calls) * 1e5 * 100) / 100).filter((c) => c > 0).sort((a, b) => b - a));
-    const main = deltas.find(([tid]) => tid === sv.child.pid)?.[1] ?? 0;
-    const rest = deltas.filter(([tid]) => tid !== sv.child.pid).map(([, c]) => c).sort((a, b) => b - a);
-    mainCpu += main;
-    sealerCpu += rest[0] ?? 0;
-    otherCpu += rest.slice(1).reduce((a, b) => a + b, 0);
+    const named = deltas.some(([tid]) => names.get(tid)?.startsWith('mcptrail-'));
+    const unnamed = [];
+    for (const [tid, c] of deltas) {
+      const role = tid === sv.child.pid ? 'receiving' : names.get(tid)?.replace(/^mcptrail-/, '');
+      if (role && role in byRole && role !== 'helpers') byRole[role] += c;
+      else unnamed.push(c);
+    }
+    unnamed.sort((a, b) => b - a);
+    if (!named) byRole.sealer += unnamed.shift() ?? 0;
+    byRole.helpers += unnamed.reduce((a, b) => a + b, 0);
   });
+  const mainCpu = byRole.receiving;
+  const sealerCpu = byRole.sealer;
+  const receivePathCpu = byRole.receiving + byRole.ingest + byRole.inbox;
+  const otherCpu = Object.values(byRole).reduce((a, b) => a + b, 0) - mainCpu - sealerCpu;
 
   // Stop cleanly, count what was stored, then verify the chain(s).
   for (const sv of servers) sv.child.kill('SIGTERM');
@@ -362,7 +373,17 @@ async function runPhase(phase) {
     cpuSecondsPer100kAcked: ((cpuAcked - cpu0) / calls) * 1e5,
     cpuSecondsPer100kSealed: ((cpuSealed - cpu0) / calls) * 1e5,
     callsPerCpuSecond: calls / (cpuSealed - cpu0),
-    threads: { cpuSecondsPer100kByThread: perThread, mainCpuSeconds: mainCpu, sealerCpuSeconds: sealerCpu, otherCpuSeconds: otherCpu, callsPerMainCpuSecond: calls / mainCpu, callsPerSealerCpuSecond: calls / sealerCpu },
+    threads: {
+      cpuSecondsPer100kByThread: perThread,
+      cpuSecondsPer100kByRole: Object.fromEntries(Object.entries(byRole).map(([k, c]) => [k, (c / calls) * 1e5])),
+      mainCpuSeconds: mainCpu,
+      sealerCpuSeconds: sealerCpu,
+      otherCpuSeconds: otherCpu,
+      receivePathCpuSeconds: receivePathCpu,
+      callsPerMainCpuSecond: calls / mainCpu,
+      callsPerReceivePathCpuSecond: calls / receivePathCpu,
+      callsPerSealerCpuSecond: calls / sealerCpu,
+    },
     postgresCpuSecondsPer100k: pg ? ((pgCpuSealed - pgCpu0) / calls) * 1e5 : undefined,
     latencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: Math.max(...latencies) },
     retries,
@@ -403,15 +424,26 @@ const storeLine = opts.store === 'postgres' ? `PostgreSQL ${pgVersion} (local, f
 rows.push(['store', storeLine]);
 rows.push(['tool calls sent (span + audit log record each)', `${fmt(opts.calls, 0)} in ${fmt(work.length, 0)} requests of ≤ ${opts.batch} spans or log records, ${opts.clients} concurrent clients; ${fmt(s.rawMiB, 0)} MiB protobuf, ${fmt(s.gzMiB, 1)} MiB gzip; ${fmt(opts.actors, 0)} actors`]);
 if (floor) rows.push([`floor: raw better-sqlite3 INSERTs of 1 KB rows, ${floor.perTx} per transaction (WAL, \`synchronous=FULL\`), same run`, `${fmt(floor.rowsPerCpuSecond, 0)} rows per CPU-second; ${fmt(floor.rowsPerSecond, 0)} rows/s wall`]);
+/** A phase's CPU per 100,000 calls by thread role ("helpers": V8's GC threads and libuv's pool, shared by every isolate). */
+const byRoleText = (ph) =>
+  Object.entries(ph.threads.cpuSecondsPer100kByRole)
+    .filter(([, c]) => c >= 0.05)
+    .map(([k, c]) => `${k} ${fmt(c, 1)}`)
+    .join(', ');
 const ratio = (x) => (floor ? ` (${fmt(x / floor.rowsPerCpuSecond, 3)}× the floor)` : '');
 const a = results.ack;
 if (a) {
-  rows.push(['**ack** phase (detection off): calls acknowledged durably per CPU-second of the receiving thread (decode, normalize, inbox append)', `**${fmt(a.threads.callsPerMainCpuSecond, 0)}**${ratio(a.threads.callsPerMainCpuSecond)}; ${fmt(a.callsPerSecondAcked, 0)} calls/s wall`]);
-  rows.push(['… calls sealed per CPU-second of the sealer thread (pairing, canonical JSON, SHA-256, INSERTs)', `${fmt(a.threads.callsPerSealerCpuSecond, 0)}; other threads (GC helpers, libuv pool) ${fmt((a.threads.otherCpuSeconds / a.calls) * 1e5, 1)} CPU-s per 100,000 calls`]);
+  rows.push([
+    '**ack** phase (detection off): calls acknowledged durably per CPU-second of the receive path (receiving thread: HTTP, hand-over; ingest worker: decode, normalize, redaction, inbox encoding; inbox writer: append + fsync)',
+    `**${fmt(a.threads.callsPerReceivePathCpuSecond, 0)}**${ratio(a.threads.callsPerReceivePathCpuSecond)}; receiving thread alone ${fmt(a.threads.callsPerMainCpuSecond, 0)}; ${fmt(a.callsPerSecondAcked, 0)} calls/s wall`,
+  ]);
+  rows.push(['… calls sealed per CPU-second of the sealer thread (pairing, canonical JSON, SHA-256, INSERTs)', `${fmt(a.threads.callsPerSealerCpuSecond, 0)}`]);
+  rows.push(['… CPU-s per 100,000 calls by thread', byRoleText(a)]);
 }
 const f = results.full;
 if (f) {
-  rows.push(['**full** phase (detection on): calls sealed + detected per CPU-second (whole process)', `**${fmt(f.callsPerCpuSecond, 0)}**${ratio(f.callsPerCpuSecond)} (${fmt(f.cpuSecondsPer100kSealed, 1)} CPU-s per 100,000 calls: receiving thread + detection ${fmt((f.threads.mainCpuSeconds / f.calls) * 1e5, 1)}, sealer thread ${fmt((f.threads.sealerCpuSeconds / f.calls) * 1e5, 1)}, other ${fmt((f.threads.otherCpuSeconds / f.calls) * 1e5, 1)})${f.postgresCpuSecondsPer100k !== undefined ? `; PostgreSQL server processes: ${fmt(f.postgresCpuSecondsPer100k, 1)} s per 100,000` : ''}`]);
+  rows.push(['**full** phase (detection on): calls sealed + detected per CPU-second (whole process)', `**${fmt(f.callsPerCpuSecond, 0)}**${ratio(f.callsPerCpuSecond)} (${fmt(f.cpuSecondsPer100kSealed, 1)} CPU-s per 100,000 calls)${f.postgresCpuSecondsPer100k !== undefined ? `; PostgreSQL server processes: ${fmt(f.postgresCpuSecondsPer100k, 1)} s per 100,000` : ''}`]);
+  rows.push(['… CPU-s per 100,000 calls by thread', byRoleText(f)]);
   rows.push(['… wall throughput on this machine (acknowledged / sealed and detected)', `${fmt(f.callsPerSecondAcked, 0)} / **${fmt(f.callsPerSecondSealed, 0)} calls/s**`]);
   rows.push(['… request latency p50 / p99 / max', `${fmt(f.latencyMs.p50, 0)} / **${fmt(f.latencyMs.p99, 0)}** / ${fmt(f.latencyMs.max, 0)} ms; ${fmt(f.retries, 0)} answers 429/503 (retried after Retry-After)`]);
   rows.push(['… planted attacks → webhook alert, p50 / p99 / max', `${f.attacks.alerted}/${f.attacks.planted} alerted; ${fmt(f.attacks.p50Ms, 0)} / **${fmt(f.attacks.p99Ms, 0)}** / ${fmt(f.attacks.maxMs, 0)} ms after the request was sent`]);

@@ -32,3 +32,16 @@ export function threadCpuSeconds(pid) {
   }
   return out;
 }
+
+/** The name (`comm`) of every thread of `pid`, by thread id: the processor names its worker threads `mcptrail-<role>`. */
+export function threadNames(pid) {
+  const out = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(Number(tid), readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}

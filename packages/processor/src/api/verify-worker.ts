@@ -9,6 +9,7 @@ import { type VerifyOptions, verifyTrail } from '../chain/verify';
 import { createVerifyPool, verifyTrailSpecOf } from '../chain/verify-pool';
 import type { ProcessorConfig } from '../config/schema';
 import { openTrail, usesPostgres } from '../replica/open-trail';
+import { nameThisThread } from '../thread-name';
 import { lowerThisThread, NICE_VERIFY } from '../thread-priority';
 import { openSqliteStore } from '../store/sqlite';
 import { verifyOptionsOf } from '../witness/verify-options';
@@ -21,6 +22,7 @@ const VERIFY_THREADS = Math.max(1, availableParallelism() - 1);
 
 async function run(): Promise<void> {
   // Background work: the receiving thread gets the cores first (this thread, and the pool's below it).
+  nameThisThread('verify');
   lowerThisThread(NICE_VERIFY);
   const { config, publicKeyPem } = workerData as { config: ProcessorConfig; publicKeyPem: string };
   const spec = verifyTrailSpecOf(config.store.path);

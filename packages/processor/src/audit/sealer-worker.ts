@@ -7,12 +7,14 @@ import { createCommandSigner, loadOrCreateSigningKey } from '../chain/signing';
 import { openPostgresStore } from '../store/postgres';
 import { openSqliteStore } from '../store/sqlite';
 import type { TrailStore } from '../store/types';
+import { nameThisThread } from '../thread-name';
 import { decodeInbox } from './inbox-codec';
 import { encodeBatch } from './seal-stage';
 import { Sealer } from './sealer';
 import type { FromSealer, SealerThreadOptions, ToSealer } from './sealer-thread';
 import type { TrailLogger } from './types';
 
+nameThisThread('sealer');
 const port = parentPort!;
 const data = workerData as Omit<SealerThreadOptions, 'logger' | 'workerPath'>;
 const send = (m: FromSealer) => port.postMessage(m);

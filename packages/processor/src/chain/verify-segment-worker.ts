@@ -3,6 +3,7 @@
  * and walks the segments it is sent. workerData: { trail }; messages { id, task } → { id, result } | { id, error }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { nameThisThread } from '../thread-name';
 import { lowerThisThread, NICE_VERIFY } from '../thread-priority';
 import { openPostgresStore } from '../store/postgres';
 import { openSqliteStore } from '../store/sqlite';
@@ -11,6 +12,7 @@ import { runSegment, type SegmentTask } from './verify-parallel';
 import type { VerifyTrailSpec } from './verify-pool';
 
 const { trail, background } = workerData as { trail: VerifyTrailSpec; background: boolean };
+nameThisThread('verify');
 if (background) lowerThisThread(NICE_VERIFY);
 let opened: Promise<AuditStore> | null = null;
 // The file is mapped in the foreground only: the service's background verify keeps its RSS to the heap.

@@ -10,12 +10,14 @@ import type { InboxDraft } from '../audit/inbox-codec';
 import type { NormalizeOptions } from '../audit/types';
 import type { ProcessorConfig } from '../config/schema';
 import { createProcessorRedactor } from '../redaction';
+import { nameThisThread } from '../thread-name';
 import { lowerThisThread, NICE_INGEST_WORKER } from '../thread-priority';
 import { inflateBody } from './inflate';
 import { type PreparedExport, prepareExport } from './prepare';
 import type { PrepareRequest, PrepareReply } from './prepare-pool';
 
 // A little below the receiving thread: /healthz and small requests are answered first while a big one decodes.
+nameThisThread('ingest');
 lowerThisThread(NICE_INGEST_WORKER);
 const { config, settings, toolDefinitions, encodedOnly } = workerData as { config: ProcessorConfig; settings: Omit<NormalizeOptions, 'redactor'>; toolDefinitions: boolean; encodedOnly?: boolean };
 const redactor = createProcessorRedactor(config);

@@ -14,6 +14,7 @@ import type { Logger } from '../logger';
 import { openPostgresStore } from '../store/postgres';
 import { openSqliteStore } from '../store/sqlite';
 import type { TrailStore } from '../store/types';
+import { nameThisThread } from '../thread-name';
 import { lowerThisThread, NICE_DETECTION } from '../thread-priority';
 import { trackDetection, type TrackedDetection } from './detection-state';
 import type { DetectionCall, DetectionThreadData, FromDetection, ToDetection } from './detection-thread';
@@ -197,6 +198,7 @@ port.on('message', (m: ToDetection) => {
 
 async function main(): Promise<void> {
   // Background work: the receiving thread gets the core first.
+  nameThisThread('detect');
   lowerThisThread(NICE_DETECTION);
   const { trail } = data;
   store =

@@ -3,8 +3,11 @@
  * or discard at a time in arrival order. workerData: { path, chainId }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSqliteStore } from './sqlite';
+import { nameThisThread } from '../thread-name';
 import type { FromInboxWorker, ToInboxWorker } from './inbox-thread';
+import { openSqliteStore } from './sqlite';
+
+nameThisThread('inbox');
 
 const { path, chainId, writeGate } = workerData as { path: string; chainId: string; writeGate?: SharedArrayBuffer };
 // Acknowledgements wait for these appends: they go first through the process's write gate.

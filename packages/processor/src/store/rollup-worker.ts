@@ -6,12 +6,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { nameThisThread } from '../thread-name';
 import { lowerThisThread, NICE_VERIFY } from '../thread-priority';
 import { stepSqliteRollup } from './rollup-sqlite';
 import { attachWriteGate } from './write-gate';
 
 // Background work like verify: the receiving thread gets the cores first. It holds the write
 // lock only to add counts in (rollup-sqlite.ts), so a sealer never waits on its reading.
+nameThisThread('rollup');
 lowerThisThread(NICE_VERIFY);
 
 const { path, writeGate } = workerData as { path: string; writeGate?: SharedArrayBuffer | null };
