@@ -10,7 +10,7 @@
 // node ingest.bench.mjs [--calls 200000] [--batch 512] [--clients 4] [--actors calls/30] [--attacks 10]
 //   [--phases ack,full,paced] [--rate 10000] [--duration 60]
 //   [--store sqlite|postgres] [--replicas 1] [--label name] [--keep 1 (leave the SQLite file and state)]
-//   [--server-node-args '--cpu-prof --cpu-prof-dir=/tmp/prof']
+//   [--server-node-args '--cpu-prof --cpu-prof-dir=/tmp/prof'] [--baseline-mib N] [--baseline-keys N] (detection's max_baseline_bytes / max_baseline_keys; default: the built-in 64 MiB / 100,000)
 // With --store postgres a private PostgreSQL cluster is started (Debian binaries) and each replica
 // gets its own service names, as the Collector's load-balancing exporter routes by service.name.
 import { execFileSync, spawn } from 'node:child_process';
@@ -28,7 +28,7 @@ import { commandLine, flags, fmt, machineLine, median, quantile, table } from '.
 import { startWebhookReceiver } from './lib/webhook-receiver.mjs';
 
 const require = createRequire(import.meta.url);
-const opts = flags({ calls: 200_000, batch: 512, clients: 4, actors: 0, attacks: 10, store: 'sqlite', replicas: 1, label: '', serverNodeArgs: '', keep: 0, phases: 'ack,full,paced', rate: 10_000, duration: 60 });
+const opts = flags({ calls: 200_000, batch: 512, clients: 4, actors: 0, attacks: 10, store: 'sqlite', replicas: 1, label: '', serverNodeArgs: '', keep: 0, phases: 'ack,full,paced', rate: 10_000, duration: 60, baselineMib: 0, baselineKeys: 0 });
 const phases = String(opts.phases).split(',').filter(Boolean);
 if (opts.actors === 0) opts.actors = Math.max(1, Math.round(opts.calls / 30));
 if (opts.store !== 'sqlite' && opts.store !== 'postgres') throw new Error(`--store must be sqlite or postgres, got '${opts.store}'`);
@@ -101,7 +101,15 @@ async function runPhase(phase) {
   const pg = opts.store === 'postgres' ? await startPgCluster() : undefined;
   const dbArg = pg ? pg.url : path.join(dir, 'trail.db');
   const config = path.join(dir, 'config.yaml');
-  writeFileSync(config, `detection:\n  enabled: ${detection}\n`);
+  let detectionConfig = `detection:\n  enabled: ${detection}\n`;
+  if (opts.baselineMib > 0 || opts.baselineKeys > 0) {
+    // The built-in rules with other memory bounds for baselines.
+    const rules = path.join(dir, 'rules.yaml');
+    const settings = [opts.baselineMib > 0 ? `  max_baseline_bytes: ${opts.baselineMib * 2 ** 20}\n` : '', opts.baselineKeys > 0 ? `  max_baseline_keys: ${opts.baselineKeys}\n` : ''].join('');
+    writeFileSync(rules, `version: 1\nextends: default\nsettings:\n${settings}`);
+    detectionConfig += `  rules_file: ${JSON.stringify(rules)}\n`;
+  }
+  writeFileSync(config, detectionConfig);
   // Key and witness off the store's directory, as the processor requires by default.
   const keyFile = path.join(dir, 'keys', 'bench.ed25519.pem');
   const trustEnv = { MCPTRAIL_WITNESS_DIR: path.join(dir, 'witness') };

@@ -54,6 +54,8 @@ export interface ProcessorDeps {
   clock?: () => number;
   /** Extra read-side routes (the web console), mounted before the query API's own. */
   routes?: readonly RouteHandler[];
+  /** The detection thread's script (tests: a worker whose batches can be held back). @default the built worker */
+  detectionWorkerPath?: string;
 }
 
 export interface RunningProcessor {
@@ -206,6 +208,7 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
           trail: trailSpec,
           statePath: usesPostgres(config) ? trail.statePath : null,
           logger: logger.child({ component: 'detect' }),
+          ...(deps.detectionWorkerPath ? { workerPath: deps.detectionWorkerPath } : {}),
         })
       : null;
     if (detectionThread) opened.unshift(() => detectionThread.close());
@@ -327,6 +330,9 @@ export async function startProcessor(config: ProcessorConfig, deps: ProcessorDep
     if (pool) opened.unshift(() => pool.close());
     // Compressed bodies of WORKER_MIN_BYTES or more arrive still compressed (compressedExportMinBytes below) and are inflated there too.
     const exporter: ExportHandler = async (signal, format, body, emitter, encoding = 'identity') => {
+      // Refused now, refused after the decode too: spare the decode, normalize and redaction (under overload most requests are retries).
+      const refused = signal === 'metrics' ? null : pipeline.refusal();
+      if (refused) throw refused;
       if (encoding !== 'identity' && (!pool || signal === 'metrics')) {
         body = inflateBody(body, encoding, config.receiver.max_body_bytes);
         encoding = 'identity';

@@ -23,6 +23,12 @@ export interface PreparedDrafts {
 export interface AuditPipeline extends IngestSink {
   /** Ingests drafts another thread normalized with normalizeSettings(); acknowledges like traces()/logs(). */
   ingestPrepared(prepared: PreparedDrafts): Promise<IngestResult>;
+  /**
+   * The 503 a request with `rows` drafts would get now (null: it would be taken), so a receiver
+   * can refuse before decoding it: under overload, refused requests cost no decode, normalize or
+   * redaction (the exporter sends them again after Retry-After). ingestPrepared checks again.
+   */
+  refusal(rows?: number): OverloadError | null;
   /** The normalizer's settings (everything but the redactor), for a worker to normalize the same way. */
   normalizeSettings(): Omit<NormalizeOptions, 'redactor' | 'emitter'>;
   /** Called after records are committed into the chain, in chain order, one call at a time. */
@@ -348,19 +354,22 @@ class Pipeline implements AuditPipeline {
   }
 
   async ingestPrepared(prepared: PreparedDrafts): Promise<IngestResult> {
-    if (this.closed || this.broken()) throw new OverloadError(this.closed ? 1 : STORE_DOWN_RETRY_SECONDS, 503);
     const { rows, rejected, message } = prepared;
+    const refused = this.refusal(rows.length);
+    if (refused) throw refused;
     this.rejected += prepared.normalizerRejected;
-    if (rows.length > 0) {
-      // Backpressure from the seal stage: what it holds counts against the bound.
-      if (this.held + this.pendingRows + rows.length > this.maxStaged) {
-        throw new OverloadError(Math.max(1, Math.ceil(this.windowMs / 1000)), 503);
-      }
-      // And from whoever takes the sealed bytes (detection): acknowledged work it has not caught up with.
-      if (this.encoded?.saturated?.()) throw new OverloadError(CONSUMER_BEHIND_RETRY_SECONDS, 503);
-      await this.append(rows);
-    }
+    if (rows.length > 0) await this.append(rows);
     return { rejected, message: rejected > 0 ? message : null };
+  }
+
+  refusal(rows = 1): OverloadError | null {
+    if (this.closed || this.broken()) return new OverloadError(this.closed ? 1 : STORE_DOWN_RETRY_SECONDS, 503);
+    if (rows === 0) return null;
+    // Backpressure from the seal stage: what it holds counts against the bound.
+    if (this.held + this.pendingRows + rows > this.maxStaged) return new OverloadError(Math.max(1, Math.ceil(this.windowMs / 1000)), 503);
+    // And from whoever takes the sealed bytes (detection): acknowledged work it has not caught up with.
+    if (this.encoded?.saturated?.()) return new OverloadError(CONSUMER_BEHIND_RETRY_SECONDS, 503);
+    return null;
   }
 
   /** Group commit: requests that arrive while an append is in flight share the next one. */

@@ -96,6 +96,8 @@ describe('detection backlog', () => {
     expect(accepted / 50).toBeLessThan(CONTROL_BATCHES);
     expect(refused).toBeInstanceOf(OverloadError);
     expect(refused).toMatchObject({ status: 503, retryAfterSeconds: 1 });
+    // What a receiver asks before decoding the next request: the same refusal, before any work on it.
+    expect(pipeline.refusal()).toMatchObject({ status: 503, retryAfterSeconds: 1 });
     expect(thread.backlogBytes()).toBeGreaterThan(DETECTION_BACKLOG_MAX_BYTES);
     // Bounded: refused within one batch past the bound (not a queue of everything offered).
     expect(thread.backlogBytes()).toBeLessThan(DETECTION_BACKLOG_MAX_BYTES + 2 * 2 ** 20);
@@ -105,6 +107,7 @@ describe('detection backlog', () => {
 
     fs.rmSync(flag);
     await until(() => !thread.saturated(), 3_000);
+    expect(pipeline.refusal()).toBeNull();
     await pipeline.logs(batch(-1));
     accepted += 50;
     await pipeline.flush();
@@ -117,6 +120,7 @@ describe('detection backlog', () => {
     await open();
     const { accepted, refused } = await offer(CONTROL_BATCHES);
     expect(refused).toBeNull();
+    expect(pipeline.refusal()).toBeNull();
     await pipeline.flush();
     expect(thread.stats().records_processed).toBe(accepted);
     expect(accepted).toBe(CONTROL_BATCHES * 50);
