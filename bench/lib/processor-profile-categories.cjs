@@ -5,6 +5,7 @@
 // node lib/processor-profile-categories.cjs <dir with .cpuprofile files> [cpu-seconds-per-100k-calls-divisor]
 const fs = require('node:fs');
 const path = require('node:path');
+const { categorise } = require('./profile-categorise.cjs');
 
 const src = (dir) => (f) => f.url.includes(`/processor/dist/${dir}/`);
 const file = (re) => (f) => re.test(f.url);
@@ -29,34 +30,11 @@ const cats = [
   ['other mcptrail', file(/processor\/dist\//)],
 ];
 
-function categorise(p) {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const parent = new Map();
-  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const totals = new Map();
-  let total = 0;
-  p.samples.forEach((id, i) => {
-    const dt = p.timeDeltas[i] ?? 0;
-    total += dt;
-    let cat = 'other (node internals)';
-    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
-      const f = byId.get(cur).callFrame;
-      const hit = cats.find(([, test]) => test(f));
-      if (hit) {
-        cat = hit[0];
-        break;
-      }
-    }
-    totals.set(cat, (totals.get(cat) ?? 0) + dt);
-  });
-  return { totals, total };
-}
-
 const dir = process.argv[2];
 const perHundredK = Number(process.argv[3] ?? 0); // calls in the profiled run, to print CPU-s per 100,000 calls
 for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.cpuprofile')).sort()) {
   const p = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
-  const { totals, total } = categorise(p);
+  const { totals, total } = categorise(p, cats, 'other (node internals)');
   const busy = total - (totals.get('idle / program') ?? 0);
   if (busy < 0.05 * 1e6) continue; // threads that barely ran
   const top = [...totals].filter(([k]) => k !== 'idle / program').sort((a, b) => b[1] - a[1]);

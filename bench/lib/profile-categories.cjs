@@ -2,10 +2,8 @@
 // Shares of a .cpuprofile by kind of work (issue 15's "what is left"): each sample goes to the innermost frame of a known kind.
 // node lib/profile-categories.cjs file.cpuprofile
 const fs = require('node:fs');
+const { categorise } = require('./profile-categorise.cjs');
 const p = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const byId = new Map(p.nodes.map((n) => [n.id, n]));
-const parent = new Map();
-for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const cats = [
   ['garbage collector', (f) => f.functionName === '(garbage collector)'],
   ['argument HMAC (createHmac per call)', (f) => /keyedHash|fingerprintCanonical/.test(f.functionName)],
@@ -21,17 +19,5 @@ const cats = [
   ['mcptrail bookkeeping (wrappers, recorder, descriptions)', (f) => /instrumentation-mcp\/dist/.test(f.url)],
   ['MCP SDK, zod, the tool itself', (f) => /modelcontextprotocol|zod|instrumentation-worker/.test(f.url)],
 ];
-const totals = new Map();
-let total = 0;
-p.samples.forEach((id, i) => {
-  const dt = p.timeDeltas[i] ?? 0;
-  total += dt;
-  let cat = 'other (node internals, startup)';
-  for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
-    const f = byId.get(cur).callFrame;
-    const hit = cats.find(([, t]) => t(f));
-    if (hit) { cat = hit[0]; break; }
-  }
-  totals.set(cat, (totals.get(cat) ?? 0) + dt);
-});
+const { totals, total } = categorise(p, cats, 'other (node internals, startup)');
 for (const [k, v] of [...totals].sort((a, b) => b[1] - a[1])) console.log(`| ${k} | ${((v / total) * 100).toFixed(1)} % |`);

@@ -1,7 +1,8 @@
 /**
- * A request the pipeline would refuse (503 + Retry-After) is refused before it is inflated or
- * decoded: under overload most requests are retries, and decoding, normalizing and redacting
- * each one only to refuse it spent the CPU the processor was short of (bench/RESULTS.md, s26).
+ * A request the pipeline would refuse (503 + Retry-After) is refused before it is decoded (and a
+ * compressed body the ingest worker would inflate, before it is inflated): under overload most
+ * requests are retries, and decoding, normalizing and redacting each one only to refuse it spent
+ * the CPU the processor was short of (bench/RESULTS.md, s26).
  * Overload here is a detection thread held behind the sealer (test/fixtures/held-detection-worker.cjs):
  * past DETECTION_BACKLOG_MAX_BYTES the pipeline refuses. An undecodable body tells the two
  * orders apart: decoded first it gets 400, refused first 503.
